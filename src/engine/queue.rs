@@ -1,0 +1,150 @@
+//! Event queues behind one small interface, so the engine can be benchmarked with each.
+//!
+//! `benches/engine.rs` compares them on the reference workload; the engine defaults to the
+//! fastest measured ([`BinaryHeapQueue`]).
+
+use super::SimTime;
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+/// An event with its due time and insertion sequence number.
+#[derive(Debug, Clone)]
+pub struct Scheduled<P> {
+    pub time: SimTime,
+    pub seq: u64,
+    pub payload: P,
+}
+
+impl<P> Scheduled<P> {
+    #[inline]
+    fn key(&self) -> (SimTime, u64) {
+        (self.time, self.seq)
+    }
+}
+
+impl<P> PartialEq for Scheduled<P> {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+impl<P> Eq for Scheduled<P> {}
+impl<P> PartialOrd for Scheduled<P> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<P> Ord for Scheduled<P> {
+    /// Reversed, so that std's max-heap pops the earliest (time, seq) first.
+    #[inline]
+    fn cmp(&self, other: &Self) -> Ordering {
+        other.key().cmp(&self.key())
+    }
+}
+
+/// A queue of events ordered by (time, seq), earliest first.
+pub trait EventQueue<P> {
+    fn push(&mut self, ev: Scheduled<P>);
+    fn pop(&mut self) -> Option<Scheduled<P>>;
+    fn peek_time(&self) -> Option<SimTime>;
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// `std::collections::BinaryHeap` with a reversed ordering.
+pub struct BinaryHeapQueue<P> {
+    heap: BinaryHeap<Scheduled<P>>,
+}
+
+impl<P> Default for BinaryHeapQueue<P> {
+    fn default() -> Self {
+        BinaryHeapQueue {
+            heap: BinaryHeap::with_capacity(1024),
+        }
+    }
+}
+
+impl<P> EventQueue<P> for BinaryHeapQueue<P> {
+    #[inline]
+    fn push(&mut self, ev: Scheduled<P>) {
+        self.heap.push(ev);
+    }
+    #[inline]
+    fn pop(&mut self) -> Option<Scheduled<P>> {
+        self.heap.pop()
+    }
+    #[inline]
+    fn peek_time(&self) -> Option<SimTime> {
+        self.heap.peek().map(|e| e.time)
+    }
+    #[inline]
+    fn len(&self) -> usize {
+        self.heap.len()
+    }
+}
+
+/// The design card's `priority-queue` crate. It is an indexed heap (items must be hashable and
+/// unique, priorities can change), so payloads live in a side table keyed by sequence number.
+pub struct PriorityQueueCrate<P> {
+    pq: priority_queue::PriorityQueue<u64, std::cmp::Reverse<(SimTime, u64)>>,
+    payloads: std::collections::HashMap<u64, P>,
+}
+
+impl<P> Default for PriorityQueueCrate<P> {
+    fn default() -> Self {
+        PriorityQueueCrate {
+            pq: priority_queue::PriorityQueue::with_capacity(1024),
+            payloads: std::collections::HashMap::with_capacity(1024),
+        }
+    }
+}
+
+impl<P> EventQueue<P> for PriorityQueueCrate<P> {
+    fn push(&mut self, ev: Scheduled<P>) {
+        self.pq.push(ev.seq, std::cmp::Reverse((ev.time, ev.seq)));
+        self.payloads.insert(ev.seq, ev.payload);
+    }
+    fn pop(&mut self) -> Option<Scheduled<P>> {
+        let (seq, std::cmp::Reverse((time, _))) = self.pq.pop()?;
+        let payload = self.payloads.remove(&seq).expect("payload stored with its key");
+        Some(Scheduled { time, seq, payload })
+    }
+    fn peek_time(&self) -> Option<SimTime> {
+        self.pq.peek().map(|(_, p)| p.0 .0)
+    }
+    fn len(&self) -> usize {
+        self.pq.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn drain<Q: EventQueue<u32>>(mut q: Q) -> Vec<(SimTime, u64, u32)> {
+        let input = [(5u64, 0u64), (1, 1), (5, 2), (3, 3), (1, 4), (0, 5)];
+        for (i, (t, s)) in input.iter().enumerate() {
+            q.push(Scheduled {
+                time: *t,
+                seq: *s,
+                payload: i as u32,
+            });
+        }
+        std::iter::from_fn(|| q.pop().map(|e| (e.time, e.seq, e.payload))).collect()
+    }
+
+    #[test]
+    fn both_queues_order_by_time_then_sequence() {
+        let expected = vec![
+            (0, 5, 5),
+            (1, 1, 1),
+            (1, 4, 4),
+            (3, 3, 3),
+            (5, 0, 0),
+            (5, 2, 2),
+        ];
+        assert_eq!(drain(BinaryHeapQueue::default()), expected);
+        assert_eq!(drain(PriorityQueueCrate::default()), expected);
+    }
+}

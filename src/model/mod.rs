@@ -1,0 +1,1 @@
+//! Analytical models of the source papers. Pure math: nothing here knows the engine.

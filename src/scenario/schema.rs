@@ -1,0 +1,187 @@
+//! The scenario file format, as serde types. Every struct denies unknown keys; values that later
+//! validation may reject are wrapped in [`Spanned`] so the error can point at them.
+//!
+//! A scenario describes nodes (hosts and mixes), links between them (each a FIFO transmitter
+//! with optional jitter and loss), flows with a traffic model and a route, and the attack.
+
+use super::units::{Bandwidth, Bytes, Duration, Rate};
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+/// A whole scenario file.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    /// Short name, used in summaries and plots.
+    pub name: String,
+    /// Free text: where the numbers come from.
+    #[serde(default)]
+    pub description: String,
+    /// Default seed (the command line's --seed wins).
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Default number of trials (the command line's --trials wins).
+    #[serde(default = "default_trials")]
+    pub trials: Spanned<u64>,
+    /// Simulated time per trial. Default: warmup + largest sample size x sampling interval.
+    #[serde(default)]
+    pub duration: Option<Spanned<Duration>>,
+    /// Time before taps start counting, so mixes and queues reach steady state. Default 1s.
+    #[serde(default = "default_warmup")]
+    pub warmup: Duration,
+    /// Packet size for flows that do not give their own. Default 1000B (the paper does not say).
+    #[serde(default = "default_packet_size")]
+    pub packet_size: Bytes,
+    #[serde(default, rename = "node")]
+    pub nodes: Vec<NodeSpec>,
+    #[serde(default, rename = "link")]
+    pub links: Vec<LinkSpec>,
+    #[serde(default, rename = "flow")]
+    pub flows: Vec<FlowSpec>,
+    #[serde(default)]
+    pub attack: Option<AttackSpec>,
+    /// SWIRL or another watermark scheme, for watermark scenarios.
+    #[serde(default)]
+    pub watermark: Option<toml::Table>,
+}
+
+fn default_seed() -> u64 {
+    1
+}
+fn default_trials() -> Spanned<u64> {
+    Spanned::new(0..0, 100)
+}
+fn default_warmup() -> Duration {
+    Duration(1_000_000_000)
+}
+fn default_packet_size() -> Bytes {
+    Bytes(1000)
+}
+
+/// What a node is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NodeKind {
+    /// A sender and/or receiver.
+    Host,
+    /// A mix: holds each packet, then forwards it to the next hop of its route.
+    Mix,
+}
+
+/// How a mix decides when to forward.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum MixStrategyKind {
+    /// Continuous-time (stop-and-go) mix: an independent exponential hold of mean t_avg.
+    #[default]
+    Exponential,
+    /// Timed mix: flushes everything it holds every t_avg.
+    Timed,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeSpec {
+    pub name: Spanned<String>,
+    pub kind: NodeKind,
+    /// Mean hold (exponential) or flush period (timed); mixes only.
+    #[serde(default)]
+    pub t_avg: Option<Spanned<Duration>>,
+    #[serde(default)]
+    pub strategy: MixStrategyKind,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkSpec {
+    pub from: Spanned<String>,
+    pub to: Spanned<String>,
+    pub bandwidth: Spanned<Bandwidth>,
+    /// Propagation delay. Default 0.
+    #[serde(default)]
+    pub delay: Duration,
+    /// Drop-tail buffer limit in packets, counting the one in transmission. Default 1000.
+    #[serde(default = "default_buffer")]
+    pub buffer: Spanned<u64>,
+    /// Standard deviation of Gaussian per-packet jitter, truncated at zero. Default none.
+    #[serde(default)]
+    pub jitter: Option<Duration>,
+    /// Keep packet order through the jitter (a packet never overtakes the one before it).
+    #[serde(default = "default_true")]
+    pub order_preserving: bool,
+    /// Independent per-packet loss probability on the path, in [0, 1). Default 0.
+    #[serde(default = "default_loss")]
+    pub loss: Spanned<f64>,
+}
+
+fn default_buffer() -> Spanned<u64> {
+    Spanned::new(0..0, 1000)
+}
+fn default_loss() -> Spanned<f64> {
+    Spanned::new(0..0, 0.0)
+}
+fn default_true() -> bool {
+    true
+}
+
+/// A traffic model of a flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TrafficModel {
+    /// Poisson packet arrivals at `rate`.
+    Poisson,
+    /// Constant bit rate: one packet every 1/rate.
+    Constant,
+    /// Exponential on and off periods (means `on`, `off`); Poisson at `rate` while on.
+    Onoff,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlowSpec {
+    pub name: Spanned<String>,
+    /// Node names from sender to receiver; consecutive nodes must be joined by a link.
+    pub route: Spanned<Vec<Spanned<String>>>,
+    pub model: TrafficModel,
+    #[serde(default)]
+    pub rate: Option<Spanned<Rate>>,
+    /// Packet size; default the scenario's packet_size.
+    #[serde(default)]
+    pub size: Option<Bytes>,
+    /// Mean on period (onoff).
+    #[serde(default)]
+    pub on: Option<Duration>,
+    /// Mean off period (onoff).
+    #[serde(default)]
+    pub off: Option<Duration>,
+    /// When the flow starts sending. Default 0.
+    #[serde(default)]
+    pub start: Duration,
+}
+
+/// The flow-correlation attack of seed 000 (section 4), and its relatives.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttackSpec {
+    /// The flow whose sender-side trace the adversary holds (Alice's).
+    pub target: Spanned<String>,
+    /// Sampling interval T. Default 10ms.
+    #[serde(default = "default_interval")]
+    pub interval: Duration,
+    /// Sample sizes N (intervals) at which detection is scored.
+    pub sample_sizes: Spanned<Vec<u64>>,
+    /// Candidate links written "from->to". Default: every link leaving the first mix on the
+    /// target's route.
+    #[serde(default)]
+    pub candidates: Option<Vec<Spanned<String>>>,
+    /// Estimators to score; the first is the primary one in tables. Default ["mi"].
+    #[serde(default = "default_estimators")]
+    pub estimators: Vec<Spanned<String>>,
+}
+
+fn default_interval() -> Duration {
+    Duration(10_000_000)
+}
+fn default_estimators() -> Vec<Spanned<String>> {
+    vec![Spanned::new(0..0, "mi".to_string())]
+}

@@ -1,0 +1,1 @@
+//! Flow watermarks (SWIRL and predecessors).
