@@ -1,1 +1,7 @@
-//! Network elements.
+//! Network elements: packets, links and their decorator stages, mixes, senders, receivers.
+
+pub mod packet;
+pub mod stage;
+
+pub use packet::{DropReason, FlowId, Packet};
+pub use stage::{Stage, StageOutcome};

@@ -1,0 +1,33 @@
+//! Packets as the simulation carries them.
+
+use crate::engine::SimTime;
+
+/// Index of a flow in the scenario (the ground-truth label; attacks never see it).
+pub type FlowId = u32;
+
+/// A packet in flight. Kept small: it is copied through the hot loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Packet {
+    pub flow: FlowId,
+    /// Sequence number within its flow (0, 1, 2, ...).
+    pub seq: u64,
+    /// Size on the wire in bytes.
+    pub size: u32,
+    /// When the sender emitted it.
+    pub created: SimTime,
+    /// Index of the next node on the flow's route (0 is the sender).
+    pub hop: u16,
+    /// Total time held by mixes so far.
+    pub mix_hold: SimTime,
+    /// Total time spent waiting in link buffers so far (not counting transmission).
+    pub queueing: SimTime,
+}
+
+/// Why a packet was dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DropReason {
+    /// The link's drop-tail buffer was full on arrival.
+    BufferFull,
+    /// Random loss on the path.
+    PathLoss,
+}
