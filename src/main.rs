@@ -1,1 +1,238 @@
-fn main(){}
+//! The `mixsim` command line: a thin layer over the library.
+
+use clap::{Parser, Subcommand};
+use mixsim::experiment::{self, RunOptions};
+use mixsim::report::{self, plot, Summary};
+use mixsim::scenario::Scenario;
+use mixsim::tap::TapPoint;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "mixsim", version, about = "Packet-level simulator of traffic-analysis attacks on continuous-time mixes")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone)]
+struct ScenarioArgs {
+    /// Scenario file (TOML).
+    scenario: PathBuf,
+    /// Override a scenario value by dotted path, in the file's units (repeatable),
+    /// e.g. --set node.mix.t_avg=50ms --set trials=20.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    set: Vec<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run K trials of a scenario and report detection rates, link use and latency.
+    Run {
+        #[command(flatten)]
+        scenario: ScenarioArgs,
+        /// Number of trials (default: the scenario's `trials`).
+        #[arg(long)]
+        trials: Option<u64>,
+        /// Seed (default: the scenario's `seed`).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Worker threads (default: all cores). Results do not depend on it.
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Output directory (default: runs/<scenario name>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// No progress bar and no table.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Validate a scenario and print what it resolves to.
+    Check {
+        #[command(flatten)]
+        scenario: ScenarioArgs,
+    },
+    /// Print one link's tap as CSV (time, size) for one trial.
+    Trace {
+        #[command(flatten)]
+        scenario: ScenarioArgs,
+        /// The link, written from->to (e.g. mix->bob).
+        #[arg(long)]
+        tap: String,
+        /// Point of the link: enqueue, depart or arrive.
+        #[arg(long, default_value = "depart")]
+        point: String,
+        /// Trial index.
+        #[arg(long, default_value_t = 0)]
+        trial: u64,
+        /// Seed (default: the scenario's `seed`).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Write to this file instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+/// A failure with its exit code: 2 for bad input, 1 for anything else.
+struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl Failure {
+    fn input(message: impl Into<String>) -> Self {
+        Failure { code: 2, message: message.into() }
+    }
+    fn io(what: &Path, e: std::io::Error) -> Self {
+        Failure { code: 1, message: format!("{}: {e}", what.display()) }
+    }
+}
+
+fn load(args: &ScenarioArgs) -> Result<Scenario, Failure> {
+    Scenario::load(&args.scenario, &args.set).map_err(|e| Failure::input(e.to_string()))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run { scenario, trials, seed, jobs, out, quiet } => cmd_run(&scenario, trials, seed, jobs, out, quiet),
+        Command::Check { scenario } => cmd_check(&scenario),
+        Command::Trace { scenario, tap, point, trial, seed, out } => cmd_trace(&scenario, &tap, &point, trial, seed, out),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("error: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn cmd_run(args: &ScenarioArgs, trials: Option<u64>, seed: Option<u64>, jobs: Option<usize>, out: Option<PathBuf>, quiet: bool) -> Result<(), Failure> {
+    let scenario = load(args)?;
+    let opts = RunOptions {
+        seed: seed.unwrap_or(scenario.seed),
+        trials: trials.unwrap_or(scenario.trials),
+        jobs: jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)),
+        progress: !quiet,
+    };
+    if opts.trials == 0 {
+        return Err(Failure::input("--trials: expected at least 1"));
+    }
+    let out = out.unwrap_or_else(|| PathBuf::from("runs").join(&scenario.name));
+    let started = std::time::Instant::now();
+    let result = experiment::run(&scenario, &opts);
+    let wall = started.elapsed().as_secs_f64();
+    let model = serde_json::Value::Null;
+    let summary = Summary::new(&scenario, &result, model, &|_| None);
+    write_outputs(&out, &summary)?;
+    let log = serde_json::json!({
+        "mixsim_version": env!("CARGO_PKG_VERSION"),
+        "scenario_file": args.scenario.display().to_string(),
+        "overrides": args.set,
+        "jobs": opts.jobs,
+        "wall_seconds": wall,
+        "events": result.tally.events,
+        "events_per_second": result.tally.events as f64 / wall,
+        "packets_per_second": result.tally.counters.created as f64 / wall,
+    });
+    report::write_atomic(&out.join("run-log.json"), format!("{log:#}\n").as_bytes()).map_err(|e| Failure::io(&out, e))?;
+    if !quiet {
+        print!("{}", summary.table());
+        println!("\nwrote {}/summary.json, points.csv, detection.svg ({wall:.2} s wall, {} jobs)", out.display(), opts.jobs);
+    }
+    Ok(())
+}
+
+/// summary.json, points.csv and detection.svg, each written atomically.
+fn write_outputs(out: &Path, summary: &Summary) -> Result<(), Failure> {
+    let svg = detection_svg(summary);
+    for (name, bytes) in [("summary.json", summary.to_json().into_bytes()), ("points.csv", summary.points_csv().into_bytes()), ("detection.svg", svg.into_bytes())] {
+        report::write_atomic(&out.join(name), &bytes).map_err(|e| Failure::io(&out.join(name), e))?;
+    }
+    Ok(())
+}
+
+fn detection_svg(summary: &Summary) -> String {
+    let mut estimators: Vec<&str> = Vec::new();
+    for p in &summary.points {
+        if !estimators.contains(&p.estimator.as_str()) {
+            estimators.push(&p.estimator);
+        }
+    }
+    let sims: Vec<plot::SimSeries> = estimators
+        .iter()
+        .map(|e| plot::SimSeries {
+            label: e.to_string(),
+            points: summary
+                .points
+                .iter()
+                .filter(|p| p.estimator == *e)
+                .map(|p| (p.sample_size as f64, p.detection_rate, p.ci_low, p.ci_high))
+                .collect(),
+        })
+        .collect();
+    let first = estimators.first().copied().unwrap_or("");
+    let models: Vec<plot::ModelSeries> = ["theorem1", "improved", "semi_analytic"]
+        .iter()
+        .filter_map(|k| {
+            let pts: Vec<(f64, f64)> = summary
+                .points
+                .iter()
+                .filter(|p| p.estimator == first)
+                .filter_map(|p| Some((p.sample_size as f64, p.model.as_ref()?.get(*k)?.as_f64()?)))
+                .collect();
+            (!pts.is_empty()).then(|| plot::ModelSeries { label: format!("model: {k}"), points: pts })
+        })
+        .collect();
+    plot::detection_plot(&format!("{}: detection rate against sample size", summary.scenario), "sample size N (intervals)", true, &sims, &models)
+}
+
+fn cmd_check(args: &ScenarioArgs) -> Result<(), Failure> {
+    let s = load(args)?;
+    println!("{}: valid", args.scenario.display());
+    println!("  scenario {:?}: {} nodes, {} links, {} flows; {} trials, seed {}", s.name, s.nodes.len(), s.links.len(), s.flows.len(), s.trials, s.seed);
+    println!("  duration {:.3} s (warm-up {:.3} s)", s.duration as f64 * 1e-9, s.warmup as f64 * 1e-9);
+    for (i, l) in s.links.iter().enumerate() {
+        let bits: f64 = s.flows.iter().filter(|f| f.links.contains(&i)).map(|f| f.traffic.mean_rate() * f.size as f64 * 8.0).sum();
+        println!("  link {:<14} offered load {:.3} of {:.3} Mbit/s ({:.1}%)", l.name, bits / 1e6, l.bandwidth_bps / 1e6, 100.0 * bits / l.bandwidth_bps);
+    }
+    if let Some(a) = &s.attack {
+        let names: Vec<&str> = a.candidates.iter().map(|&c| s.links[c].name.as_str()).collect();
+        println!(
+            "  attack on flow {:?}: observed on {} (arrive), candidates {} (depart), T = {:.3} ms, N = {:?}, estimators {:?}",
+            s.flows[a.target].name,
+            s.links[a.observe_link].name,
+            names.join(", "),
+            a.interval as f64 * 1e-6,
+            a.sample_sizes,
+            a.estimators
+        );
+    }
+    Ok(())
+}
+
+fn cmd_trace(args: &ScenarioArgs, tap: &str, point: &str, trial: u64, seed: Option<u64>, out: Option<PathBuf>) -> Result<(), Failure> {
+    let scenario = load(args)?;
+    let link = scenario.link_index(tap).ok_or_else(|| {
+        let names: Vec<&str> = scenario.links.iter().map(|l| l.name.as_str()).collect();
+        Failure::input(format!("--tap {tap}: no such link; links are: {}", names.join(", ")))
+    })?;
+    let point = TapPoint::parse(point).ok_or_else(|| Failure::input(format!("--point {point}: expected enqueue, depart or arrive")))?;
+    let setup = experiment::runner::tap_setup(&scenario, true);
+    let (net, _) = mixsim::net::Network::run(&scenario, seed.unwrap_or(scenario.seed), trial, setup);
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["time_s", "size_bytes"]).expect("in-memory csv");
+    for r in net.links[link].tap.view().trace(point) {
+        w.write_record([format!("{:.9}", r.time as f64 * 1e-9), r.size.to_string()]).expect("in-memory csv");
+    }
+    let bytes = w.into_inner().expect("in-memory csv");
+    match out {
+        Some(path) => report::write_atomic(&path, &bytes).map_err(|e| Failure::io(&path, e)),
+        None => {
+            use std::io::Write;
+            std::io::stdout().write_all(&bytes).map_err(|e| Failure::io(Path::new("stdout"), e))
+        }
+    }
+}

@@ -1,1 +1,168 @@
-//! Taps
+//! Taps: what an observer on a link sees.
+//!
+//! Every link has a tap. It watches three points of the link: `enqueue` (a packet reaches the
+//! link's sending side), `depart` (its transmission ends: the paper's Y, after the M/D/1 stage)
+//! and `arrive` (it reaches the far end). At each point it bins packet counts per sampling
+//! interval, from the end of the warm-up on, and may also keep a trace of (time, size) records.
+//! The flow label of each traced packet is kept apart, in [`GroundTruth`], which attacks never
+//! receive: they get a [`TapView`].
+
+use crate::engine::SimTime;
+use crate::net::FlowId;
+
+/// The point of a link a record refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TapPoint {
+    Enqueue = 0,
+    Depart = 1,
+    Arrive = 2,
+}
+
+impl TapPoint {
+    pub const ALL: [TapPoint; 3] = [TapPoint::Enqueue, TapPoint::Depart, TapPoint::Arrive];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            TapPoint::Enqueue => "enqueue",
+            TapPoint::Depart => "depart",
+            TapPoint::Arrive => "arrive",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<TapPoint> {
+        TapPoint::ALL.into_iter().find(|p| p.name() == s)
+    }
+}
+
+/// One observed packet: when it passed the point and its size. No flow label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TapRecord {
+    pub time: SimTime,
+    pub size: u32,
+}
+
+/// How a tap bins and what it keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TapConfig {
+    /// Counting starts here (end of warm-up).
+    pub start: SimTime,
+    /// Sampling interval T.
+    pub interval: SimTime,
+    /// Number of intervals counted.
+    pub bins: usize,
+    /// Keep a trace of every record (for `mixsim trace`, watermark detection).
+    pub trace: bool,
+}
+
+/// The labels of traced packets, parallel to the traces. For scoring only.
+#[derive(Debug, Clone, Default)]
+pub struct GroundTruth {
+    pub flows: [Vec<FlowId>; 3],
+}
+
+/// A tap on one link.
+#[derive(Debug, Clone)]
+pub struct Tap {
+    config: TapConfig,
+    end: SimTime,
+    counts: [Vec<u32>; 3],
+    traces: [Vec<TapRecord>; 3],
+    truth: GroundTruth,
+}
+
+impl Tap {
+    pub fn new(config: TapConfig) -> Self {
+        let end = config.start + config.interval * config.bins as SimTime;
+        Tap {
+            config,
+            end,
+            counts: std::array::from_fn(|_| vec![0; config.bins]),
+            traces: Default::default(),
+            truth: GroundTruth::default(),
+        }
+    }
+
+    /// Record a packet of `flow` passing `point` at `time`. Times may lie beyond the current
+    /// simulation clock (a link knows when a packet will depart as it enqueues it); records past
+    /// the trial's horizon are cut by [`Tap::finish`].
+    #[inline]
+    pub fn record(&mut self, point: TapPoint, time: SimTime, size: u32, flow: FlowId) {
+        if time >= self.config.start && time < self.end {
+            let bin = ((time - self.config.start) / self.config.interval) as usize;
+            self.counts[point as usize][bin] += 1;
+        }
+        if self.config.trace {
+            self.traces[point as usize].push(TapRecord { time, size });
+            self.truth.flows[point as usize].push(flow);
+        }
+    }
+
+    /// Drop trace records at or after `horizon` (they had not happened when the trial ended) and
+    /// sort traces by time (jitter that does not preserve order can shuffle `arrive`).
+    pub fn finish(&mut self, horizon: SimTime) {
+        for p in 0..3 {
+            let mut pairs: Vec<(TapRecord, FlowId)> = self.traces[p]
+                .iter()
+                .copied()
+                .zip(self.truth.flows[p].iter().copied())
+                .filter(|(r, _)| r.time < horizon)
+                .collect();
+            pairs.sort_by_key(|(r, _)| r.time);
+            self.traces[p] = pairs.iter().map(|(r, _)| *r).collect();
+            self.truth.flows[p] = pairs.iter().map(|(_, f)| *f).collect();
+        }
+    }
+
+    /// What an attacker may see.
+    pub fn view(&self) -> TapView<'_> {
+        TapView { tap: self }
+    }
+
+    /// The hidden labels, for the scorer.
+    pub fn ground_truth(&self) -> &GroundTruth {
+        &self.truth
+    }
+
+    pub fn config(&self) -> &TapConfig {
+        &self.config
+    }
+}
+
+/// An attacker's view of a tap: counts and traces, no labels.
+#[derive(Clone, Copy)]
+pub struct TapView<'a> {
+    tap: &'a Tap,
+}
+
+impl<'a> TapView<'a> {
+    /// Packets per sampling interval at `point`, from the end of the warm-up.
+    pub fn counts(&self, point: TapPoint) -> &'a [u32] {
+        &self.tap.counts[point as usize]
+    }
+
+    /// Every packet seen at `point`, in time order (empty unless tracing was enabled).
+    pub fn trace(&self, point: TapPoint) -> &'a [TapRecord] {
+        &self.tap.traces[point as usize]
+    }
+
+    pub fn interval(&self) -> SimTime {
+        self.tap.config.interval
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bins_from_warmup_and_cuts_horizon() {
+        let mut tap = Tap::new(TapConfig { start: 100, interval: 10, bins: 3, trace: true });
+        for t in [50, 100, 109, 110, 125, 129, 130, 500] {
+            tap.record(TapPoint::Depart, t, 1, 7);
+        }
+        assert_eq!(tap.view().counts(TapPoint::Depart), &[2, 1, 2]);
+        tap.finish(130);
+        assert_eq!(tap.view().trace(TapPoint::Depart).len(), 6);
+        assert_eq!(tap.ground_truth().flows[1], vec![7; 6]);
+    }
+}

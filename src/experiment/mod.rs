@@ -1,1 +1,13 @@
-//! TODO
+//! Experiments: trials of a scenario, scored by an attack, aggregated into detection rates.
+//!
+//! A trial is one independent simulation (its own random streams, derived from the seed and the
+//! trial index) plus the attack on its taps. The trial is simulated once for the largest sample
+//! size; smaller sizes are scored on prefixes of the same count series. Trials run in parallel
+//! on a rayon pool of `jobs` threads; every aggregate is an integer sum, so results do not depend
+//! on the number of threads or the order in which trials finish.
+
+pub mod runner;
+pub mod wilson;
+
+pub use runner::{run, run_trial, RunOptions, RunResult, Tally, TrialOutcome};
+pub use wilson::{wilson, Z95};

@@ -1,9 +1,16 @@
-//! Network elements: packets, links and their decorator stages, mixes, senders, receivers.
+//! Network elements: packets, links and their decorator stages, mixes, and the network that
+//! routes packets between them on the event engine.
 
+pub mod link;
+pub mod mix;
+pub mod network;
 pub mod packet;
 pub mod path;
 pub mod stage;
 
+pub use link::{Link, LinkOutcome, LinkStats};
+pub use mix::MixStrategy;
+pub use network::{Latency, NetEvent, Network, PacketCounters, TapSetup};
 pub use packet::{DropReason, FlowId, Packet};
 pub use path::{Jitter, Loss};
 pub use stage::{Stage, StageOutcome};

@@ -1,1 +1,101 @@
-//! TODO
+//! Traffic models: arrival processes that tell a sender when to emit its next packet.
+//!
+//! Each model draws from the sender's own random stream, so a flow's packet times depend only
+//! on (seed, trial, flow).
+
+use crate::engine::{SimRng, SimTime};
+use crate::scenario::Traffic;
+use rand::Rng;
+use rand_distr::{Distribution, Exp1};
+
+/// Open-loop arrival process: the gap before the next packet.
+#[derive(Debug, Clone)]
+pub enum ArrivalProcess {
+    /// Exponential gaps of mean 1/rate.
+    Poisson { mean_gap_ns: f64 },
+    /// Fixed gaps of 1/rate.
+    Constant { gap_ns: SimTime },
+    /// Exponential on/off periods; Poisson at `rate` while on. `on_left_ns` is the unused part
+    /// of the current on period.
+    OnOff { mean_gap_ns: f64, mean_on_ns: f64, mean_off_ns: f64, on_left_ns: f64 },
+}
+
+impl ArrivalProcess {
+    pub fn new(traffic: &Traffic) -> Self {
+        match *traffic {
+            Traffic::Poisson { rate } => ArrivalProcess::Poisson { mean_gap_ns: 1e9 / rate },
+            Traffic::Constant { rate } => ArrivalProcess::Constant { gap_ns: (1e9 / rate).round().max(1.0) as SimTime },
+            Traffic::OnOff { rate, on, off } => ArrivalProcess::OnOff {
+                mean_gap_ns: 1e9 / rate,
+                mean_on_ns: on as f64,
+                mean_off_ns: off as f64,
+                on_left_ns: -1.0,
+            },
+        }
+    }
+
+    /// Time from the previous packet (or from the flow's start) to the next one.
+    #[inline]
+    pub fn next_gap(&mut self, rng: &mut SimRng) -> SimTime {
+        match self {
+            ArrivalProcess::Poisson { mean_gap_ns } => {
+                let e: f64 = Exp1.sample(rng);
+                (e * *mean_gap_ns).round() as SimTime
+            }
+            ArrivalProcess::Constant { gap_ns } => *gap_ns,
+            ArrivalProcess::OnOff { mean_gap_ns, mean_on_ns, mean_off_ns, on_left_ns } => {
+                // Memorylessness: an exponential gap that overruns the on period is cut there; the
+                // remainder is redrawn in the next on period after an off period.
+                let mut elapsed = 0.0;
+                if *on_left_ns < 0.0 {
+                    // First call: start in a random phase of the stationary on/off cycle.
+                    let p_on = *mean_on_ns / (*mean_on_ns + *mean_off_ns);
+                    if rng.random::<f64>() >= p_on {
+                        let off: f64 = Exp1.sample(rng);
+                        elapsed += off * *mean_off_ns;
+                    }
+                    let on: f64 = Exp1.sample(rng);
+                    *on_left_ns = on * *mean_on_ns;
+                }
+                loop {
+                    let e: f64 = Exp1.sample(rng);
+                    let gap = e * *mean_gap_ns;
+                    if gap <= *on_left_ns {
+                        *on_left_ns -= gap;
+                        return (elapsed + gap).round() as SimTime;
+                    }
+                    elapsed += *on_left_ns;
+                    let off: f64 = Exp1.sample(rng);
+                    elapsed += off * *mean_off_ns;
+                    let on: f64 = Exp1.sample(rng);
+                    *on_left_ns = on * *mean_on_ns;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::stream;
+
+    fn mean_rate(t: Traffic, n: usize) -> f64 {
+        let mut p = ArrivalProcess::new(&t);
+        let mut rng = stream(9, 0, 0);
+        let total: u64 = (0..n).map(|_| p.next_gap(&mut rng)).sum();
+        n as f64 / (total as f64 * 1e-9)
+    }
+
+    #[test]
+    fn long_run_rates() {
+        let r = mean_rate(Traffic::Poisson { rate: 200.0 }, 200_000);
+        // Relative std of the mean gap is 1/sqrt(n) = 0.22%; allow 5 of them.
+        assert!((r / 200.0 - 1.0).abs() < 0.011, "{r}");
+        assert!((mean_rate(Traffic::Constant { rate: 1000.0 }, 1000) - 1000.0).abs() < 1e-6);
+        let on_off = Traffic::OnOff { rate: 100.0, on: 1_000_000_000, off: 3_000_000_000 };
+        let r = mean_rate(on_off, 400_000);
+        // Mean rate 25 pkt/s; on/off cycles make it noisier (about 1000 cycles): allow 10%.
+        assert!((r / 25.0 - 1.0).abs() < 0.10, "{r}");
+    }
+}
