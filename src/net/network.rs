@@ -9,7 +9,7 @@ use super::link::{Link, LinkOutcome, LinkStats};
 use super::mix::MixStrategy;
 use super::packet::{DropReason, Packet};
 use super::stage::{Stage, StageOutcome};
-use crate::engine::{stream, Engine, SimRng, SimTime};
+use crate::engine::{stream, BinaryHeapQueue, Engine, EventQueue, SimRng, SimTime};
 use crate::scenario::{ResolvedNodeKind, Scenario};
 use crate::tap::{Tap, TapConfig};
 use crate::traffic::ArrivalProcess;
@@ -170,7 +170,7 @@ impl Network {
     }
 
     /// Schedule every flow's first packet.
-    pub fn start(&mut self, engine: &mut Engine<NetEvent>, starts: impl Iterator<Item = SimTime>) {
+    pub fn start<Q: EventQueue<NetEvent>>(&mut self, engine: &mut Engine<NetEvent, Q>, starts: impl Iterator<Item = SimTime>) {
         for (i, start) in starts.enumerate() {
             let f = &mut self.flows[i];
             let gap = f.process.next_gap(&mut f.rng);
@@ -183,8 +183,13 @@ impl Network {
 
     /// Run a whole trial: start the flows, step to the horizon, close the taps.
     pub fn run(scenario: &Scenario, seed: u64, trial: u64, taps: TapSetup) -> (Network, u64) {
+        Self::run_with_queue(scenario, seed, trial, taps, BinaryHeapQueue::default())
+    }
+
+    /// [`Network::run`] over a given event queue (for benchmarking queues).
+    pub fn run_with_queue<Q: EventQueue<NetEvent>>(scenario: &Scenario, seed: u64, trial: u64, taps: TapSetup, queue: Q) -> (Network, u64) {
         let mut net = Network::new(scenario, seed, trial, taps);
-        let mut engine = Engine::new();
+        let mut engine = Engine::with_queue(queue);
         net.start(&mut engine, scenario.flows.iter().map(|f| f.start));
         while let Some(ev) = engine.step_until(net.horizon) {
             net.handle(&mut engine, ev);
@@ -207,7 +212,7 @@ impl Network {
 
     /// Dispatch one event.
     #[inline]
-    pub fn handle(&mut self, engine: &mut Engine<NetEvent>, ev: NetEvent) {
+    pub fn handle<Q: EventQueue<NetEvent>>(&mut self, engine: &mut Engine<NetEvent, Q>, ev: NetEvent) {
         let now = engine.now();
         match ev {
             NetEvent::Emit { flow } => {
@@ -259,7 +264,7 @@ impl Network {
 
     /// Put packet `id` on the next link of its route.
     #[inline]
-    fn forward(&mut self, engine: &mut Engine<NetEvent>, now: SimTime, id: u32) {
+    fn forward<Q: EventQueue<NetEvent>>(&mut self, engine: &mut Engine<NetEvent, Q>, now: SimTime, id: u32) {
         let p = &mut self.packets[id as usize];
         let li = self.flows[p.flow as usize].links[p.hop as usize];
         match self.links[li].offer(now, p, &mut self.link_rngs[li]) {
