@@ -7,7 +7,7 @@
 //! number of repetitions (default 7); the median is reported.
 
 use mixsim::attack::correlation::estimator;
-use mixsim::engine::{BinaryHeapQueue, EventQueue, PriorityQueueCrate};
+use mixsim::engine::{BinaryHeapQueue, EventQueue, PriorityQueueCrate, QuaternaryHeapQueue};
 use mixsim::experiment::runner::{score_correlation, tap_setup, true_candidate};
 use mixsim::net::{NetEvent, Network};
 use mixsim::scenario::Scenario;
@@ -20,7 +20,10 @@ fn scenario() -> Scenario {
     Scenario::load(&path, &["attack.sample_sizes=[29900]".to_string()])
         .or_else(|_| {
             let text = std::fs::read_to_string(&path).expect("scenario file");
-            let text = text.replace("sample_sizes = [10, 30, 100, 300, 1000, 3000]", "sample_sizes = [29900]");
+            let text = text.replace(
+                "sample_sizes = [10, 30, 100, 300, 1000, 3000]",
+                "sample_sizes = [29900]",
+            );
             Scenario::parse(&text, &path, &[])
         })
         .expect("fig5-heavy loads")
@@ -31,7 +34,12 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-fn bench_queue<Q: EventQueue<NetEvent>>(name: &str, s: &Scenario, reps: usize, make: impl Fn() -> Q) {
+fn bench_queue<Q: EventQueue<NetEvent>>(
+    name: &str,
+    s: &Scenario,
+    reps: usize,
+    make: impl Fn() -> Q,
+) {
     let setup = tap_setup(s, false);
     let mut secs = Vec::new();
     let (mut packets, mut events) = (0, 0);
@@ -54,11 +62,30 @@ fn bench_queue<Q: EventQueue<NetEvent>>(name: &str, s: &Scenario, reps: usize, m
 }
 
 fn main() {
-    let reps: usize = std::env::var("MIXSIM_BENCH_REPS").ok().and_then(|v| v.parse().ok()).unwrap_or(7);
+    let reps: usize = std::env::var("MIXSIM_BENCH_REPS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(7);
     let s = scenario();
-    println!("fig5-heavy, {:.0} s simulated per trial, single thread, median of {reps}", s.duration as f64 * 1e-9);
-    bench_queue("binary-heap", &s, reps, BinaryHeapQueue::default);
-    bench_queue("priority-queue", &s, reps, PriorityQueueCrate::default);
+    println!(
+        "fig5-heavy, {:.0} s simulated per trial, single thread, median of {reps}",
+        s.duration as f64 * 1e-9
+    );
+    // MIXSIM_BENCH_ONLY=binary-heap (or priority-queue, attack) runs one part, for profiling.
+    let only = std::env::var("MIXSIM_BENCH_ONLY").unwrap_or_default();
+    let wanted = |part: &str| only.is_empty() || only == part;
+    if wanted("binary-heap") {
+        bench_queue("binary-heap", &s, reps, BinaryHeapQueue::default);
+    }
+    if wanted("quaternary-heap") {
+        bench_queue("quaternary-heap", &s, reps, QuaternaryHeapQueue::default);
+    }
+    if wanted("priority-queue") {
+        bench_queue("priority-queue", &s, reps, PriorityQueueCrate::default);
+    }
+    if !wanted("attack") {
+        return;
+    }
 
     // The attack's cost per trial: every estimator at N = 29 900 on one trial's taps.
     let attack = s.attack.as_ref().expect("attack");
@@ -72,6 +99,9 @@ fn main() {
             std::hint::black_box(score_correlation(attack, &net, truth, &est));
             secs.push(start.elapsed().as_secs_f64());
         }
-        println!("attack/{name:<16} {:>8.2} ms per trial (2 candidates, N = 29900)", median(secs) * 1e3);
+        println!(
+            "attack/{name:<16} {:>8.2} ms per trial (2 candidates, N = 29900)",
+            median(secs) * 1e3
+        );
     }
 }

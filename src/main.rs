@@ -9,7 +9,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "mixsim", version, about = "Packet-level simulator of traffic-analysis attacks on continuous-time mixes")]
+#[command(
+    name = "mixsim",
+    version,
+    about = "Packet-level simulator of traffic-analysis attacks on continuous-time mixes"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -82,10 +86,16 @@ struct Failure {
 
 impl Failure {
     fn input(message: impl Into<String>) -> Self {
-        Failure { code: 2, message: message.into() }
+        Failure {
+            code: 2,
+            message: message.into(),
+        }
     }
     fn io(what: &Path, e: std::io::Error) -> Self {
-        Failure { code: 1, message: format!("{}: {e}", what.display()) }
+        Failure {
+            code: 1,
+            message: format!("{}: {e}", what.display()),
+        }
     }
 }
 
@@ -96,9 +106,23 @@ fn load(args: &ScenarioArgs) -> Result<Scenario, Failure> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Run { scenario, trials, seed, jobs, out, quiet } => cmd_run(&scenario, trials, seed, jobs, out, quiet),
+        Command::Run {
+            scenario,
+            trials,
+            seed,
+            jobs,
+            out,
+            quiet,
+        } => cmd_run(&scenario, trials, seed, jobs, out, quiet),
         Command::Check { scenario } => cmd_check(&scenario),
-        Command::Trace { scenario, tap, point, trial, seed, out } => cmd_trace(&scenario, &tap, &point, trial, seed, out),
+        Command::Trace {
+            scenario,
+            tap,
+            point,
+            trial,
+            seed,
+            out,
+        } => cmd_trace(&scenario, &tap, &point, trial, seed, out),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -109,12 +133,23 @@ fn main() -> ExitCode {
     }
 }
 
-fn cmd_run(args: &ScenarioArgs, trials: Option<u64>, seed: Option<u64>, jobs: Option<usize>, out: Option<PathBuf>, quiet: bool) -> Result<(), Failure> {
+fn cmd_run(
+    args: &ScenarioArgs,
+    trials: Option<u64>,
+    seed: Option<u64>,
+    jobs: Option<usize>,
+    out: Option<PathBuf>,
+    quiet: bool,
+) -> Result<(), Failure> {
     let scenario = load(args)?;
     let opts = RunOptions {
         seed: seed.unwrap_or(scenario.seed),
         trials: trials.unwrap_or(scenario.trials),
-        jobs: jobs.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)),
+        jobs: jobs.unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        }),
         progress: !quiet,
     };
     if opts.trials == 0 {
@@ -137,10 +172,15 @@ fn cmd_run(args: &ScenarioArgs, trials: Option<u64>, seed: Option<u64>, jobs: Op
         "events_per_second": result.tally.events as f64 / wall,
         "packets_per_second": result.tally.counters.created as f64 / wall,
     });
-    report::write_atomic(&out.join("run-log.json"), format!("{log:#}\n").as_bytes()).map_err(|e| Failure::io(&out, e))?;
+    report::write_atomic(&out.join("run-log.json"), format!("{log:#}\n").as_bytes())
+        .map_err(|e| Failure::io(&out, e))?;
     if !quiet {
         print!("{}", summary.table());
-        println!("\nwrote {}/summary.json, points.csv, detection.svg ({wall:.2} s wall, {} jobs)", out.display(), opts.jobs);
+        println!(
+            "\nwrote {}/summary.json, points.csv, detection.svg ({wall:.2} s wall, {} jobs)",
+            out.display(),
+            opts.jobs
+        );
     }
     Ok(())
 }
@@ -148,8 +188,13 @@ fn cmd_run(args: &ScenarioArgs, trials: Option<u64>, seed: Option<u64>, jobs: Op
 /// summary.json, points.csv and detection.svg, each written atomically.
 fn write_outputs(out: &Path, summary: &Summary) -> Result<(), Failure> {
     let svg = detection_svg(summary);
-    for (name, bytes) in [("summary.json", summary.to_json().into_bytes()), ("points.csv", summary.points_csv().into_bytes()), ("detection.svg", svg.into_bytes())] {
-        report::write_atomic(&out.join(name), &bytes).map_err(|e| Failure::io(&out.join(name), e))?;
+    for (name, bytes) in [
+        ("summary.json", summary.to_json().into_bytes()),
+        ("points.csv", summary.points_csv().into_bytes()),
+        ("detection.svg", svg.into_bytes()),
+    ] {
+        report::write_atomic(&out.join(name), &bytes)
+            .map_err(|e| Failure::io(&out.join(name), e))?;
     }
     Ok(())
 }
@@ -183,23 +228,59 @@ fn detection_svg(summary: &Summary) -> String {
                 .filter(|p| p.estimator == first)
                 .filter_map(|p| Some((p.sample_size as f64, p.model.as_ref()?.get(*k)?.as_f64()?)))
                 .collect();
-            (!pts.is_empty()).then(|| plot::ModelSeries { label: format!("model: {k}"), points: pts })
+            (!pts.is_empty()).then(|| plot::ModelSeries {
+                label: format!("model: {k}"),
+                points: pts,
+            })
         })
         .collect();
-    plot::detection_plot(&format!("{}: detection rate against sample size", summary.scenario), "sample size N (intervals)", true, &sims, &models)
+    plot::detection_plot(
+        &format!("{}: detection rate against sample size", summary.scenario),
+        "sample size N (intervals)",
+        true,
+        &sims,
+        &models,
+    )
 }
 
 fn cmd_check(args: &ScenarioArgs) -> Result<(), Failure> {
     let s = load(args)?;
     println!("{}: valid", args.scenario.display());
-    println!("  scenario {:?}: {} nodes, {} links, {} flows; {} trials, seed {}", s.name, s.nodes.len(), s.links.len(), s.flows.len(), s.trials, s.seed);
-    println!("  duration {:.3} s (warm-up {:.3} s)", s.duration as f64 * 1e-9, s.warmup as f64 * 1e-9);
+    println!(
+        "  scenario {:?}: {} nodes, {} links, {} flows; {} trials, seed {}",
+        s.name,
+        s.nodes.len(),
+        s.links.len(),
+        s.flows.len(),
+        s.trials,
+        s.seed
+    );
+    println!(
+        "  duration {:.3} s (warm-up {:.3} s)",
+        s.duration as f64 * 1e-9,
+        s.warmup as f64 * 1e-9
+    );
     for (i, l) in s.links.iter().enumerate() {
-        let bits: f64 = s.flows.iter().filter(|f| f.links.contains(&i)).map(|f| f.traffic.mean_rate() * f.size as f64 * 8.0).sum();
-        println!("  link {:<14} offered load {:.3} of {:.3} Mbit/s ({:.1}%)", l.name, bits / 1e6, l.bandwidth_bps / 1e6, 100.0 * bits / l.bandwidth_bps);
+        let bits: f64 = s
+            .flows
+            .iter()
+            .filter(|f| f.links.contains(&i))
+            .map(|f| f.traffic.mean_rate() * f.size as f64 * 8.0)
+            .sum();
+        println!(
+            "  link {:<14} offered load {:.3} of {:.3} Mbit/s ({:.1}%)",
+            l.name,
+            bits / 1e6,
+            l.bandwidth_bps / 1e6,
+            100.0 * bits / l.bandwidth_bps
+        );
     }
     if let Some(a) = &s.attack {
-        let names: Vec<&str> = a.candidates.iter().map(|&c| s.links[c].name.as_str()).collect();
+        let names: Vec<&str> = a
+            .candidates
+            .iter()
+            .map(|&c| s.links[c].name.as_str())
+            .collect();
         println!(
             "  attack on flow {:?}: observed on {} (arrive), candidates {} (depart), T = {:.3} ms, N = {:?}, estimators {:?}",
             s.flows[a.target].name,
@@ -213,26 +294,45 @@ fn cmd_check(args: &ScenarioArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-fn cmd_trace(args: &ScenarioArgs, tap: &str, point: &str, trial: u64, seed: Option<u64>, out: Option<PathBuf>) -> Result<(), Failure> {
+fn cmd_trace(
+    args: &ScenarioArgs,
+    tap: &str,
+    point: &str,
+    trial: u64,
+    seed: Option<u64>,
+    out: Option<PathBuf>,
+) -> Result<(), Failure> {
     let scenario = load(args)?;
     let link = scenario.link_index(tap).ok_or_else(|| {
         let names: Vec<&str> = scenario.links.iter().map(|l| l.name.as_str()).collect();
-        Failure::input(format!("--tap {tap}: no such link; links are: {}", names.join(", ")))
+        Failure::input(format!(
+            "--tap {tap}: no such link; links are: {}",
+            names.join(", ")
+        ))
     })?;
-    let point = TapPoint::parse(point).ok_or_else(|| Failure::input(format!("--point {point}: expected enqueue, depart or arrive")))?;
+    let point = TapPoint::parse(point).ok_or_else(|| {
+        Failure::input(format!(
+            "--point {point}: expected enqueue, depart or arrive"
+        ))
+    })?;
     let setup = experiment::runner::tap_setup(&scenario, true);
-    let (net, _) = mixsim::net::Network::run(&scenario, seed.unwrap_or(scenario.seed), trial, setup);
+    let (net, _) =
+        mixsim::net::Network::run(&scenario, seed.unwrap_or(scenario.seed), trial, setup);
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["time_s", "size_bytes"]).expect("in-memory csv");
+    w.write_record(["time_s", "size_bytes"])
+        .expect("in-memory csv");
     for r in net.links[link].tap.view().trace(point) {
-        w.write_record([format!("{:.9}", r.time as f64 * 1e-9), r.size.to_string()]).expect("in-memory csv");
+        w.write_record([format!("{:.9}", r.time as f64 * 1e-9), r.size.to_string()])
+            .expect("in-memory csv");
     }
     let bytes = w.into_inner().expect("in-memory csv");
     match out {
         Some(path) => report::write_atomic(&path, &bytes).map_err(|e| Failure::io(&path, e)),
         None => {
             use std::io::Write;
-            std::io::stdout().write_all(&bytes).map_err(|e| Failure::io(Path::new("stdout"), e))
+            std::io::stdout()
+                .write_all(&bytes)
+                .map_err(|e| Failure::io(Path::new("stdout"), e))
         }
     }
 }

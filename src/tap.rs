@@ -66,6 +66,9 @@ pub struct Tap {
     config: TapConfig,
     end: SimTime,
     counts: [Vec<u32>; 3],
+    /// Per point, the bin last counted into and its [start, end): records at a point come
+    /// almost always in time order, so this avoids a division per record.
+    cursor: [(usize, SimTime, SimTime); 3],
     traces: [Vec<TapRecord>; 3],
     truth: GroundTruth,
 }
@@ -77,6 +80,7 @@ impl Tap {
             config,
             end,
             counts: std::array::from_fn(|_| vec![0; config.bins]),
+            cursor: [(0, 0, 0); 3],
             traces: Default::default(),
             truth: GroundTruth::default(),
         }
@@ -87,9 +91,15 @@ impl Tap {
     /// the trial's horizon are cut by [`Tap::finish`].
     #[inline]
     pub fn record(&mut self, point: TapPoint, time: SimTime, size: u32, flow: FlowId) {
-        if time >= self.config.start && time < self.end {
+        let p = point as usize;
+        let (bin, lo, hi) = self.cursor[p];
+        if time >= lo && time < hi {
+            self.counts[p][bin] += 1;
+        } else if time >= self.config.start && time < self.end {
             let bin = ((time - self.config.start) / self.config.interval) as usize;
-            self.counts[point as usize][bin] += 1;
+            self.counts[p][bin] += 1;
+            let lo = self.config.start + bin as SimTime * self.config.interval;
+            self.cursor[p] = (bin, lo, lo + self.config.interval);
         }
         if self.config.trace {
             self.traces[point as usize].push(TapRecord { time, size });
@@ -156,7 +166,12 @@ mod tests {
 
     #[test]
     fn bins_from_warmup_and_cuts_horizon() {
-        let mut tap = Tap::new(TapConfig { start: 100, interval: 10, bins: 3, trace: true });
+        let mut tap = Tap::new(TapConfig {
+            start: 100,
+            interval: 10,
+            bins: 3,
+            trace: true,
+        });
         for t in [50, 100, 109, 110, 125, 129, 130, 500] {
             tap.record(TapPoint::Depart, t, 1, 7);
         }

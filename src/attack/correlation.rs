@@ -93,7 +93,11 @@ impl Estimator for MillerMadowMi {
         };
         let mut xs: Vec<u64> = x.iter().map(|&u| u as u64).collect();
         let mut ys: Vec<u64> = y.iter().map(|&v| v as u64).collect();
-        let mut xy: Vec<u64> = x.iter().zip(y).map(|(&u, &v)| ((u as u64) << 32) | v as u64).collect();
+        let mut xy: Vec<u64> = x
+            .iter()
+            .zip(y)
+            .map(|(&u, &v)| ((u as u64) << 32) | v as u64)
+            .collect();
         let (rx, ry, rxy) = (distinct(&mut xs), distinct(&mut ys), distinct(&mut xy));
         plugin_mi(x, y) + ((rx - 1.0) + (ry - 1.0) - (rxy - 1.0)) / (2.0 * n)
     }

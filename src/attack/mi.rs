@@ -42,7 +42,8 @@ pub fn plugin_mi(x: &[u32], y: &[u32]) -> f64 {
 }
 
 fn min_max(s: &[u32]) -> (u32, u32) {
-    s.iter().fold((u32::MAX, 0), |(lo, hi), &v| (lo.min(v), hi.max(v)))
+    s.iter()
+        .fold((u32::MAX, 0), |(lo, hi), &v| (lo.min(v), hi.max(v)))
 }
 
 #[cfg(test)]

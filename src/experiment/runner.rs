@@ -105,19 +105,39 @@ pub struct RunResult {
 /// the whole run when there is no attack.
 pub fn tap_setup(scenario: &Scenario, trace: bool) -> TapSetup {
     match &scenario.attack {
-        Some(a) => TapSetup { interval: a.interval, bins: *a.sample_sizes.last().expect("validated non-empty"), trace },
+        Some(a) => TapSetup {
+            interval: a.interval,
+            bins: *a.sample_sizes.last().expect("validated non-empty"),
+            trace,
+        },
         None => {
             let interval: SimTime = 10_000_000;
             let bins = (scenario.duration.saturating_sub(scenario.warmup) / interval) as usize;
-            TapSetup { interval, bins, trace }
+            TapSetup {
+                interval,
+                bins,
+                trace,
+            }
         }
     }
 }
 
 /// Score one trial's taps with every estimator at every sample size.
-pub fn score_correlation(attack: &CorrelationAttack, net: &Network, truth: usize, estimators: &[Box<dyn Estimator>]) -> Vec<Vec<bool>> {
-    let x = net.links[attack.observe_link].tap.view().counts(TapPoint::Arrive);
-    let ys: Vec<&[u32]> = attack.candidates.iter().map(|&l| net.links[l].tap.view().counts(TapPoint::Depart)).collect();
+pub fn score_correlation(
+    attack: &CorrelationAttack,
+    net: &Network,
+    truth: usize,
+    estimators: &[Box<dyn Estimator>],
+) -> Vec<Vec<bool>> {
+    let x = net.links[attack.observe_link]
+        .tap
+        .view()
+        .counts(TapPoint::Arrive);
+    let ys: Vec<&[u32]> = attack
+        .candidates
+        .iter()
+        .map(|&l| net.links[l].tap.view().counts(TapPoint::Depart))
+        .collect();
     estimators
         .iter()
         .map(|e| {
@@ -141,7 +161,12 @@ pub fn true_candidate(scenario: &Scenario, attack: &CorrelationAttack) -> Option
 }
 
 /// Run trial `trial` and reduce it to a [`TrialOutcome`].
-pub fn run_trial(scenario: &Scenario, seed: u64, trial: u64, estimators: &[Box<dyn Estimator>]) -> TrialOutcome {
+pub fn run_trial(
+    scenario: &Scenario,
+    seed: u64,
+    trial: u64,
+    estimators: &[Box<dyn Estimator>],
+) -> TrialOutcome {
     let (net, events) = Network::run(scenario, seed, trial, tap_setup(scenario, false));
     let correct = match &scenario.attack {
         Some(a) => match true_candidate(scenario, a) {
@@ -150,17 +175,37 @@ pub fn run_trial(scenario: &Scenario, seed: u64, trial: u64, estimators: &[Box<d
         },
         None => Vec::new(),
     };
-    TrialOutcome { correct, counters: net.counters, links: net.link_stats(), latency: net.latency.clone(), events }
+    TrialOutcome {
+        correct,
+        counters: net.counters,
+        links: net.link_stats(),
+        latency: net.latency.clone(),
+        events,
+    }
 }
 
 /// Run all trials of a scenario.
 pub fn run(scenario: &Scenario, opts: &RunOptions) -> RunResult {
-    let names: Vec<String> = scenario.attack.as_ref().map(|a| a.estimators.clone()).unwrap_or_default();
-    let estimators: Vec<Box<dyn Estimator>> = names.iter().map(|n| estimator(n).expect("validated estimator name")).collect();
-    let sizes = scenario.attack.as_ref().map(|a| a.sample_sizes.clone()).unwrap_or_default();
+    let names: Vec<String> = scenario
+        .attack
+        .as_ref()
+        .map(|a| a.estimators.clone())
+        .unwrap_or_default();
+    let estimators: Vec<Box<dyn Estimator>> = names
+        .iter()
+        .map(|n| estimator(n).expect("validated estimator name"))
+        .collect();
+    let sizes = scenario
+        .attack
+        .as_ref()
+        .map(|a| a.sample_sizes.clone())
+        .unwrap_or_default();
     let empty = || Tally::empty(estimators.len(), sizes.len(), scenario.links.len());
     let bar = progress_bar(opts.trials, opts.progress);
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(opts.jobs.max(1)).build().expect("thread pool");
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.jobs.max(1))
+        .build()
+        .expect("thread pool");
     let tally = pool.install(|| {
         (0..opts.trials)
             .into_par_iter()
@@ -173,7 +218,12 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> RunResult {
             .reduce(empty, Tally::merge)
     });
     bar.finish_and_clear();
-    RunResult { seed: opts.seed, tally, estimators: names, sample_sizes: sizes }
+    RunResult {
+        seed: opts.seed,
+        tally,
+        estimators: names,
+        sample_sizes: sizes,
+    }
 }
 
 /// A progress bar on stderr, drawn only on a terminal.
@@ -184,8 +234,10 @@ pub fn progress_bar(len: u64, enabled: bool) -> indicatif::ProgressBar {
     }
     let bar = indicatif::ProgressBar::new(len);
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} trials {pos}/{len} [{elapsed_precise}] {wide_bar} ETA {eta}")
-            .expect("valid template"),
+        indicatif::ProgressStyle::with_template(
+            "{spinner} trials {pos}/{len} [{elapsed_precise}] {wide_bar} ETA {eta}",
+        )
+        .expect("valid template"),
     );
     bar
 }

@@ -8,7 +8,7 @@
 use super::packet::{DropReason, Packet};
 use super::path::{Jitter, Loss};
 use super::stage::{Stage, StageOutcome};
-use crate::engine::{SimRng, SimTime};
+use crate::engine::{time, SimRng, SimTime};
 use crate::tap::{Tap, TapPoint};
 use std::collections::VecDeque;
 
@@ -46,6 +46,9 @@ pub struct Link {
     loss: Option<Loss>,
     jitter: Option<Jitter>,
     horizon: SimTime,
+    /// Most packets of a link have one size: cache its service time.
+    last_size: u32,
+    last_service: SimTime,
     pub tap: Tap,
     pub stats: LinkStats,
 }
@@ -53,7 +56,13 @@ pub struct Link {
 impl Link {
     /// A link of `bandwidth_bps` bits/s, propagation `delay`, a buffer of `buffer` packets
     /// (counting the one in transmission), and its tap. `horizon` is the trial's end, for stats.
-    pub fn new(bandwidth_bps: f64, delay: SimTime, buffer: u64, tap: Tap, horizon: SimTime) -> Self {
+    pub fn new(
+        bandwidth_bps: f64,
+        delay: SimTime,
+        buffer: u64,
+        tap: Tap,
+        horizon: SimTime,
+    ) -> Self {
         Link {
             ns_per_byte: 8e9 / bandwidth_bps,
             delay,
@@ -63,6 +72,8 @@ impl Link {
             loss: None,
             jitter: None,
             horizon,
+            last_size: 0,
+            last_service: 0,
             tap,
             stats: LinkStats::default(),
         }
@@ -80,8 +91,11 @@ impl Link {
 
     /// Transmission time of `size` bytes.
     #[inline]
-    pub fn service_time(&self, size: u32) -> SimTime {
-        (size as f64 * self.ns_per_byte).round() as SimTime
+    pub fn service_time(&mut self, size: u32) -> SimTime {
+        if size == self.last_size {
+            return self.last_service;
+        }
+        time::from_ns_f64(size as f64 * self.ns_per_byte)
     }
 
     /// Offer `pkt` at `now` (calls come in non-decreasing time). Updates the packet's queueing
@@ -102,6 +116,7 @@ impl Link {
         }
         let start = now.max(self.last_departure);
         let service = self.service_time(pkt.size);
+        (self.last_size, self.last_service) = (pkt.size, service);
         let departure = start + service;
         self.last_departure = departure;
         self.in_system.push_back(departure);
@@ -111,7 +126,8 @@ impl Link {
             self.stats.bytes_sent += pkt.size as u64;
             self.stats.busy_ns += service;
         }
-        self.tap.record(TapPoint::Depart, departure, pkt.size, pkt.flow);
+        self.tap
+            .record(TapPoint::Depart, departure, pkt.size, pkt.flow);
         if let Some(loss) = &mut self.loss {
             if let StageOutcome::Drop(reason) = loss.offer(departure, pkt, rng) {
                 self.stats.drops_loss += 1;
@@ -124,7 +140,8 @@ impl Link {
                 arrival = t;
             }
         }
-        self.tap.record(TapPoint::Arrive, arrival, pkt.size, pkt.flow);
+        self.tap
+            .record(TapPoint::Arrive, arrival, pkt.size, pkt.flow);
         LinkOutcome::Arrives(arrival)
     }
 }

@@ -5,7 +5,7 @@
 
 use super::packet::Packet;
 use super::stage::{Stage, StageOutcome};
-use crate::engine::{SimRng, SimTime};
+use crate::engine::{time, SimRng, SimTime};
 use crate::scenario::schema::MixStrategyKind;
 use rand_distr::{Distribution, Exp1};
 
@@ -21,8 +21,12 @@ pub enum MixStrategy {
 impl MixStrategy {
     pub fn new(kind: MixStrategyKind, t_avg: SimTime) -> Self {
         match kind {
-            MixStrategyKind::Exponential => MixStrategy::Exponential { mean_ns: t_avg as f64 },
-            MixStrategyKind::Timed => MixStrategy::Timed { period: t_avg.max(1) },
+            MixStrategyKind::Exponential => MixStrategy::Exponential {
+                mean_ns: t_avg as f64,
+            },
+            MixStrategyKind::Timed => MixStrategy::Timed {
+                period: t_avg.max(1),
+            },
         }
     }
 }
@@ -33,7 +37,7 @@ impl Stage for MixStrategy {
         match self {
             MixStrategy::Exponential { mean_ns } => {
                 let e: f64 = Exp1.sample(rng);
-                StageOutcome::Release(now + (e * *mean_ns).round() as SimTime)
+                StageOutcome::Release(now + time::from_ns_f64(e * *mean_ns))
             }
             MixStrategy::Timed { period } => StageOutcome::Release((now / *period + 1) * *period),
         }

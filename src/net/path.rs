@@ -2,7 +2,7 @@
 
 use super::packet::{DropReason, Packet};
 use super::stage::{Stage, StageOutcome};
-use crate::engine::{SimRng, SimTime};
+use crate::engine::{time, SimRng, SimTime};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
@@ -30,7 +30,7 @@ impl Stage for Jitter {
     #[inline]
     fn offer(&mut self, now: SimTime, _pkt: &Packet, rng: &mut SimRng) -> StageOutcome {
         let z: f64 = StandardNormal.sample(rng);
-        let extra = (z * self.sigma_ns).max(0.0).round() as SimTime;
+        let extra = time::from_ns_f64((z * self.sigma_ns).max(0.0));
         let mut release = now + extra;
         if self.order_preserving {
             release = release.max(self.last_release);
@@ -69,7 +69,15 @@ mod tests {
     use crate::engine::stream;
 
     fn pkt() -> Packet {
-        Packet { flow: 0, seq: 0, size: 100, created: 0, hop: 0, mix_hold: 0, queueing: 0 }
+        Packet {
+            flow: 0,
+            seq: 0,
+            size: 100,
+            created: 0,
+            hop: 0,
+            mix_hold: 0,
+            queueing: 0,
+        }
     }
 
     #[test]
@@ -79,7 +87,9 @@ mod tests {
         let mut last = 0;
         for i in 0..10_000u64 {
             let now = i * 1_000_000;
-            let StageOutcome::Release(t) = j.offer(now, &pkt(), &mut rng) else { panic!() };
+            let StageOutcome::Release(t) = j.offer(now, &pkt(), &mut rng) else {
+                panic!()
+            };
             assert!(t >= now && t >= last);
             last = t;
         }
@@ -94,13 +104,18 @@ mod tests {
         let n = 200_000;
         let mut sum = 0.0;
         for _ in 0..n {
-            let StageOutcome::Release(t) = j.offer(0, &pkt(), &mut rng) else { panic!() };
+            let StageOutcome::Release(t) = j.offer(0, &pkt(), &mut rng) else {
+                panic!()
+            };
             sum += t as f64;
         }
         let mean = sum / n as f64;
         let expect = sigma as f64 / (2.0 * std::f64::consts::PI).sqrt();
         // Std of the mean: sigma * sqrt(1/2 - 1/(2 pi)) / sqrt(n) ~ 0.0013 sigma; allow 5 of them.
-        assert!((mean - expect).abs() < 5.0 * 0.0013 * sigma as f64, "{mean} vs {expect}");
+        assert!(
+            (mean - expect).abs() < 5.0 * 0.0013 * sigma as f64,
+            "{mean} vs {expect}"
+        );
     }
 
     #[test]

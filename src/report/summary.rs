@@ -177,13 +177,27 @@ impl Summary {
             .iter()
             .find_map(|p| p.model.as_ref())
             .and_then(|m| m.as_object())
-            .map(|o| o.keys().filter(|k| o[k.as_str()].is_number()).cloned().collect())
+            .map(|o| {
+                o.keys()
+                    .filter(|k| o[k.as_str()].is_number())
+                    .cloned()
+                    .collect()
+            })
             .unwrap_or_default();
         let mut w = csv::Writer::from_writer(Vec::new());
-        let mut header = vec!["scenario", "estimator", "sample_size", "trials", "detections", "detection_rate", "ci_low", "ci_high"]
-            .into_iter()
-            .map(String::from)
-            .collect::<Vec<_>>();
+        let mut header = vec![
+            "scenario",
+            "estimator",
+            "sample_size",
+            "trials",
+            "detections",
+            "detection_rate",
+            "ci_low",
+            "ci_high",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect::<Vec<_>>();
         header.extend(model_keys.iter().map(|k| format!("model_{k}")));
         w.write_record(&header).expect("in-memory csv");
         for p in &self.points {
@@ -198,7 +212,14 @@ impl Summary {
                 p.ci_high.to_string(),
             ];
             for k in &model_keys {
-                row.push(p.model.as_ref().and_then(|m| m.get(k)).and_then(|v| v.as_f64()).map(|v| v.to_string()).unwrap_or_default());
+                row.push(
+                    p.model
+                        .as_ref()
+                        .and_then(|m| m.get(k))
+                        .and_then(|v| v.as_f64())
+                        .map(|v| v.to_string())
+                        .unwrap_or_default(),
+                );
             }
             w.write_record(&row).expect("in-memory csv");
         }
@@ -209,12 +230,25 @@ impl Summary {
     pub fn table(&self) -> String {
         use std::fmt::Write;
         let mut s = String::new();
-        let _ = writeln!(s, "{}: {} trials, seed {}", self.scenario, self.trials, self.seed);
+        let _ = writeln!(
+            s,
+            "{}: {} trials, seed {}",
+            self.scenario, self.trials, self.seed
+        );
         if !self.points.is_empty() {
-            let _ = writeln!(s, "\n{:<10} {:>7} {:>9} {:>17} {:>9} {:>9}", "estimator", "N", "D", "95% CI", "theorem1", "improved");
+            let _ = writeln!(
+                s,
+                "\n{:<10} {:>7} {:>9} {:>17} {:>9} {:>9}",
+                "estimator", "N", "D", "95% CI", "theorem1", "improved"
+            );
             for p in &self.points {
                 let m = |k: &str| {
-                    p.model.as_ref().and_then(|m| m.get(k)).and_then(|v| v.as_f64()).map(|v| format!("{v:.3}")).unwrap_or_else(|| "-".into())
+                    p.model
+                        .as_ref()
+                        .and_then(|m| m.get(k))
+                        .and_then(|v| v.as_f64())
+                        .map(|v| format!("{v:.3}"))
+                        .unwrap_or_else(|| "-".into())
                 };
                 let _ = writeln!(
                     s,
@@ -229,18 +263,41 @@ impl Summary {
                 );
             }
         }
-        let _ = writeln!(s, "\n{:<16} {:>12} {:>8} {:>10} {:>10}", "link", "pkts/trial", "util", "drop-buf", "drop-loss");
+        let _ = writeln!(
+            s,
+            "\n{:<16} {:>12} {:>8} {:>10} {:>10}",
+            "link", "pkts/trial", "util", "drop-buf", "drop-loss"
+        );
         for l in &self.links {
-            let _ = writeln!(s, "{:<16} {:>12.1} {:>8.3} {:>10} {:>10}", l.name, l.packets_per_trial, l.utilisation, l.drops_buffer, l.drops_loss);
+            let _ = writeln!(
+                s,
+                "{:<16} {:>12.1} {:>8.3} {:>10} {:>10}",
+                l.name, l.packets_per_trial, l.utilisation, l.drops_buffer, l.drops_loss
+            );
         }
-        let _ = writeln!(s, "\n{:<12} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}", "latency ms", "mean", "p50", "p90", "p99", "p99.9", "max");
-        for (name, l) in [("end-to-end", &self.latency.end_to_end), ("mix hold", &self.latency.mix_hold), ("queueing", &self.latency.queueing)] {
-            let _ = writeln!(s, "{:<12} {:>9.3} {:>9.3} {:>9.3} {:>9.3} {:>9.3} {:>9.3}", name, l.mean_ms, l.p50_ms, l.p90_ms, l.p99_ms, l.p999_ms, l.max_ms);
+        let _ = writeln!(
+            s,
+            "\n{:<12} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
+            "latency ms", "mean", "p50", "p90", "p99", "p99.9", "max"
+        );
+        for (name, l) in [
+            ("end-to-end", &self.latency.end_to_end),
+            ("mix hold", &self.latency.mix_hold),
+            ("queueing", &self.latency.queueing),
+        ] {
+            let _ = writeln!(
+                s,
+                "{:<12} {:>9.3} {:>9.3} {:>9.3} {:>9.3} {:>9.3} {:>9.3}",
+                name, l.mean_ms, l.p50_ms, l.p90_ms, l.p99_ms, l.p999_ms, l.max_ms
+            );
         }
         let _ = writeln!(
             s,
             "\npackets: {} created, {} delivered, {} dropped, {} in flight at the end",
-            self.packets.created, self.packets.delivered, self.packets.dropped, self.packets.in_flight_at_end
+            self.packets.created,
+            self.packets.delivered,
+            self.packets.dropped,
+            self.packets.in_flight_at_end
         );
         s
     }

@@ -27,9 +27,21 @@ impl std::error::Error for ScenarioError {}
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ScenarioError::Io { file, message } => write!(f, "{}: cannot read scenario: {message}", file.display()),
-            ScenarioError::Invalid { file, line, column, key, message } => {
-                write!(f, "{}:{line}:{column}: key `{key}`: {message}", file.display())
+            ScenarioError::Io { file, message } => {
+                write!(f, "{}: cannot read scenario: {message}", file.display())
+            }
+            ScenarioError::Invalid {
+                file,
+                line,
+                column,
+                key,
+                message,
+            } => {
+                write!(
+                    f,
+                    "{}:{line}:{column}: key `{key}`: {message}",
+                    file.display()
+                )
             }
             ScenarioError::Override { set, message } => write!(f, "--set {set}: {message}"),
         }
@@ -58,20 +70,34 @@ pub fn suggestion(word: &str, known: &[&str]) -> String {
 
 impl ScenarioError {
     pub fn io(file: &Path, e: std::io::Error) -> Self {
-        ScenarioError::Io { file: file.to_path_buf(), message: e.to_string() }
+        ScenarioError::Io {
+            file: file.to_path_buf(),
+            message: e.to_string(),
+        }
     }
 
     /// An error at a byte span of the text.
     pub fn at(file: &Path, text: &str, span: Range<usize>, key: &str, message: String) -> Self {
         let (line, column) = line_col(text, span.start);
-        ScenarioError::Invalid { file: file.to_path_buf(), line, column, key: key.to_string(), message }
+        ScenarioError::Invalid {
+            file: file.to_path_buf(),
+            line,
+            column,
+            key: key.to_string(),
+            message,
+        }
     }
 
     /// Translate a toml/serde error, naming the key and suggesting a close known key.
     pub fn from_toml(file: &Path, text: &str, e: toml::de::Error) -> Self {
         let span = e.span().unwrap_or(0..0);
         let (line, column) = line_col(text, span.start);
-        let key = text.get(span.clone()).unwrap_or("").trim().trim_matches('"').to_string();
+        let key = text
+            .get(span.clone())
+            .unwrap_or("")
+            .trim()
+            .trim_matches('"')
+            .to_string();
         let mut message = e.message().trim().to_string();
         if let Some(rest) = message.strip_prefix("unknown field `") {
             let unknown = rest.split('`').next().unwrap_or("");
@@ -82,14 +108,27 @@ impl ScenarioError {
                 expected.join(", ")
             );
         }
-        ScenarioError::Invalid { file: file.to_path_buf(), line, column, key, message }
+        ScenarioError::Invalid {
+            file: file.to_path_buf(),
+            line,
+            column,
+            key,
+            message,
+        }
     }
 }
 
 /// Apply `--set path=value` overrides to scenario text.
-pub fn apply_overrides(text: &str, _origin: &Path, overrides: &[String]) -> Result<String, ScenarioError> {
+pub fn apply_overrides(
+    text: &str,
+    _origin: &Path,
+    overrides: &[String],
+) -> Result<String, ScenarioError> {
     if let Some(first) = overrides.first() {
-        return Err(ScenarioError::Override { set: first.clone(), message: "overrides are not supported yet".into() });
+        return Err(ScenarioError::Override {
+            set: first.clone(),
+            message: "overrides are not supported yet".into(),
+        });
     }
     Ok(text.to_string())
 }

@@ -26,7 +26,10 @@ pub struct Node {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ResolvedNodeKind {
     Host,
-    Mix { strategy: MixStrategyKind, t_avg: SimTime },
+    Mix {
+        strategy: MixStrategyKind,
+        t_avg: SimTime,
+    },
 }
 
 /// A directed link after validation.
@@ -47,9 +50,17 @@ pub struct Link {
 /// Traffic of a flow after validation.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Traffic {
-    Poisson { rate: f64 },
-    Constant { rate: f64 },
-    OnOff { rate: f64, on: SimTime, off: SimTime },
+    Poisson {
+        rate: f64,
+    },
+    Constant {
+        rate: f64,
+    },
+    OnOff {
+        rate: f64,
+        on: SimTime,
+        off: SimTime,
+    },
 }
 
 impl Traffic {
@@ -119,7 +130,11 @@ impl Scenario {
     }
 
     /// Parse and validate scenario text (`origin` names it in errors).
-    pub fn parse(text: &str, origin: &Path, overrides: &[String]) -> Result<Scenario, ScenarioError> {
+    pub fn parse(
+        text: &str,
+        origin: &Path,
+        overrides: &[String],
+    ) -> Result<Scenario, ScenarioError> {
         let text = error::apply_overrides(text, origin, overrides)?;
         let file: ScenarioFile =
             toml::from_str(&text).map_err(|e| ScenarioError::from_toml(origin, &text, e))?;
@@ -127,58 +142,99 @@ impl Scenario {
     }
 
     /// Resolve names and check what serde cannot.
-    pub fn from_file(file: ScenarioFile, origin: &Path, text: &str) -> Result<Scenario, ScenarioError> {
+    pub fn from_file(
+        file: ScenarioFile,
+        origin: &Path,
+        text: &str,
+    ) -> Result<Scenario, ScenarioError> {
         let err = |span: std::ops::Range<usize>, key: &str, msg: String| {
             ScenarioError::at(origin, text, span, key, msg)
         };
         let mut nodes = Vec::new();
         for n in &file.nodes {
             if nodes.iter().any(|m: &Node| m.name == *n.name.get_ref()) {
-                return Err(err(n.name.span(), "node.name", format!("node \"{}\" is defined twice", n.name.get_ref())));
+                return Err(err(
+                    n.name.span(),
+                    "node.name",
+                    format!("node \"{}\" is defined twice", n.name.get_ref()),
+                ));
             }
             let kind = match n.kind {
                 NodeKind::Host => ResolvedNodeKind::Host,
                 NodeKind::Mix => {
                     let t = n.t_avg.as_ref().ok_or_else(|| {
-                        err(n.name.span(), "node.t_avg", format!("mix \"{}\" needs t_avg, the mean hold, like \"20ms\"", n.name.get_ref()))
+                        err(
+                            n.name.span(),
+                            "node.t_avg",
+                            format!(
+                                "mix \"{}\" needs t_avg, the mean hold, like \"20ms\"",
+                                n.name.get_ref()
+                            ),
+                        )
                     })?;
                     if t.get_ref().0 == 0 {
-                        return Err(err(t.span(), "node.t_avg", "expected a mean hold above zero".into()));
+                        return Err(err(
+                            t.span(),
+                            "node.t_avg",
+                            "expected a mean hold above zero".into(),
+                        ));
                     }
-                    ResolvedNodeKind::Mix { strategy: n.strategy, t_avg: t.get_ref().0 }
+                    ResolvedNodeKind::Mix {
+                        strategy: n.strategy,
+                        t_avg: t.get_ref().0,
+                    }
                 }
             };
-            nodes.push(Node { name: n.name.get_ref().clone(), kind });
+            nodes.push(Node {
+                name: n.name.get_ref().clone(),
+                kind,
+            });
         }
-        let node_index = |name: &toml::Spanned<String>, key: &str| -> Result<usize, ScenarioError> {
-            nodes.iter().position(|n| n.name == *name.get_ref()).ok_or_else(|| {
-                let known: Vec<&str> = nodes.iter().map(|n| n.name.as_str()).collect();
-                err(
-                    name.span(),
-                    key,
-                    format!(
-                        "no node named \"{}\"{}; known nodes: {}",
-                        name.get_ref(),
-                        error::suggestion(name.get_ref(), &known),
-                        known.join(", ")
-                    ),
-                )
-            })
-        };
+        let node_index =
+            |name: &toml::Spanned<String>, key: &str| -> Result<usize, ScenarioError> {
+                nodes
+                    .iter()
+                    .position(|n| n.name == *name.get_ref())
+                    .ok_or_else(|| {
+                        let known: Vec<&str> = nodes.iter().map(|n| n.name.as_str()).collect();
+                        err(
+                            name.span(),
+                            key,
+                            format!(
+                                "no node named \"{}\"{}; known nodes: {}",
+                                name.get_ref(),
+                                error::suggestion(name.get_ref(), &known),
+                                known.join(", ")
+                            ),
+                        )
+                    })
+            };
         let mut links: Vec<Link> = Vec::new();
         for l in &file.links {
             let from = node_index(&l.from, "link.from")?;
             let to = node_index(&l.to, "link.to")?;
             let name = format!("{}->{}", nodes[from].name, nodes[to].name);
             if links.iter().any(|k| k.name == name) {
-                return Err(err(l.from.span(), "link", format!("link {name} is defined twice")));
+                return Err(err(
+                    l.from.span(),
+                    "link",
+                    format!("link {name} is defined twice"),
+                ));
             }
             if *l.buffer.get_ref() == 0 {
-                return Err(err(l.buffer.span(), "link.buffer", "expected a buffer of at least 1 packet".into()));
+                return Err(err(
+                    l.buffer.span(),
+                    "link.buffer",
+                    "expected a buffer of at least 1 packet".into(),
+                ));
             }
             let loss = *l.loss.get_ref();
             if !(0.0..1.0).contains(&loss) {
-                return Err(err(l.loss.span(), "link.loss", format!("expected a loss probability in [0, 1), got {loss}")));
+                return Err(err(
+                    l.loss.span(),
+                    "link.loss",
+                    format!("expected a loss probability in [0, 1), got {loss}"),
+                ));
             }
             links.push(Link {
                 name,
@@ -195,11 +251,19 @@ impl Scenario {
         let mut flows: Vec<Flow> = Vec::new();
         for f in &file.flows {
             if flows.iter().any(|g| g.name == *f.name.get_ref()) {
-                return Err(err(f.name.span(), "flow.name", format!("flow \"{}\" is defined twice", f.name.get_ref())));
+                return Err(err(
+                    f.name.span(),
+                    "flow.name",
+                    format!("flow \"{}\" is defined twice", f.name.get_ref()),
+                ));
             }
             let hops = f.route.get_ref();
             if hops.len() < 2 {
-                return Err(err(f.route.span(), "flow.route", "expected a route of at least two nodes, sender first".into()));
+                return Err(err(
+                    f.route.span(),
+                    "flow.route",
+                    "expected a route of at least two nodes, sender first".into(),
+                ));
             }
             let mut route = Vec::new();
             for h in hops {
@@ -207,23 +271,40 @@ impl Scenario {
             }
             let mut route_links = Vec::new();
             for (w, pair) in route.windows(2).enumerate() {
-                let l = links.iter().position(|l| l.from == pair[0] && l.to == pair[1]).ok_or_else(|| {
-                    err(
-                        hops[w + 1].span(),
-                        "flow.route",
-                        format!("no link from \"{}\" to \"{}\" for this hop", nodes[pair[0]].name, nodes[pair[1]].name),
-                    )
-                })?;
+                let l = links
+                    .iter()
+                    .position(|l| l.from == pair[0] && l.to == pair[1])
+                    .ok_or_else(|| {
+                        err(
+                            hops[w + 1].span(),
+                            "flow.route",
+                            format!(
+                                "no link from \"{}\" to \"{}\" for this hop",
+                                nodes[pair[0]].name, nodes[pair[1]].name
+                            ),
+                        )
+                    })?;
                 route_links.push(l);
             }
             let rate = |key: &str| -> Result<f64, ScenarioError> {
                 f.rate.as_ref().map(|r| r.get_ref().0).ok_or_else(|| {
-                    err(f.name.span(), key, format!("flow \"{}\" needs a rate, like \"100pps\"", f.name.get_ref()))
+                    err(
+                        f.name.span(),
+                        key,
+                        format!(
+                            "flow \"{}\" needs a rate, like \"100pps\"",
+                            f.name.get_ref()
+                        ),
+                    )
                 })
             };
             let traffic = match f.model {
-                TrafficModel::Poisson => Traffic::Poisson { rate: rate("flow.rate")? },
-                TrafficModel::Constant => Traffic::Constant { rate: rate("flow.rate")? },
+                TrafficModel::Poisson => Traffic::Poisson {
+                    rate: rate("flow.rate")?,
+                },
+                TrafficModel::Constant => Traffic::Constant {
+                    rate: rate("flow.rate")?,
+                },
                 TrafficModel::Onoff => {
                     let (on, off) = match (f.on, f.off) {
                         (Some(on), Some(off)) if on.0 > 0 && off.0 > 0 => (on.0, off.0),
@@ -235,7 +316,11 @@ impl Scenario {
                             ))
                         }
                     };
-                    Traffic::OnOff { rate: rate("flow.rate")?, on, off }
+                    Traffic::OnOff {
+                        rate: rate("flow.rate")?,
+                        on,
+                        off,
+                    }
                 }
             };
             flows.push(Flow {
@@ -257,7 +342,11 @@ impl Scenario {
                 .sum();
             let rho = bits / l.bandwidth_bps;
             if rho >= 1.0 {
-                let spec = file.links.iter().find(|s| format!("{}->{}", s.from.get_ref(), s.to.get_ref()) == l.name).expect("link from file");
+                let spec = file
+                    .links
+                    .iter()
+                    .find(|s| format!("{}->{}", s.from.get_ref(), s.to.get_ref()) == l.name)
+                    .expect("link from file");
                 return Err(err(
                     spec.bandwidth.span(),
                     "link.bandwidth",
@@ -274,14 +363,33 @@ impl Scenario {
         let attack = match &file.attack {
             None => None,
             Some(a) => {
-                let target = flows.iter().position(|f| f.name == *a.target.get_ref()).ok_or_else(|| {
-                    let known: Vec<&str> = flows.iter().map(|f| f.name.as_str()).collect();
-                    err(a.target.span(), "attack.target", format!("no flow named \"{}\"{}", a.target.get_ref(), error::suggestion(a.target.get_ref(), &known)))
-                })?;
+                let target = flows
+                    .iter()
+                    .position(|f| f.name == *a.target.get_ref())
+                    .ok_or_else(|| {
+                        let known: Vec<&str> = flows.iter().map(|f| f.name.as_str()).collect();
+                        err(
+                            a.target.span(),
+                            "attack.target",
+                            format!(
+                                "no flow named \"{}\"{}",
+                                a.target.get_ref(),
+                                error::suggestion(a.target.get_ref(), &known)
+                            ),
+                        )
+                    })?;
                 let tf = &flows[target];
-                let first_mix = tf.route.iter().position(|&n| matches!(nodes[n].kind, ResolvedNodeKind::Mix { .. })).ok_or_else(|| {
-                    err(a.target.span(), "attack.target", format!("flow \"{}\" crosses no mix: nothing to attack", tf.name))
-                })?;
+                let first_mix = tf
+                    .route
+                    .iter()
+                    .position(|&n| matches!(nodes[n].kind, ResolvedNodeKind::Mix { .. }))
+                    .ok_or_else(|| {
+                        err(
+                            a.target.span(),
+                            "attack.target",
+                            format!("flow \"{}\" crosses no mix: nothing to attack", tf.name),
+                        )
+                    })?;
                 let observe_link = tf.links[first_mix - 1];
                 let candidates = match &a.candidates {
                     Some(c) => {
@@ -297,45 +405,97 @@ impl Scenario {
                     }
                     None => {
                         let mix = tf.route[first_mix];
-                        links.iter().enumerate().filter(|(_, l)| l.from == mix).map(|(i, _)| i).collect()
+                        links
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, l)| l.from == mix)
+                            .map(|(i, _)| i)
+                            .collect()
                     }
                 };
                 if candidates.len() < 2 {
-                    return Err(err(a.target.span(), "attack.candidates", "expected at least two candidate links".into()));
+                    return Err(err(
+                        a.target.span(),
+                        "attack.candidates",
+                        "expected at least two candidate links".into(),
+                    ));
                 }
-                let mut sizes: Vec<usize> = a.sample_sizes.get_ref().iter().map(|&n| n as usize).collect();
+                let mut sizes: Vec<usize> = a
+                    .sample_sizes
+                    .get_ref()
+                    .iter()
+                    .map(|&n| n as usize)
+                    .collect();
                 if sizes.is_empty() || sizes.contains(&0) {
-                    return Err(err(a.sample_sizes.span(), "attack.sample_sizes", "expected a non-empty list of sample sizes above zero".into()));
+                    return Err(err(
+                        a.sample_sizes.span(),
+                        "attack.sample_sizes",
+                        "expected a non-empty list of sample sizes above zero".into(),
+                    ));
                 }
                 sizes.sort_unstable();
                 sizes.dedup();
                 if a.interval.0 == 0 {
-                    return Err(err(a.target.span(), "attack.interval", "expected a sampling interval above zero".into()));
+                    return Err(err(
+                        a.target.span(),
+                        "attack.interval",
+                        "expected a sampling interval above zero".into(),
+                    ));
                 }
                 let mut estimators = Vec::new();
                 for e in &a.estimators {
                     if !ESTIMATORS.contains(&e.get_ref().as_str()) {
-                        return Err(err(e.span(), "attack.estimators", format!("unknown estimator \"{}\"{}; known: {}", e.get_ref(), error::suggestion(e.get_ref(), ESTIMATORS), ESTIMATORS.join(", "))));
+                        return Err(err(
+                            e.span(),
+                            "attack.estimators",
+                            format!(
+                                "unknown estimator \"{}\"{}; known: {}",
+                                e.get_ref(),
+                                error::suggestion(e.get_ref(), ESTIMATORS),
+                                ESTIMATORS.join(", ")
+                            ),
+                        ));
                     }
                     estimators.push(e.get_ref().clone());
                 }
-                Some(CorrelationAttack { target, observe_link, candidates, interval: a.interval.0, sample_sizes: sizes, estimators })
+                Some(CorrelationAttack {
+                    target,
+                    observe_link,
+                    candidates,
+                    interval: a.interval.0,
+                    sample_sizes: sizes,
+                    estimators,
+                })
             }
         };
         let duration = match (&file.duration, &attack) {
             (Some(d), _) => d.get_ref().0,
-            (None, Some(a)) => file.warmup.0 + a.interval * *a.sample_sizes.last().expect("non-empty") as u64,
+            (None, Some(a)) => {
+                file.warmup.0 + a.interval * *a.sample_sizes.last().expect("non-empty") as u64
+            }
             (None, None) => file.warmup.0 + 10_000_000_000,
         };
         if let (Some(d), Some(a)) = (&file.duration, &attack) {
-            let need = file.warmup.0 + a.interval * *a.sample_sizes.last().expect("non-empty") as u64;
+            let need =
+                file.warmup.0 + a.interval * *a.sample_sizes.last().expect("non-empty") as u64;
             if d.get_ref().0 < need {
-                return Err(err(d.span(), "duration", format!("expected at least warmup + largest sample size x interval = {}", units::Duration(need))));
+                return Err(err(
+                    d.span(),
+                    "duration",
+                    format!(
+                        "expected at least warmup + largest sample size x interval = {}",
+                        units::Duration(need)
+                    ),
+                ));
             }
         }
         let trials = *file.trials.get_ref();
         if trials == 0 {
-            return Err(err(file.trials.span(), "trials", "expected at least one trial".into()));
+            return Err(err(
+                file.trials.span(),
+                "trials",
+                "expected at least one trial".into(),
+            ));
         }
         Ok(Scenario {
             name: file.name.clone(),

@@ -22,7 +22,9 @@ fn split_number(s: &str) -> Option<(f64, &str)> {
     let s = s.trim();
     let end = s
         .char_indices()
-        .find(|(_, c)| !(c.is_ascii_digit() || *c == '.' || *c == 'e' || *c == 'E' || *c == '-' || *c == '+'))
+        .find(|(_, c)| {
+            !(c.is_ascii_digit() || *c == '.' || *c == 'e' || *c == 'E' || *c == '-' || *c == '+')
+        })
         .map(|(i, _)| i)
         .unwrap_or(s.len());
     // "1e" followed by a unit letter is ambiguous; re-split at the last digit when parsing fails.
@@ -96,11 +98,19 @@ impl std::str::FromStr for Duration {
         let v = parse_with(
             s,
             "duration",
-            &[("ns", 1.0), ("us", 1e3), ("ms", 1e6), ("s", 1e9), ("min", 60e9)],
+            &[
+                ("ns", 1.0),
+                ("us", 1e3),
+                ("ms", 1e6),
+                ("s", 1e9),
+                ("min", 60e9),
+            ],
             "20ms",
         )?;
         if v < 0.0 {
-            return Err(UnitError(format!("expected a duration of zero or more, got \"{s}\"")));
+            return Err(UnitError(format!(
+                "expected a duration of zero or more, got \"{s}\""
+            )));
         }
         Ok(Duration(v.round() as SimTime))
     }
@@ -111,11 +121,11 @@ impl fmt::Display for Duration {
         let ns = self.0;
         if ns == 0 {
             write!(f, "0s")
-        } else if ns % 1_000_000_000 == 0 {
+        } else if ns.is_multiple_of(1_000_000_000) {
             write!(f, "{}s", ns / 1_000_000_000)
-        } else if ns % 1_000_000 == 0 {
+        } else if ns.is_multiple_of(1_000_000) {
             write!(f, "{}ms", ns / 1_000_000)
-        } else if ns % 1_000 == 0 {
+        } else if ns.is_multiple_of(1_000) {
             write!(f, "{}us", ns / 1_000)
         } else {
             write!(f, "{ns}ns")
@@ -140,11 +150,19 @@ impl std::str::FromStr for Bandwidth {
         let v = parse_with(
             s,
             "bandwidth",
-            &[("bps", 1.0), ("kbps", 1e3), ("Mbps", 1e6), ("Gbps", 1e9), ("Tbps", 1e12)],
+            &[
+                ("bps", 1.0),
+                ("kbps", 1e3),
+                ("Mbps", 1e6),
+                ("Gbps", 1e9),
+                ("Tbps", 1e12),
+            ],
             "10Mbps",
         )?;
         if v <= 0.0 {
-            return Err(UnitError(format!("expected a bandwidth above zero, got \"{s}\"")));
+            return Err(UnitError(format!(
+                "expected a bandwidth above zero, got \"{s}\""
+            )));
         }
         Ok(Bandwidth(v))
     }
@@ -173,11 +191,20 @@ impl std::str::FromStr for Bytes {
         let v = parse_with(
             s,
             "size",
-            &[("B", 1.0), ("kB", 1e3), ("KB", 1e3), ("KiB", 1024.0), ("MB", 1e6), ("MiB", 1048576.0)],
+            &[
+                ("B", 1.0),
+                ("kB", 1e3),
+                ("KB", 1e3),
+                ("KiB", 1024.0),
+                ("MB", 1e6),
+                ("MiB", 1048576.0),
+            ],
             "1000B",
         )?;
         if v < 1.0 || v.fract() != 0.0 {
-            return Err(UnitError(format!("expected a whole number of bytes, at least 1, got \"{s}\"")));
+            return Err(UnitError(format!(
+                "expected a whole number of bytes, at least 1, got \"{s}\""
+            )));
         }
         Ok(Bytes(v as u64))
     }
@@ -203,9 +230,16 @@ impl Rate {
 impl std::str::FromStr for Rate {
     type Err = UnitError;
     fn from_str(s: &str) -> Result<Self, UnitError> {
-        let v = parse_with(s, "packet rate", &[("pps", 1.0), ("kpps", 1e3), ("Mpps", 1e6)], "650pps")?;
+        let v = parse_with(
+            s,
+            "packet rate",
+            &[("pps", 1.0), ("kpps", 1e3), ("Mpps", 1e6)],
+            "650pps",
+        )?;
         if v <= 0.0 {
-            return Err(UnitError(format!("expected a packet rate above zero, got \"{s}\"")));
+            return Err(UnitError(format!(
+                "expected a packet rate above zero, got \"{s}\""
+            )));
         }
         Ok(Rate(v))
     }

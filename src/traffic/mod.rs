@@ -3,7 +3,7 @@
 //! Each model draws from the sender's own random stream, so a flow's packet times depend only
 //! on (seed, trial, flow).
 
-use crate::engine::{SimRng, SimTime};
+use crate::engine::{time, SimRng, SimTime};
 use crate::scenario::Traffic;
 use rand::Rng;
 use rand_distr::{Distribution, Exp1};
@@ -17,14 +17,23 @@ pub enum ArrivalProcess {
     Constant { gap_ns: SimTime },
     /// Exponential on/off periods; Poisson at `rate` while on. `on_left_ns` is the unused part
     /// of the current on period.
-    OnOff { mean_gap_ns: f64, mean_on_ns: f64, mean_off_ns: f64, on_left_ns: f64 },
+    OnOff {
+        mean_gap_ns: f64,
+        mean_on_ns: f64,
+        mean_off_ns: f64,
+        on_left_ns: f64,
+    },
 }
 
 impl ArrivalProcess {
     pub fn new(traffic: &Traffic) -> Self {
         match *traffic {
-            Traffic::Poisson { rate } => ArrivalProcess::Poisson { mean_gap_ns: 1e9 / rate },
-            Traffic::Constant { rate } => ArrivalProcess::Constant { gap_ns: (1e9 / rate).round().max(1.0) as SimTime },
+            Traffic::Poisson { rate } => ArrivalProcess::Poisson {
+                mean_gap_ns: 1e9 / rate,
+            },
+            Traffic::Constant { rate } => ArrivalProcess::Constant {
+                gap_ns: (1e9 / rate).round().max(1.0) as SimTime,
+            },
             Traffic::OnOff { rate, on, off } => ArrivalProcess::OnOff {
                 mean_gap_ns: 1e9 / rate,
                 mean_on_ns: on as f64,
@@ -40,10 +49,15 @@ impl ArrivalProcess {
         match self {
             ArrivalProcess::Poisson { mean_gap_ns } => {
                 let e: f64 = Exp1.sample(rng);
-                (e * *mean_gap_ns).round() as SimTime
+                time::from_ns_f64(e * *mean_gap_ns)
             }
             ArrivalProcess::Constant { gap_ns } => *gap_ns,
-            ArrivalProcess::OnOff { mean_gap_ns, mean_on_ns, mean_off_ns, on_left_ns } => {
+            ArrivalProcess::OnOff {
+                mean_gap_ns,
+                mean_on_ns,
+                mean_off_ns,
+                on_left_ns,
+            } => {
                 // Memorylessness: an exponential gap that overruns the on period is cut there; the
                 // remainder is redrawn in the next on period after an off period.
                 let mut elapsed = 0.0;
@@ -62,7 +76,7 @@ impl ArrivalProcess {
                     let gap = e * *mean_gap_ns;
                     if gap <= *on_left_ns {
                         *on_left_ns -= gap;
-                        return (elapsed + gap).round() as SimTime;
+                        return time::from_ns_f64(elapsed + gap);
                     }
                     elapsed += *on_left_ns;
                     let off: f64 = Exp1.sample(rng);
@@ -93,7 +107,11 @@ mod tests {
         // Relative std of the mean gap is 1/sqrt(n) = 0.22%; allow 5 of them.
         assert!((r / 200.0 - 1.0).abs() < 0.011, "{r}");
         assert!((mean_rate(Traffic::Constant { rate: 1000.0 }, 1000) - 1000.0).abs() < 1e-6);
-        let on_off = Traffic::OnOff { rate: 100.0, on: 1_000_000_000, off: 3_000_000_000 };
+        let on_off = Traffic::OnOff {
+            rate: 100.0,
+            on: 1_000_000_000,
+            off: 3_000_000_000,
+        };
         let r = mean_rate(on_off, 400_000);
         // Mean rate 25 pkt/s; on/off cycles make it noisier (about 1000 cycles): allow 10%.
         assert!((r / 25.0 - 1.0).abs() < 0.10, "{r}");

@@ -1,1 +1,8 @@
 //! Integration tests: one binary, one file per behaviour.
+
+mod cli;
+mod common;
+mod conservation;
+mod link;
+mod queueing;
+mod reproducibility;

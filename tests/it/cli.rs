@@ -1,0 +1,79 @@
+//! The command line: bad input is refused with a clear message and nothing is written.
+
+use crate::common::{mixsim, scenario_path};
+
+#[test]
+fn bad_scenario_is_refused_and_nothing_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    let text = std::fs::read_to_string(scenario_path("fig5-light.toml"))
+        .unwrap()
+        .replace("bandwidth = \"1Tbps\"", "bandwith = \"1Tbps\"");
+    std::fs::write(&bad, text).unwrap();
+    let out = dir.path().join("out");
+    let o = mixsim()
+        .args([
+            "run",
+            bad.to_str().unwrap(),
+            "--trials",
+            "2",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("bad.toml:"), "names the file: {err}");
+    assert!(err.contains("bandwith"), "names the key: {err}");
+    assert!(err.contains("bandwidth"), "suggests the known key: {err}");
+    assert!(!out.exists(), "nothing may be written for a bad scenario");
+}
+
+#[test]
+fn check_and_trace() {
+    let o = mixsim()
+        .args([
+            "check",
+            scenario_path("testbed-poisson.toml").to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    assert!(String::from_utf8_lossy(&o.stdout).contains("mix->bob"));
+    let o = mixsim()
+        .args([
+            "trace",
+            scenario_path("fig5-light.toml").to_str().unwrap(),
+            "--tap",
+            "alice->mix",
+            "--point",
+            "arrive",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let csv = String::from_utf8(o.stdout).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("time_s,size_bytes"));
+    let times: Vec<f64> = lines
+        .map(|l| l.split(',').next().unwrap().parse().unwrap())
+        .collect();
+    // Alice sends 100 pkt/s for 31 s: about 3100 packets, in time order.
+    assert!((2800..3400).contains(&times.len()), "{}", times.len());
+    assert!(times.windows(2).all(|w| w[0] <= w[1]));
+    let o = mixsim()
+        .args([
+            "trace",
+            scenario_path("fig5-light.toml").to_str().unwrap(),
+            "--tap",
+            "mix->carol",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("mix->bob"),
+        "lists the links"
+    );
+}
