@@ -341,7 +341,14 @@ fn example(head: &str) -> &'static str {
 
 fn unknown(what: &str, word: &str, known: &[&str], path: &str) -> String {
     let hint = closest(word, known)
-        .map(|k| format!(" (did you mean \"{}\"?)", path.replacen(word, k, 1)))
+        .map(|k| {
+            let at = path.rfind(word).unwrap_or(0);
+            format!(
+                " (did you mean \"{}{k}{}\"?)",
+                &path[..at],
+                &path[at + word.len()..]
+            )
+        })
         .unwrap_or_default();
     format!(
         "unknown {what} \"{word}\" in path \"{path}\"{hint}; expected one of: {}",

@@ -58,7 +58,7 @@ target = "alice"
 sample_sizes = [60, 480]
 "#;
 // Lines: 2 trials, 8 [[node]] mix, 11 t_avg, 18 name = "r2", 21/26/31 [[link]] headers,
-// 24/29/34 bandwidths, 37/42 [[flow]] headers, 38 route of alice, 40 rate of alice,
+// 24/29/34 bandwidths, 36/42 [[flow]] headers, 38 route of alice, 40 rate of alice,
 // 43 name = "noise", 46 rate of noise, 48 [attack], 49 target, 50 sample_sizes.
 
 const FILE: &str = "t.toml";
@@ -494,6 +494,8 @@ fn missing_required_key() {
     assert_at(&e, 1, 1, "name", "missing required key \"name\"");
     let e = fail(&edit("t_avg = \"20ms\"", "# no t_avg"), &[]);
     assert_at(&e, 8, 1, "node[1].t_avg", "mix \"mix\" needs t_avg");
+    let e = fail(&edit("rate = \"200pps\"", "# no rate"), &[]);
+    assert_at(&e, 36, 1, "flow[0].rate", "flow \"alice\" needs a rate");
 }
 
 // ---- duplicates and names --------------------------------------------------------------------
@@ -729,6 +731,46 @@ fn override_adds_missing_keys_and_tables() {
         "attack.target",
         "missing required key \"target\"",
     );
+}
+
+#[test]
+fn later_overrides_win_and_inline_arrays_of_tables_work() {
+    let s = parse(
+        BASE,
+        &[
+            "trials=5",
+            "trials=6",
+            "node[1].t_avg=1ms",
+            "node.mix.t_avg=2ms",
+        ],
+    )
+    .unwrap();
+    assert_eq!(s.trials, 6);
+    assert!(matches!(
+        s.nodes[1].kind,
+        mixsim::scenario::ResolvedNodeKind::Mix {
+            t_avg: 2_000_000,
+            ..
+        }
+    ));
+    // Links written as an inline array of tables.
+    let text = r#"name = "inline"
+node = [{ name = "a", kind = "host" }, { name = "m", kind = "mix", t_avg = "1ms" }, { name = "b", kind = "host" }, { name = "c", kind = "host" }]
+link = [{ from = "a", to = "m", bandwidth = "1Gbps" }, { from = "m", to = "b", bandwidth = "1Gbps" }, { from = "m", to = "r2", bandwidth = "1Gbps" }]
+flow = [{ name = "f", route = ["a", "m", "b"], model = "constant", rate = "10pps" }]
+"#
+    .replace("r2", "c");
+    let s = parse(
+        &text,
+        &[
+            "link.m->c.delay=4ms",
+            "link[1].bandwidth=20Mbps",
+            "node.m.strategy=timed",
+        ],
+    )
+    .unwrap();
+    assert_eq!(s.links[2].delay, 4_000_000);
+    assert_eq!(s.links[1].bandwidth_bps, 2e7);
 }
 
 #[test]
