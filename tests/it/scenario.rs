@@ -883,3 +883,4 @@ fn effective_scenario_round_trips() {
     assert_eq!(t.flows, s.flows);
     assert_eq!(t.attack, s.attack);
 }
+
