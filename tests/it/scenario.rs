@@ -883,4 +883,3 @@ fn effective_scenario_round_trips() {
     assert_eq!(t.flows, s.flows);
     assert_eq!(t.attack, s.attack);
 }
-
