@@ -1,18 +1,146 @@
 //! Scenarios: the TOML file format, units, validation and the resolved [`Scenario`] that the
 //! network builder consumes.
 //!
-//! Loading is two steps: [`schema`] deserialises the file with serde (unknown keys and bad units
-//! are caught there), then [`Scenario::from_file`] resolves names to indices and checks what
-//! serde cannot (routes through missing nodes, overloaded links, ...). Every error carries the
-//! file, line, column and key.
+//! # The scenario format
+//!
+//! A scenario is one TOML file: a few top-level settings, then `[[node]]`, `[[link]]` and
+//! `[[flow]]` entries, and optionally an `[attack]`. Every quantity with a unit is a quoted
+//! string (`"20ms"`, not `20`); unknown keys are errors.
+//!
+//! ```toml
+//! name = "testbed-poisson"
+//! description = "Fig. 3 testbed of seed 000 with Poisson traffic; packet size assumed"
+//! seed = 1                  # default seed; --seed wins
+//! trials = 100              # default trials; --trials wins
+//! warmup = "1s"             # before taps start counting (default 1s)
+//! packet_size = "1000B"     # for flows without their own size (default 1000B)
+//! # duration = "32s"        # per trial; default warmup + largest sample size x interval
+//!
+//! [[node]]
+//! name = "alice"
+//! kind = "host"
+//!
+//! [[node]]
+//! name = "s2"
+//! kind = "host"
+//!
+//! [[node]]
+//! name = "mix"
+//! kind = "mix"
+//! t_avg = "20ms"            # mean hold (exponential) or flush period (timed)
+//! strategy = "exponential"  # or "timed"
+//!
+//! [[node]]
+//! name = "bob"
+//! kind = "host"
+//!
+//! [[node]]
+//! name = "r2"
+//! kind = "host"
+//!
+//! [[link]]                  # directed: a FIFO transmitter with a drop-tail buffer
+//! from = "alice"
+//! to = "mix"
+//! bandwidth = "10Mbps"
+//! delay = "1ms"             # propagation (default 0s)
+//!
+//! [[link]]
+//! from = "s2"
+//! to = "mix"
+//! bandwidth = "10Mbps"
+//!
+//! [[link]]
+//! from = "mix"
+//! to = "bob"
+//! bandwidth = "10Mbps"
+//! buffer = 1000             # packets, counting the one in transmission (default 1000)
+//! # jitter = "6ms"          # std. dev. of Gaussian per-packet jitter (default none)
+//! # order_preserving = true # jitter never reorders (default true)
+//! # loss = 0.0              # per-packet loss probability in [0, 1) (default 0)
+//!
+//! [[link]]
+//! from = "mix"
+//! to = "r2"
+//! bandwidth = "10Mbps"
+//!
+//! [[flow]]
+//! name = "alice"
+//! route = ["alice", "mix", "bob"]  # consecutive nodes must be joined by a link
+//! model = "poisson"                # or "constant", or "onoff" (with on = "1s", off = "2s")
+//! rate = "200pps"
+//! # size = "1000B"                 # default packet_size
+//! # start = "0s"
+//!
+//! [[flow]]
+//! name = "noise-bob"
+//! route = ["s2", "mix", "bob"]
+//! model = "poisson"
+//! rate = "450pps"
+//!
+//! [[flow]]
+//! name = "noise-r2"
+//! route = ["s2", "mix", "r2"]
+//! model = "poisson"
+//! rate = "650pps"
+//!
+//! [attack]
+//! target = "alice"                 # the flow whose sender-side trace the adversary holds
+//! interval = "10ms"                # sampling interval T (default 10ms)
+//! sample_sizes = [60, 480, 3000]   # N, in intervals
+//! # candidates = ["mix->bob", "mix->r2"]  # default: every link leaving the first mix
+//! estimators = ["mi"]              # mi, mi-mm, mi-z, xcorr, xcorr-lag (default ["mi"])
+//! ```
+//!
+//! Units: durations `ns`, `us`, `ms`, `s`, `min`; bandwidths `bps`, `kbps`, `Mbps`, `Gbps`,
+//! `Tbps`; sizes `B`, `kB`/`KB`, `KiB`, `MB`, `MiB`; rates `pps`, `kpps`, `Mpps`. Units are
+//! case-sensitive; a bare number is refused.
+//!
+//! Besides what serde checks (unknown keys, types, units, required keys), loading refuses:
+//! duplicate node, link or flow names; names containing `.`, `[` or (nodes) `->`; routes through
+//! unknown nodes, visiting a node twice, or with a hop that has no link; a mix without `t_avg`
+//! (or a host with one); zero `t_avg`, rate or bandwidth; any link whose offered load (sum of
+//! mean rate x packet size over the flows crossing it) is at or above its bandwidth; an attack
+//! target that is not a flow or crosses no mix; unknown or duplicate candidate links, or
+//! candidates missing the target's real link; unknown estimators; empty or zero sample sizes;
+//! a `duration` too short for the warmup or the largest sample size.
+//!
+//! # Errors
+//!
+//! Errors name the file, line and column (1-based), the key as a path, and what was expected:
+//!
+//! ```text
+//! x.toml:49:1: key `link[2].bandwith`: unknown key "bandwith" (did you mean "bandwidth"?); expected one of: from, to, bandwidth, delay, ...
+//! x.toml:63:22: key `flow[0].route[1]`: no node named "mx" (did you mean "mix"?); known nodes: alice, s2, mix, bob, r2
+//! x.toml:53:13: key `link[3].bandwidth`: link mix->r2 is offered 10.4Mbps (1300 pkt/s from flows noise-r2) but its capacity is 10Mbps (load 104%): expected an offered load below capacity
+//! x.toml: value from --set node.mix.t_avg=0ms: key `node[2].t_avg`: expected a mean hold above zero, got "0s"
+//! ```
+//!
+//! Key paths index arrays of tables from 0 in file order: `link[2]` is the third `[[link]]`.
+//!
+//! # Overrides
+//!
+//! `--set path=value` changes any value by dotted path, in the file's units, before validation:
+//! `trials=50`, `warmup=2s`, `attack.interval=20ms`, `attack.sample_sizes=[60,480]`,
+//! `node.mix.t_avg=50ms`, `link.mix->bob.bandwidth=5Mbps`, `flow.alice.rate=200pps`. Nodes and
+//! flows are addressed by name, links by `from->to`, and any entry by index (`link[2].delay`).
+//! A value that parses as TOML (number, array, boolean, quoted string) is used as such; anything
+//! else is taken as a string, so units need no quotes. A key absent from the file is added.
+//! Overrides apply in order (a later one sees the earlier ones). An error in an overridden value
+//! names the `--set` that wrote it; an unknown path is an error with a suggestion. Other errors
+//! keep the line and column of the user's file.
+//!
+//! Loading is three steps: overrides are spliced into the text, [`schema`] deserialises it with
+//! serde, then [`Scenario::from_file`] resolves names to indices and checks what serde cannot.
 
 pub mod error;
+mod overrides;
 pub mod schema;
 pub mod units;
 
 pub use error::ScenarioError;
 
 use crate::engine::SimTime;
+use error::Source;
 use schema::{MixStrategyKind, NodeKind, ScenarioFile, TrafficModel};
 use std::path::Path;
 
@@ -135,48 +263,59 @@ impl Scenario {
         origin: &Path,
         overrides: &[String],
     ) -> Result<Scenario, ScenarioError> {
-        let text = error::apply_overrides(text, origin, overrides)?;
-        let file: ScenarioFile =
-            toml::from_str(&text).map_err(|e| ScenarioError::from_toml(origin, &text, e))?;
-        Self::from_file(file, origin, &text)
+        let mut src = Source::new(origin, text);
+        // Syntax first, so that a broken file is reported as such before any override.
+        toml::de::DeTable::parse(text).map_err(|e| src.syntax_error(e))?;
+        overrides::apply(&mut src, overrides)?;
+        let file: ScenarioFile = toml::from_str(&src.text).map_err(|e| src.toml_error(e))?;
+        Self::resolve(file, &src)
     }
 
-    /// Resolve names and check what serde cannot.
+    /// Resolve names and check what serde cannot (`text` is what `file` was parsed from).
     pub fn from_file(
         file: ScenarioFile,
         origin: &Path,
         text: &str,
     ) -> Result<Scenario, ScenarioError> {
-        let err = |span: std::ops::Range<usize>, key: &str, msg: String| {
-            ScenarioError::at(origin, text, span, key, msg)
-        };
-        let mut nodes = Vec::new();
-        for n in &file.nodes {
-            if nodes.iter().any(|m: &Node| m.name == *n.name.get_ref()) {
+        Self::resolve(file, &Source::new(origin, text))
+    }
+
+    fn resolve(file: ScenarioFile, src: &Source) -> Result<Scenario, ScenarioError> {
+        let err = |key: String, msg: String| src.error_at(&key, msg);
+
+        let mut nodes: Vec<Node> = Vec::new();
+        for (i, n) in file.nodes.iter().enumerate() {
+            let name = n.name.get_ref();
+            check_name(name, "node", true).map_err(|m| err(format!("node[{i}].name"), m))?;
+            if let Some(j) = nodes.iter().position(|m| m.name == *name) {
                 return Err(err(
-                    n.name.span(),
-                    "node.name",
-                    format!("node \"{}\" is defined twice", n.name.get_ref()),
+                    format!("node[{i}].name"),
+                    format!("node \"{name}\" is defined twice (first as node[{j}])"),
                 ));
             }
             let kind = match n.kind {
-                NodeKind::Host => ResolvedNodeKind::Host,
+                NodeKind::Host => {
+                    if n.t_avg.is_some() {
+                        return Err(err(
+                            format!("node[{i}].t_avg"),
+                            format!("host \"{name}\" cannot have t_avg: only nodes of kind = \"mix\" hold packets"),
+                        ));
+                    }
+                    ResolvedNodeKind::Host
+                }
                 NodeKind::Mix => {
                     let t = n.t_avg.as_ref().ok_or_else(|| {
                         err(
-                            n.name.span(),
-                            "node.t_avg",
+                            format!("node[{i}].t_avg"),
                             format!(
-                                "mix \"{}\" needs t_avg, the mean hold, like \"20ms\"",
-                                n.name.get_ref()
+                                "mix \"{name}\" needs t_avg, its mean hold, like t_avg = \"20ms\""
                             ),
                         )
                     })?;
                     if t.get_ref().0 == 0 {
                         return Err(err(
-                            t.span(),
-                            "node.t_avg",
-                            "expected a mean hold above zero".into(),
+                            format!("node[{i}].t_avg"),
+                            format!("expected a mean hold above zero, got \"{}\"", t.get_ref()),
                         ));
                     }
                     ResolvedNodeKind::Mix {
@@ -186,53 +325,55 @@ impl Scenario {
                 }
             };
             nodes.push(Node {
-                name: n.name.get_ref().clone(),
+                name: name.clone(),
                 kind,
             });
         }
-        let node_index =
-            |name: &toml::Spanned<String>, key: &str| -> Result<usize, ScenarioError> {
-                nodes
-                    .iter()
-                    .position(|n| n.name == *name.get_ref())
-                    .ok_or_else(|| {
-                        let known: Vec<&str> = nodes.iter().map(|n| n.name.as_str()).collect();
-                        err(
-                            name.span(),
-                            key,
-                            format!(
-                                "no node named \"{}\"{}; known nodes: {}",
-                                name.get_ref(),
-                                error::suggestion(name.get_ref(), &known),
-                                known.join(", ")
-                            ),
-                        )
-                    })
-            };
+        let node_names: Vec<&str> = nodes.iter().map(|n| n.name.as_str()).collect();
+        let node_index = |name: &str, key: String| -> Result<usize, ScenarioError> {
+            node_names.iter().position(|n| *n == name).ok_or_else(|| {
+                err(
+                    key,
+                    format!(
+                        "no node named \"{name}\"{}; known nodes: {}",
+                        error::suggestion(name, &node_names),
+                        if node_names.is_empty() {
+                            "none (add [[node]] entries)".to_string()
+                        } else {
+                            node_names.join(", ")
+                        }
+                    ),
+                )
+            })
+        };
+
         let mut links: Vec<Link> = Vec::new();
-        for l in &file.links {
-            let from = node_index(&l.from, "link.from")?;
-            let to = node_index(&l.to, "link.to")?;
-            let name = format!("{}->{}", nodes[from].name, nodes[to].name);
-            if links.iter().any(|k| k.name == name) {
+        for (i, l) in file.links.iter().enumerate() {
+            let from = node_index(l.from.get_ref(), format!("link[{i}].from"))?;
+            let to = node_index(l.to.get_ref(), format!("link[{i}].to"))?;
+            if from == to {
                 return Err(err(
-                    l.from.span(),
-                    "link",
-                    format!("link {name} is defined twice"),
+                    format!("link[{i}].to"),
+                    format!("link from \"{}\" to itself", nodes[from].name),
+                ));
+            }
+            let name = format!("{}->{}", nodes[from].name, nodes[to].name);
+            if let Some(j) = links.iter().position(|k| k.name == name) {
+                return Err(err(
+                    format!("link[{i}]"),
+                    format!("link {name} is defined twice (first as link[{j}])"),
                 ));
             }
             if *l.buffer.get_ref() == 0 {
                 return Err(err(
-                    l.buffer.span(),
-                    "link.buffer",
+                    format!("link[{i}].buffer"),
                     "expected a buffer of at least 1 packet".into(),
                 ));
             }
             let loss = *l.loss.get_ref();
             if !(0.0..1.0).contains(&loss) {
                 return Err(err(
-                    l.loss.span(),
-                    "link.loss",
+                    format!("link[{i}].loss"),
                     format!("expected a loss probability in [0, 1), got {loss}"),
                 ));
             }
@@ -248,254 +389,165 @@ impl Scenario {
                 loss,
             });
         }
+
         let mut flows: Vec<Flow> = Vec::new();
-        for f in &file.flows {
-            if flows.iter().any(|g| g.name == *f.name.get_ref()) {
+        for (i, f) in file.flows.iter().enumerate() {
+            let name = f.name.get_ref();
+            check_name(name, "flow", false).map_err(|m| err(format!("flow[{i}].name"), m))?;
+            if let Some(j) = flows.iter().position(|g| g.name == *name) {
                 return Err(err(
-                    f.name.span(),
-                    "flow.name",
-                    format!("flow \"{}\" is defined twice", f.name.get_ref()),
+                    format!("flow[{i}].name"),
+                    format!("flow \"{name}\" is defined twice (first as flow[{j}])"),
                 ));
             }
             let hops = f.route.get_ref();
             if hops.len() < 2 {
-                return Err(err(
-                    f.route.span(),
-                    "flow.route",
-                    "expected a route of at least two nodes, sender first".into(),
-                ));
+                return Err(err(format!("flow[{i}].route"), "expected a route of at least two nodes, sender first, like [\"alice\", \"mix\", \"bob\"]".into()));
             }
             let mut route = Vec::new();
-            for h in hops {
-                route.push(node_index(h, "flow.route")?);
+            for (h, hop) in hops.iter().enumerate() {
+                let n = node_index(hop.get_ref(), format!("flow[{i}].route[{h}]"))?;
+                if let Some(p) = route.iter().position(|&m| m == n) {
+                    return Err(err(
+                        format!("flow[{i}].route[{h}]"),
+                        format!("the route visits \"{}\" twice (also at route[{p}]): expected a loop-free route", nodes[n].name),
+                    ));
+                }
+                route.push(n);
             }
             let mut route_links = Vec::new();
             for (w, pair) in route.windows(2).enumerate() {
-                let l = links
-                    .iter()
-                    .position(|l| l.from == pair[0] && l.to == pair[1])
-                    .ok_or_else(|| {
-                        err(
-                            hops[w + 1].span(),
-                            "flow.route",
-                            format!(
-                                "no link from \"{}\" to \"{}\" for this hop",
-                                nodes[pair[0]].name, nodes[pair[1]].name
-                            ),
-                        )
-                    })?;
+                let l = links.iter().position(|l| l.from == pair[0] && l.to == pair[1]).ok_or_else(|| {
+                    let (a, b) = (&nodes[pair[0]].name, &nodes[pair[1]].name);
+                    err(
+                        format!("flow[{i}].route[{}]", w + 1),
+                        format!("no link from \"{a}\" to \"{b}\" for this hop: add a [[link]] with from = \"{a}\", to = \"{b}\""),
+                    )
+                })?;
                 route_links.push(l);
             }
-            let rate = |key: &str| -> Result<f64, ScenarioError> {
-                f.rate.as_ref().map(|r| r.get_ref().0).ok_or_else(|| {
-                    err(
-                        f.name.span(),
-                        key,
-                        format!(
-                            "flow \"{}\" needs a rate, like \"100pps\"",
-                            f.name.get_ref()
-                        ),
-                    )
-                })
-            };
+            let rate = f.rate.as_ref().map(|r| r.get_ref().0).ok_or_else(|| {
+                err(
+                    format!("flow[{i}].rate"),
+                    format!("flow \"{name}\" needs a rate, like rate = \"100pps\""),
+                )
+            })?;
             let traffic = match f.model {
-                TrafficModel::Poisson => Traffic::Poisson {
-                    rate: rate("flow.rate")?,
-                },
-                TrafficModel::Constant => Traffic::Constant {
-                    rate: rate("flow.rate")?,
-                },
-                TrafficModel::Onoff => {
-                    let (on, off) = match (f.on, f.off) {
-                        (Some(on), Some(off)) if on.0 > 0 && off.0 > 0 => (on.0, off.0),
-                        _ => {
+                TrafficModel::Poisson | TrafficModel::Constant => {
+                    for (k, v) in [("on", f.on), ("off", f.off)] {
+                        if v.is_some() {
                             return Err(err(
-                                f.name.span(),
-                                "flow.on",
-                                "an onoff flow needs mean periods on and off above zero, like on = \"1s\", off = \"2s\"".into(),
-                            ))
+                                format!("flow[{i}].{k}"),
+                                format!("`{k}` applies only to model = \"onoff\""),
+                            ));
                         }
-                    };
-                    Traffic::OnOff {
-                        rate: rate("flow.rate")?,
-                        on,
-                        off,
+                    }
+                    if f.model == TrafficModel::Poisson {
+                        Traffic::Poisson { rate }
+                    } else {
+                        Traffic::Constant { rate }
                     }
                 }
+                TrafficModel::Onoff => {
+                    let period = |k: &str, v: Option<units::Duration>| {
+                        match v {
+                        Some(d) if d.0 > 0 => Ok(d.0),
+                        _ => Err(err(
+                            format!("flow[{i}].{k}"),
+                            "an onoff flow needs mean periods on and off above zero, like on = \"1s\", off = \"2s\"".into(),
+                        )),
+                    }
+                    };
+                    let on = period("on", f.on)?;
+                    let off = period("off", f.off)?;
+                    Traffic::OnOff { rate, on, off }
+                }
             };
+            let size = f.size.unwrap_or(file.packet_size).0;
+            let size = u32::try_from(size).map_err(|_| {
+                let key = if f.size.is_some() {
+                    format!("flow[{i}].size")
+                } else {
+                    "packet_size".to_string()
+                };
+                err(
+                    key,
+                    format!("expected a packet size below 4 GiB, got {size}B"),
+                )
+            })?;
             flows.push(Flow {
-                name: f.name.get_ref().clone(),
+                name: name.clone(),
                 route,
                 links: route_links,
                 traffic,
-                size: f.size.unwrap_or(file.packet_size).0 as u32,
+                size,
                 start: f.start.0,
             });
         }
+
         // Offered load on every link must stay below its capacity, or its queue grows without
         // bound and no steady state exists for the model (or the adversary) to rely on.
         for (li, l) in links.iter().enumerate() {
-            let bits: f64 = flows
+            let crossing: Vec<&Flow> = flows.iter().filter(|f| f.links.contains(&li)).collect();
+            let bits: f64 = crossing
                 .iter()
-                .filter(|f| f.links.contains(&li))
                 .map(|f| f.traffic.mean_rate() * f.size as f64 * 8.0)
                 .sum();
+            let pps: f64 = crossing.iter().map(|f| f.traffic.mean_rate()).sum();
             let rho = bits / l.bandwidth_bps;
             if rho >= 1.0 {
-                let spec = file
-                    .links
-                    .iter()
-                    .find(|s| format!("{}->{}", s.from.get_ref(), s.to.get_ref()) == l.name)
-                    .expect("link from file");
+                let names: Vec<&str> = crossing.iter().map(|f| f.name.as_str()).collect();
                 return Err(err(
-                    spec.bandwidth.span(),
-                    "link.bandwidth",
+                    format!("link[{li}].bandwidth"),
                     format!(
-                        "link {} is offered {:.3} Mbit/s by its flows, {:.0}% of its {} capacity: expected an offered load below capacity",
+                        "link {} is offered {} ({pps} pkt/s from flows {}) but its capacity is {} (load {:.0}%): expected an offered load below capacity",
                         l.name,
-                        bits / 1e6,
-                        rho * 100.0,
-                        spec.bandwidth.get_ref()
+                        units::Bandwidth(bits),
+                        names.join(", "),
+                        units::Bandwidth(l.bandwidth_bps),
+                        rho * 100.0
                     ),
                 ));
             }
         }
+
         let attack = match &file.attack {
             None => None,
-            Some(a) => {
-                let target = flows
-                    .iter()
-                    .position(|f| f.name == *a.target.get_ref())
-                    .ok_or_else(|| {
-                        let known: Vec<&str> = flows.iter().map(|f| f.name.as_str()).collect();
-                        err(
-                            a.target.span(),
-                            "attack.target",
-                            format!(
-                                "no flow named \"{}\"{}",
-                                a.target.get_ref(),
-                                error::suggestion(a.target.get_ref(), &known)
-                            ),
-                        )
-                    })?;
-                let tf = &flows[target];
-                let first_mix = tf
-                    .route
-                    .iter()
-                    .position(|&n| matches!(nodes[n].kind, ResolvedNodeKind::Mix { .. }))
-                    .ok_or_else(|| {
-                        err(
-                            a.target.span(),
-                            "attack.target",
-                            format!("flow \"{}\" crosses no mix: nothing to attack", tf.name),
-                        )
-                    })?;
-                let observe_link = tf.links[first_mix - 1];
-                let candidates = match &a.candidates {
-                    Some(c) => {
-                        let mut out = Vec::new();
-                        for name in c {
-                            let known: Vec<&str> = links.iter().map(|l| l.name.as_str()).collect();
-                            let i = links.iter().position(|l| l.name == *name.get_ref()).ok_or_else(|| {
-                                err(name.span(), "attack.candidates", format!("no link named \"{}\"{}; links are written \"from->to\"", name.get_ref(), error::suggestion(name.get_ref(), &known)))
-                            })?;
-                            out.push(i);
-                        }
-                        out
-                    }
-                    None => {
-                        let mix = tf.route[first_mix];
-                        links
-                            .iter()
-                            .enumerate()
-                            .filter(|(_, l)| l.from == mix)
-                            .map(|(i, _)| i)
-                            .collect()
-                    }
-                };
-                if candidates.len() < 2 {
-                    return Err(err(
-                        a.target.span(),
-                        "attack.candidates",
-                        "expected at least two candidate links".into(),
-                    ));
-                }
-                let mut sizes: Vec<usize> = a
-                    .sample_sizes
-                    .get_ref()
-                    .iter()
-                    .map(|&n| n as usize)
-                    .collect();
-                if sizes.is_empty() || sizes.contains(&0) {
-                    return Err(err(
-                        a.sample_sizes.span(),
-                        "attack.sample_sizes",
-                        "expected a non-empty list of sample sizes above zero".into(),
-                    ));
-                }
-                sizes.sort_unstable();
-                sizes.dedup();
-                if a.interval.0 == 0 {
-                    return Err(err(
-                        a.target.span(),
-                        "attack.interval",
-                        "expected a sampling interval above zero".into(),
-                    ));
-                }
-                let mut estimators = Vec::new();
-                for e in &a.estimators {
-                    if !ESTIMATORS.contains(&e.get_ref().as_str()) {
-                        return Err(err(
-                            e.span(),
-                            "attack.estimators",
-                            format!(
-                                "unknown estimator \"{}\"{}; known: {}",
-                                e.get_ref(),
-                                error::suggestion(e.get_ref(), ESTIMATORS),
-                                ESTIMATORS.join(", ")
-                            ),
-                        ));
-                    }
-                    estimators.push(e.get_ref().clone());
-                }
-                Some(CorrelationAttack {
-                    target,
-                    observe_link,
-                    candidates,
-                    interval: a.interval.0,
-                    sample_sizes: sizes,
-                    estimators,
-                })
-            }
+            Some(a) => Some(resolve_attack(a, &nodes, &links, &flows, &err)?),
         };
-        let duration = match (&file.duration, &attack) {
-            (Some(d), _) => d.get_ref().0,
-            (None, Some(a)) => {
-                file.warmup.0 + a.interval * *a.sample_sizes.last().expect("non-empty") as u64
-            }
-            (None, None) => file.warmup.0 + 10_000_000_000,
-        };
-        if let (Some(d), Some(a)) = (&file.duration, &attack) {
-            let need =
-                file.warmup.0 + a.interval * *a.sample_sizes.last().expect("non-empty") as u64;
-            if d.get_ref().0 < need {
+
+        let warmup = file.warmup.0;
+        let need = attack
+            .as_ref()
+            .map(|a| warmup + a.interval * *a.sample_sizes.last().expect("non-empty") as u64);
+        let duration = match (&file.duration, need) {
+            (Some(d), Some(need)) if d.get_ref().0 < need => {
                 return Err(err(
-                    d.span(),
-                    "duration",
+                    "duration".into(),
                     format!(
-                        "expected at least warmup + largest sample size x interval = {}",
-                        units::Duration(need)
+                        "expected at least warmup + largest sample size x interval = {}, got {}",
+                        units::Duration(need),
+                        d.get_ref()
                     ),
-                ));
+                ))
             }
-        }
+            (Some(d), _) if d.get_ref().0 <= warmup => {
+                return Err(err(
+                    "duration".into(),
+                    format!(
+                        "expected a duration longer than the warmup ({}), got {}",
+                        file.warmup,
+                        d.get_ref()
+                    ),
+                ))
+            }
+            (Some(d), _) => d.get_ref().0,
+            (None, Some(need)) => need,
+            (None, None) => warmup + 10_000_000_000,
+        };
         let trials = *file.trials.get_ref();
         if trials == 0 {
-            return Err(err(
-                file.trials.span(),
-                "trials",
-                "expected at least one trial".into(),
-            ));
+            return Err(err("trials".into(), "expected at least one trial".into()));
         }
         Ok(Scenario {
             name: file.name.clone(),
@@ -503,7 +555,7 @@ impl Scenario {
             seed: file.seed,
             trials,
             duration,
-            warmup: file.warmup.0,
+            warmup,
             nodes,
             links,
             flows,
@@ -513,8 +565,195 @@ impl Scenario {
         })
     }
 
+    /// The effective scenario (after overrides, with defaults filled in and the current seed,
+    /// trials and duration) as TOML, for writing next to results.
+    pub fn to_toml_string(&self) -> String {
+        let mut file = self.file.clone();
+        file.seed = self.seed;
+        file.trials = toml::Spanned::new(0..0, self.trials);
+        file.duration = Some(toml::Spanned::new(0..0, units::Duration(self.duration)));
+        file.warmup = units::Duration(self.warmup);
+        toml::to_string(&file).expect("a scenario always serialises")
+    }
+
     /// Index of the link named "from->to".
     pub fn link_index(&self, name: &str) -> Option<usize> {
         self.links.iter().position(|l| l.name == name)
     }
+}
+
+/// Names are used in `--set node.NAME.key` and `from->to` link names, so they must not contain
+/// the separators.
+fn check_name(name: &str, what: &str, is_node: bool) -> Result<(), String> {
+    if name.trim().is_empty() {
+        return Err(format!("expected a non-empty {what} name"));
+    }
+    if name.contains('.') || name.contains('[') || (is_node && name.contains("->")) {
+        return Err(format!(
+            "{what} name \"{name}\" contains {}: names cannot contain '.', '[' {}(they are used in --set paths{})",
+            if name.contains('.') { "'.'" } else if name.contains('[') { "'['" } else { "\"->\"" },
+            if is_node { "or \"->\" " } else { "" },
+            if is_node { " and link names" } else { "" }
+        ));
+    }
+    Ok(())
+}
+
+fn resolve_attack(
+    a: &schema::AttackSpec,
+    nodes: &[Node],
+    links: &[Link],
+    flows: &[Flow],
+    err: &dyn Fn(String, String) -> ScenarioError,
+) -> Result<CorrelationAttack, ScenarioError> {
+    let key = |k: &str| format!("attack.{k}");
+    let target_name = a.target.get_ref();
+    let flow_names: Vec<&str> = flows.iter().map(|f| f.name.as_str()).collect();
+    let target = flows
+        .iter()
+        .position(|f| f.name == *target_name)
+        .ok_or_else(|| {
+            err(
+                key("target"),
+                format!(
+                    "no flow named \"{target_name}\"{}; known flows: {}",
+                    error::suggestion(target_name, &flow_names),
+                    if flow_names.is_empty() {
+                        "none".to_string()
+                    } else {
+                        flow_names.join(", ")
+                    }
+                ),
+            )
+        })?;
+    let tf = &flows[target];
+    let first_mix = tf
+        .route
+        .iter()
+        .position(|&n| matches!(nodes[n].kind, ResolvedNodeKind::Mix { .. }))
+        .ok_or_else(|| {
+            err(
+                key("target"),
+                format!("flow \"{}\" crosses no mix: nothing to attack", tf.name),
+            )
+        })?;
+    if first_mix == 0 {
+        return Err(err(
+            key("target"),
+            format!("flow \"{}\" starts at mix \"{}\": the adversary needs a link into the mix to observe", tf.name, nodes[tf.route[0]].name),
+        ));
+    }
+    let observe_link = tf.links[first_mix - 1];
+    let true_link = tf.links[first_mix];
+    let link_names: Vec<&str> = links.iter().map(|l| l.name.as_str()).collect();
+    let candidates = match &a.candidates {
+        Some(c) => {
+            let mut out = Vec::new();
+            for (k, name) in c.iter().enumerate() {
+                let i = links
+                    .iter()
+                    .position(|l| l.name == *name.get_ref())
+                    .ok_or_else(|| {
+                        err(
+                            format!("attack.candidates[{k}]"),
+                            format!(
+                                "no link named \"{}\"{}; links are written \"from->to\": {}",
+                                name.get_ref(),
+                                error::suggestion(name.get_ref(), &link_names),
+                                link_names.join(", ")
+                            ),
+                        )
+                    })?;
+                if out.contains(&i) {
+                    return Err(err(
+                        format!("attack.candidates[{k}]"),
+                        format!("link {} is listed twice", links[i].name),
+                    ));
+                }
+                out.push(i);
+            }
+            if !out.contains(&true_link) {
+                return Err(err(
+                    key("candidates"),
+                    format!(
+                        "the candidates do not include {}, the link flow \"{}\" really leaves the mix by: detection would be impossible",
+                        links[true_link].name, tf.name
+                    ),
+                ));
+            }
+            out
+        }
+        None => {
+            let mix = tf.route[first_mix];
+            links
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| l.from == mix)
+                .map(|(i, _)| i)
+                .collect()
+        }
+    };
+    if candidates.len() < 2 {
+        return Err(err(
+            key("candidates"),
+            format!(
+                "expected at least two candidate links, got {}: with one, detection is trivial",
+                candidates.len()
+            ),
+        ));
+    }
+    let raw = a.sample_sizes.get_ref();
+    if raw.is_empty() {
+        return Err(err(
+            key("sample_sizes"),
+            "expected a non-empty list of sample sizes (intervals), like [60, 480, 3000]".into(),
+        ));
+    }
+    if let Some(k) = raw.iter().position(|&n| n == 0) {
+        return Err(err(
+            format!("attack.sample_sizes[{k}]"),
+            "expected sample sizes above zero".into(),
+        ));
+    }
+    let mut sizes: Vec<usize> = raw.iter().map(|&n| n as usize).collect();
+    sizes.sort_unstable();
+    sizes.dedup();
+    if a.interval.0 == 0 {
+        return Err(err(
+            key("interval"),
+            "expected a sampling interval above zero".into(),
+        ));
+    }
+    let mut estimators = Vec::new();
+    for (k, e) in a.estimators.iter().enumerate() {
+        let e = e.get_ref();
+        if !ESTIMATORS.contains(&e.as_str()) {
+            return Err(err(
+                format!("attack.estimators[{k}]"),
+                format!(
+                    "unknown estimator \"{e}\"{}; known: {}",
+                    error::suggestion(e, ESTIMATORS),
+                    ESTIMATORS.join(", ")
+                ),
+            ));
+        }
+        estimators.push(e.clone());
+    }
+    if estimators.is_empty() {
+        return Err(err(
+            key("estimators"),
+            format!(
+                "expected at least one estimator of: {}",
+                ESTIMATORS.join(", ")
+            ),
+        ));
+    }
+    Ok(CorrelationAttack {
+        target,
+        observe_link,
+        candidates,
+        interval: a.interval.0,
+        sample_sizes: sizes,
+        estimators,
+    })
 }

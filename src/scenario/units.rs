@@ -55,20 +55,27 @@ fn parse_with(s: &str, what: &str, units: &[(&str, f64)], example: &str) -> Resu
     if !value.is_finite() {
         return Err(expected());
     }
-    let factor = units
-        .iter()
-        .find(|(u, _)| *u == unit)
-        .map(|(_, f)| *f)
-        .ok_or_else(expected)?;
+    let factor = match units.iter().find(|(u, _)| *u == unit) {
+        Some((_, f)) => *f,
+        None => {
+            let mut e = expected();
+            if let Some((u, _)) = units.iter().find(|(u, _)| u.eq_ignore_ascii_case(unit)) {
+                let num = s.trim().strip_suffix(unit).unwrap_or(s).trim();
+                e.0.push_str(&format!(
+                    " (did you mean \"{num}{u}\"? units are case-sensitive)"
+                ));
+            }
+            return Err(e);
+        }
+    };
     Ok(value * factor)
 }
 
 macro_rules! serde_via_str {
-    ($t:ty) => {
+    ($t:ty, $what:expr, $example:expr) => {
         impl<'de> Deserialize<'de> for $t {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = String::deserialize(d)?;
-                s.parse().map_err(|e: UnitError| de::Error::custom(e.0))
+                d.deserialize_any(QuantityVisitor::<$t>::new($what, $example))
             }
         }
         impl Serialize for $t {
@@ -77,6 +84,49 @@ macro_rules! serde_via_str {
             }
         }
     };
+}
+
+/// Accepts a quoted quantity; a bare number gets a message saying the unit is missing, so
+/// `t_avg = 20` does not read as the unhelpful "expected a string".
+struct QuantityVisitor<T> {
+    what: &'static str,
+    example: &'static str,
+    _t: std::marker::PhantomData<T>,
+}
+
+impl<T> QuantityVisitor<T> {
+    fn new(what: &'static str, example: &'static str) -> Self {
+        QuantityVisitor {
+            what,
+            example,
+            _t: std::marker::PhantomData,
+        }
+    }
+    fn bare<E: de::Error>(&self, n: impl fmt::Display) -> E {
+        E::custom(format!(
+            "expected a {} with a unit, as a quoted string like \"{}\"; got the bare number {n}",
+            self.what, self.example
+        ))
+    }
+}
+
+impl<T: std::str::FromStr<Err = UnitError>> de::Visitor<'_> for QuantityVisitor<T> {
+    type Value = T;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a {} with a unit, like \"{}\"", self.what, self.example)
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<T, E> {
+        s.parse().map_err(|e: UnitError| E::custom(e.0))
+    }
+    fn visit_i64<E: de::Error>(self, n: i64) -> Result<T, E> {
+        Err(self.bare(n))
+    }
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<T, E> {
+        Err(self.bare(n))
+    }
+    fn visit_f64<E: de::Error>(self, n: f64) -> Result<T, E> {
+        Err(self.bare(n))
+    }
 }
 
 /// A span of simulated time ("20ms", "1.5s", "250us", "10ns", "2min").
@@ -132,7 +182,7 @@ impl fmt::Display for Duration {
         }
     }
 }
-serde_via_str!(Duration);
+serde_via_str!(Duration, "duration", "20ms");
 
 /// A link capacity in bits per second ("10Mbps", "1Tbps", "56kbps", "100bps").
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Default)]
@@ -179,7 +229,7 @@ impl fmt::Display for Bandwidth {
         write!(f, "{b}bps")
     }
 }
-serde_via_str!(Bandwidth);
+serde_via_str!(Bandwidth, "bandwidth", "10Mbps");
 
 /// A size in bytes ("1000B", "1.5kB", "64KiB", "1MB").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
@@ -215,7 +265,7 @@ impl fmt::Display for Bytes {
         write!(f, "{}B", self.0)
     }
 }
-serde_via_str!(Bytes);
+serde_via_str!(Bytes, "size", "1000B");
 
 /// A packet rate in packets per second ("650pps", "4.4pps", "2kpps").
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Default)]
@@ -250,7 +300,7 @@ impl fmt::Display for Rate {
         write!(f, "{}pps", self.0)
     }
 }
-serde_via_str!(Rate);
+serde_via_str!(Rate, "packet rate", "650pps");
 
 #[cfg(test)]
 mod tests {

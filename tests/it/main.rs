@@ -6,3 +6,4 @@ mod conservation;
 mod link;
 mod queueing;
 mod reproducibility;
+mod scenario;

@@ -1,0 +1,415 @@
+//! `--set path=value` overrides, applied to the scenario text in place so that everything else
+//! keeps its line and column, and errors in an overridden value name the override.
+//!
+//! Paths are dotted: `trials`, `attack.interval`, `watermark.amplitude`; entries of `[[node]]`
+//! and `[[flow]]` are addressed by their name (`node.mix.t_avg`, `flow.alice.rate`), entries of
+//! `[[link]]` by "from->to" (`link.mix->bob.bandwidth`), and any entry by its index in the file
+//! (`link[2].bandwidth`). Values are TOML when they parse as a TOML value (`50`, `[60, 480]`,
+//! `true`, `"text"`), else a bare string (`50ms`, `5Mbps`).
+
+use super::error::{closest, is_bare_key, suggestion, ScenarioError, Source};
+use super::schema::{AttackSpec, FlowSpec, LinkSpec, NodeSpec, ScenarioFile};
+use serde::de::{self, Deserialize, Deserializer, Visitor};
+use std::fmt;
+use std::ops::Range;
+use toml::de::{DeTable, DeValue};
+use toml::Spanned;
+
+/// Apply every override in order.
+pub(crate) fn apply(src: &mut Source, overrides: &[String]) -> Result<(), ScenarioError> {
+    src.sets = overrides.to_vec();
+    for (i, set) in overrides.iter().enumerate() {
+        let fail = |message: String| ScenarioError::Override {
+            set: set.clone(),
+            message,
+        };
+        let (path, value) = set.split_once('=').ok_or_else(|| {
+            fail("expected path=value, like trials=50 or node.mix.t_avg=50ms".into())
+        })?;
+        let (path, value) = (path.trim(), value.trim());
+        if path.is_empty() {
+            return Err(fail(
+                "expected path=value, like trials=50 or node.mix.t_avg=50ms".into(),
+            ));
+        }
+        let value = if DeValue::parse(value).is_ok() {
+            value.to_string()
+        } else {
+            toml::Value::String(value.into()).to_string()
+        };
+        let (range, text) = {
+            let tree = DeTable::parse(&src.text).map_err(|e| {
+                fail(format!(
+                    "the scenario is not valid TOML after the overrides before this one: {}",
+                    e.message()
+                ))
+            })?;
+            plan(&src.text, &tree, path, &value).map_err(fail)?
+        };
+        src.splice(range, &text, i);
+        if let Err(e) = DeTable::parse(&src.text) {
+            return Err(fail(format!("cannot set this here: {}", e.message())));
+        }
+    }
+    Ok(())
+}
+
+/// How a table is written, which decides where a new key goes.
+#[derive(Debug, Clone)]
+enum Anchor {
+    /// The root table: new keys go at the top of the file.
+    Root,
+    /// A `[table]` or `[[array]]` header with this span: new keys go on the line after it.
+    Header(Range<usize>),
+    /// An inline `{ ... }` table with this span: new keys go before the closing brace.
+    Inline(Range<usize>),
+}
+
+/// How the table `v` is written (None for tables made by dotted keys or implied by a header).
+fn anchor_of(text: &str, v: &Spanned<DeValue<'_>>) -> Option<Anchor> {
+    if !v.get_ref().is_table() {
+        return None;
+    }
+    let span = v.span();
+    match text.get(span.clone())?.trim_start().chars().next()? {
+        '[' => Some(Anchor::Header(span.clone())),
+        '{' => Some(Anchor::Inline(span.clone())),
+        _ => None,
+    }
+}
+
+/// Work out the text edit for one override.
+fn plan(
+    text: &str,
+    root: &Spanned<DeTable<'_>>,
+    path: &str,
+    value: &str,
+) -> Result<(Range<usize>, String), String> {
+    let segs: Vec<&str> = path.split('.').collect();
+    let (head, index) = split_index(segs[0])?;
+    let root_keys = fields_of::<ScenarioFile>();
+    if !root_keys.contains(&head) {
+        return Err(unknown("top-level key", head, root_keys, path));
+    }
+    let rest = &segs[1..];
+    let entry_keys = match head {
+        "node" => Some(fields_of::<NodeSpec>()),
+        "link" => Some(fields_of::<LinkSpec>()),
+        "flow" => Some(fields_of::<FlowSpec>()),
+        _ => None,
+    };
+    if let Some(keys) = entry_keys {
+        // An entry of an array of tables, by index or by name.
+        let entries: Vec<&Spanned<DeValue<'_>>> = root
+            .get_ref()
+            .get(head)
+            .and_then(|v| v.get_ref().as_array())
+            .map(|a| a.iter().collect())
+            .unwrap_or_default();
+        let names: Vec<String> = entries
+            .iter()
+            .map(|e| entry_name(head, e.get_ref()))
+            .collect();
+        let (entry, rest) = match index {
+            Some(i) => {
+                let e = entries
+                    .get(i)
+                    .ok_or_else(|| format!("there is no {head}[{i}]: the file has {} [[{head}]] entries, numbered from 0", entries.len()))?;
+                (*e, rest)
+            }
+            None => {
+                let Some((sel, rest)) = rest.split_first() else {
+                    return Err(format!(
+                        "expected {head}.NAME.KEY{}, like {}",
+                        if head == "link" {
+                            " with NAME written from->to"
+                        } else {
+                            ""
+                        },
+                        example(head)
+                    ));
+                };
+                let matching: Vec<usize> = names
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, n)| n == sel)
+                    .map(|(i, _)| i)
+                    .collect();
+                match matching[..] {
+                    [i] => (entries[i], rest),
+                    [] => {
+                        let known: Vec<&str> = names.iter().map(String::as_str).collect();
+                        return Err(format!(
+                            "no {head} \"{sel}\"{}; the file has: {}",
+                            suggestion(sel, &known),
+                            if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                        ));
+                    }
+                    _ => return Err(format!("more than one {head} is \"{sel}\": address it by index, like {head}[{}].KEY", matching[0])),
+                }
+            }
+        };
+        let [key] = rest else {
+            return Err(format!(
+                "expected one key after the {head}, like {}; keys: {}",
+                example(head),
+                keys.join(", ")
+            ));
+        };
+        if !keys.contains(key) {
+            return Err(unknown(&format!("key of a {head}"), key, keys, path));
+        }
+        let table = entry
+            .get_ref()
+            .as_table()
+            .ok_or_else(|| format!("{head} entry is not a table"))?;
+        let anchor = anchor_of(text, entry)
+            .ok_or_else(|| format!("cannot find where this {head} is written"))?;
+        return set_in(text, table, anchor, Vec::new(), &[key], value);
+    }
+    if index.is_some() {
+        return Err(format!(
+            "`{head}` is not an array of tables: write {head}.KEY"
+        ));
+    }
+    match head {
+        "attack" => {
+            let keys = fields_of::<AttackSpec>();
+            let [key] = rest else {
+                return Err(format!(
+                    "expected attack.KEY, like attack.interval=20ms; keys: {}",
+                    keys.join(", ")
+                ));
+            };
+            if !keys.contains(key) {
+                return Err(unknown("key of the attack", key, keys, path));
+            }
+            set_in(
+                text,
+                root.get_ref(),
+                Anchor::Root,
+                Vec::new(),
+                &["attack", key],
+                value,
+            )
+        }
+        // Free-form: any key below it.
+        "watermark" => {
+            if rest.is_empty() || rest.iter().any(|k| k.is_empty()) {
+                return Err("expected watermark.KEY".into());
+            }
+            let mut keys = vec!["watermark"];
+            keys.extend_from_slice(rest);
+            set_in(text, root.get_ref(), Anchor::Root, Vec::new(), &keys, value)
+        }
+        _ => {
+            if !rest.is_empty() {
+                return Err(format!(
+                    "`{head}` is a single value, not a table: write {head}=VALUE"
+                ));
+            }
+            set_in(
+                text,
+                root.get_ref(),
+                Anchor::Root,
+                Vec::new(),
+                &[head],
+                value,
+            )
+        }
+    }
+}
+
+/// Set `keys` (a dotted path) below `table`, which is written as `anchor` and reached from it
+/// by the dotted `prefix`.
+fn set_in(
+    text: &str,
+    table: &DeTable<'_>,
+    anchor: Anchor,
+    prefix: Vec<String>,
+    keys: &[&str],
+    value: &str,
+) -> Result<(Range<usize>, String), String> {
+    let (key, rest) = keys.split_first().expect("at least one key");
+    match table.get(*key) {
+        Some(v) if rest.is_empty() => {
+            let array_of_tables = v.get_ref().as_array().is_some_and(|a| {
+                a.iter()
+                    .any(|e| matches!(anchor_of(text, e), Some(Anchor::Header(_))))
+            });
+            if array_of_tables
+                || (v.get_ref().is_table()
+                    && !matches!(anchor_of(text, v), Some(Anchor::Inline(_))))
+            {
+                return Err(format!("`{key}` is a table: set one of its keys instead"));
+            }
+            Ok((v.span(), value.to_string()))
+        }
+        Some(v) => match v.get_ref() {
+            DeValue::Table(t) => match anchor_of(text, v) {
+                Some(a) => set_in(text, t, a, Vec::new(), rest, value),
+                None => {
+                    // A table made by dotted keys or implied by a [a.b] header.
+                    let mut prefix = prefix;
+                    prefix.push(key.to_string());
+                    set_in(text, t, anchor, prefix, rest, value)
+                }
+            },
+            other => Err(format!(
+                "`{key}` holds a value of type {}, not a table",
+                other.type_str()
+            )),
+        },
+        None => {
+            let mut dotted: Vec<String> = prefix;
+            dotted.extend(keys.iter().map(|k| k.to_string()));
+            let dotted: Vec<String> = dotted
+                .iter()
+                .map(|k| {
+                    if is_bare_key(k) {
+                        k.clone()
+                    } else {
+                        toml::Value::String(k.clone()).to_string()
+                    }
+                })
+                .collect();
+            let kv = format!("{} = {value}", dotted.join("."));
+            Ok(match anchor {
+                Anchor::Root => (0..0, format!("{kv}\n")),
+                Anchor::Header(span) => match text[span.end..].find('\n') {
+                    Some(nl) => {
+                        let at = span.end + nl + 1;
+                        (at..at, format!("{kv}\n"))
+                    }
+                    None => (text.len()..text.len(), format!("\n{kv}\n")),
+                },
+                Anchor::Inline(span) => {
+                    let close = span.end - 1;
+                    let empty = text[span.start..close].trim_end().ends_with('{');
+                    let at = text[..close].trim_end().len();
+                    (
+                        at..at,
+                        if empty {
+                            format!(" {kv}")
+                        } else {
+                            format!(", {kv}")
+                        },
+                    )
+                }
+            })
+        }
+    }
+}
+
+/// `link[2]` -> ("link", Some(2)).
+fn split_index(seg: &str) -> Result<(&str, Option<usize>), String> {
+    match seg.split_once('[') {
+        None => Ok((seg, None)),
+        Some((head, idx)) => {
+            let i = idx
+                .strip_suffix(']')
+                .and_then(|i| i.parse().ok())
+                .ok_or_else(|| format!("expected an index like {head}[0], got \"{seg}\""))?;
+            Ok((head, Some(i)))
+        }
+    }
+}
+
+/// How an entry is addressed: nodes and flows by name, links by "from->to".
+fn entry_name(head: &str, v: &DeValue<'_>) -> String {
+    let get = |k: &str| {
+        v.as_table()
+            .and_then(|t| t.get(k))
+            .and_then(|v| v.get_ref().as_str())
+            .unwrap_or("?")
+            .to_string()
+    };
+    if head == "link" {
+        format!("{}->{}", get("from"), get("to"))
+    } else {
+        get("name")
+    }
+}
+
+fn example(head: &str) -> &'static str {
+    match head {
+        "node" => "node.mix.t_avg=50ms",
+        "link" => "link.mix->bob.bandwidth=5Mbps",
+        _ => "flow.alice.rate=200pps",
+    }
+}
+
+fn unknown(what: &str, word: &str, known: &[&str], path: &str) -> String {
+    let hint = closest(word, known)
+        .map(|k| {
+            let at = path.rfind(word).unwrap_or(0);
+            format!(
+                " (did you mean \"{}{k}{}\"?)",
+                &path[..at],
+                &path[at + word.len()..]
+            )
+        })
+        .unwrap_or_default();
+    format!(
+        "unknown {what} \"{word}\" in path \"{path}\"{hint}; expected one of: {}",
+        known.join(", ")
+    )
+}
+
+/// The field names of a serde struct, read from its derived `Deserialize` (so they can never
+/// drift from the schema).
+pub(crate) fn fields_of<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
+    match T::deserialize(FieldProbe) {
+        Err(Probed(Some(fields))) => fields,
+        _ => &[],
+    }
+}
+
+struct FieldProbe;
+
+#[derive(Debug)]
+struct Probed(Option<&'static [&'static str]>);
+
+impl fmt::Display for Probed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("field probe")
+    }
+}
+impl std::error::Error for Probed {}
+impl de::Error for Probed {
+    fn custom<T: fmt::Display>(_: T) -> Self {
+        Probed(None)
+    }
+}
+
+impl<'de> Deserializer<'de> for FieldProbe {
+    type Error = Probed;
+    fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Probed> {
+        Err(Probed(None))
+    }
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        fields: &'static [&'static str],
+        _: V,
+    ) -> Result<V::Value, Probed> {
+        Err(Probed(Some(fields)))
+    }
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier
+        ignored_any
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn probes_schema_fields() {
+        assert!(fields_of::<LinkSpec>().contains(&"bandwidth"));
+        assert!(fields_of::<ScenarioFile>().contains(&"node"));
+        assert!(fields_of::<AttackSpec>().contains(&"sample_sizes"));
+    }
+}
