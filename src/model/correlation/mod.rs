@@ -10,6 +10,7 @@
 //! - [`info`]: joint laws, mutual information I and Lemma 2's C;
 //! - [`theorem1`]: D = Phi(I_1 sqrt(N/C_1)) and formula (9) as printed;
 //! - [`improved`]: D = P(I^_1 > max_j I^_j) with chi-square laws for the independent links;
+//! - [`refined`]: the same with exact finite-N biases and the second-order spread of I^_1;
 //! - [`semi`]: sampling the model's laws and scoring them with the real attack estimator.
 //!
 //! [`predict`] runs all of them for one parameter set and a list of sample sizes.
@@ -21,6 +22,7 @@ pub mod info;
 pub mod joint;
 pub mod link;
 pub mod md1;
+pub mod refined;
 pub mod semi;
 pub mod theorem1;
 
@@ -30,6 +32,7 @@ pub use info::{c_coefficient, expected_distinct, mutual_information, JointLaw};
 pub use joint::{model_laws, LinkStage, ModelLaws, StageMeans};
 pub use link::{conserving_kernel, published_kernel, LinkKernel, LinkStageReport};
 pub use md1::{md1_printed, md1_stable};
+pub use refined::{expected_plugin_mi, improved_refined, RefinedTerms};
 pub use semi::semi_analytic;
 pub use theorem1::{theorem1, theorem1_as_printed};
 
@@ -116,10 +119,15 @@ pub struct Prediction {
     pub theorem1_conserving: f64,
     /// DESIGN 6.3 improved model with a flow-conserving link stage.
     pub improved: f64,
+    /// The refined model of [`refined`] (exact finite-N bias, second-order spread of I^_1) on
+    /// the flow-conserving joint law: closer to the semi-analytic estimate than `improved`.
+    pub improved_refined: f64,
     /// Real plugin_mi on N i.i.d. samples from the flow-conserving model joint law.
     pub semi_analytic: f64,
     /// r, s_1, s_j used by the improved model (expected distinct values in N samples).
     pub improved_terms: ImprovedTerms,
+    /// Effective degrees of freedom used by the refined model.
+    pub refined_terms: RefinedTerms,
 }
 
 /// Everything the model says about one parameter set.
@@ -188,14 +196,17 @@ pub fn predict(
                 &conserving.others,
                 n,
             );
+            let refined_terms = RefinedTerms::new(&conserving, n);
             Prediction {
                 sample_size: n,
                 theorem1: theorem1(i1, c1, n),
                 theorem1_as_printed: theorem1_as_printed(i1, c1, n),
                 theorem1_conserving: theorem1(i1c, c1c, n),
                 improved: improved(i1c, c1c, n, &terms),
+                improved_refined: refined::refined_from_terms(i1c, c1c, n, &refined_terms),
                 semi_analytic,
                 improved_terms: terms,
+                refined_terms,
             }
         })
         .collect();
