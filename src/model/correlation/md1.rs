@@ -31,7 +31,7 @@ pub fn md1_printed(rho: f64, q: usize) -> f64 {
             for j in 1..=q {
                 let jr = j as f64 * rho;
                 let k = q - j;
-                let sign = if k % 2 == 0 { 1.0 } else { -1.0 };
+                let sign = if k.is_multiple_of(2) { 1.0 } else { -1.0 };
                 let mut term = jr.powi(k as i32) / factorial(k);
                 if k >= 1 {
                     term += jr.powi(k as i32 - 1) / factorial(k - 1);

@@ -62,7 +62,10 @@ pub fn expected_plugin_mi(px: &[f64], py: &[f64], p: &[f64], n: usize) -> f64 {
 
 /// Exact expectation of the plug-in MI for X ~ `px` and an independent Y ~ `py`.
 pub fn expected_plugin_mi_independent(px: &[f64], py: &[f64], n: usize) -> f64 {
-    let prod: Vec<f64> = px.iter().flat_map(|&a| py.iter().map(move |&b| a * b)).collect();
+    let prod: Vec<f64> = px
+        .iter()
+        .flat_map(|&a| py.iter().map(move |&b| a * b))
+        .collect();
     expected_plugin_mi(px, py, &prod, n)
 }
 
@@ -81,7 +84,11 @@ impl RefinedTerms {
         let two_n = 2.0 * n as f64;
         RefinedTerms {
             k1: two_n * (expected_plugin_mi(&t.px, &t.py, &t.p, n) - mutual_information(t)),
-            k_others: laws.others.iter().map(|q| two_n * expected_plugin_mi_independent(&t.px, q, n)).collect(),
+            k_others: laws
+                .others
+                .iter()
+                .map(|q| two_n * expected_plugin_mi_independent(&t.px, q, n))
+                .collect(),
         }
     }
 }
@@ -89,7 +96,12 @@ impl RefinedTerms {
 /// Refined detection rate at sample size `n` (see the module doc).
 pub fn improved_refined(laws: &ModelLaws, n: usize) -> f64 {
     let terms = RefinedTerms::new(laws, n);
-    refined_from_terms(mutual_information(&laws.target), c_coefficient(&laws.target), n, &terms)
+    refined_from_terms(
+        mutual_information(&laws.target),
+        c_coefficient(&laws.target),
+        n,
+        &terms,
+    )
 }
 
 /// The refined model from I_1, C_1 and the effective degrees of freedom.
@@ -98,13 +110,22 @@ pub fn refined_from_terms(i1: f64, c1: f64, n: usize, terms: &RefinedTerms) -> f
     let mu = 2.0 * nf * i1;
     let tau = 2.0 * (nf * c1.max(0.0)).sqrt();
     // G(s) = prod_j P(chi2(k_j) <= s), tabulated on [0, s_hi] (G = 1 beyond).
-    let dists: Vec<ChiSquared> =
-        terms.k_others.iter().filter(|&&k| k > 0.0).map(|&k| ChiSquared::new(k).expect("dof > 0")).collect();
-    let s_hi = terms.k_others.iter().map(|&k| k.max(0.0) + 15.0 * (2.0 * k.max(0.0)).sqrt() + 40.0).fold(40.0, f64::max);
+    let dists: Vec<ChiSquared> = terms
+        .k_others
+        .iter()
+        .filter(|&&k| k > 0.0)
+        .map(|&k| ChiSquared::new(k).expect("dof > 0"))
+        .collect();
+    let s_hi = terms
+        .k_others
+        .iter()
+        .map(|&k| k.max(0.0) + 15.0 * (2.0 * k.max(0.0)).sqrt() + 40.0)
+        .fold(40.0, f64::max);
     const GRID: usize = 4000;
     let h = s_hi / GRID as f64;
-    let table: Vec<f64> =
-        (0..=GRID).map(|i| dists.iter().map(|d| d.cdf(i as f64 * h)).product::<f64>()).collect();
+    let table: Vec<f64> = (0..=GRID)
+        .map(|i| dists.iter().map(|d| d.cdf(i as f64 * h)).product::<f64>())
+        .collect();
     let g = |s: f64| -> f64 {
         if s <= 0.0 {
             0.0
@@ -121,7 +142,9 @@ pub fn refined_from_terms(i1: f64, c1: f64, n: usize, terms: &RefinedTerms) -> f
     const QN: usize = 200;
     let q: Vec<f64> = if terms.k1 > 0.0 {
         let d = ChiSquared::new(terms.k1).expect("dof > 0");
-        (0..QN).map(|m| d.inverse_cdf((m as f64 + 0.5) / QN as f64)).collect()
+        (0..QN)
+            .map(|m| d.inverse_cdf((m as f64 + 0.5) / QN as f64))
+            .collect()
     } else {
         vec![0.0]
     };

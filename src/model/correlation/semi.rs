@@ -40,7 +40,9 @@ fn add_multinomial<R: Rng>(rng: &mut R, n: u64, p: &[f64], counts: &mut [u64]) {
         let k = if q >= mass {
             left
         } else {
-            Binomial::new(left, (q / mass).clamp(0.0, 1.0)).expect("valid binomial").sample(rng)
+            Binomial::new(left, (q / mass).clamp(0.0, 1.0))
+                .expect("valid binomial")
+                .sample(rng)
         };
         *c += k;
         left -= k;
@@ -48,7 +50,10 @@ fn add_multinomial<R: Rng>(rng: &mut R, n: u64, p: &[f64], counts: &mut [u64]) {
     }
     // Rounding may leave a few draws over: give them to the last cell of positive mass.
     if left > 0 {
-        let last = p.iter().rposition(|&q| q > 0.0).expect("a law with positive mass");
+        let last = p
+            .iter()
+            .rposition(|&q| q > 0.0)
+            .expect("a law with positive mass");
         counts[last] += left;
     }
 }
@@ -67,7 +72,11 @@ pub fn semi_analytic(laws: &ModelLaws, sample_sizes: &[usize], reps: usize, seed
     for rep in 0..reps {
         let mut rng = stream(seed, rep as u64, SEMI_STREAM);
         let mut joint = vec![0u64; nx * ny];
-        let mut others: Vec<Vec<u64>> = laws.others.iter().map(|q| vec![0u64; nx * q.len()]).collect();
+        let mut others: Vec<Vec<u64>> = laws
+            .others
+            .iter()
+            .map(|q| vec![0u64; nx * q.len()])
+            .collect();
         let mut done = 0usize;
         for &k in &order {
             let n = sample_sizes[k];
@@ -97,7 +106,10 @@ pub fn semi_analytic(laws: &ModelLaws, sample_sizes: &[usize], reps: usize, seed
             for (counts, y) in others.iter().zip(yj.iter_mut()) {
                 y.clear();
                 for (cell, &c) in counts.iter().enumerate() {
-                    y.extend(std::iter::repeat_n((cell % (counts.len() / nx)) as u32, c as usize));
+                    y.extend(std::iter::repeat_n(
+                        (cell % (counts.len() / nx)) as u32,
+                        c as usize,
+                    ));
                 }
             }
             let target = plugin_mi(&x, &y0);
