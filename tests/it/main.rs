@@ -4,6 +4,7 @@ mod cli;
 mod common;
 mod conservation;
 mod link;
+mod model_correlation;
 mod queueing;
 mod reproducibility;
 mod scenario;
