@@ -159,8 +159,7 @@ fn cmd_run(
     let started = std::time::Instant::now();
     let result = experiment::run(&scenario, &opts);
     let wall = started.elapsed().as_secs_f64();
-    let model = serde_json::Value::Null;
-    let summary = Summary::new(&scenario, &result, model, &|_| None);
+    let summary = Summary::with_model(&scenario, &result);
     write_outputs(&out, &summary)?;
     let log = serde_json::json!({
         "mixsim_version": env!("CARGO_PKG_VERSION"),
