@@ -1,0 +1,10 @@
+//! IBW placeholder.
+use serde::{Deserialize, Serialize};
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct IbwParams {}
+impl IbwParams {
+    pub fn validate(&self) -> Result<(), String> {
+        Ok(())
+    }
+}
