@@ -61,6 +61,13 @@ pub trait Watermarker: Stage + Send {
 pub trait Detector: Send + Sync {
     /// `received`: the times the observer saw the flow's packets, in non-decreasing order.
     fn detect(&self, flow: FlowId, received: &[SimTime]) -> Detection;
+    /// Detection with the flow's time origin given (a detector synchronised with the
+    /// watermarker, e.g. told when the flow's first packet left it). Schemes without a time
+    /// grid ignore it.
+    fn detect_anchored(&self, flow: FlowId, received: &[SimTime], anchor: SimTime) -> Detection {
+        let _ = anchor;
+        self.detect(flow, received)
+    }
 }
 
 /// Build the watermarker a scenario's `[watermark]` table asks for.

@@ -2,7 +2,7 @@
 //!
 //! Interval 0 is anchored at the first received packet plus the key's offset (the detector is
 //! blind: it does not know when the flow left the watermarker, so the jitter of the first
-//! packet shifts its whole grid; [`SwirlDetector::detect_anchored`] takes a known anchor).
+//! packet shifts its whole grid; [`SwirlDetector::detect_at`] takes a known anchor).
 //! For pair i:
 //! 1. C^ from the received packets of base_i (none: pair not detected);
 //! 2. candidates s^ = floor(C^/Delta) mod m and s^', the neighbouring cell on the side C^ is
@@ -106,7 +106,7 @@ impl SwirlDetector {
     }
 
     /// Detection with interval 0 anchored at a known time (+ offset).
-    pub fn detect_anchored(&self, received: &[SimTime], anchor: SimTime) -> Detection {
+    pub fn detect_at(&self, received: &[SimTime], anchor: SimTime) -> Detection {
         let detected = self
             .pairs(received, anchor)
             .iter()
@@ -124,7 +124,7 @@ impl SwirlDetector {
 impl Detector for SwirlDetector {
     fn detect(&self, _flow: FlowId, received: &[SimTime]) -> Detection {
         match received.first() {
-            Some(&a) => self.detect_anchored(received, a),
+            Some(&a) => self.detect_at(received, a),
             None => Detection {
                 watermarked: false,
                 score: 0.0,
@@ -132,5 +132,9 @@ impl Detector for SwirlDetector {
                 of: self.params.n,
             },
         }
+    }
+
+    fn detect_anchored(&self, _flow: FlowId, received: &[SimTime], anchor: SimTime) -> Detection {
+        self.detect_at(received, anchor)
     }
 }
