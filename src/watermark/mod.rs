@@ -75,7 +75,9 @@ pub fn build(config: &WatermarkConfig) -> Result<Box<dyn Watermarker>, String> {
     config.validate()?;
     Ok(match config {
         WatermarkConfig::Swirl(p) => Box::new(SwirlWatermarker::new(p.clone())),
-        other => return Err(format!("watermark scheme {} not built yet", other.scheme())),
+        WatermarkConfig::Ibw(p) => Box::new(ibw::IbwWatermarker::new(p.clone())),
+        WatermarkConfig::Icbw(p) => Box::new(icbw::IcbwWatermarker::new(p.clone())),
+        WatermarkConfig::Rainbow(p) => Box::new(rainbow::RainbowWatermarker::new(p.clone())),
     })
 }
 

@@ -161,3 +161,46 @@ fn harness_is_deterministic_for_any_thread_count() {
     assert_eq!(a.unmarked, b.unmarked);
     assert_eq!(a.delay_ms, b.delay_ms);
 }
+
+/// Every scheme behind the common interfaces: marked Poisson flows are detected and unmarked
+/// ones are not (at 9.5 pkt/s, sigma 9 ms, known anchor for the interval schemes), and the
+/// inserted delays are in the expected ranges: RAINBOW's at most 2a = 10 ms, ICBW's at most
+/// a = 350 ms, IBW's at most T = 500 ms, SWIRL's at most 160 ms.
+#[test]
+fn all_schemes_detect_and_have_the_expected_delays() {
+    use mixsim::watermark::{ibw::IbwParams, icbw::IcbwParams, rainbow::RainbowParams};
+    let schemes = [
+        (WatermarkConfig::Swirl(SwirlParams::default()), 160.0),
+        (WatermarkConfig::Ibw(IbwParams::default()), 500.0),
+        (WatermarkConfig::Icbw(IcbwParams::default()), 350.0),
+        (WatermarkConfig::Rainbow(RainbowParams::default()), 10.0),
+    ];
+    for (wm, max_ms) in schemes {
+        let cfg = SteppingConfig {
+            watermark: wm,
+            traffic: FlowTraffic::Poisson { rate: 9.5 },
+            flows: 200,
+            duration: Duration(130 * S),
+            sigma: Duration(9 * MS),
+            order_preserving: true,
+            anchor: Anchor::Known,
+            seed: 5,
+        };
+        let r = run(&cfg).unwrap();
+        println!(
+            "{:8} FP {}/{} FN {}/{} score marked {:.2} unmarked {:.2} delay p50/p90/p99/max {:?} ms",
+            r.scheme, r.fp.k, r.fp.n, r.fn_.k, r.fn_.n,
+            r.marked.iter().map(|d| d.score).sum::<f64>() / 200.0,
+            r.unmarked.iter().map(|d| d.score).sum::<f64>() / 200.0,
+            r.delay_ms
+        );
+        assert!(r.fp.k <= 2, "{}: {:?}", r.scheme, r.fp);
+        assert!(r.fn_.k <= 2, "{}: {:?}", r.scheme, r.fn_);
+        assert!(
+            r.delay_ms[3] <= max_ms * 1.001,
+            "{}: {:?}",
+            r.scheme,
+            r.delay_ms
+        );
+    }
+}
