@@ -72,7 +72,7 @@ pub struct IbwKey {
 
 impl IbwKey {
     pub fn new(p: &IbwParams) -> Self {
-        let mut rng = stream(p.key_seed, 0, 0x4942_57);
+        let mut rng = stream(p.key_seed, 0, 0x0049_4257);
         let bits = (0..p.bits).map(|_| rng.random::<bool>()).collect();
         let mut unit_bit: Vec<u32> = (0..p.units() as u32).map(|u| u % p.bits).collect();
         unit_bit.shuffle(&mut rng);
