@@ -204,3 +204,53 @@ fn all_schemes_detect_and_have_the_expected_delays() {
         );
     }
 }
+
+/// The multi-flow attack: print SWIRL's power over q and F (and ICBW's), run with
+/// `cargo test --release --test it watermark::mfa_report -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn mfa_report() {
+    use mixsim::watermark::icbw::IcbwParams;
+    use mixsim::watermark::mfa::{run as mfa, swirl_power_grid, MfaConfig};
+    let base = MfaConfig::swirl_default(9.5, 10, 100, 1);
+    for (q, f, r) in swirl_power_grid(&base, &[0.5, 1.0, 1.5, 2.5, 5.0], &[5, 20, 80]) {
+        println!(
+            "swirl q {q:3} F {f:3}: power {:.2} [{:.2},{:.2}] size {:.2} chi2/df marked {:.3} null {:.3}",
+            r.power.rate, r.power.ci_low, r.power.ci_high, r.size.rate, r.mean_ratio_marked, r.mean_ratio_null
+        );
+    }
+    for f in [1, 2, 5, 20] {
+        let cfg = MfaConfig {
+            watermark: WatermarkConfig::Icbw(IcbwParams::default()),
+            flows: f,
+            bin: Duration(50 * MS),
+            span: Duration(96 * S),
+            ..base.clone()
+        };
+        let r = mfa(&cfg).unwrap();
+        println!(
+            "icbw F {f:3}: power {:.2} size {:.2}",
+            r.power.rate, r.size.rate
+        );
+    }
+}
+
+/// MFA sanity: calibrated under the null, and ICBW's empty prefixes show with two flows.
+#[test]
+fn mfa_sees_icbw_and_is_calibrated() {
+    use mixsim::watermark::icbw::IcbwParams;
+    use mixsim::watermark::mfa::{run as mfa, MfaConfig};
+    let cfg = MfaConfig {
+        watermark: WatermarkConfig::Icbw(IcbwParams::default()),
+        flows: 2,
+        trials: 40,
+        bin: Duration(50 * MS),
+        span: Duration(96 * S),
+        ..MfaConfig::swirl_default(9.5, 2, 40, 9)
+    };
+    let r = mfa(&cfg).unwrap();
+    // Power 40/40 expected (0.98 measured at F = 1); the null rejects with prob alpha = 0.01,
+    // so more than 4 of 40 would have probability < 1e-4.
+    assert!(r.power.k >= 36, "{:?}", r.power);
+    assert!(r.size.k <= 4, "{:?}", r.size);
+}
