@@ -13,13 +13,24 @@ use mixsim::tap::TapPoint;
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let path = std::path::PathBuf::from(&args[0]);
-    let n: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
-    let mut sets: Vec<String> = args.iter().skip(2).filter(|a| a.contains('=')).cloned().collect();
+    let n: usize = args
+        .get(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1_000_000);
+    let mut sets: Vec<String> = args
+        .iter()
+        .skip(2)
+        .filter(|a| a.contains('='))
+        .cloned()
+        .collect();
     sets.push(format!("attack.sample_sizes=[{n}]"));
     let s = Scenario::load(&path, &sets).unwrap_or_else(|e| panic!("{e}"));
     let a = s.attack.as_ref().expect("attack");
     let (net, _) = Network::run(&s, s.seed, 0, tap_setup(&s, false));
-    let x = net.links[a.observe_link].tap.view().counts(TapPoint::Arrive);
+    let x = net.links[a.observe_link]
+        .tap
+        .view()
+        .counts(TapPoint::Arrive);
     let distinct = |v: &[u32]| {
         let mut v = v.to_vec();
         v.sort_unstable();
@@ -38,7 +49,16 @@ fn main() {
             mixsim::attack::correlation::pearson(x, y)
         );
     }
-    if let Ok(m) = mixsim::experiment::predict::correlation_model(&s, &mixsim::model::correlation::ModelOptions { semi_reps: 0, seed: 1 }) {
-        println!("model I_1 = {:.6} (published link stage), {:.6} (flow-conserving)", m.i1, m.i1_conserving);
+    if let Ok(m) = mixsim::experiment::predict::correlation_model(
+        &s,
+        &mixsim::model::correlation::ModelOptions {
+            semi_reps: 0,
+            seed: 1,
+        },
+    ) {
+        println!(
+            "model I_1 = {:.6} (published link stage), {:.6} (flow-conserving)",
+            m.i1, m.i1_conserving
+        );
     }
 }

@@ -6,7 +6,9 @@
 //! [`MixModelParams`]; anything else is reported as "not applicable", with the reason, rather
 //! than given a model that does not describe it.
 
-use crate::model::correlation::{predict, CandidateLink, MixModelParams, ModelOptions, ModelSummary, Prediction};
+use crate::model::correlation::{
+    predict, CandidateLink, MixModelParams, ModelOptions, ModelSummary, Prediction,
+};
 use crate::scenario::schema::MixStrategyKind;
 use crate::scenario::{ResolvedNodeKind, Scenario, Traffic};
 
@@ -21,14 +23,28 @@ pub fn correlation_params(s: &Scenario) -> Result<MixModelParams, String> {
     let target = &s.flows[a.target];
     let lambda_f = match target.traffic {
         Traffic::Poisson { rate } => rate,
-        _ => return Err(format!("the model assumes a Poisson target flow; flow \"{}\" is not Poisson", target.name)),
+        _ => {
+            return Err(format!(
+                "the model assumes a Poisson target flow; flow \"{}\" is not Poisson",
+                target.name
+            ))
+        }
     };
     let mix = s.links[a.observe_link].to;
     let t_avg = match s.nodes[mix].kind {
-        ResolvedNodeKind::Mix { strategy: MixStrategyKind::Exponential, t_avg } => t_avg,
-        _ => return Err(format!("the model assumes an exponential mix; node \"{}\" is not one", s.nodes[mix].name)),
+        ResolvedNodeKind::Mix {
+            strategy: MixStrategyKind::Exponential,
+            t_avg,
+        } => t_avg,
+        _ => {
+            return Err(format!(
+                "the model assumes an exponential mix; node \"{}\" is not one",
+                s.nodes[mix].name
+            ))
+        }
     };
-    let truth = crate::experiment::runner::true_candidate(s, a).ok_or("the target flow crosses none of the candidate links")?;
+    let truth = crate::experiment::runner::true_candidate(s, a)
+        .ok_or("the target flow crosses none of the candidate links")?;
     let mut order: Vec<usize> = vec![truth];
     order.extend((0..a.candidates.len()).filter(|&c| c != truth));
     let mut candidates = Vec::new();
@@ -36,21 +52,38 @@ pub fn correlation_params(s: &Scenario) -> Result<MixModelParams, String> {
         let li = a.candidates[c];
         let link = &s.links[li];
         if link.from != mix {
-            return Err(format!("candidate {} does not leave the mix \"{}\"", link.name, s.nodes[mix].name));
+            return Err(format!(
+                "candidate {} does not leave the mix \"{}\"",
+                link.name, s.nodes[mix].name
+            ));
         }
         let mut lambda_other = 0.0;
         let mut bits_per_packet = None;
-        for (fi, f) in s.flows.iter().enumerate().filter(|(_, f)| f.links.contains(&li)) {
+        for (fi, f) in s
+            .flows
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.links.contains(&li))
+        {
             let Traffic::Poisson { rate } = f.traffic else {
-                return Err(format!("the model assumes Poisson traffic; flow \"{}\" on {} is not", f.name, link.name));
+                return Err(format!(
+                    "the model assumes Poisson traffic; flow \"{}\" on {} is not",
+                    f.name, link.name
+                ));
             };
             if f.route.first() == Some(&mix) {
-                return Err(format!("flow \"{}\" starts at the mix and is not held by it", f.name));
+                return Err(format!(
+                    "flow \"{}\" starts at the mix and is not held by it",
+                    f.name
+                ));
             }
             match bits_per_packet {
                 None => bits_per_packet = Some(f.size as f64 * 8.0),
                 Some(b) if b != f.size as f64 * 8.0 => {
-                    return Err(format!("the model assumes one packet size on {} (M/D/1)", link.name));
+                    return Err(format!(
+                        "the model assumes one packet size on {} (M/D/1)",
+                        link.name
+                    ));
                 }
                 _ => {}
             }
@@ -58,11 +91,21 @@ pub fn correlation_params(s: &Scenario) -> Result<MixModelParams, String> {
                 lambda_other += rate;
             }
         }
-        let service = bits_per_packet.map(|b| link.bandwidth_bps / b).unwrap_or(f64::INFINITY);
+        let service = bits_per_packet
+            .map(|b| link.bandwidth_bps / b)
+            .unwrap_or(f64::INFINITY);
         let load = (lambda_other + if c == truth { lambda_f } else { 0.0 }) / service;
-        candidates.push(CandidateLink { lambda_other, service_rate: (load >= NO_QUEUE_LOAD).then_some(service) });
+        candidates.push(CandidateLink {
+            lambda_other,
+            service_rate: (load >= NO_QUEUE_LOAD).then_some(service),
+        });
     }
-    let params = MixModelParams { lambda_f, t_avg: t_avg as f64 / 1e9, interval: a.interval as f64 / 1e9, candidates };
+    let params = MixModelParams {
+        lambda_f,
+        t_avg: t_avg as f64 / 1e9,
+        interval: a.interval as f64 / 1e9,
+        candidates,
+    };
     params.validate()?;
     Ok(params)
 }
@@ -70,7 +113,11 @@ pub fn correlation_params(s: &Scenario) -> Result<MixModelParams, String> {
 /// The model's predictions for a scenario at its sample sizes, or why there are none.
 pub fn correlation_model(s: &Scenario, opts: &ModelOptions) -> Result<ModelSummary, String> {
     let params = correlation_params(s)?;
-    let sizes = &s.attack.as_ref().expect("checked by correlation_params").sample_sizes;
+    let sizes = &s
+        .attack
+        .as_ref()
+        .expect("checked by correlation_params")
+        .sample_sizes;
     Ok(predict(&params, sizes, opts))
 }
 
@@ -88,23 +135,41 @@ pub fn point_values(p: &Prediction) -> serde_json::Value {
 
 /// The model as it appears in a run's summary: the scenario-level object (inputs, I_1, C_1,
 /// flow checks; or `applicable: false` and the reason) and the predictions per sample size.
-pub fn summary_model(s: &Scenario, opts: &ModelOptions) -> (serde_json::Value, Vec<(usize, serde_json::Value)>) {
+pub fn summary_model(
+    s: &Scenario,
+    opts: &ModelOptions,
+) -> (serde_json::Value, Vec<(usize, serde_json::Value)>) {
     if s.attack.is_none() {
         return (serde_json::Value::Null, Vec::new());
     }
     let params = match correlation_params(s) {
         Ok(p) => p,
-        Err(reason) => return (serde_json::json!({ "applicable": false, "reason": reason }), Vec::new()),
+        Err(reason) => {
+            return (
+                serde_json::json!({ "applicable": false, "reason": reason }),
+                Vec::new(),
+            )
+        }
     };
     let sizes = &s.attack.as_ref().expect("checked above").sample_sizes;
     let m = predict(&params, sizes, opts);
-    let per_size = m.predictions.iter().map(|p| (p.sample_size, point_values(p))).collect();
+    let per_size = m
+        .predictions
+        .iter()
+        .map(|p| (p.sample_size, point_values(p)))
+        .collect();
     let mut top = serde_json::to_value(&m).expect("model serialises");
     if let Some(o) = top.as_object_mut() {
         o.remove("predictions");
         o.insert("applicable".into(), true.into());
-        o.insert("predicts".into(), "the plug-in MI attack (estimator \"mi\")".into());
-        o.insert("params".into(), serde_json::to_value(&params).expect("params serialise"));
+        o.insert(
+            "predicts".into(),
+            "the plug-in MI attack (estimator \"mi\")".into(),
+        );
+        o.insert(
+            "params".into(),
+            serde_json::to_value(&params).expect("params serialise"),
+        );
     }
     (top, per_size)
 }

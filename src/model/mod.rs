@@ -6,5 +6,8 @@
 //!   [`correlation::predict`] for Theorem 1 (as derived and as printed), the improved model
 //!   and the semi-analytic estimate at each sample size; the building blocks (delay stage,
 //!   M/D/1 law, link stages, joint laws, I and C) are public for tests and plots.
+//! - [`swirl`]: seed 002's false-positive and false-negative bounds for the SWIRL watermark
+//!   (eqs 6-18) and the crossover error rate.
 
 pub mod correlation;
+pub mod swirl;

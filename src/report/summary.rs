@@ -108,9 +108,17 @@ impl Summary {
     /// Build the summary of a run, with the analytical model of the scenario beside it (the
     /// model predicts the plug-in MI attack, so its values go on the `mi` points).
     pub fn with_model(scenario: &Scenario, result: &RunResult) -> Self {
-        let (model, per_size) = crate::experiment::predict::summary_model(scenario, &Default::default());
+        let (model, per_size) =
+            crate::experiment::predict::summary_model(scenario, &Default::default());
         Self::new(scenario, result, model, &|estimator, n| {
-            (estimator == "mi").then(|| per_size.iter().find(|(m, _)| *m == n).map(|(_, v)| v.clone())).flatten()
+            (estimator == "mi")
+                .then(|| {
+                    per_size
+                        .iter()
+                        .find(|(m, _)| *m == n)
+                        .map(|(_, v)| v.clone())
+                })
+                .flatten()
         })
     }
 

@@ -8,3 +8,4 @@ mod model_correlation;
 mod queueing;
 mod reproducibility;
 mod scenario;
+mod watermark;
