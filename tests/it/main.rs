@@ -3,6 +3,7 @@
 mod cli;
 mod common;
 mod conservation;
+mod delay_stage;
 mod link;
 mod model_correlation;
 mod queueing;
