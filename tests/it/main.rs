@@ -9,4 +9,5 @@ mod model_correlation;
 mod queueing;
 mod reproducibility;
 mod scenario;
+mod topology;
 mod watermark;
