@@ -193,7 +193,7 @@ fn cmd_run(
     if !quiet {
         print!("{}", summary.table());
         println!(
-            "\nwrote {}/summary.json, points.csv, detection.svg ({wall:.2} s wall, {} jobs)",
+            "\nwrote {}/summary.json, points.csv, table.txt, detection.svg ({wall:.2} s wall, {} jobs)",
             out.display(),
             opts.jobs
         );
@@ -201,12 +201,13 @@ fn cmd_run(
     Ok(())
 }
 
-/// summary.json, points.csv and detection.svg, each written atomically.
+/// summary.json, points.csv, table.txt and detection.svg, each written atomically.
 fn write_outputs(out: &Path, summary: &Summary) -> Result<(), Failure> {
     let svg = detection_svg(summary);
     for (name, bytes) in [
         ("summary.json", summary.to_json().into_bytes()),
         ("points.csv", summary.points_csv().into_bytes()),
+        ("table.txt", summary.table().into_bytes()),
         ("detection.svg", svg.into_bytes()),
     ] {
         report::write_atomic(&out.join(name), &bytes)
