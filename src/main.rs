@@ -203,7 +203,7 @@ fn cmd_run(
 
 /// summary.json, points.csv, table.txt and detection.svg, each written atomically.
 fn write_outputs(out: &Path, summary: &Summary) -> Result<(), Failure> {
-    let svg = detection_svg(summary);
+    let svg = plot::summary_plot(summary);
     for (name, bytes) in [
         ("summary.json", summary.to_json().into_bytes()),
         ("points.csv", summary.points_csv().into_bytes()),
@@ -214,50 +214,6 @@ fn write_outputs(out: &Path, summary: &Summary) -> Result<(), Failure> {
             .map_err(|e| Failure::io(&out.join(name), e))?;
     }
     Ok(())
-}
-
-fn detection_svg(summary: &Summary) -> String {
-    let mut estimators: Vec<&str> = Vec::new();
-    for p in &summary.points {
-        if !estimators.contains(&p.estimator.as_str()) {
-            estimators.push(&p.estimator);
-        }
-    }
-    let sims: Vec<plot::SimSeries> = estimators
-        .iter()
-        .map(|e| plot::SimSeries {
-            label: e.to_string(),
-            points: summary
-                .points
-                .iter()
-                .filter(|p| p.estimator == *e)
-                .map(|p| (p.sample_size as f64, p.detection_rate, p.ci_low, p.ci_high))
-                .collect(),
-        })
-        .collect();
-    let first = estimators.first().copied().unwrap_or("");
-    let models: Vec<plot::ModelSeries> = ["theorem1", "improved", "semi_analytic"]
-        .iter()
-        .filter_map(|k| {
-            let pts: Vec<(f64, f64)> = summary
-                .points
-                .iter()
-                .filter(|p| p.estimator == first)
-                .filter_map(|p| Some((p.sample_size as f64, p.model.as_ref()?.get(*k)?.as_f64()?)))
-                .collect();
-            (!pts.is_empty()).then(|| plot::ModelSeries {
-                label: format!("model: {k}"),
-                points: pts,
-            })
-        })
-        .collect();
-    plot::detection_plot(
-        &format!("{}: detection rate against sample size", summary.scenario),
-        "sample size N (intervals)",
-        true,
-        &sims,
-        &models,
-    )
 }
 
 fn cmd_model(args: &ScenarioArgs, semi_reps: usize, json: bool) -> Result<(), Failure> {
