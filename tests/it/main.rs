@@ -10,4 +10,5 @@ mod queueing;
 mod reproducibility;
 mod scenario;
 mod topology;
+mod validation;
 mod watermark;
