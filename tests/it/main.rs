@@ -5,6 +5,7 @@ mod common;
 mod conservation;
 mod link;
 mod model_correlation;
+mod model_link_exact;
 mod queueing;
 mod reproducibility;
 mod scenario;
