@@ -6,6 +6,7 @@ mod conservation;
 mod delay_stage;
 mod link;
 mod model_correlation;
+mod model_link_exact;
 mod queueing;
 mod reproducibility;
 mod scenario;
