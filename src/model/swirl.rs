@@ -12,12 +12,58 @@
 //!   [`fp_interval_given_p_exact`] gives the exact two-candidate value for comparison;
 //! - an empty mark interval (P = 0) is never a false positive, and is a miss in eq. 17, just as
 //!   an empty base interval (Q = 0) is a miss in eq. 14 (where the formula itself gives 1);
-//! - ceil(tau P) is computed as in the detector ([`crate::watermark::params::needed`]).
+//! - ceil(tau P) is computed as in the detector ([`needed`], which the detector uses).
 
-use crate::watermark::params::{needed, SwirlParams};
 use serde::Serialize;
 use statrs::distribution::{Binomial, ContinuousCDF, Discrete, Normal, Poisson};
 use statrs::function::beta::beta_reg;
+
+/// The parameters the analysis needs (Table 3 of the paper): the watermark module converts its
+/// own `SwirlParams` into these (`SwirlParams::model`), so the model knows nothing of it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct SwirlParams {
+    /// Interval length T, seconds.
+    pub t: f64,
+    pub n: u32,
+    pub r: u32,
+    pub m: u32,
+    pub q: f64,
+    pub tau: f64,
+    pub eta: u32,
+}
+
+impl Default for SwirlParams {
+    /// Table 3: T = 2 s, n = 32, r = 20, m = 5, q = 2.5, tau = 0.5, eta = 12.
+    fn default() -> Self {
+        SwirlParams {
+            t: 2.0,
+            n: 32,
+            r: 20,
+            m: 5,
+            q: 2.5,
+            tau: 0.5,
+            eta: 12,
+        }
+    }
+}
+
+impl SwirlParams {
+    /// T in seconds.
+    pub fn t_secs(&self) -> f64 {
+        self.t
+    }
+    /// ceil(tau p).
+    pub fn needed(&self, p: u64) -> u64 {
+        needed(self.tau, p)
+    }
+}
+
+/// ceil(tau p), robust to floating-point noise in the product (0.3 * 10 = 3.0000000000000004
+/// must give 3). The detector uses the same function.
+pub fn needed(tau: f64, p: u64) -> u64 {
+    let x = tau * p as f64;
+    (x - 1e-9 * x.max(1.0)).ceil().max(0.0) as u64
+}
 
 /// P[Bin(n, p) >= k] = I_p(k, n - k + 1).
 pub fn binom_tail(k: u64, n: u64, p: f64) -> f64 {
@@ -484,40 +530,18 @@ mod tests {
         let base = SwirlParams::default();
         let mut last = f64::INFINITY;
         for tau in [0.2, 0.3, 0.4, 0.5, 0.6, 0.7] {
-            let v = fp(
-                &SwirlParams {
-                    tau,
-                    ..base.clone()
-                },
-                4.4,
-            );
+            let v = fp(&SwirlParams { tau, ..base }, 4.4);
             assert!(v < last, "tau {tau}: {v} !< {last}");
             last = v;
         }
         let mut last = f64::INFINITY;
         for eta in [2, 4, 8, 12, 16, 20] {
-            let v = fp(
-                &SwirlParams {
-                    eta,
-                    ..base.clone()
-                },
-                4.4,
-            );
+            let v = fp(&SwirlParams { eta, ..base }, 4.4);
             assert!(v < last, "eta {eta}");
             last = v;
         }
         // And FN rises with tau and with eta.
-        let f = |tau, eta| {
-            fn_rate(
-                &SwirlParams {
-                    tau,
-                    eta,
-                    ..base.clone()
-                },
-                4.4,
-                0.009,
-            )
-        };
+        let f = |tau, eta| fn_rate(&SwirlParams { tau, eta, ..base }, 4.4, 0.009);
         assert!(f(0.4, 12) < f(0.6, 12));
         assert!(f(0.5, 8) < f(0.5, 16));
     }
@@ -527,7 +551,7 @@ mod tests {
         let p = SwirlParams::default();
         let table = interval_rates_over_tau(&p, 4.4, 0.009);
         for &(_, tau, fp_i, fn_i) in table.iter().step_by(97) {
-            let q = SwirlParams { tau, ..p.clone() };
+            let q = SwirlParams { tau, ..p };
             assert!((fp_i - fp_interval(&q, 4.4)).abs() < 1e-14 + 1e-9 * fp_i);
             assert!((fn_i - fn_interval(&q, 4.4, 0.009)).abs() < 1e-14 + 1e-9 * fn_i);
         }

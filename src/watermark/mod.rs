@@ -21,7 +21,7 @@ pub mod swirl_detect;
 pub mod swirl_embed;
 
 pub use key::SwirlKey;
-pub use params::{Pairing, SwirlParams, WatermarkConfig};
+pub use params::{Embedding, Pairing, SwirlParams, WatermarkConfig};
 pub use swirl_detect::SwirlDetector;
 pub use swirl_embed::SwirlWatermarker;
 

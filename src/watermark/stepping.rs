@@ -11,6 +11,7 @@
 
 use super::{build, delay_percentiles_ms, record, Detection, WatermarkConfig};
 use crate::engine::{stream, SimTime};
+use crate::experiment::{wilson, Z95};
 use crate::net::{Jitter, Packet, Stage, StageOutcome};
 use crate::scenario::units::Duration;
 use crate::traffic::interactive::{Interactive, InteractiveParams};
@@ -81,23 +82,9 @@ pub struct Proportion {
     pub ci_high: f64,
 }
 
-/// Wilson score interval for k successes in n trials at normal quantile z (1.96 for 95 %).
-pub fn wilson(k: u64, n: u64, z: f64) -> (f64, f64) {
-    if n == 0 {
-        return (0.0, 1.0);
-    }
-    let (k, n) = (k as f64, n as f64);
-    let p = k / n;
-    let z2 = z * z;
-    let den = 1.0 + z2 / n;
-    let centre = (p + z2 / (2.0 * n)) / den;
-    let half = z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / den;
-    ((centre - half).max(0.0), (centre + half).min(1.0))
-}
-
 impl Proportion {
     pub fn new(k: u64, n: u64) -> Self {
-        let (lo, hi) = wilson(k, n, 1.96);
+        let (lo, hi) = wilson(k, n, Z95);
         Proportion {
             k,
             n,
@@ -279,22 +266,5 @@ impl SteppingConfig {
             anchor: Anchor::FirstReceived,
             seed,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn wilson_matches_known_values() {
-        // k = 0: upper end z^2 / (n + z^2).
-        let (lo, hi) = wilson(0, 1000, 1.96);
-        assert_eq!(lo, 0.0);
-        assert!((hi - 1.96f64.powi(2) / (1000.0 + 1.96f64.powi(2))).abs() < 1e-12);
-        // Symmetric at k = n/2.
-        let (lo, hi) = wilson(50, 100, 1.96);
-        assert!((0.5 - lo - (hi - 0.5)).abs() < 1e-12);
-        assert!((lo - 0.4038).abs() < 1e-3, "{lo}");
     }
 }

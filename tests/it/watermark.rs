@@ -15,7 +15,7 @@ fn report() {
     for rate in [4.4, 9.5] {
         for sigma_ms in [6.2, 9.0, 12.0] {
             let sigma = (sigma_ms * MS as f64) as u64;
-            let a = model::rates(&p, rate, sigma_ms / 1e3);
+            let a = model::rates(&p.model(), rate, sigma_ms / 1e3);
             for (label, traffic, anchor) in [
                 ("interactive/first", None, Anchor::FirstReceived),
                 ("interactive/known", None, Anchor::Known),
@@ -75,8 +75,8 @@ fn unwatermarked_flows_match_the_false_positive_analysis() {
     assert!(t0.elapsed().as_secs_f64() < 10.0);
     let n = params.n as f64;
     let f = flows as f64;
-    let p_exact = model::fp_interval_exact(&params, lambda);
-    let p_bound = model::fp_interval(&params, lambda);
+    let p_exact = model::fp_interval_exact(&params.model(), lambda);
+    let p_bound = model::fp_interval(&params.model(), lambda);
     assert!(p_exact <= p_bound);
     let sd_mean = (n * p_exact * (1.0 - p_exact) / f).sqrt();
     let mean = r.mean_detected_unmarked;
@@ -105,7 +105,7 @@ fn unwatermarked_flows_match_the_false_positive_analysis() {
     }
     // At eta = 12 the analytic FP is ~1e-5 per flow (eq. 9): with 1000 flows, no false positive
     // expected (P[>= 1] <= 1000 * FP ~ 1.3e-2 under the bound).
-    let fp12 = model::fp(&params, lambda);
+    let fp12 = model::fp(&params.model(), lambda);
     assert!(fp12 * f < 0.05);
     assert_eq!(r.fp.k, 0);
     assert!(r.fp.ci_high > fp12);
@@ -130,7 +130,7 @@ fn watermarked_flows_do_better_than_the_false_negative_bound() {
             seed: 7,
         };
         let r = run(&cfg).unwrap();
-        let a = model::rates(&params, lambda, sigma_ms / 1e3);
+        let a = model::rates(&params.model(), lambda, sigma_ms / 1e3);
         let n = params.n as f64;
         let sd = (n * a.fn_interval * (1.0 - a.fn_interval) / flows as f64).sqrt();
         println!(
