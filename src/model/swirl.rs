@@ -194,17 +194,7 @@ pub fn fn_pj(params: &SwirlParams, sigma: f64) -> f64 {
 /// Eq. 17: FN_p = E_P^{lambda T}[I_{FN_pj}(1 + P - ceil(tau P), ceil(tau P))], the probability
 /// that more than P - ceil(tau P) packets shifted out; P = 0 counts as a miss.
 pub fn fn_p(params: &SwirlParams, lambda: f64, sigma: f64) -> f64 {
-    let pj = fn_pj(params, sigma);
-    poisson_expect(lambda * params.t_secs(), |p| {
-        if p == 0 {
-            return 1.0;
-        }
-        let k = params.needed(p);
-        if k == 0 {
-            return 0.0;
-        }
-        binom_tail(p - k + 1, p, pj)
-    })
+    fn_p_given_pj(params, lambda, fn_pj(params, sigma))
 }
 
 /// Eq. 10: FN_I <= FN_s + (1 - FN_s) FN_p.
@@ -223,40 +213,141 @@ pub fn fn_rate(params: &SwirlParams, lambda: f64, sigma: f64) -> f64 {
     )
 }
 
-/// All of section 4's quantities at one point.
+/// All of section 4's quantities at one point, plus mixsim's corrections.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct SwirlRates {
     pub lambda: f64,
     pub sigma: f64,
     pub fp_interval: f64,
+    /// Eq. 8 with the exact two-candidate probability instead of the union bound of eq. 7.
+    pub fp_interval_exact: f64,
     pub fp: f64,
+    /// Eq. 9 at `fp_interval_exact`: the exact rate for Poisson flows.
+    pub fp_exact: f64,
     pub fn_s: f64,
     pub fn_pj: f64,
     pub fn_p: f64,
     pub fn_interval: f64,
     #[serde(rename = "fn")]
     pub fn_: f64,
+    /// The fraction of mark packets the embedding cannot place ([`embed_miss`]), which the
+    /// paper's analysis leaves out, and eqs. 17, 10 and 18 with it included.
+    pub embed_miss: f64,
+    pub fn_interval_miss: f64,
+    pub fn_miss: f64,
 }
 
-/// Evaluate eqs. 6-18 at (params, lambda pkt/s, sigma s).
-pub fn rates(params: &SwirlParams, lambda: f64, sigma: f64) -> SwirlRates {
+/// The fraction of a mark interval's packets that mixsim's reconstruction of the embedding
+/// cannot move into a selected slot: those after the selected slot of the last subinterval
+/// (there is no next subinterval to move them to). With K uniform on 0..m, that is
+/// E[(m - 1 - K)/m] / r = (m - 1) / (2 m r) of the packets (2 % with Table 3). The paper's
+/// eq. 17 assumes every packet starts in its selected slot.
+pub fn embed_miss(params: &SwirlParams) -> f64 {
+    (params.m as f64 - 1.0) / (2.0 * params.m as f64 * params.r as f64)
+}
+
+/// Eq. 17 for a given per-packet exit probability `pj`.
+pub fn fn_p_given_pj(params: &SwirlParams, lambda: f64, pj: f64) -> f64 {
+    poisson_expect(lambda * params.t_secs(), |p| {
+        if p == 0 {
+            return 1.0;
+        }
+        let k = params.needed(p);
+        if k == 0 {
+            return 0.0;
+        }
+        binom_tail(p - k + 1, p, pj)
+    })
+}
+
+fn assemble(params: &SwirlParams, lambda: f64, sigma: f64, fn_s: f64, fn_pj: f64) -> SwirlRates {
     let fp_i = fp_interval(params, lambda);
-    let s = fn_s(params, lambda, sigma);
-    let p = fn_p(params, lambda, sigma);
-    let fn_i = s + (1.0 - s) * p;
+    let fp_x = fp_interval_exact(params, lambda);
+    let p = fn_p_given_pj(params, lambda, fn_pj);
+    let fn_i = fn_s + (1.0 - fn_s) * p;
+    let mu = embed_miss(params);
+    let pm = fn_p_given_pj(params, lambda, 1.0 - (1.0 - mu) * (1.0 - fn_pj));
+    let fn_im = fn_s + (1.0 - fn_s) * pm;
     let n = params.n as u64;
     let eta = params.eta as u64;
     SwirlRates {
         lambda,
         sigma,
         fp_interval: fp_i,
+        fp_interval_exact: fp_x,
         fp: binom_tail(eta, n, fp_i),
-        fn_s: s,
-        fn_pj: fn_pj(params, sigma),
+        fp_exact: binom_tail(eta, n, fp_x),
+        fn_s,
+        fn_pj,
         fn_p: p,
         fn_interval: fn_i,
         fn_: binom_tail(n - eta + 1, n, fn_i),
+        embed_miss: mu,
+        fn_interval_miss: fn_im,
+        fn_miss: binom_tail(n - eta + 1, n, fn_im),
     }
+}
+
+/// Evaluate eqs. 6-18 at (params, lambda pkt/s, sigma s).
+pub fn rates(params: &SwirlParams, lambda: f64, sigma: f64) -> SwirlRates {
+    assemble(
+        params,
+        lambda,
+        sigma,
+        fn_s(params, lambda, sigma),
+        fn_pj(params, sigma),
+    )
+}
+
+/// Beyond the paper: eqs. 10-18 when the path delay is exponential with mean `mean` seconds
+/// (a continuous-time mix) instead of Gaussian, for a detector whose grid is shifted by the
+/// mean delay. `sigma` in the result holds `mean` (the exponential's standard deviation).
+///
+/// - Eq. 14 exactly: the mean of Q delays is Gamma(Q, mean/Q), so
+///   FN_s = E_Q[P(|Gamma - mean| > T/(2mq))].
+/// - Eqs. 15-16: a packet at x from its slot centre leaves it when x + J - mean is beyond
+///   +-w/2; with J ~ Exp(mean) and x uniform the integral is closed-form
+///   ([`fn_pj_exponential`]).
+pub fn rates_exponential(params: &SwirlParams, lambda: f64, mean: f64) -> SwirlRates {
+    assemble(
+        params,
+        lambda,
+        mean,
+        fn_s_exponential(params, lambda, mean),
+        fn_pj_exponential(params, mean),
+    )
+}
+
+/// Eq. 14 for exponential delays of mean `mean` (s), exact (Gamma law of the mean delay).
+pub fn fn_s_exponential(params: &SwirlParams, lambda: f64, mean: f64) -> f64 {
+    let t = params.t_secs();
+    let h = t / (2.0 * params.m as f64 * params.q);
+    poisson_expect(lambda * t, |q| {
+        if q == 0 {
+            1.0
+        } else if mean <= 0.0 {
+            0.0
+        } else {
+            let g = statrs::distribution::Gamma::new(q as f64, q as f64 / mean).expect("valid");
+            let below = if mean > h { g.cdf(mean - h) } else { 0.0 };
+            g.sf(mean + h) + below
+        }
+    })
+}
+
+/// Eq. 16 for a delay J ~ Exp(mean) with the grid shifted by `mean`:
+/// (1/w) int_{-w/2}^{w/2} [P(J > mean + w/2 - x) + P(J < mean - w/2 - x)] dx, closed-form.
+pub fn fn_pj_exponential(params: &SwirlParams, mean: f64) -> f64 {
+    if mean <= 0.0 {
+        return 0.0;
+    }
+    let w = params.t_secs() / (params.r * params.m) as f64;
+    let h = w / 2.0;
+    let a = mean;
+    let right = a * (-1.0f64).exp() * (1.0 - (-2.0 * h / a).exp());
+    let u_lo = (a - 2.0 * h).max(0.0);
+    let left = (a - u_lo) - a * ((-u_lo / a).exp() - (-1.0f64).exp());
+    (right + left) / w
 }
 
 /// A cross-over point.
@@ -595,5 +686,34 @@ mod tests {
         // Far from the optimum the COER is much worse (the U shape of Fig. 6).
         assert!(all[1].coer_interp > 1e3 * best.coer_interp);
         assert!(all[30].coer_interp > 1e3 * best.coer_interp);
+    }
+
+    #[test]
+    fn exponential_delay_terms_match_quadrature_and_limits() {
+        let p = SwirlParams::default();
+        let w = 0.02;
+        for &a in &[0.001, 0.005, 0.01, 0.02, 0.05] {
+            // Midpoint quadrature of the exit probability over x.
+            let n = 200_000;
+            let mut s = 0.0;
+            for i in 0..n {
+                let x = -w / 2.0 + (i as f64 + 0.5) * w / n as f64;
+                let right = (-(a + w / 2.0 - x) / a).exp();
+                let lim = a - w / 2.0 - x;
+                let left = if lim > 0.0 {
+                    1.0 - (-lim / a).exp()
+                } else {
+                    0.0
+                };
+                s += right + left;
+            }
+            let q = s / n as f64;
+            assert!((fn_pj_exponential(&p, a) - q).abs() < 1e-6, "{a}");
+        }
+        assert!(fn_pj_exponential(&p, 1e-6) < 1e-3);
+        // A long-tailed delay of mean a has more exits than Gaussian jitter of sd a when a is
+        // small against the slot, and FN_s is tiny for small means.
+        assert!(fn_s_exponential(&p, 9.5, 0.01) < 1e-6);
+        assert!(fn_s_exponential(&p, 9.5, 0.2) > fn_s_exponential(&p, 9.5, 0.05));
     }
 }
