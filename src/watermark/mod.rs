@@ -10,12 +10,16 @@
 //! bounds exactly: slot width T/(rm), largest delay T/r (2 - 2/m), centroid tolerance
 //! T/(2mq), uniform in-slot position.
 
+pub mod experiment;
 pub mod ibw;
 pub mod icbw;
 pub mod key;
 pub mod mfa;
+pub mod mixexp;
 pub mod params;
+pub mod plots;
 pub mod rainbow;
+pub mod report;
 pub mod stepping;
 pub mod swirl_detect;
 pub mod swirl_embed;
