@@ -350,6 +350,81 @@ pub fn fn_pj_exponential(params: &SwirlParams, mean: f64) -> f64 {
     (right + left) / w
 }
 
+/// The analysis with the flows' own interval counts instead of Poisson ones (mixsim's
+/// plug-in for non-Poisson traffic): `pairs` lists ((Q, P), how many (base, mark) pairs had Q
+/// base and P mark packets), counted on the flows as sent. Each pair contributes its
+/// conditional terms (eq. 7 exact for FP, eq. 14's Gaussian tail and eq. 17's binomial for
+/// FN), with the detector's rule that a pair with Q = 0 or P = 0 is never detected; the flow
+/// level uses Binomial(n, .) as eqs. 9 and 18 do (pairs of one flow taken as independent).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PlugIn {
+    /// Pairs the law was estimated from, and the fraction with Q = 0 or P = 0.
+    pub pairs: u64,
+    pub empty_fraction: f64,
+    pub fp_interval: f64,
+    pub fn_interval: f64,
+    pub fn_interval_miss: f64,
+    pub fp: f64,
+    #[serde(rename = "fn")]
+    pub fn_: f64,
+    pub fn_miss: f64,
+}
+
+/// See [`PlugIn`]. `sigma` in seconds (Gaussian jitter).
+pub fn plug_in(params: &SwirlParams, sigma: f64, pairs: &[((u32, u32), u64)]) -> PlugIn {
+    let t = params.t_secs();
+    let scale = t / (2.0 * params.m as f64 * params.q);
+    let pj = fn_pj(params, sigma);
+    let mu = embed_miss(params);
+    let pjm = 1.0 - (1.0 - mu) * (1.0 - pj);
+    let fp_p = |p: u64| fp_interval_given_p_exact(params, p);
+    let fn_p = |p: u64, pj: f64| {
+        let k = params.needed(p);
+        if k == 0 {
+            0.0
+        } else {
+            binom_tail(p - k + 1, p, pj)
+        }
+    };
+    let fs = |q: u64| {
+        if sigma <= 0.0 {
+            0.0
+        } else {
+            (2.0 * phi_sf(scale * (q as f64).sqrt() / sigma)).min(1.0)
+        }
+    };
+    let (mut tot, mut empty, mut fp_i, mut fn_i, mut fn_im) = (0u64, 0u64, 0.0, 0.0, 0.0);
+    for &((q, p), c) in pairs {
+        tot += c;
+        let c = c as f64;
+        if q == 0 || p == 0 {
+            empty += c as u64;
+            fn_i += c;
+            fn_im += c;
+            continue;
+        }
+        let (q, p) = (q as u64, p as u64);
+        fp_i += c * fp_p(p);
+        let s = fs(q);
+        fn_i += c * (s + (1.0 - s) * fn_p(p, pj));
+        fn_im += c * (s + (1.0 - s) * fn_p(p, pjm));
+    }
+    let d = tot.max(1) as f64;
+    let (fp_i, fn_i, fn_im) = (fp_i / d, fn_i / d, fn_im / d);
+    let n = params.n as u64;
+    let eta = params.eta as u64;
+    PlugIn {
+        pairs: tot,
+        empty_fraction: empty as f64 / d,
+        fp_interval: fp_i,
+        fn_interval: fn_i,
+        fn_interval_miss: fn_im,
+        fp: binom_tail(eta, n, fp_i),
+        fn_: binom_tail(n - eta + 1, n, fn_i),
+        fn_miss: binom_tail(n - eta + 1, n, fn_im),
+    }
+}
+
 /// A cross-over point.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Coer {

@@ -49,7 +49,7 @@
 //! loader's [`ScenarioError`]). Every simulated flow draws from its own random streams, so the
 //! results (and `summary.json`'s bytes) depend on the seed only, never on `--jobs`.
 
-use super::mfa::{self, MfaConfig};
+use super::mfa::{self, MfaConfig, MfaTest};
 use super::mixexp::{self, MixConfig, FLOW_ANCHORS};
 use super::params::Embedding;
 use super::stepping::{
@@ -292,6 +292,13 @@ pub struct MfaSection {
     pub sigma: Duration,
     #[serde(default = "d_alpha")]
     pub alpha: f64,
+    /// The attacker's statistics (default both).
+    #[serde(default = "d_tests")]
+    pub tests: Vec<MfaTest>,
+}
+
+fn d_tests() -> Vec<MfaTest> {
+    vec![MfaTest::Chi2, MfaTest::Profile]
 }
 
 /// `[compare]`: one row per scheme.
@@ -313,6 +320,8 @@ pub struct CompareSection {
     pub mfa_trials: usize,
     #[serde(default = "d_bin")]
     pub mfa_bin: Duration,
+    #[serde(default = "d_tests")]
+    pub mfa_tests: Vec<MfaTest>,
     pub row: Vec<CompareRow>,
 }
 
@@ -684,6 +693,11 @@ pub struct Predicted {
     pub mc_sd_marked: f64,
     /// Anchor search: the false-positive bounds at eta (see `stepping::search_fp_bounds`).
     pub search: Option<SearchFp>,
+    /// The analysis with the simulated flows' own (Q, P) interval counts instead of Poisson
+    /// ones (`model::swirl::plug_in`), and its mean detected counts.
+    pub plug_in: Option<model::PlugIn>,
+    pub plug_in_mean_unmarked: Option<f64>,
+    pub plug_in_mean_marked_miss: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -701,6 +715,7 @@ fn predicted(
     rates: model::SwirlRates,
     flows: usize,
     search: Option<SearchFp>,
+    plug_in: Option<model::PlugIn>,
 ) -> Predicted {
     let n = p.n as f64;
     let f = flows.max(1) as f64;
@@ -714,6 +729,9 @@ fn predicted(
         mc_sd_marked: sd(rates.fn_interval_miss),
         rates,
         search,
+        plug_in_mean_unmarked: plug_in.map(|x| n * x.fp_interval),
+        plug_in_mean_marked_miss: plug_in.map(|x| n * (1.0 - x.fn_interval_miss)),
+        plug_in,
     }
 }
 
@@ -830,6 +848,7 @@ pub struct MixThreshold {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MfaRow {
     pub scheme: &'static str,
+    pub test: MfaTest,
     pub q: Option<f64>,
     pub embedding: Option<Embedding>,
     pub flows: usize,
@@ -950,7 +969,10 @@ pub fn run(file: &ExperimentFile, opts: &RunOptions) -> ExperimentResult {
                                     &r,
                                 )
                             });
-                            predicted(&mp, r, f, sf)
+                            let pi = sims
+                                .as_ref()
+                                .map(|v| model::plug_in(&mp, sigma.secs(), &v[i].pair_counts));
+                            predicted(&mp, r, f, sf, pi)
                         });
                         out.stepping.push(SteppingRow {
                             traffic: t.name(),
@@ -1004,6 +1026,7 @@ pub fn run(file: &ExperimentFile, opts: &RunOptions) -> ExperimentResult {
                         model::rates_exponential(&mp, m.rate, t_avg.secs()),
                         f,
                         None,
+                        None,
                     )
                 });
                 let base = |observer, anchor| MixRow {
@@ -1055,10 +1078,12 @@ pub fn run(file: &ExperimentFile, opts: &RunOptions) -> ExperimentResult {
             };
             let r = stepping::run(&cfg).expect("validated");
             let mfa = c
-                .mfa_flows
+                .mfa_tests
                 .iter()
-                .map(|&ff| {
+                .flat_map(|&test| c.mfa_flows.iter().map(move |&ff| (test, ff)))
+                .map(|(test, ff)| {
                     let mc = MfaConfig {
+                        test,
                         watermark: row.watermark.clone(),
                         rate: c.rate,
                         flows: ff,
@@ -1091,6 +1116,7 @@ fn mfa_row(wm: &WatermarkConfig, mc: &MfaConfig) -> MfaRow {
     };
     MfaRow {
         scheme: wm.scheme(),
+        test: mc.test,
         q,
         embedding,
         flows: mc.flows,
@@ -1122,8 +1148,13 @@ fn mfa_rows(file: &ExperimentFile, m: &MfaSection, seed: u64) -> Vec<MfaRow> {
     }
     let mut rows = Vec::new();
     for wm in &configs {
-        for &f in &m.flows {
+        for (&test, &f) in m
+            .tests
+            .iter()
+            .flat_map(|t| m.flows.iter().map(move |f| (t, f)))
+        {
             let mc = MfaConfig {
+                test,
                 watermark: wm.clone(),
                 rate: m.rate,
                 flows: f,

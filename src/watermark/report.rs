@@ -89,6 +89,13 @@ fn model_cols() -> Vec<&'static str> {
         "search_candidates",
         "search_fp_single",
         "search_fp_union",
+        "plugin_empty_fraction",
+        "plugin_fp_interval",
+        "plugin_fn_interval_miss",
+        "plugin_fp",
+        "plugin_fn_miss",
+        "plugin_mean_unmarked",
+        "plugin_mean_marked_miss",
     ]
 }
 
@@ -119,6 +126,13 @@ fn model_vals(m: Option<&Predicted>) -> Vec<String> {
                 opt(s.map(|s| s.candidates)),
                 opt(s.map(|s| s.fp_single)),
                 opt(s.map(|s| s.fp_union)),
+                opt(p.plug_in.map(|x| x.empty_fraction)),
+                opt(p.plug_in.map(|x| x.fp_interval)),
+                opt(p.plug_in.map(|x| x.fn_interval_miss)),
+                opt(p.plug_in.map(|x| x.fp)),
+                opt(p.plug_in.map(|x| x.fn_miss)),
+                opt(p.plug_in_mean_unmarked),
+                opt(p.plug_in_mean_marked_miss),
             ]
         }
     }
@@ -203,6 +217,7 @@ pub fn csv_files(r: &ExperimentResult) -> Vec<(String, Vec<u8>)> {
         let header = vec![
             "label",
             "scheme",
+            "test",
             "q",
             "embedding",
             "flows",
@@ -228,6 +243,7 @@ pub fn csv_files(r: &ExperimentResult) -> Vec<(String, Vec<u8>)> {
                 vec![
                     label.to_string(),
                     m.scheme.to_string(),
+                    lower(&m.test),
                     opt(m.q),
                     m.embedding.map(|e| lower(&e)).unwrap_or_default(),
                     m.flows.to_string(),
@@ -643,6 +659,26 @@ pub fn table(r: &ExperimentResult) -> String {
                 "{:<11} {:>5} {:>6} {:<14} | {:<26} {:>9} {:>9} | {:>16} {:>12} | {:<26} {:>9} {:>9} | {:>6} {:>13} | {:>6}",
                 row.traffic, row.rate, row.sigma_ms, row.anchor.name(), fp, fp9, fpx, mu, mun, fnr, fn18, fnm, mm, mmk, p99
             );
+            if let (Some(pi), Some(mu), Some(mm)) = row
+                .model
+                .as_ref()
+                .map(|p| {
+                    (
+                        p.plug_in,
+                        p.plug_in_mean_unmarked,
+                        p.plug_in_mean_marked_miss,
+                    )
+                })
+                .unwrap_or_default()
+            {
+                if row.anchor != Anchor::Search && row.anchor != Anchor::FirstReceived {
+                    let _ = writeln!(
+                        s,
+                        "{:>40} plug-in of the flows' own (Q, P) counts ({:.1} % of pairs empty): unmarked mean {:.3}, marked mean {:.2}, FP {}, FN {}",
+                        "", 100.0 * pi.empty_fraction, mu, mm, sci(pi.fp), sci(pi.fn_miss)
+                    );
+                }
+            }
             if let Some(sf) = row.model.as_ref().and_then(|p| p.search) {
                 let _ = writeln!(
                     s,
@@ -782,8 +818,9 @@ pub fn table(r: &ExperimentResult) -> String {
         for m in &r.mfa {
             let _ = writeln!(
                 s,
-                "  {:<8} q {:<5} {:<8} F {:>3}: power {} size {:.3}, chi2/df marked {:.3} null {:.3}",
+                "  {:<8} {:<7} q {:<5} {:<8} F {:>3}: power {} size {:.3}, stat/df marked {:.3} null {:.3}",
                 m.scheme,
+                lower(&m.test),
                 opt(m.q),
                 m.embedding.map(|e| lower(&e)).unwrap_or_default(),
                 m.flows,
@@ -806,7 +843,7 @@ pub fn table(r: &ExperimentResult) -> String {
             let mfa: Vec<String> = c
                 .mfa
                 .iter()
-                .map(|m| format!("F={}: {:.2}", m.flows, m.power.rate))
+                .map(|m| format!("{} F={}: {:.2}", lower(&m.test), m.flows, m.power.rate))
                 .collect();
             let _ = writeln!(
                 s,

@@ -289,6 +289,9 @@ pub struct SteppingResult {
     pub mean_rate: f64,
     /// Inserted delay over all marked flows' packets, ms: p50, p90, p99, max.
     pub delay_ms: [f64; 4],
+    /// SWIRL: ((Q, P), count) over every (base, mark) pair of every flow as sent, both sides
+    /// (the interval-count law, for `model::swirl::plug_in`); sorted, empty for other schemes.
+    pub pair_counts: Vec<((u32, u32), u64)>,
 }
 
 /// A flow's packet times from `START` on (`duration` long), from its own stream.
@@ -361,7 +364,8 @@ fn one_flow(
     f: u64,
     marked: bool,
     anchors: &[Anchor],
-) -> (Vec<Detection>, usize, Histogram<u64>) {
+    counter: Option<&super::SwirlDetector>,
+) -> FlowOut {
     let side = marked as u64;
     let mut trng = stream(cfg.seed, f, 2 * side);
     let mut jrng = stream(cfg.seed, f, 2 * side + 1);
@@ -402,7 +406,26 @@ fn one_flow(
     if marked {
         h.add(wm.delays()).expect("auto-resizing");
     }
-    (dets, times.len(), h)
+    let pairs = counter
+        .map(|c| {
+            c.pairs(&times, times.first().copied().unwrap_or(START))
+                .iter()
+                .map(|r| (r.q, r.p))
+                .collect()
+        })
+        .unwrap_or_default();
+    (dets, times.len(), h, pairs)
+}
+
+type FlowOut = (Vec<Detection>, usize, Histogram<u64>, Vec<(u32, u32)>);
+
+/// ((Q, P), count), sorted, from per-pair counts.
+pub fn count_pairs<'a>(it: impl Iterator<Item = &'a (u32, u32)>) -> Vec<((u32, u32), u64)> {
+    let mut m = std::collections::BTreeMap::new();
+    for &k in it {
+        *m.entry(k).or_insert(0u64) += 1;
+    }
+    m.into_iter().collect()
 }
 
 /// hist[d] = detections with d detected intervals, d in 0..=of.
@@ -416,20 +439,28 @@ pub fn histogram_of(dets: &[Detection]) -> Vec<u64> {
 }
 
 /// Per-flow outcomes of one side, in flow order, and the side's merged delay histogram.
-type Side = (Vec<(u64, Vec<Detection>, usize)>, Histogram<u64>);
+type Side = (
+    Vec<(u64, Vec<Detection>, usize, Vec<(u32, u32)>)>,
+    Histogram<u64>,
+);
 
-fn run_side(cfg: &SteppingConfig, marked: bool, anchors: &[Anchor]) -> Side {
+fn run_side(
+    cfg: &SteppingConfig,
+    marked: bool,
+    anchors: &[Anchor],
+    counter: Option<&super::SwirlDetector>,
+) -> Side {
     let (mut v, h) = (0..cfg.flows as u64)
         .into_par_iter()
         .map(|f| {
-            let (d, n, h) = one_flow(cfg, f, marked, anchors);
-            (f, d, n, h)
+            let (d, n, h, pc) = one_flow(cfg, f, marked, anchors, counter);
+            (f, d, n, h, pc)
         })
         .fold(
             || (Vec::new(), super::delay_histogram()),
-            |(mut v, mut hh), (f, d, n, h)| {
+            |(mut v, mut hh), (f, d, n, h, pc)| {
                 hh.add(&h).expect("auto-resizing");
-                v.push((f, d, n));
+                v.push((f, d, n, pc));
                 (v, hh)
             },
         )
@@ -473,6 +504,7 @@ pub fn summarise(
         fn_: Proportion::new(missed, marked.len() as u64),
         mean_rate,
         delay_ms: delay_percentiles_ms(&delays),
+        pair_counts: Vec::new(),
         marked,
         unmarked,
     }
@@ -502,15 +534,21 @@ pub fn run_anchors(
     anchors: &[Anchor],
 ) -> Result<Vec<SteppingResult>, String> {
     validate(cfg)?;
-    let (m, delays) = run_side(cfg, true, anchors);
-    let (u, _) = run_side(cfg, false, anchors);
+    let counter = match &cfg.watermark {
+        WatermarkConfig::Swirl(p) => Some(super::SwirlDetector::new(p.clone())),
+        _ => None,
+    };
+    let (m, delays) = run_side(cfg, true, anchors, counter.as_ref());
+    let (u, _) = run_side(cfg, false, anchors, counter.as_ref());
+    let pair_counts = count_pairs(m.iter().chain(&u).flat_map(|x| x.3.iter()));
     let packets: usize = m.iter().chain(&u).map(|x| x.2).sum();
     let mean_rate = packets as f64 / (2.0 * cfg.flows.max(1) as f64 * cfg.duration.secs());
     Ok(anchors
         .iter()
         .enumerate()
-        .map(|(i, &a)| {
-            summarise(
+        .map(|(i, &a)| SteppingResult {
+            pair_counts: pair_counts.clone(),
+            ..summarise(
                 cfg.watermark.scheme(),
                 a,
                 m.iter().map(|x| x.1[i]).collect(),

@@ -9,3 +9,4 @@ mod queueing;
 mod reproducibility;
 mod scenario;
 mod watermark;
+mod watermark_experiment;
