@@ -88,6 +88,33 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    // --- watermark experiments (issue 4) -------------------------------------------------
+    /// Run a watermark experiment file: stepping-stone simulation, analysis (eqs. 6-18,
+    /// Figs 5-7), the mix experiment, the multi-flow attack, scheme comparison.
+    Watermark {
+        /// Experiment file (TOML), e.g. scenarios/swirl-stepping-stone.toml.
+        experiment: PathBuf,
+        /// Flows per side (watermarked and not) in every section (default: the file's).
+        #[arg(long)]
+        flows: Option<usize>,
+        /// Seed (default: the file's `seed`).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Worker threads (default: all cores). Results do not depend on it.
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Output directory (default: runs/<experiment name>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// No progress lines and no table.
+        #[arg(long)]
+        quiet: bool,
+        /// Analytical values only (no simulation): prints the table; writes files only with
+        /// --out.
+        #[arg(long)]
+        model_only: bool,
+    },
+    // --- end watermark experiments ---------------------------------------------------------
 }
 
 /// A failure with its exit code: 2 for bad input, 1 for anything else.
@@ -140,6 +167,17 @@ fn main() -> ExitCode {
             seed,
             out,
         } => cmd_trace(&scenario, &tap, &point, trial, seed, out),
+        // --- watermark experiments (issue 4) ---
+        Command::Watermark {
+            experiment,
+            flows,
+            seed,
+            jobs,
+            out,
+            quiet,
+            model_only,
+        } => cmd_watermark(&experiment, flows, seed, jobs, out, quiet, model_only),
+        // --- end watermark experiments ---
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -358,3 +396,92 @@ fn cmd_trace(
         }
     }
 }
+
+// --- watermark experiments (issue 4) ---------------------------------------------------------
+
+/// `mixsim watermark`: load and validate the experiment file (nothing is written for a bad
+/// one), run it on a pool of `jobs` threads, write summary.json, the CSV files and the SVG
+/// plots atomically, and a run log with the wall time apart from them.
+fn cmd_watermark(
+    path: &Path,
+    flows: Option<usize>,
+    seed: Option<u64>,
+    jobs: Option<usize>,
+    out: Option<PathBuf>,
+    quiet: bool,
+    model_only: bool,
+) -> Result<(), Failure> {
+    use mixsim::watermark::{experiment as wx, report as wr};
+    let file = wx::load(path).map_err(|e| Failure::input(e.to_string()))?;
+    if flows == Some(0) {
+        return Err(Failure::input("--flows: expected at least 1"));
+    }
+    let jobs = jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.max(1))
+        .build()
+        .map_err(|e| Failure {
+            code: 1,
+            message: format!("thread pool: {e}"),
+        })?;
+    let opts = wx::RunOptions {
+        seed,
+        flows,
+        model_only,
+        progress: !quiet,
+    };
+    let started = std::time::Instant::now();
+    let result = pool.install(|| wx::run(&file, &opts));
+    let wall = started.elapsed().as_secs_f64();
+    let out = match (out, model_only) {
+        (Some(o), _) => Some(o),
+        (None, false) => Some(PathBuf::from("runs").join(&file.name)),
+        (None, true) => None,
+    };
+    if let Some(out) = &out {
+        let mut files: Vec<(String, Vec<u8>)> = vec![(
+            "summary.json".into(),
+            wr::summary_json(&result).into_bytes(),
+        )];
+        files.extend(wr::csv_files(&result));
+        files.extend(
+            wr::svg_files(&result)
+                .into_iter()
+                .map(|(n, s)| (n, s.into_bytes())),
+        );
+        for (name, bytes) in &files {
+            let p = out.join(name);
+            report::write_atomic(&p, bytes).map_err(|e| Failure::io(&p, e))?;
+        }
+        let log = serde_json::json!({
+            "mixsim_version": env!("CARGO_PKG_VERSION"),
+            "experiment_file": path.display().to_string(),
+            "jobs": jobs,
+            "flows_override": flows,
+            "model_only": model_only,
+            "wall_seconds": wall,
+        });
+        let p = out.join("run-log.json");
+        report::write_atomic(&p, format!("{log:#}\n").as_bytes())
+            .map_err(|e| Failure::io(&p, e))?;
+    }
+    if !quiet {
+        print!("{}", wr::table(&result));
+        match &out {
+            Some(o) => println!(
+                "\nwrote {}/summary.json, CSV and SVG files ({wall:.2} s wall, {jobs} jobs)",
+                o.display()
+            ),
+            None => println!(
+                "\n({wall:.2} s wall; analysis only, nothing written: pass --out to write)"
+            ),
+        }
+    }
+    Ok(())
+}
+
+// --- end watermark experiments ---------------------------------------------------------------

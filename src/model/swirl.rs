@@ -12,12 +12,58 @@
 //!   [`fp_interval_given_p_exact`] gives the exact two-candidate value for comparison;
 //! - an empty mark interval (P = 0) is never a false positive, and is a miss in eq. 17, just as
 //!   an empty base interval (Q = 0) is a miss in eq. 14 (where the formula itself gives 1);
-//! - ceil(tau P) is computed as in the detector ([`crate::watermark::params::needed`]).
+//! - ceil(tau P) is computed as in the detector ([`needed`], which the detector uses).
 
-use crate::watermark::params::{needed, SwirlParams};
 use serde::Serialize;
 use statrs::distribution::{Binomial, ContinuousCDF, Discrete, Normal, Poisson};
 use statrs::function::beta::beta_reg;
+
+/// The parameters the analysis needs (Table 3 of the paper): the watermark module converts its
+/// own `SwirlParams` into these (`SwirlParams::model`), so the model knows nothing of it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct SwirlParams {
+    /// Interval length T, seconds.
+    pub t: f64,
+    pub n: u32,
+    pub r: u32,
+    pub m: u32,
+    pub q: f64,
+    pub tau: f64,
+    pub eta: u32,
+}
+
+impl Default for SwirlParams {
+    /// Table 3: T = 2 s, n = 32, r = 20, m = 5, q = 2.5, tau = 0.5, eta = 12.
+    fn default() -> Self {
+        SwirlParams {
+            t: 2.0,
+            n: 32,
+            r: 20,
+            m: 5,
+            q: 2.5,
+            tau: 0.5,
+            eta: 12,
+        }
+    }
+}
+
+impl SwirlParams {
+    /// T in seconds.
+    pub fn t_secs(&self) -> f64 {
+        self.t
+    }
+    /// ceil(tau p).
+    pub fn needed(&self, p: u64) -> u64 {
+        needed(self.tau, p)
+    }
+}
+
+/// ceil(tau p), robust to floating-point noise in the product (0.3 * 10 = 3.0000000000000004
+/// must give 3). The detector uses the same function.
+pub fn needed(tau: f64, p: u64) -> u64 {
+    let x = tau * p as f64;
+    (x - 1e-9 * x.max(1.0)).ceil().max(0.0) as u64
+}
 
 /// P[Bin(n, p) >= k] = I_p(k, n - k + 1).
 pub fn binom_tail(k: u64, n: u64, p: f64) -> f64 {
@@ -148,17 +194,7 @@ pub fn fn_pj(params: &SwirlParams, sigma: f64) -> f64 {
 /// Eq. 17: FN_p = E_P^{lambda T}[I_{FN_pj}(1 + P - ceil(tau P), ceil(tau P))], the probability
 /// that more than P - ceil(tau P) packets shifted out; P = 0 counts as a miss.
 pub fn fn_p(params: &SwirlParams, lambda: f64, sigma: f64) -> f64 {
-    let pj = fn_pj(params, sigma);
-    poisson_expect(lambda * params.t_secs(), |p| {
-        if p == 0 {
-            return 1.0;
-        }
-        let k = params.needed(p);
-        if k == 0 {
-            return 0.0;
-        }
-        binom_tail(p - k + 1, p, pj)
-    })
+    fn_p_given_pj(params, lambda, fn_pj(params, sigma))
 }
 
 /// Eq. 10: FN_I <= FN_s + (1 - FN_s) FN_p.
@@ -177,39 +213,215 @@ pub fn fn_rate(params: &SwirlParams, lambda: f64, sigma: f64) -> f64 {
     )
 }
 
-/// All of section 4's quantities at one point.
+/// All of section 4's quantities at one point, plus mixsim's corrections.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct SwirlRates {
     pub lambda: f64,
     pub sigma: f64,
     pub fp_interval: f64,
+    /// Eq. 8 with the exact two-candidate probability instead of the union bound of eq. 7.
+    pub fp_interval_exact: f64,
     pub fp: f64,
+    /// Eq. 9 at `fp_interval_exact`: the exact rate for Poisson flows.
+    pub fp_exact: f64,
     pub fn_s: f64,
     pub fn_pj: f64,
     pub fn_p: f64,
     pub fn_interval: f64,
     #[serde(rename = "fn")]
     pub fn_: f64,
+    /// The fraction of mark packets the embedding cannot place ([`embed_miss`]), which the
+    /// paper's analysis leaves out, and eqs. 17, 10 and 18 with it included.
+    pub embed_miss: f64,
+    pub fn_interval_miss: f64,
+    pub fn_miss: f64,
 }
 
-/// Evaluate eqs. 6-18 at (params, lambda pkt/s, sigma s).
-pub fn rates(params: &SwirlParams, lambda: f64, sigma: f64) -> SwirlRates {
+/// The fraction of a mark interval's packets that mixsim's reconstruction of the embedding
+/// cannot move into a selected slot: those after the selected slot of the last subinterval
+/// (there is no next subinterval to move them to). With K uniform on 0..m, that is
+/// E[(m - 1 - K)/m] / r = (m - 1) / (2 m r) of the packets (2 % with Table 3). The paper's
+/// eq. 17 assumes every packet starts in its selected slot.
+pub fn embed_miss(params: &SwirlParams) -> f64 {
+    (params.m as f64 - 1.0) / (2.0 * params.m as f64 * params.r as f64)
+}
+
+/// Eq. 17 for a given per-packet exit probability `pj`.
+pub fn fn_p_given_pj(params: &SwirlParams, lambda: f64, pj: f64) -> f64 {
+    poisson_expect(lambda * params.t_secs(), |p| {
+        if p == 0 {
+            return 1.0;
+        }
+        let k = params.needed(p);
+        if k == 0 {
+            return 0.0;
+        }
+        binom_tail(p - k + 1, p, pj)
+    })
+}
+
+fn assemble(params: &SwirlParams, lambda: f64, sigma: f64, fn_s: f64, fn_pj: f64) -> SwirlRates {
     let fp_i = fp_interval(params, lambda);
-    let s = fn_s(params, lambda, sigma);
-    let p = fn_p(params, lambda, sigma);
-    let fn_i = s + (1.0 - s) * p;
+    let fp_x = fp_interval_exact(params, lambda);
+    let p = fn_p_given_pj(params, lambda, fn_pj);
+    let fn_i = fn_s + (1.0 - fn_s) * p;
+    let mu = embed_miss(params);
+    let pm = fn_p_given_pj(params, lambda, 1.0 - (1.0 - mu) * (1.0 - fn_pj));
+    let fn_im = fn_s + (1.0 - fn_s) * pm;
     let n = params.n as u64;
     let eta = params.eta as u64;
     SwirlRates {
         lambda,
         sigma,
         fp_interval: fp_i,
+        fp_interval_exact: fp_x,
         fp: binom_tail(eta, n, fp_i),
-        fn_s: s,
-        fn_pj: fn_pj(params, sigma),
+        fp_exact: binom_tail(eta, n, fp_x),
+        fn_s,
+        fn_pj,
         fn_p: p,
         fn_interval: fn_i,
         fn_: binom_tail(n - eta + 1, n, fn_i),
+        embed_miss: mu,
+        fn_interval_miss: fn_im,
+        fn_miss: binom_tail(n - eta + 1, n, fn_im),
+    }
+}
+
+/// Evaluate eqs. 6-18 at (params, lambda pkt/s, sigma s).
+pub fn rates(params: &SwirlParams, lambda: f64, sigma: f64) -> SwirlRates {
+    assemble(
+        params,
+        lambda,
+        sigma,
+        fn_s(params, lambda, sigma),
+        fn_pj(params, sigma),
+    )
+}
+
+/// Beyond the paper: eqs. 10-18 when the path delay is exponential with mean `mean` seconds
+/// (a continuous-time mix) instead of Gaussian, for a detector whose grid is shifted by the
+/// mean delay. `sigma` in the result holds `mean` (the exponential's standard deviation).
+///
+/// - Eq. 14 exactly: the mean of Q delays is Gamma(Q, mean/Q), so
+///   FN_s = E_Q[P(|Gamma - mean| > T/(2mq))].
+/// - Eqs. 15-16: a packet at x from its slot centre leaves it when x + J - mean is beyond
+///   +-w/2; with J ~ Exp(mean) and x uniform the integral is closed-form
+///   ([`fn_pj_exponential`]).
+pub fn rates_exponential(params: &SwirlParams, lambda: f64, mean: f64) -> SwirlRates {
+    assemble(
+        params,
+        lambda,
+        mean,
+        fn_s_exponential(params, lambda, mean),
+        fn_pj_exponential(params, mean),
+    )
+}
+
+/// Eq. 14 for exponential delays of mean `mean` (s), exact (Gamma law of the mean delay).
+pub fn fn_s_exponential(params: &SwirlParams, lambda: f64, mean: f64) -> f64 {
+    let t = params.t_secs();
+    let h = t / (2.0 * params.m as f64 * params.q);
+    poisson_expect(lambda * t, |q| {
+        if q == 0 {
+            1.0
+        } else if mean <= 0.0 {
+            0.0
+        } else {
+            let g = statrs::distribution::Gamma::new(q as f64, q as f64 / mean).expect("valid");
+            let below = if mean > h { g.cdf(mean - h) } else { 0.0 };
+            g.sf(mean + h) + below
+        }
+    })
+}
+
+/// Eq. 16 for a delay J ~ Exp(mean) with the grid shifted by `mean`:
+/// (1/w) int_{-w/2}^{w/2} [P(J > mean + w/2 - x) + P(J < mean - w/2 - x)] dx, closed-form.
+pub fn fn_pj_exponential(params: &SwirlParams, mean: f64) -> f64 {
+    if mean <= 0.0 {
+        return 0.0;
+    }
+    let w = params.t_secs() / (params.r * params.m) as f64;
+    let h = w / 2.0;
+    let a = mean;
+    let right = a * (-1.0f64).exp() * (1.0 - (-2.0 * h / a).exp());
+    let u_lo = (a - 2.0 * h).max(0.0);
+    let left = (a - u_lo) - a * ((-u_lo / a).exp() - (-1.0f64).exp());
+    (right + left) / w
+}
+
+/// The analysis with the flows' own interval counts instead of Poisson ones (mixsim's
+/// plug-in for non-Poisson traffic): `pairs` lists ((Q, P), how many (base, mark) pairs had Q
+/// base and P mark packets), counted on the flows as sent. Each pair contributes its
+/// conditional terms (eq. 7 exact for FP, eq. 14's Gaussian tail and eq. 17's binomial for
+/// FN), with the detector's rule that a pair with Q = 0 or P = 0 is never detected; the flow
+/// level uses Binomial(n, .) as eqs. 9 and 18 do (pairs of one flow taken as independent).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PlugIn {
+    /// Pairs the law was estimated from, and the fraction with Q = 0 or P = 0.
+    pub pairs: u64,
+    pub empty_fraction: f64,
+    pub fp_interval: f64,
+    pub fn_interval: f64,
+    pub fn_interval_miss: f64,
+    pub fp: f64,
+    #[serde(rename = "fn")]
+    pub fn_: f64,
+    pub fn_miss: f64,
+}
+
+/// See [`PlugIn`]. `sigma` in seconds (Gaussian jitter).
+pub fn plug_in(params: &SwirlParams, sigma: f64, pairs: &[((u32, u32), u64)]) -> PlugIn {
+    let t = params.t_secs();
+    let scale = t / (2.0 * params.m as f64 * params.q);
+    let pj = fn_pj(params, sigma);
+    let mu = embed_miss(params);
+    let pjm = 1.0 - (1.0 - mu) * (1.0 - pj);
+    let fp_p = |p: u64| fp_interval_given_p_exact(params, p);
+    let fn_p = |p: u64, pj: f64| {
+        let k = params.needed(p);
+        if k == 0 {
+            0.0
+        } else {
+            binom_tail(p - k + 1, p, pj)
+        }
+    };
+    let fs = |q: u64| {
+        if sigma <= 0.0 {
+            0.0
+        } else {
+            (2.0 * phi_sf(scale * (q as f64).sqrt() / sigma)).min(1.0)
+        }
+    };
+    let (mut tot, mut empty, mut fp_i, mut fn_i, mut fn_im) = (0u64, 0u64, 0.0, 0.0, 0.0);
+    for &((q, p), c) in pairs {
+        tot += c;
+        let c = c as f64;
+        if q == 0 || p == 0 {
+            empty += c as u64;
+            fn_i += c;
+            fn_im += c;
+            continue;
+        }
+        let (q, p) = (q as u64, p as u64);
+        fp_i += c * fp_p(p);
+        let s = fs(q);
+        fn_i += c * (s + (1.0 - s) * fn_p(p, pj));
+        fn_im += c * (s + (1.0 - s) * fn_p(p, pjm));
+    }
+    let d = tot.max(1) as f64;
+    let (fp_i, fn_i, fn_im) = (fp_i / d, fn_i / d, fn_im / d);
+    let n = params.n as u64;
+    let eta = params.eta as u64;
+    PlugIn {
+        pairs: tot,
+        empty_fraction: empty as f64 / d,
+        fp_interval: fp_i,
+        fn_interval: fn_i,
+        fn_interval_miss: fn_im,
+        fp: binom_tail(eta, n, fp_i),
+        fn_: binom_tail(n - eta + 1, n, fn_i),
+        fn_miss: binom_tail(n - eta + 1, n, fn_im),
     }
 }
 
@@ -484,40 +696,18 @@ mod tests {
         let base = SwirlParams::default();
         let mut last = f64::INFINITY;
         for tau in [0.2, 0.3, 0.4, 0.5, 0.6, 0.7] {
-            let v = fp(
-                &SwirlParams {
-                    tau,
-                    ..base.clone()
-                },
-                4.4,
-            );
+            let v = fp(&SwirlParams { tau, ..base }, 4.4);
             assert!(v < last, "tau {tau}: {v} !< {last}");
             last = v;
         }
         let mut last = f64::INFINITY;
         for eta in [2, 4, 8, 12, 16, 20] {
-            let v = fp(
-                &SwirlParams {
-                    eta,
-                    ..base.clone()
-                },
-                4.4,
-            );
+            let v = fp(&SwirlParams { eta, ..base }, 4.4);
             assert!(v < last, "eta {eta}");
             last = v;
         }
         // And FN rises with tau and with eta.
-        let f = |tau, eta| {
-            fn_rate(
-                &SwirlParams {
-                    tau,
-                    eta,
-                    ..base.clone()
-                },
-                4.4,
-                0.009,
-            )
-        };
+        let f = |tau, eta| fn_rate(&SwirlParams { tau, eta, ..base }, 4.4, 0.009);
         assert!(f(0.4, 12) < f(0.6, 12));
         assert!(f(0.5, 8) < f(0.5, 16));
     }
@@ -527,7 +717,7 @@ mod tests {
         let p = SwirlParams::default();
         let table = interval_rates_over_tau(&p, 4.4, 0.009);
         for &(_, tau, fp_i, fn_i) in table.iter().step_by(97) {
-            let q = SwirlParams { tau, ..p.clone() };
+            let q = SwirlParams { tau, ..p };
             assert!((fp_i - fp_interval(&q, 4.4)).abs() < 1e-14 + 1e-9 * fp_i);
             assert!((fn_i - fn_interval(&q, 4.4, 0.009)).abs() < 1e-14 + 1e-9 * fn_i);
         }
@@ -571,5 +761,34 @@ mod tests {
         // Far from the optimum the COER is much worse (the U shape of Fig. 6).
         assert!(all[1].coer_interp > 1e3 * best.coer_interp);
         assert!(all[30].coer_interp > 1e3 * best.coer_interp);
+    }
+
+    #[test]
+    fn exponential_delay_terms_match_quadrature_and_limits() {
+        let p = SwirlParams::default();
+        let w = 0.02;
+        for &a in &[0.001, 0.005, 0.01, 0.02, 0.05] {
+            // Midpoint quadrature of the exit probability over x.
+            let n = 200_000;
+            let mut s = 0.0;
+            for i in 0..n {
+                let x = -w / 2.0 + (i as f64 + 0.5) * w / n as f64;
+                let right = (-(a + w / 2.0 - x) / a).exp();
+                let lim = a - w / 2.0 - x;
+                let left = if lim > 0.0 {
+                    1.0 - (-lim / a).exp()
+                } else {
+                    0.0
+                };
+                s += right + left;
+            }
+            let q = s / n as f64;
+            assert!((fn_pj_exponential(&p, a) - q).abs() < 1e-6, "{a}");
+        }
+        assert!(fn_pj_exponential(&p, 1e-6) < 1e-3);
+        // A long-tailed delay of mean a has more exits than Gaussian jitter of sd a when a is
+        // small against the slot, and FN_s is tiny for small means.
+        assert!(fn_s_exponential(&p, 9.5, 0.01) < 1e-6);
+        assert!(fn_s_exponential(&p, 9.5, 0.2) > fn_s_exponential(&p, 9.5, 0.05));
     }
 }

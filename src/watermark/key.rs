@@ -10,7 +10,7 @@
 //!   different symbols on different slots, which makes the two-candidate union bound of the
 //!   paper's eq. 7 tight.
 
-use super::params::{Pairing, SwirlParams};
+use super::params::{Embedding, Pairing, SwirlParams};
 use crate::engine::{stream, SimTime};
 use rand::seq::SliceRandom;
 
@@ -35,6 +35,8 @@ pub struct SwirlKey {
     pub roles: Vec<Role>,
     r: u32,
     m: u32,
+    /// Embedding::Uniform: subinterval 0's permutation serves every subinterval.
+    uniform: bool,
     /// Flattened perm[i][j][s] at ((i * r) + j) * m + s.
     perms: Vec<u8>,
 }
@@ -78,6 +80,7 @@ impl SwirlKey {
             roles,
             r,
             m,
+            uniform: params.embedding == Embedding::Uniform,
             perms,
         }
     }
@@ -85,6 +88,7 @@ impl SwirlKey {
     /// Selected slot (0..m) of subinterval `j` of mark interval `i` for symbol `s`.
     #[inline]
     pub fn slot(&self, i: u32, j: u32, s: u32) -> u32 {
+        let j = if self.uniform { 0 } else { j };
         self.perms[((i * self.r + j) * self.m + s) as usize] as u32
     }
 

@@ -40,6 +40,104 @@ pub struct MfaConfig {
     pub sigma: Duration,
     pub alpha: f64,
     pub seed: u64,
+    /// Which statistic the attacker uses.
+    #[serde(default)]
+    pub test: MfaTest,
+}
+
+/// The MFA's statistic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MfaTest {
+    /// Chi-square homogeneity of the two groups' aligned per-bin counts. It assumes Poisson
+    /// bin counts, so it also rejects when marked counts are merely overdispersed: SWIRL puts
+    /// every mark-interval packet into 1/m of the slots (clumping), whatever the slot choice.
+    #[default]
+    Chi2,
+    /// The slot-position profile: each flow's received packets folded onto the position of
+    /// their bin within a group of `profile_period` bins (SWIRL: the m slots of a subinterval,
+    /// a key-independent structure), as fractions; the groups' mean profiles are compared by a
+    /// permutation test over flows (400 relabellings), so overdispersion cannot fake a
+    /// rejection. This is the test of the sawtooth.
+    Profile,
+}
+
+/// Bins per period of the profile test (SWIRL's m; 5 for other schemes).
+fn profile_period(wm: &WatermarkConfig) -> usize {
+    match wm {
+        WatermarkConfig::Swirl(p) => p.m as usize,
+        _ => 5,
+    }
+}
+
+/// Per flow, the fraction of its packets (within `span` of its first) at each position
+/// (bin index mod `period`).
+pub fn profiles(
+    flows: &[Vec<SimTime>],
+    bin: SimTime,
+    span: SimTime,
+    period: usize,
+) -> Vec<Vec<f64>> {
+    flows
+        .iter()
+        .map(|f| {
+            let mut v = vec![0f64; period];
+            let Some(&t0) = f.first() else { return v };
+            let mut n = 0.0;
+            for &t in f {
+                if t - t0 < span {
+                    v[(((t - t0) / bin) as usize) % period] += 1.0;
+                    n += 1.0;
+                }
+            }
+            if n > 0.0 {
+                v.iter_mut().for_each(|x| *x /= n);
+            }
+            v
+        })
+        .collect()
+}
+
+/// Sum over positions of squared differences of the group means, each over the pooled
+/// across-flow variance at that position.
+fn profile_stat(a: &[&Vec<f64>], b: &[&Vec<f64>]) -> f64 {
+    let m = a.first().map(|x| x.len()).unwrap_or(0);
+    let mut s = 0.0;
+    for k in 0..m {
+        let mean = |g: &[&Vec<f64>]| g.iter().map(|x| x[k]).sum::<f64>() / g.len() as f64;
+        let (ma, mb) = (mean(a), mean(b));
+        let var = |g: &[&Vec<f64>], mu: f64| g.iter().map(|x| (x[k] - mu).powi(2)).sum::<f64>();
+        let pooled = (var(a, ma) + var(b, mb)) / ((a.len() + b.len()).max(3) - 2) as f64;
+        let se2 = pooled * (1.0 / a.len() as f64 + 1.0 / b.len() as f64);
+        if se2 > 0.0 {
+            s += (ma - mb).powi(2) / se2;
+        }
+    }
+    s
+}
+
+/// Permutation p-value of the profile statistic (and the statistic), `perms` relabellings
+/// from `rng`.
+pub fn profile_test(
+    a: &[Vec<f64>],
+    b: &[Vec<f64>],
+    perms: usize,
+    rng: &mut crate::engine::SimRng,
+) -> (f64, f64) {
+    use rand::seq::SliceRandom;
+    let pooled: Vec<&Vec<f64>> = a.iter().chain(b).collect();
+    let na = a.len();
+    let obs = profile_stat(&pooled[..na], &pooled[na..]);
+    let mut idx: Vec<usize> = (0..pooled.len()).collect();
+    let mut ge = 0usize;
+    for _ in 0..perms {
+        idx.shuffle(rng);
+        let g: Vec<&Vec<f64>> = idx.iter().map(|&i| pooled[i]).collect();
+        if profile_stat(&g[..na], &g[na..]) >= obs - 1e-12 {
+            ge += 1;
+        }
+    }
+    ((1 + ge) as f64 / (1 + perms) as f64, obs)
 }
 
 /// What the MFA measured.
@@ -138,12 +236,34 @@ pub fn run(cfg: &MfaConfig) -> Result<MfaResult, String> {
     let outcomes: Vec<(bool, bool, f64, f64)> = (0..cfg.trials as u64)
         .into_par_iter()
         .map(|t| {
-            let m = aggregate(&group(cfg, t, 0, true), bin, span);
-            let u = aggregate(&group(cfg, t, 1, false), bin, span);
-            let u2 = aggregate(&group(cfg, t, 2, false), bin, span);
-            let (s1, d1, p1) = chi2_homogeneity(&m, &u);
-            let (s0, d0, p0) = chi2_homogeneity(&u2, &u);
-            (p1 < cfg.alpha, p0 < cfg.alpha, s1 / d1, s0 / d0)
+            let (gm, gu, gu2) = (
+                group(cfg, t, 0, true),
+                group(cfg, t, 1, false),
+                group(cfg, t, 2, false),
+            );
+            match cfg.test {
+                MfaTest::Chi2 => {
+                    let m = aggregate(&gm, bin, span);
+                    let u = aggregate(&gu, bin, span);
+                    let u2 = aggregate(&gu2, bin, span);
+                    let (s1, d1, p1) = chi2_homogeneity(&m, &u);
+                    let (s0, d0, p0) = chi2_homogeneity(&u2, &u);
+                    (p1 < cfg.alpha, p0 < cfg.alpha, s1 / d1, s0 / d0)
+                }
+                MfaTest::Profile => {
+                    let k = profile_period(&cfg.watermark);
+                    let (pm, pu, pu2) = (
+                        profiles(&gm, bin, span, k),
+                        profiles(&gu, bin, span, k),
+                        profiles(&gu2, bin, span, k),
+                    );
+                    let mut rng = stream(cfg.seed, t, 0x4d46_4300);
+                    let (p1, s1) = profile_test(&pm, &pu, 400, &mut rng);
+                    let (p0, s0) = profile_test(&pu2, &pu, 400, &mut rng);
+                    let df = (k - 1) as f64;
+                    (p1 < cfg.alpha, p0 < cfg.alpha, s1 / df, s0 / df)
+                }
+            }
         })
         .collect();
     let k = cfg.trials as u64;
@@ -192,6 +312,7 @@ impl MfaConfig {
             sigma: Duration(0),
             alpha: 0.01,
             seed,
+            test: MfaTest::Chi2,
         }
     }
 }

@@ -10,18 +10,22 @@
 //! bounds exactly: slot width T/(rm), largest delay T/r (2 - 2/m), centroid tolerance
 //! T/(2mq), uniform in-slot position.
 
+pub mod experiment;
 pub mod ibw;
 pub mod icbw;
 pub mod key;
 pub mod mfa;
+pub mod mixexp;
 pub mod params;
+pub mod plots;
 pub mod rainbow;
+pub mod report;
 pub mod stepping;
 pub mod swirl_detect;
 pub mod swirl_embed;
 
 pub use key::SwirlKey;
-pub use params::{Pairing, SwirlParams, WatermarkConfig};
+pub use params::{Embedding, Pairing, SwirlParams, WatermarkConfig};
 pub use swirl_detect::SwirlDetector;
 pub use swirl_embed::SwirlWatermarker;
 

@@ -36,6 +36,21 @@ pub enum Pairing {
     Keyed,
 }
 
+/// Which slot a symbol selects in each subinterval of a mark interval. [design]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Embedding {
+    /// perm[i][j][s]: a fresh keyed permutation per subinterval j (watermark.md section 2).
+    /// Every marked flow shares a key-independent slot-density sawtooth that the multi-flow
+    /// attack sees (see `mfa`).
+    #[default]
+    Keyed,
+    /// perm[i][0][s] in every subinterval of mark interval i: a packet waits at most m - 1
+    /// slots and every selected slot collects exactly m slots' worth of traffic (except in the
+    /// first and last subinterval), so the aggregate over symbols is flat.
+    Uniform,
+}
+
 /// SWIRL parameters (Table 3 of the paper) and key material.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -60,6 +75,8 @@ pub struct SwirlParams {
     pub offset: Duration,
     /// Interval pairing. [design]
     pub pairing: Pairing,
+    /// Slot selection across subintervals. [design]
+    pub embedding: Embedding,
 }
 
 impl Default for SwirlParams {
@@ -75,6 +92,7 @@ impl Default for SwirlParams {
             key_seed: 0,
             offset: Duration(0),
             pairing: Pairing::Consecutive,
+            embedding: Embedding::Keyed,
         }
     }
 }
@@ -119,6 +137,19 @@ impl SwirlParams {
         Ok(())
     }
 
+    /// What the analysis (`crate::model::swirl`) needs of these parameters.
+    pub fn model(&self) -> crate::model::swirl::SwirlParams {
+        crate::model::swirl::SwirlParams {
+            t: self.t_secs(),
+            n: self.n,
+            r: self.r,
+            m: self.m,
+            q: self.q,
+            tau: self.tau,
+            eta: self.eta,
+        }
+    }
+
     /// T in seconds.
     pub fn t_secs(&self) -> f64 {
         self.interval.secs()
@@ -135,9 +166,13 @@ impl SwirlParams {
         self.interval.nanos() as f64 / (self.m as f64 * self.q)
     }
 
-    /// Largest delay the embedding can insert: T/r (2 - 2/m) = (2m - 2) slots.
+    /// Largest delay the embedding can insert: T/r (2 - 2/m) = (2m - 2) slots (keyed), m - 1
+    /// slots (uniform).
     pub fn max_delay_ns(&self) -> SimTime {
-        (2 * self.m as u64 - 2) * self.slot_ns()
+        match self.embedding {
+            Embedding::Keyed => (2 * self.m as u64 - 2) * self.slot_ns(),
+            Embedding::Uniform => (self.m as u64 - 1) * self.slot_ns(),
+        }
     }
 
     /// Packets needed in selected slots out of `p`: ceil(tau p). The tiny epsilon keeps
@@ -147,11 +182,7 @@ impl SwirlParams {
     }
 }
 
-/// ceil(tau p), robust to floating-point noise in the product.
-pub fn needed(tau: f64, p: u64) -> u64 {
-    let x = tau * p as f64;
-    (x - 1e-9 * x.max(1.0)).ceil().max(0.0) as u64
-}
+pub use crate::model::swirl::needed;
 
 /// A scenario's `[watermark]` table: the scheme and its parameters.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

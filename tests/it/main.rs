@@ -13,3 +13,4 @@ mod scenario;
 mod topology;
 mod validation;
 mod watermark;
+mod watermark_experiment;

@@ -3,7 +3,7 @@
 use mixsim::engine::time::{MS, S};
 use mixsim::model::swirl as model;
 use mixsim::scenario::units::Duration;
-use mixsim::watermark::stepping::{run, Anchor, FlowTraffic, SteppingConfig};
+use mixsim::watermark::stepping::{run, Anchor, FlowTraffic, JitterModel, SteppingConfig};
 use mixsim::watermark::{SwirlParams, WatermarkConfig};
 
 /// Print the measured table (1000 + 1000 interactive flows per point); run with
@@ -15,7 +15,7 @@ fn report() {
     for rate in [4.4, 9.5] {
         for sigma_ms in [6.2, 9.0, 12.0] {
             let sigma = (sigma_ms * MS as f64) as u64;
-            let a = model::rates(&p, rate, sigma_ms / 1e3);
+            let a = model::rates(&p.model(), rate, sigma_ms / 1e3);
             for (label, traffic, anchor) in [
                 ("interactive/first", None, Anchor::FirstReceived),
                 ("interactive/known", None, Anchor::Known),
@@ -67,6 +67,8 @@ fn unwatermarked_flows_match_the_false_positive_analysis() {
         duration: Duration(130 * S),
         sigma: Duration(9 * MS),
         order_preserving: false,
+        jitter: JitterModel::Gaussian,
+        search: Default::default(),
         anchor: Anchor::Known,
         seed: 42,
     };
@@ -75,8 +77,8 @@ fn unwatermarked_flows_match_the_false_positive_analysis() {
     assert!(t0.elapsed().as_secs_f64() < 10.0);
     let n = params.n as f64;
     let f = flows as f64;
-    let p_exact = model::fp_interval_exact(&params, lambda);
-    let p_bound = model::fp_interval(&params, lambda);
+    let p_exact = model::fp_interval_exact(&params.model(), lambda);
+    let p_bound = model::fp_interval(&params.model(), lambda);
     assert!(p_exact <= p_bound);
     let sd_mean = (n * p_exact * (1.0 - p_exact) / f).sqrt();
     let mean = r.mean_detected_unmarked;
@@ -105,15 +107,19 @@ fn unwatermarked_flows_match_the_false_positive_analysis() {
     }
     // At eta = 12 the analytic FP is ~1e-5 per flow (eq. 9): with 1000 flows, no false positive
     // expected (P[>= 1] <= 1000 * FP ~ 1.3e-2 under the bound).
-    let fp12 = model::fp(&params, lambda);
+    let fp12 = model::fp(&params.model(), lambda);
     assert!(fp12 * f < 0.05);
     assert_eq!(r.fp.k, 0);
     assert!(r.fp.ci_high > fp12);
 }
 
-/// Watermarked Poisson flows (synchronised detector): the analysis bounds FN_I from above, so
-/// the mean detected-interval count must be at least n (1 - FN_I) - 4 sd, with
-/// sd = sqrt(n FN_I (1 - FN_I) / F) (an over-estimate of the spread when the bound is loose).
+/// Watermarked Poisson flows (synchronised detector, zero-mean Gaussian jitter: the analysis'
+/// own assumptions). The paper's FN_I is *not* an upper bound for mixsim's embedding: it
+/// leaves out the packets the embedding cannot place (after the selected slot of the last
+/// subinterval, 2 % of them). With those included (`fn_interval_miss`) it is: the mean
+/// detected-interval count must be at least n (1 - FN_I') - 4 sd, with
+/// sd = sqrt(n FN_I' (1 - FN_I') / F) (an over-estimate of the spread when the bound is loose).
+/// At 4.4 pkt/s and 9 ms the paper's own value is measurably too optimistic (more than 4 sd).
 #[test]
 fn watermarked_flows_do_better_than_the_false_negative_bound() {
     let params = SwirlParams::default();
@@ -126,22 +132,30 @@ fn watermarked_flows_do_better_than_the_false_negative_bound() {
             duration: Duration(130 * S),
             sigma: Duration((sigma_ms * MS as f64) as u64),
             order_preserving: false,
+            jitter: JitterModel::Gaussian,
+            search: Default::default(),
             anchor: Anchor::Known,
             seed: 7,
         };
         let r = run(&cfg).unwrap();
-        let a = model::rates(&params, lambda, sigma_ms / 1e3);
+        let a = model::rates(&params.model(), lambda, sigma_ms / 1e3);
         let n = params.n as f64;
-        let sd = (n * a.fn_interval * (1.0 - a.fn_interval) / flows as f64).sqrt();
+        let sd = |p: f64| (n * p * (1.0 - p) / flows as f64).sqrt();
         println!(
-            "lambda {lambda} sigma {sigma_ms}: mean detected {:.2} >= {:.2}",
+            "lambda {lambda} sigma {sigma_ms}: mean detected {:.2}; paper n(1 - FN_I) {:.2}, with embedding misses {:.2}",
             r.mean_detected_marked,
-            n * (1.0 - a.fn_interval)
+            n * (1.0 - a.fn_interval),
+            n * (1.0 - a.fn_interval_miss)
         );
-        assert!(r.mean_detected_marked >= n * (1.0 - a.fn_interval) - 4.0 * sd);
+        assert!(
+            r.mean_detected_marked >= n * (1.0 - a.fn_interval_miss) - 4.0 * sd(a.fn_interval_miss)
+        );
+        if lambda == 4.4 {
+            assert!(r.mean_detected_marked < n * (1.0 - a.fn_interval) - 4.0 * sd(a.fn_interval));
+        }
         // FN bound (eq. 18) is below 1e-3 here; with 500 flows at most one miss is tolerated
         // (P[>= 2 misses] <= C(500,2) FN^2 < 0.2 even at FN = 1e-3; it is ~1e-8 at 4.4 pkt/s).
-        assert!(a.fn_ < 1e-3);
+        assert!(a.fn_miss < 1e-3);
         assert!(r.fn_.k <= 1, "{:?}", r.fn_);
         // Largest inserted delay is the design bound, never more.
         assert!(r.delay_ms[3] <= params.max_delay_ns() as f64 / 1e6 * 1.001);
@@ -183,6 +197,8 @@ fn all_schemes_detect_and_have_the_expected_delays() {
             duration: Duration(130 * S),
             sigma: Duration(9 * MS),
             order_preserving: true,
+            jitter: JitterModel::Gaussian,
+            search: Default::default(),
             anchor: Anchor::Known,
             seed: 5,
         };
