@@ -144,6 +144,7 @@ fn one_flow(cfg: &MixConfig, f: u64, marked: bool) -> FlowOutcome {
     }
     out.sort_unstable();
     let tap = Tap::new(TapConfig {
+        points: [true; 3],
         start: 0,
         interval: horizon,
         bins: 1,
