@@ -4,6 +4,15 @@
 //! and a mix releasing a packet it held. Links never need events of their own (see
 //! [`super::link`]), and a plain receiver is a sink that needs none either, so a packet through
 //! one mix costs three events: emit, arrive at the mix, release.
+//!
+//! TCP flows are closed loops and add three events: a connection's start, its retransmission
+//! timer and its delayed-ACK timer. Their state lives apart from the open-loop flows' (a
+//! `Vec` of connections that a flow points into), so the Poisson path does not carry it. A TCP
+//! flow's receiver is not a sink: its data segments get an `Arrive` event at the receiver, which
+//! answers with an ACK at that time. ACKs are packets of an internal flow of their own (flow ids
+//! from the number of scenario flows up, one per TCP flow, in scenario order), routed along the
+//! flow's `ack_route`: they cross links, queues, mixes and taps like any packet, and arrive at
+//! the sender as events.
 
 use super::link::{Link, LinkOutcome, LinkStats};
 use super::mix::MixStrategy;
@@ -12,6 +21,7 @@ use super::stage::{Stage, StageOutcome};
 use crate::engine::{stream, BinaryHeapQueue, Engine, EventQueue, SimRng, SimTime};
 use crate::scenario::{ResolvedNodeKind, Scenario};
 use crate::tap::{Tap, TapConfig};
+use crate::traffic::tcp::{LazyTimer, Receiver, Sender, TcpStats};
 use crate::traffic::ArrivalProcess;
 use hdrhistogram::Histogram;
 
@@ -28,6 +38,35 @@ pub enum NetEvent {
     Arrive { pkt: u32 },
     /// A mix releases packet `pkt` onto the next link of its route.
     Release { pkt: u32 },
+    /// TCP connection `conn` opens (established, no handshake) and sends its initial window.
+    TcpStart { conn: u32 },
+    /// The retransmission timer of TCP connection `conn`; ignored unless `gen` is the live one.
+    Rto { conn: u32, gen: u16 },
+    /// The delayed-ACK timer of TCP connection `conn`; ignored unless `gen` is the live one.
+    DelayedAck { conn: u32, gen: u16 },
+}
+
+// Events are copied through the heap: keep them one word.
+const _: () = assert!(std::mem::size_of::<NetEvent>() == 8);
+
+/// `FlowState::tcp` of an open-loop flow.
+const NO_TCP: u32 = u32::MAX;
+
+/// One TCP connection: both ends, their timers, and the flows carrying its packets.
+pub struct TcpConn {
+    /// The scenario flow carrying data segments.
+    pub data_flow: u32,
+    /// The internal flow carrying ACKs along the ACK route.
+    pub ack_flow: u32,
+    pub sender: Sender,
+    pub receiver: Receiver,
+    rto: LazyTimer,
+    delack: LazyTimer,
+    data_size: u32,
+    ack_size: u32,
+    mss: u32,
+    /// Segments whose first transmission is lost (debug hook), sorted descending.
+    forced_drops: Vec<u64>,
 }
 
 /// Packet accounting for the conservation invariant.
@@ -98,6 +137,8 @@ struct FlowState {
     /// The receiver is a plain sink: a packet is delivered as its last link computes its
     /// arrival, with no event (nothing at the receiver depends on when it is processed).
     inline_delivery: bool,
+    /// Index of the TCP connection this flow carries data or ACKs of, or `NO_TCP`.
+    tcp: u32,
 }
 
 /// How the taps of a trial are set up.
@@ -115,6 +156,8 @@ pub struct Network {
     pub links: Vec<Link>,
     link_rngs: Vec<SimRng>,
     flows: Vec<FlowState>,
+    /// TCP connections, in scenario flow order.
+    pub tcp: Vec<TcpConn>,
     packets: Vec<Packet>,
     free: Vec<u32>,
     pub counters: PacketCounters,
@@ -165,7 +208,7 @@ impl Network {
         let link_rngs = (0..scenario.links.len())
             .map(|i| stream(seed, trial, LINK_STREAM + i as u64))
             .collect();
-        let flows = scenario
+        let mut flows: Vec<FlowState> = scenario
             .flows
             .iter()
             .enumerate()
@@ -176,14 +219,52 @@ impl Network {
                 rng: stream(seed, trial, FLOW_STREAM + i as u64),
                 size: f.size,
                 next_seq: 0,
-                inline_delivery: true,
+                inline_delivery: f.traffic.tcp().is_none(),
+                tcp: NO_TCP,
             })
             .collect();
+        let mut tcp = Vec::new();
+        for (i, f) in scenario.flows.iter().enumerate() {
+            let Some(p) = f.traffic.tcp() else { continue };
+            let conn = tcp.len() as u32;
+            let ack_flow = flows.len() as u32;
+            flows[i].tcp = conn;
+            flows.push(FlowState {
+                route: f.ack_route.clone(),
+                links: f.ack_links.clone(),
+                process: ArrivalProcess::new(&f.traffic),
+                rng: stream(seed, trial, FLOW_STREAM + ack_flow as u64),
+                size: p.ack_size,
+                next_seq: 0,
+                inline_delivery: false,
+                tcp: conn,
+            });
+            let mut forced_drops = p.drop_segments.clone();
+            forced_drops.sort_unstable_by(|a, b| b.cmp(a));
+            tcp.push(TcpConn {
+                data_flow: i as u32,
+                ack_flow,
+                sender: Sender::new(p),
+                receiver: Receiver::new(
+                    p.rwnd,
+                    p.ack_every,
+                    p.delayed_ack.then_some(p.ack_timeout),
+                    scenario.warmup,
+                ),
+                rto: LazyTimer::default(),
+                delack: LazyTimer::default(),
+                data_size: f.size,
+                ack_size: p.ack_size,
+                mss: p.mss,
+                forced_drops,
+            });
+        }
         Network {
             nodes,
             links,
             link_rngs,
             flows,
+            tcp,
             packets: Vec::with_capacity(1024),
             free: Vec::with_capacity(1024),
             counters: PacketCounters::default(),
@@ -202,6 +283,12 @@ impl Network {
     ) {
         for (i, start) in starts.enumerate() {
             let f = &mut self.flows[i];
+            if f.tcp != NO_TCP {
+                if start < self.horizon {
+                    engine.schedule(start, NetEvent::TcpStart { conn: f.tcp });
+                }
+                continue;
+            }
             let gap = f.process.next_gap(&mut f.rng);
             let t = start + gap;
             if t < self.horizon {
@@ -281,7 +368,12 @@ impl Network {
                 let flow = &self.flows[p.flow as usize];
                 let hop = p.hop as usize;
                 if hop + 1 == flow.route.len() {
-                    self.deliver(now, pkt);
+                    // Only flows that are not delivered inline get here: TCP's.
+                    if flow.tcp != NO_TCP {
+                        self.tcp_arrive(engine, now, pkt);
+                    } else {
+                        self.deliver(now, pkt);
+                    }
                     return;
                 }
                 match &mut self.nodes[flow.route[hop]] {
@@ -300,6 +392,147 @@ impl Network {
                 }
             }
             NetEvent::Release { pkt } => self.forward(engine, now, pkt),
+            NetEvent::TcpStart { conn } => self.tcp_send(engine, now, conn),
+            NetEvent::Rto { conn, gen } => {
+                let c = &mut self.tcp[conn as usize];
+                if c.rto.fire(now, gen) {
+                    if c.sender.rto_deadline().is_some_and(|d| d <= now) {
+                        c.sender.on_timeout(now);
+                    }
+                    self.tcp_send(engine, now, conn);
+                }
+            }
+            NetEvent::DelayedAck { conn, gen } => {
+                let c = &mut self.tcp[conn as usize];
+                if c.delack.fire(now, gen) {
+                    if let Some(ack) = c.receiver.on_delack_timer(now) {
+                        self.tcp_ack(engine, now, conn, ack);
+                    }
+                    self.tcp_arm_delack(engine, conn);
+                }
+            }
+        }
+    }
+
+    /// Per-connection counters of the TCP flows, in scenario flow order.
+    pub fn tcp_stats(&self) -> Vec<TcpStats> {
+        self.tcp
+            .iter()
+            .map(|c| TcpStats {
+                sender: c.sender.stats,
+                receiver: c.receiver.stats,
+                mss: c.mss,
+            })
+            .collect()
+    }
+
+    /// The TCP connection carrying scenario flow `flow`, if it is a TCP flow.
+    pub fn tcp_conn(&self, flow: usize) -> Option<&TcpConn> {
+        let c = self.flows.get(flow)?.tcp;
+        (c != NO_TCP).then(|| &self.tcp[c as usize])
+    }
+
+    /// Mutable access, to enable logs in tests before a run.
+    pub fn tcp_conn_mut(&mut self, flow: usize) -> Option<&mut TcpConn> {
+        let c = self.flows.get(flow)?.tcp;
+        (c != NO_TCP).then(|| &mut self.tcp[c as usize])
+    }
+
+    /// Send what connection `conn`'s sender may send now, and keep its timer armed.
+    fn tcp_send<Q: EventQueue<NetEvent>>(
+        &mut self,
+        engine: &mut Engine<NetEvent, Q>,
+        now: SimTime,
+        conn: u32,
+    ) {
+        let c = &mut self.tcp[conn as usize];
+        let (flow, size) = (c.data_flow, c.data_size);
+        while let Some(seg) = self.tcp[conn as usize].sender.next_segment(now) {
+            let pkt = Packet {
+                flow,
+                seq: seg,
+                size,
+                created: now,
+                hop: 0,
+                mix_hold: 0,
+                queueing: 0,
+            };
+            self.counters.created += 1;
+            let c = &mut self.tcp[conn as usize];
+            if c.forced_drops.last() == Some(&seg) {
+                // Debug hook: lost as it leaves the sender, on its first link.
+                c.forced_drops.pop();
+                let first = self.flows[flow as usize].links[0];
+                self.links[first].stats.drops_loss += 1;
+                self.counters.dropped_loss += 1;
+                continue;
+            }
+            let id = self.alloc(pkt);
+            self.forward(engine, now, id);
+        }
+        let c = &mut self.tcp[conn as usize];
+        if let Some((t, gen)) = c.rto.arm(c.sender.rto_deadline()) {
+            engine.schedule(t, NetEvent::Rto { conn, gen });
+        }
+    }
+
+    /// Send an ACK of connection `conn` back along its ACK route.
+    fn tcp_ack<Q: EventQueue<NetEvent>>(
+        &mut self,
+        engine: &mut Engine<NetEvent, Q>,
+        now: SimTime,
+        conn: u32,
+        ack: u64,
+    ) {
+        let c = &self.tcp[conn as usize];
+        let pkt = Packet {
+            flow: c.ack_flow,
+            seq: ack,
+            size: c.ack_size,
+            created: now,
+            hop: 0,
+            mix_hold: 0,
+            queueing: 0,
+        };
+        self.counters.created += 1;
+        let id = self.alloc(pkt);
+        self.forward(engine, now, id);
+    }
+
+    fn tcp_arm_delack<Q: EventQueue<NetEvent>>(
+        &mut self,
+        engine: &mut Engine<NetEvent, Q>,
+        conn: u32,
+    ) {
+        let c = &mut self.tcp[conn as usize];
+        if let Some((t, gen)) = c.delack.arm(c.receiver.delack_deadline()) {
+            engine.schedule(t, NetEvent::DelayedAck { conn, gen });
+        }
+    }
+
+    /// A TCP packet reaches the end of its route: a data segment at the receiver, or an ACK at
+    /// the sender.
+    fn tcp_arrive<Q: EventQueue<NetEvent>>(
+        &mut self,
+        engine: &mut Engine<NetEvent, Q>,
+        now: SimTime,
+        id: u32,
+    ) {
+        let p = self.packets[id as usize];
+        let conn = self.flows[p.flow as usize].tcp;
+        if p.flow == self.tcp[conn as usize].data_flow {
+            self.deliver(now, id);
+            let c = &mut self.tcp[conn as usize];
+            if let Some(ack) = c.receiver.on_segment(now, p.seq) {
+                self.tcp_ack(engine, now, conn, ack);
+            }
+            self.tcp_arm_delack(engine, conn);
+        } else {
+            // ACKs are delivered but stay out of the latency histograms (they are for data).
+            self.counters.delivered += 1;
+            self.free.push(id);
+            self.tcp[conn as usize].sender.on_ack(now, p.seq);
+            self.tcp_send(engine, now, conn);
         }
     }
 
