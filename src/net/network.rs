@@ -204,6 +204,7 @@ impl Network {
                     scenario.duration,
                 )
                 .with_loss(l.loss)
+                .with_outage(l.outage)
                 .with_jitter(l.jitter.unwrap_or(0), l.order_preserving)
             })
             .collect();
@@ -287,7 +288,12 @@ impl Network {
         for (i, start) in starts.enumerate() {
             if self.flow_tcp[i] != NO_TCP {
                 if start < self.horizon {
-                    engine.schedule(start, NetEvent::TcpStart { conn: self.flow_tcp[i] });
+                    engine.schedule(
+                        start,
+                        NetEvent::TcpStart {
+                            conn: self.flow_tcp[i],
+                        },
+                    );
                 }
                 continue;
             }
@@ -314,16 +320,23 @@ impl Network {
         queue: Q,
     ) -> (Network, u64) {
         let mut net = Network::new(scenario, seed, trial, taps);
+        let events = net.simulate(scenario, queue);
+        (net, events)
+    }
+
+    /// Run this network (fresh from [`Network::new`], perhaps with logs enabled) to the horizon
+    /// over `queue`: start the flows, step, close the taps. Returns the number of events.
+    pub fn simulate<Q: EventQueue<NetEvent>>(&mut self, scenario: &Scenario, queue: Q) -> u64 {
         let mut engine = Engine::with_queue(queue);
-        net.start(&mut engine, scenario.flows.iter().map(|f| f.start));
-        while let Some(ev) = engine.step_until(net.horizon) {
-            net.handle(&mut engine, ev);
+        self.start(&mut engine, scenario.flows.iter().map(|f| f.start));
+        while let Some(ev) = engine.step_until(self.horizon) {
+            self.handle(&mut engine, ev);
         }
-        let horizon = net.horizon;
-        for l in &mut net.links {
+        let horizon = self.horizon;
+        for l in &mut self.links {
             l.tap.finish(horizon);
         }
-        (net, engine.events_processed())
+        engine.events_processed()
     }
 
     /// Packets held in the network at the end (in queues, mixes or on the wire), counted from

@@ -174,6 +174,8 @@ pub struct Link {
     pub jitter: Option<SimTime>,
     pub order_preserving: bool,
     pub loss: f64,
+    /// Every packet leaving in [from, until) is lost.
+    pub outage: Option<(SimTime, SimTime)>,
 }
 
 /// Traffic of a flow after validation.
@@ -395,6 +397,20 @@ impl Scenario {
                     format!("expected a loss probability in [0, 1), got {loss}"),
                 ));
             }
+            let outage = match l.outage.as_deref() {
+                None => None,
+                Some([from, until]) if from < until => Some((from.0, until.0)),
+                Some(other) => {
+                    return Err(err(
+                        format!("link[{i}].outage"),
+                        format!(
+                            "expected [from, until] with from before until, like outage = [\"10s\", \"12.5s\"]; got {} value(s){}",
+                            other.len(),
+                            if other.len() == 2 { " not in increasing order" } else { "" }
+                        ),
+                    ))
+                }
+            };
             links.push(Link {
                 name,
                 from,
@@ -405,6 +421,7 @@ impl Scenario {
                 jitter: l.jitter.map(|j| j.0).filter(|&j| j > 0),
                 order_preserving: l.order_preserving,
                 loss,
+                outage,
             });
         }
 
@@ -497,7 +514,7 @@ impl Scenario {
                         err(
                             format!("flow[{i}].ack_route"),
                             format!(
-                                "tcp flow \"{name}\" needs ack_route, the route of its ACKs from the receiver back to the sender, like ack_route = [{}] (through the mix) or straight back over links of their own",
+                                "tcp flow \"{name}\" needs ack_route, the route of its ACKs from the receiver back to the sender, like ack_route = [{}] (the route reversed, over links in that direction), or any other route back",
                                 back.join(", ")
                             ),
                         )

@@ -112,6 +112,10 @@ pub struct LinkSpec {
     /// Independent per-packet loss probability on the path, in [0, 1). Default 0.
     #[serde(default = "default_loss")]
     pub loss: Spanned<f64>,
+    /// A failure: every packet that would leave the link in [from, until) is lost, written
+    /// ["from", "until"] like ["10s", "12.5s"]. Default none.
+    #[serde(default)]
+    pub outage: Option<Vec<Duration>>,
 }
 
 fn default_buffer() -> Spanned<u64> {
