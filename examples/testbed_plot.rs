@@ -27,7 +27,12 @@ fn main() {
                 .filter(|p| p["estimator"] == estimator.as_str())
                 .map(|p| {
                     let f = |k: &str| p[k].as_f64().expect("number");
-                    (f("sample_size"), f("detection_rate"), f("ci_low"), f("ci_high"))
+                    (
+                        f("sample_size"),
+                        f("detection_rate"),
+                        f("ci_low"),
+                        f("ci_high"),
+                    )
                 })
                 .collect();
             SimSeries {

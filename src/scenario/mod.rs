@@ -57,6 +57,7 @@
 //! # jitter = "6ms"          # std. dev. of Gaussian per-packet jitter (default none)
 //! # order_preserving = true # jitter never reorders (default true)
 //! # loss = 0.0              # per-packet loss probability in [0, 1) (default 0)
+//! # outage = ["10s", "12s"] # every packet leaving in [from, until) is lost (default none)
 //!
 //! [[link]]
 //! from = "mix"
@@ -91,6 +92,31 @@
 //! estimators = ["mi"]              # mi, mi-mm, mi-z, xcorr, xcorr-lag (default ["mi"])
 //! ```
 //!
+//! A TCP flow (model = "tcp", a bulk NewReno transfer whose ACKs are packets too) needs links
+//! in both directions and names its ACKs' route; every other key has a default:
+//!
+//! ```toml
+//! [[flow]]                         # a bulk TCP transfer: NewReno, ACKs as packets
+//! name = "tcp"
+//! route = ["s2", "mix", "r2"]
+//! ack_route = ["r2", "mix", "s2"]  # required for tcp: the ACKs' route, receiver first
+//! model = "tcp"                    # no rate: closed-loop
+//! # size = "1000B"                 # data segment on the wire (default packet_size); or
+//! # mss = "960B"                   # the payload, size = mss + 40B (not both)
+//! # rwnd = "64KiB"                 # receiver window, bytes or segments (default 64KiB)
+//! # ack_size = "40B"               # (default 40B)
+//! # initial_cwnd = 10              # segments (default 10)
+//! # initial_ssthresh = 64          # segments (default unlimited)
+//! # dupthresh = 3                  # (default 3)
+//! # initial_rto = "1s"             # (default 1s)
+//! # min_rto = "1s"                 # (default 1s; Linux uses 200ms)
+//! # max_rto = "60s"                # (default 60s)
+//! # delayed_ack = false            # (default false)
+//! # ack_every = 2                  # with delayed_ack (default 2)
+//! # ack_timeout = "200ms"          # with delayed_ack (default 200ms)
+//! # drop_segments = [500]          # debug: first transmission of these segments is lost
+//! ```
+//!
 //! Units: durations `ns`, `us`, `ms`, `s`, `min`; bandwidths `bps`, `kbps`, `Mbps`, `Gbps`,
 //! `Tbps`; sizes `B`, `kB`/`KB`, `KiB`, `MB`, `MiB`; rates `pps`, `kpps`, `Mpps`. Units are
 //! case-sensitive; a bare number is refused.
@@ -102,7 +128,12 @@
 //! mean rate x packet size over the flows crossing it) is at or above its bandwidth; an attack
 //! target that is not a flow or crosses no mix; unknown or duplicate candidate links, or
 //! candidates missing the target's real link; unknown estimators; empty or zero sample sizes;
-//! a `duration` too short for the warmup or the largest sample size.
+//! a `duration` too short for the warmup or the largest sample size; a model's keys on a flow of
+//! another model (`rwnd` on a Poisson flow, `rate` on a TCP flow); a TCP flow without
+//! `ack_route`, or one that does not lead from its receiver back to its sender; both `mss` and
+//! `size`; a window smaller than one segment; zero windows, thresholds or timeouts;
+//! `max_rto < min_rto`; `ack_every`/`ack_timeout` without `delayed_ack = true`; an `outage` that
+//! is not [from, until) with from < until. TCP flows are left out of the offered-load check.
 //!
 //! # Errors
 //!
