@@ -19,7 +19,7 @@ use super::mix::MixStrategy;
 use super::packet::{DropReason, Packet};
 use super::stage::{Stage, StageOutcome};
 use crate::engine::{stream, BinaryHeapQueue, Engine, EventQueue, SimRng, SimTime};
-use crate::scenario::{ResolvedNodeKind, Scenario};
+use crate::scenario::{ResolvedNodeKind, Scenario, Traffic};
 use crate::tap::{Tap, TapConfig};
 use crate::traffic::tcp::{LazyTimer, Receiver, Sender, TcpStats};
 use crate::traffic::ArrivalProcess;
@@ -45,6 +45,8 @@ pub enum NetEvent {
     Rto { conn: u32 },
     /// The delayed-ACK timer of TCP connection `conn`; ignored unless it is the live event.
     DelayedAck { conn: u32 },
+    /// Replayed trace `replay` emits its next packet.
+    Replay { replay: u32 },
 }
 
 // Events are copied through the heap: keep them one word.
@@ -52,6 +54,16 @@ const _: () = assert!(std::mem::size_of::<NetEvent>() == 8);
 
 /// `FlowState::tcp` of an open-loop flow.
 const NO_TCP: u32 = u32::MAX;
+
+/// A flow replaying a trace.
+struct ReplayState {
+    flow: u32,
+    data: std::sync::Arc<crate::traffic::replay::TraceData>,
+    /// Index of the next packet.
+    next: usize,
+    start: SimTime,
+    size: u32,
+}
 
 /// One TCP connection: both ends, their timers, and the flows carrying its packets.
 pub struct TcpConn {
@@ -160,6 +172,7 @@ pub struct Network {
     /// Per flow, the TCP connection it carries data or ACKs of, or `NO_TCP`. Kept out of
     /// `FlowState` so that the open-loop path does not carry it.
     flow_tcp: Vec<u32>,
+    replays: Vec<ReplayState>,
     packets: Vec<Packet>,
     free: Vec<u32>,
     pub counters: PacketCounters,
@@ -225,6 +238,21 @@ impl Network {
                 inline_delivery: f.traffic.tcp().is_none(),
             })
             .collect();
+        let replays = scenario
+            .flows
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| match &f.traffic {
+                Traffic::Trace(data) => Some(ReplayState {
+                    flow: i as u32,
+                    data: data.clone(),
+                    next: 0,
+                    start: f.start,
+                    size: f.size,
+                }),
+                _ => None,
+            })
+            .collect();
         let mut tcp = Vec::new();
         let mut flow_tcp = vec![NO_TCP; flows.len()];
         for (i, f) in scenario.flows.iter().enumerate() {
@@ -269,6 +297,7 @@ impl Network {
             flows,
             tcp,
             flow_tcp,
+            replays,
             packets: Vec::with_capacity(1024),
             free: Vec::with_capacity(1024),
             counters: PacketCounters::default(),
@@ -285,7 +314,15 @@ impl Network {
         engine: &mut Engine<NetEvent, Q>,
         starts: impl Iterator<Item = SimTime>,
     ) {
+        for (r, replay) in self.replays.iter().enumerate() {
+            if replay.start < self.horizon {
+                engine.schedule(replay.start, NetEvent::Replay { replay: r as u32 });
+            }
+        }
         for (i, start) in starts.enumerate() {
+            if self.replays.iter().any(|r| r.flow as usize == i) {
+                continue;
+            }
             if self.flow_tcp[i] != NO_TCP {
                 if start < self.horizon {
                     engine.schedule(
@@ -412,7 +449,8 @@ impl Network {
         }
     }
 
-    /// The TCP events, out of line: the open-loop loop above stays as small as it was.
+    /// The TCP and replay events, out of line: the open-loop loop above stays as small as it
+    /// was.
     #[inline(never)]
     fn handle_tcp<Q: EventQueue<NetEvent>>(
         &mut self,
@@ -439,6 +477,29 @@ impl Network {
                     }
                     self.tcp_arm_delack(engine, conn);
                 }
+            }
+            NetEvent::Replay { replay } => {
+                let r = &mut self.replays[replay as usize];
+                let i = r.next;
+                r.next += 1;
+                let size = r.data.sizes.as_ref().map_or(r.size, |s| s[i]);
+                if let Some(&t) = r.data.times.get(r.next) {
+                    if r.start + t < self.horizon {
+                        engine.schedule(r.start + t, NetEvent::Replay { replay });
+                    }
+                }
+                let pkt = Packet {
+                    flow: r.flow,
+                    seq: i as u64,
+                    size,
+                    created: now,
+                    hop: 0,
+                    mix_hold: 0,
+                    queueing: 0,
+                };
+                self.counters.created += 1;
+                let id = self.alloc(pkt);
+                self.forward_tcp(engine, now, id);
             }
             NetEvent::Emit { .. } | NetEvent::Arrive { .. } | NetEvent::Release { .. } => {
                 unreachable!("open-loop events are handled inline")
@@ -569,7 +630,7 @@ impl Network {
         }
     }
 
-    /// [`Network::forward`] for the TCP paths, kept out of line so that the open-loop event
+    /// [`Network::forward`] for the TCP and replay paths, kept out of line so that the open-loop event
     /// loop keeps its own inlined copy (an outlined shared `forward` costs the Poisson path
     /// about 4 % more instructions).
     #[inline(never)]

@@ -117,6 +117,18 @@
 //! # drop_segments = [500]          # debug: first transmission of these segments is lost
 //! ```
 //!
+//! A replayed trace (model = "trace") reads packet times, and sizes when given, from a file
+//! relative to the scenario file's directory, and starts at the flow's `start`:
+//!
+//! ```toml
+//! [[flow]]
+//! name = "replayed"
+//! route = ["alice", "mix", "bob"]
+//! model = "trace"
+//! file = "traces/ssh.pcap"                   # CSV rows time_s[,size_bytes], or pcap/pcapng
+//! filter = "10.0.0.1:5000->10.0.0.2:22/tcp"  # for captures: the flow to replay
+//! ```
+//!
 //! Units: durations `ns`, `us`, `ms`, `s`, `min`; bandwidths `bps`, `kbps`, `Mbps`, `Gbps`,
 //! `Tbps`; sizes `B`, `kB`/`KB`, `KiB`, `MB`, `MiB`; rates `pps`, `kpps`, `Mpps`. Units are
 //! case-sensitive; a bare number is refused.
@@ -133,7 +145,10 @@
 //! `ack_route`, or one that does not lead from its receiver back to its sender; both `mss` and
 //! `size`; a window smaller than one segment; zero windows, thresholds or timeouts;
 //! `max_rto < min_rto`; `ack_every`/`ack_timeout` without `delayed_ack = true`; an `outage` that
-//! is not [from, until) with from < until. TCP flows are left out of the offered-load check.
+//! is not [from, until) with from < until; a trace flow without `file`, with a file that cannot be
+//! read, is truncated, is not a capture although named .pcap/.pcapng, or holds no packet for
+//! `filter`, a capture without `filter`, a `filter` on a CSV. TCP flows are left out of the
+//! offered-load check; a trace counts with its mean rate and size.
 //!
 //! # Errors
 //!
@@ -171,6 +186,7 @@ pub mod units;
 pub use error::ScenarioError;
 
 use crate::engine::SimTime;
+use crate::traffic::replay::{self, FlowFilter, TraceData};
 use crate::traffic::tcp::{TcpParams, HEADER_BYTES};
 use error::Source;
 use schema::{MixStrategyKind, NodeKind, ScenarioFile, TrafficModel};
@@ -225,6 +241,8 @@ pub enum Traffic {
     },
     /// A bulk TCP transfer: closed-loop, its rate is whatever the network lets it have.
     Tcp(TcpParams),
+    /// Packet times (and sizes) replayed from a file, shifted to start at the flow's `start`.
+    Trace(std::sync::Arc<TraceData>),
 }
 
 impl Traffic {
@@ -235,6 +253,7 @@ impl Traffic {
             Traffic::Poisson { rate } | Traffic::Constant { rate } => rate,
             Traffic::OnOff { rate, on, off } => rate * on as f64 / (on + off) as f64,
             Traffic::Tcp(_) => 0.0,
+            Traffic::Trace(ref t) => t.mean_rate(),
         }
     }
 
@@ -575,10 +594,11 @@ impl Scenario {
                     Traffic::Tcp(params)
                 }
                 TrafficModel::Trace => {
-                    return Err(err(
-                        format!("flow[{i}].model"),
-                        "model = \"trace\" is not available yet".into(),
-                    ))
+                    let data = resolve_trace(i, f, &src.file, &err)?;
+                    if let Some(m) = data.mean_size() {
+                        size = m.round() as u64;
+                    }
+                    Traffic::Trace(std::sync::Arc::new(data))
                 }
             };
             if f.rate.is_some()
@@ -822,6 +842,36 @@ fn resolve_route(
         route_links.push(l);
     }
     Ok((route, route_links))
+}
+
+/// The trace of flow `i`, loaded from `file` (relative to the scenario file's directory).
+fn resolve_trace(
+    i: usize,
+    f: &schema::FlowSpec,
+    scenario_file: &Path,
+    err: &dyn Fn(String, String) -> ScenarioError,
+) -> Result<TraceData, ScenarioError> {
+    let key = |k: &str| format!("flow[{i}].{k}");
+    let name = f.file.as_ref().ok_or_else(|| {
+        err(
+            key("file"),
+            "a trace flow needs `file`, a CSV of times in seconds (and sizes) or a pcap/pcapng capture, like file = \"traces/ssh.pcap\"".into(),
+        )
+    })?;
+    let filter = match &f.filter {
+        None => None,
+        Some(s) => Some(s.parse::<FlowFilter>().map_err(|m| err(key("filter"), m))?),
+    };
+    let dir = scenario_file.parent().unwrap_or(Path::new(""));
+    let path = dir.join(name);
+    replay::load(&path, filter.as_ref()).map_err(|m| {
+        let k = if m.contains("filter") && !m.starts_with("cannot") {
+            key("filter")
+        } else {
+            key("file")
+        };
+        err(k, format!("trace file {}: {m}", path.display()))
+    })
 }
 
 /// TCP parameters of flow `i` and the wire size of its data segments.

@@ -1,9 +1,10 @@
 //! Traffic models: arrival processes that tell a sender when to emit its next packet, and the
-//! closed-loop TCP model ([`tcp`]).
+//! closed-loop TCP model ([`tcp`]) and trace replay ([`replay`]).
 //!
 //! Each model draws from the sender's own random stream, so a flow's packet times depend only
 //! on (seed, trial, flow).
 
+pub mod replay;
 pub mod tcp;
 
 use crate::engine::{time, SimRng, SimTime};
@@ -45,7 +46,7 @@ impl ArrivalProcess {
             },
             // Closed-loop: the network drives a TCP flow from its ACKs, never from gaps. A gap
             // that never ends keeps the process well defined.
-            Traffic::Tcp(_) => ArrivalProcess::Constant {
+            Traffic::Tcp(_) | Traffic::Trace(_) => ArrivalProcess::Constant {
                 gap_ns: SimTime::MAX,
             },
         }

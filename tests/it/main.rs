@@ -5,6 +5,7 @@ mod common;
 mod conservation;
 mod link;
 mod queueing;
+mod replay;
 mod reproducibility;
 mod scenario;
 mod tcp;
