@@ -3,8 +3,13 @@
 //! mix, queued on the output link, delivered) and in events per second; each event queue
 //! implementation is measured on the same trials. Also the correlation attack's cost per trial.
 //!
+//! Also TCP against Poisson on the testbed topology (scenarios/testbed-tcp.toml and
+//! testbed-poisson.toml, 60 s simulated): wall time per simulated packet, so that TCP's cost per
+//! packet (ACKs, timers, the receiver's event) can be set beside the open-loop sender's.
+//!
 //! Run: `cargo bench --bench engine` (release profile). Set MIXSIM_BENCH_REPS to change the
-//! number of repetitions (default 7); the median is reported.
+//! number of repetitions (default 7); the median is reported. MIXSIM_BENCH_ONLY=binary-heap,
+//! quaternary-heap, priority-queue, tcp or attack runs one part.
 
 use mixsim::attack::correlation::estimator;
 use mixsim::engine::{BinaryHeapQueue, EventQueue, PriorityQueueCrate, QuaternaryHeapQueue};
@@ -61,6 +66,51 @@ fn bench_queue<Q: EventQueue<NetEvent>>(
     );
 }
 
+/// Wall time per packet of one testbed scenario over 60 s simulated: (ns per packet created,
+/// ns per data packet, packets, data packets, events).
+fn per_packet(name: &str, reps: usize) -> (f64, f64, u64, u64, u64) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/{name}.toml"));
+    let s = Scenario::load(&path, &["attack.sample_sizes=[5800]".to_string()]).expect("loads");
+    let setup = tap_setup(&s, false);
+    let mut secs = Vec::new();
+    let (mut created, mut data, mut events) = (0, 0, 0);
+    for trial in 0..reps as u64 {
+        let start = Instant::now();
+        let (net, ev) = Network::run(&s, 1, trial, setup.clone());
+        secs.push(start.elapsed().as_secs_f64());
+        created = net.counters.created;
+        let acks: u64 = net.tcp_stats().iter().map(|t| t.receiver.acks_sent).sum();
+        data = created - acks;
+        events = ev;
+    }
+    let t = median(secs);
+    (
+        t * 1e9 / created as f64,
+        t * 1e9 / data as f64,
+        created,
+        data,
+        events,
+    )
+}
+
+fn bench_tcp(reps: usize) {
+    let (p_ns, _, p_pk, _, p_ev) = per_packet("testbed-poisson", reps);
+    let (t_ns, t_data_ns, t_pk, t_data, t_ev) = per_packet("testbed-tcp", reps);
+    println!(
+        "tcp/testbed-poisson     {p_ns:>8.1} ns/packet  ({p_pk} packets, {:.2} events/packet)",
+        p_ev as f64 / p_pk as f64
+    );
+    println!(
+        "tcp/testbed-tcp         {t_ns:>8.1} ns/packet  ({t_pk} packets of which {t_data} data, {:.2} events/packet); {t_data_ns:.1} ns per data packet",
+        t_ev as f64 / t_pk as f64
+    );
+    println!(
+        "tcp/ratio               {:>8.2} x per packet, {:.2} x per data packet (TCP / Poisson)",
+        t_ns / p_ns,
+        t_data_ns / p_ns
+    );
+}
+
 fn main() {
     let reps: usize = std::env::var("MIXSIM_BENCH_REPS")
         .ok()
@@ -82,6 +132,9 @@ fn main() {
     }
     if wanted("priority-queue") {
         bench_queue("priority-queue", &s, reps, PriorityQueueCrate::default);
+    }
+    if wanted("tcp") {
+        bench_tcp(reps);
     }
     if !wanted("attack") {
         return;

@@ -5,6 +5,7 @@ use crate::engine::SimTime;
 use crate::net::{Latency, LinkStats, Network, PacketCounters, TapSetup};
 use crate::scenario::{CorrelationAttack, Scenario};
 use crate::tap::TapPoint;
+use crate::traffic::tcp::TcpStats;
 use rayon::prelude::*;
 
 /// How to run a scenario.
@@ -27,6 +28,8 @@ pub struct TrialOutcome {
     pub links: Vec<LinkStats>,
     pub latency: Latency,
     pub events: u64,
+    /// Per TCP flow (scenario order), its connection's counters.
+    pub tcp: Vec<TcpStats>,
 }
 
 /// Sums over trials. Addition is exact, so any grouping of trials gives the same tally.
@@ -39,6 +42,8 @@ pub struct Tally {
     pub links: Vec<LinkStats>,
     pub latency: Latency,
     pub events: u64,
+    /// Per TCP flow (scenario order), counters summed over trials.
+    pub tcp: Vec<TcpStats>,
 }
 
 impl Tally {
@@ -50,6 +55,7 @@ impl Tally {
             links: vec![LinkStats::default(); links],
             latency: Latency::default(),
             events: 0,
+            tcp: Vec::new(),
         }
     }
 
@@ -64,6 +70,7 @@ impl Tally {
         add_links(&mut self.links, &t.links);
         self.latency.add(&t.latency);
         self.events += t.events;
+        add_tcp(&mut self.tcp, &t.tcp);
     }
 
     pub fn merge(mut self, o: Tally) -> Tally {
@@ -77,7 +84,17 @@ impl Tally {
         add_links(&mut self.links, &o.links);
         self.latency.add(&o.latency);
         self.events += o.events;
+        add_tcp(&mut self.tcp, &o.tcp);
         self
+    }
+}
+
+fn add_tcp(acc: &mut Vec<TcpStats>, add: &[TcpStats]) {
+    if acc.len() < add.len() {
+        acc.resize(add.len(), TcpStats::default());
+    }
+    for (a, b) in acc.iter_mut().zip(add) {
+        a.add(b);
     }
 }
 
@@ -193,6 +210,7 @@ pub fn run_trial(
         links: net.link_stats(),
         latency: net.latency.clone(),
         events,
+        tcp: net.tcp_stats(),
     }
 }
 

@@ -84,6 +84,15 @@ impl Link {
         self
     }
 
+    /// Lose every packet that would leave the link in [from, until).
+    pub fn with_outage(mut self, outage: Option<(SimTime, SimTime)>) -> Self {
+        if let Some((from, until)) = outage {
+            let loss = self.loss.take().unwrap_or_else(|| Loss::new(0.0));
+            self.loss = Some(loss.with_outage(from, until));
+        }
+        self
+    }
+
     pub fn with_jitter(mut self, sigma: SimTime, order_preserving: bool) -> Self {
         self.jitter = (sigma > 0).then(|| Jitter::new(sigma, order_preserving));
         self

@@ -40,22 +40,35 @@ impl Stage for Jitter {
     }
 }
 
-/// Independent loss with probability `p` per packet.
+/// Independent loss with probability `p` per packet, and optionally an outage: every packet
+/// offered in [from, until) is lost.
 #[derive(Debug, Clone)]
 pub struct Loss {
     p: f64,
+    outage: Option<(SimTime, SimTime)>,
 }
 
 impl Loss {
     pub fn new(p: f64) -> Self {
-        Loss { p }
+        Loss { p, outage: None }
+    }
+
+    /// A loss stage that also drops everything in [from, until).
+    pub fn with_outage(mut self, from: SimTime, until: SimTime) -> Self {
+        self.outage = Some((from, until));
+        self
     }
 }
 
 impl Stage for Loss {
     #[inline]
     fn offer(&mut self, now: SimTime, _pkt: &Packet, rng: &mut SimRng) -> StageOutcome {
-        if rng.random::<f64>() < self.p {
+        if let Some((from, until)) = self.outage {
+            if now >= from && now < until {
+                return StageOutcome::Drop(DropReason::PathLoss);
+            }
+        }
+        if self.p > 0.0 && rng.random::<f64>() < self.p {
             StageOutcome::Drop(DropReason::PathLoss)
         } else {
             StageOutcome::Release(now)

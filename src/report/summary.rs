@@ -86,6 +86,26 @@ pub struct PacketReport {
     pub in_flight_at_end: u64,
 }
 
+/// A TCP flow's performance: what the mix costs it. Means per trial.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FlowSummary {
+    pub name: String,
+    pub model: String,
+    /// Payload delivered in order to the application from the end of the warm-up to the end of
+    /// the trial, in bits per second.
+    pub goodput_bps: f64,
+    pub segments_sent: f64,
+    pub retransmits: f64,
+    pub fast_retransmits: f64,
+    pub timeouts: f64,
+    pub dup_acks: f64,
+    /// Segments the receiver got out of order (a gap below them): reordering, or loss.
+    pub out_of_order: f64,
+    /// Segments the receiver already had: spurious retransmissions.
+    pub duplicate_segments: f64,
+    pub acks_sent: f64,
+}
+
 /// summary.json.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Summary {
@@ -102,6 +122,9 @@ pub struct Summary {
     pub links: Vec<LinkSummary>,
     pub latency: LatencyReport,
     pub packets: PacketReport,
+    /// TCP flows (absent when there are none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub flows: Vec<FlowSummary>,
 }
 
 impl Summary {
@@ -161,6 +184,29 @@ impl Summary {
                 drops_loss: s.drops_loss,
             })
             .collect();
+        let k = t.trials.max(1) as f64;
+        let measured = (scenario.duration - scenario.warmup) as f64 / 1e9;
+        let flows = scenario
+            .flows
+            .iter()
+            .filter(|f| f.traffic.tcp().is_some())
+            .zip(&t.tcp)
+            .map(|(f, s)| FlowSummary {
+                name: f.name.clone(),
+                model: "tcp".into(),
+                goodput_bps: s.receiver.delivered_after_warmup as f64 * s.mss as f64 * 8.0
+                    / measured
+                    / k,
+                segments_sent: s.sender.segments_sent as f64 / k,
+                retransmits: s.sender.retransmits as f64 / k,
+                fast_retransmits: s.sender.fast_retransmits as f64 / k,
+                timeouts: s.sender.timeouts as f64 / k,
+                dup_acks: s.sender.dup_acks as f64 / k,
+                out_of_order: s.receiver.out_of_order as f64 / k,
+                duplicate_segments: s.receiver.duplicates as f64 / k,
+                acks_sent: s.receiver.acks_sent as f64 / k,
+            })
+            .collect();
         Summary {
             scenario: scenario.name.clone(),
             description: scenario.description.clone(),
@@ -179,6 +225,7 @@ impl Summary {
                 dropped: t.counters.dropped(),
                 in_flight_at_end: t.counters.in_flight(),
             },
+            flows,
         }
     }
 
@@ -319,6 +366,38 @@ impl Summary {
             self.packets.dropped,
             self.packets.in_flight_at_end
         );
+        if !self.flows.is_empty() {
+            let _ = writeln!(
+                s,
+                "\n{:<12} {:>13} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
+                "tcp flow",
+                "goodput Mb/s",
+                "segments",
+                "retx",
+                "fast-retx",
+                "timeouts",
+                "dup-acks",
+                "dup-segs"
+            );
+            for f in &self.flows {
+                let _ = writeln!(
+                    s,
+                    "{:<12} {:>13.3} {:>9.0} {:>9.1} {:>9.1} {:>9.2} {:>9.0} {:>9.1}",
+                    f.name,
+                    f.goodput_bps / 1e6,
+                    f.segments_sent,
+                    f.retransmits,
+                    f.fast_retransmits,
+                    f.timeouts,
+                    f.dup_acks,
+                    f.duplicate_segments
+                );
+            }
+            let _ = writeln!(
+                s,
+                "(means per trial; goodput over the measured time after warm-up)"
+            );
+        }
         s
     }
 }

@@ -57,6 +57,7 @@
 //! # jitter = "6ms"          # std. dev. of Gaussian per-packet jitter (default none)
 //! # order_preserving = true # jitter never reorders (default true)
 //! # loss = 0.0              # per-packet loss probability in [0, 1) (default 0)
+//! # outage = ["10s", "12s"] # every packet leaving in [from, until) is lost (default none)
 //!
 //! [[link]]
 //! from = "mix"
@@ -91,6 +92,43 @@
 //! estimators = ["mi"]              # mi, mi-mm, mi-z, xcorr, xcorr-lag (default ["mi"])
 //! ```
 //!
+//! A TCP flow (model = "tcp", a bulk NewReno transfer whose ACKs are packets too) needs links
+//! in both directions and names its ACKs' route; every other key has a default:
+//!
+//! ```toml
+//! [[flow]]                         # a bulk TCP transfer: NewReno, ACKs as packets
+//! name = "tcp"
+//! route = ["s2", "mix", "r2"]
+//! ack_route = ["r2", "mix", "s2"]  # required for tcp: the ACKs' route, receiver first
+//! model = "tcp"                    # no rate: closed-loop
+//! # size = "1000B"                 # data segment on the wire (default packet_size); or
+//! # mss = "960B"                   # the payload, size = mss + 40B (not both)
+//! # rwnd = "64KiB"                 # receiver window, bytes or segments (default 64KiB)
+//! # ack_size = "40B"               # (default 40B)
+//! # initial_cwnd = 10              # segments (default 10)
+//! # initial_ssthresh = 64          # segments (default unlimited)
+//! # dupthresh = 3                  # (default 3)
+//! # initial_rto = "1s"             # (default 1s)
+//! # min_rto = "1s"                 # (default 1s; Linux uses 200ms)
+//! # max_rto = "60s"                # (default 60s)
+//! # delayed_ack = false            # (default false)
+//! # ack_every = 2                  # with delayed_ack (default 2)
+//! # ack_timeout = "200ms"          # with delayed_ack (default 200ms)
+//! # drop_segments = [500]          # debug: first transmission of these segments is lost
+//! ```
+//!
+//! A replayed trace (model = "trace") reads packet times, and sizes when given, from a file
+//! relative to the scenario file's directory, and starts at the flow's `start`:
+//!
+//! ```toml
+//! [[flow]]
+//! name = "replayed"
+//! route = ["alice", "mix", "bob"]
+//! model = "trace"
+//! file = "traces/ssh.pcap"                   # CSV rows time_s[,size_bytes], or pcap/pcapng
+//! filter = "10.0.0.1:5000->10.0.0.2:22/tcp"  # for captures: the flow to replay
+//! ```
+//!
 //! Units: durations `ns`, `us`, `ms`, `s`, `min`; bandwidths `bps`, `kbps`, `Mbps`, `Gbps`,
 //! `Tbps`; sizes `B`, `kB`/`KB`, `KiB`, `MB`, `MiB`; rates `pps`, `kpps`, `Mpps`. Units are
 //! case-sensitive; a bare number is refused.
@@ -102,7 +140,15 @@
 //! mean rate x packet size over the flows crossing it) is at or above its bandwidth; an attack
 //! target that is not a flow or crosses no mix; unknown or duplicate candidate links, or
 //! candidates missing the target's real link; unknown estimators; empty or zero sample sizes;
-//! a `duration` too short for the warmup or the largest sample size.
+//! a `duration` too short for the warmup or the largest sample size; a model's keys on a flow of
+//! another model (`rwnd` on a Poisson flow, `rate` on a TCP flow); a TCP flow without
+//! `ack_route`, or one that does not lead from its receiver back to its sender; both `mss` and
+//! `size`; a window smaller than one segment; zero windows, thresholds or timeouts;
+//! `max_rto < min_rto`; `ack_every`/`ack_timeout` without `delayed_ack = true`; an `outage` that
+//! is not [from, until) with from < until; a trace flow without `file`, with a file that cannot be
+//! read, is truncated, is not a capture although named .pcap/.pcapng, or holds no packet for
+//! `filter`, a capture without `filter`, a `filter` on a CSV. TCP flows are left out of the
+//! offered-load check; a trace counts with its mean rate and size.
 //!
 //! # Errors
 //!
@@ -140,6 +186,8 @@ pub mod units;
 pub use error::ScenarioError;
 
 use crate::engine::SimTime;
+use crate::traffic::replay::{self, FlowFilter, TraceData};
+use crate::traffic::tcp::{TcpParams, HEADER_BYTES};
 use error::Source;
 use schema::{MixStrategyKind, NodeKind, ScenarioFile, TrafficModel};
 use std::path::Path;
@@ -173,10 +221,12 @@ pub struct Link {
     pub jitter: Option<SimTime>,
     pub order_preserving: bool,
     pub loss: f64,
+    /// Every packet leaving in [from, until) is lost.
+    pub outage: Option<(SimTime, SimTime)>,
 }
 
 /// Traffic of a flow after validation.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Traffic {
     Poisson {
         rate: f64,
@@ -189,14 +239,29 @@ pub enum Traffic {
         on: SimTime,
         off: SimTime,
     },
+    /// A bulk TCP transfer: closed-loop, its rate is whatever the network lets it have.
+    Tcp(TcpParams),
+    /// Packet times (and sizes) replayed from a file, shifted to start at the flow's `start`.
+    Trace(std::sync::Arc<TraceData>),
 }
 
 impl Traffic {
-    /// Long-run mean packet rate (pkt/s).
+    /// Long-run mean packet rate (pkt/s) of an open-loop model; 0 for TCP, which adapts to the
+    /// network rather than loading it at a set rate.
     pub fn mean_rate(&self) -> f64 {
         match *self {
             Traffic::Poisson { rate } | Traffic::Constant { rate } => rate,
             Traffic::OnOff { rate, on, off } => rate * on as f64 / (on + off) as f64,
+            Traffic::Tcp(_) => 0.0,
+            Traffic::Trace(ref t) => t.mean_rate(),
+        }
+    }
+
+    /// The TCP parameters, for a TCP flow.
+    pub fn tcp(&self) -> Option<&TcpParams> {
+        match self {
+            Traffic::Tcp(p) => Some(p),
+            _ => None,
         }
     }
 }
@@ -210,8 +275,13 @@ pub struct Flow {
     /// Link indices along the route (one fewer than nodes).
     pub links: Vec<usize>,
     pub traffic: Traffic,
+    /// Bytes on the wire per packet (for TCP, a data segment: MSS + 40).
     pub size: u32,
     pub start: SimTime,
+    /// TCP: node indices of the ACKs' route, from the receiver back to the sender; else empty.
+    pub ack_route: Vec<usize>,
+    /// TCP: link indices along `ack_route`; else empty.
+    pub ack_links: Vec<usize>,
 }
 
 /// The correlation attack after validation.
@@ -377,6 +447,20 @@ impl Scenario {
                     format!("expected a loss probability in [0, 1), got {loss}"),
                 ));
             }
+            let outage = match l.outage.as_deref() {
+                None => None,
+                Some([from, until]) if from < until => Some((from.0, until.0)),
+                Some(other) => {
+                    return Err(err(
+                        format!("link[{i}].outage"),
+                        format!(
+                            "expected [from, until] with from before until, like outage = [\"10s\", \"12.5s\"]; got {} value(s){}",
+                            other.len(),
+                            if other.len() == 2 { " not in increasing order" } else { "" }
+                        ),
+                    ))
+                }
+            };
             links.push(Link {
                 name,
                 from,
@@ -387,6 +471,7 @@ impl Scenario {
                 jitter: l.jitter.map(|j| j.0).filter(|&j| j > 0),
                 order_preserving: l.order_preserving,
                 loss,
+                outage,
             });
         }
 
@@ -400,55 +485,58 @@ impl Scenario {
                     format!("flow \"{name}\" is defined twice (first as flow[{j}])"),
                 ));
             }
-            let hops = f.route.get_ref();
-            if hops.len() < 2 {
-                return Err(err(format!("flow[{i}].route"), "expected a route of at least two nodes, sender first, like [\"alice\", \"mix\", \"bob\"]".into()));
-            }
-            let mut route = Vec::new();
-            for (h, hop) in hops.iter().enumerate() {
-                let n = node_index(hop.get_ref(), format!("flow[{i}].route[{h}]"))?;
-                if let Some(p) = route.iter().position(|&m| m == n) {
-                    return Err(err(
-                        format!("flow[{i}].route[{h}]"),
-                        format!("the route visits \"{}\" twice (also at route[{p}]): expected a loop-free route", nodes[n].name),
-                    ));
+            let (route, route_links) = resolve_route(
+                f.route.get_ref(),
+                &format!("flow[{i}].route"),
+                "sender first, like [\"alice\", \"mix\", \"bob\"]",
+                &nodes,
+                &links,
+                &node_index,
+                &err,
+            )?;
+            // Keys that belong to one model only.
+            let set_keys = model_keys(f);
+            let owner = |k: &str| {
+                if TCP_KEYS.contains(&k) {
+                    TrafficModel::Tcp
+                } else if TRACE_KEYS.contains(&k) {
+                    TrafficModel::Trace
+                } else if k == "on" || k == "off" {
+                    TrafficModel::Onoff
+                } else {
+                    f.model
                 }
-                route.push(n);
+            };
+            if let Some(k) = set_keys.iter().find(|k| owner(k) != f.model) {
+                let m = match owner(k) {
+                    TrafficModel::Tcp => "\"tcp\"",
+                    TrafficModel::Trace => "\"trace\"",
+                    _ => "\"onoff\"",
+                };
+                return Err(err(
+                    format!("flow[{i}].{k}"),
+                    format!("`{k}` applies only to model = {m}"),
+                ));
             }
-            let mut route_links = Vec::new();
-            for (w, pair) in route.windows(2).enumerate() {
-                let l = links.iter().position(|l| l.from == pair[0] && l.to == pair[1]).ok_or_else(|| {
-                    let (a, b) = (&nodes[pair[0]].name, &nodes[pair[1]].name);
+            let open_loop_rate = || {
+                f.rate.as_ref().map(|r| r.get_ref().0).ok_or_else(|| {
                     err(
-                        format!("flow[{i}].route[{}]", w + 1),
-                        format!("no link from \"{a}\" to \"{b}\" for this hop: add a [[link]] with from = \"{a}\", to = \"{b}\""),
+                        format!("flow[{i}].rate"),
+                        format!("flow \"{name}\" needs a rate, like rate = \"100pps\""),
                     )
-                })?;
-                route_links.push(l);
-            }
-            let rate = f.rate.as_ref().map(|r| r.get_ref().0).ok_or_else(|| {
-                err(
-                    format!("flow[{i}].rate"),
-                    format!("flow \"{name}\" needs a rate, like rate = \"100pps\""),
-                )
-            })?;
+                })
+            };
+            let mut size = f.size.unwrap_or(file.packet_size).0;
+            let mut ack = (Vec::new(), Vec::new());
             let traffic = match f.model {
-                TrafficModel::Poisson | TrafficModel::Constant => {
-                    for (k, v) in [("on", f.on), ("off", f.off)] {
-                        if v.is_some() {
-                            return Err(err(
-                                format!("flow[{i}].{k}"),
-                                format!("`{k}` applies only to model = \"onoff\""),
-                            ));
-                        }
-                    }
-                    if f.model == TrafficModel::Poisson {
-                        Traffic::Poisson { rate }
-                    } else {
-                        Traffic::Constant { rate }
-                    }
-                }
+                TrafficModel::Poisson => Traffic::Poisson {
+                    rate: open_loop_rate()?,
+                },
+                TrafficModel::Constant => Traffic::Constant {
+                    rate: open_loop_rate()?,
+                },
                 TrafficModel::Onoff => {
+                    let rate = open_loop_rate()?;
                     let period = |k: &str, v: Option<units::Duration>| {
                         match v {
                         Some(d) if d.0 > 0 => Ok(d.0),
@@ -462,8 +550,76 @@ impl Scenario {
                     let off = period("off", f.off)?;
                     Traffic::OnOff { rate, on, off }
                 }
+                TrafficModel::Tcp => {
+                    let (params, wire) = resolve_tcp(i, f, file.packet_size.0, &err)?;
+                    size = wire;
+                    let hops = f.ack_route.as_ref().ok_or_else(|| {
+                        let back: Vec<String> = f
+                            .route
+                            .get_ref()
+                            .iter()
+                            .rev()
+                            .map(|h| format!("\"{}\"", h.get_ref()))
+                            .collect();
+                        err(
+                            format!("flow[{i}].ack_route"),
+                            format!(
+                                "tcp flow \"{name}\" needs ack_route, the route of its ACKs from the receiver back to the sender, like ack_route = [{}] (the route reversed, over links in that direction), or any other route back",
+                                back.join(", ")
+                            ),
+                        )
+                    })?;
+                    ack = resolve_route(
+                        hops.get_ref(),
+                        &format!("flow[{i}].ack_route"),
+                        "receiver first",
+                        &nodes,
+                        &links,
+                        &node_index,
+                        &err,
+                    )?;
+                    let (first, last) = (route[0], *route.last().expect("two nodes"));
+                    if ack.0[0] != last || *ack.0.last().expect("two nodes") != first {
+                        return Err(err(
+                            format!("flow[{i}].ack_route"),
+                            format!(
+                                "expected an ACK route from the receiver \"{}\" back to the sender \"{}\", got one from \"{}\" to \"{}\"",
+                                nodes[last].name,
+                                nodes[first].name,
+                                nodes[ack.0[0]].name,
+                                nodes[*ack.0.last().expect("two nodes")].name
+                            ),
+                        ));
+                    }
+                    Traffic::Tcp(params)
+                }
+                TrafficModel::Trace => {
+                    let data = resolve_trace(i, f, &src.file, &err)?;
+                    if let Some(m) = data.mean_size() {
+                        size = m.round() as u64;
+                    }
+                    Traffic::Trace(std::sync::Arc::new(data))
+                }
             };
-            let size = f.size.unwrap_or(file.packet_size).0;
+            if f.rate.is_some()
+                && !matches!(
+                    f.model,
+                    TrafficModel::Poisson | TrafficModel::Constant | TrafficModel::Onoff
+                )
+            {
+                return Err(err(
+                    format!("flow[{i}].rate"),
+                    format!(
+                        "`rate` does not apply to model = \"{}\": {}",
+                        model_name(f.model),
+                        if f.model == TrafficModel::Tcp {
+                            "a TCP flow sends as fast as its windows allow"
+                        } else {
+                            "a trace sets its own times"
+                        }
+                    ),
+                ));
+            }
             let size = u32::try_from(size).map_err(|_| {
                 let key = if f.size.is_some() {
                     format!("flow[{i}].size")
@@ -482,6 +638,8 @@ impl Scenario {
                 traffic,
                 size,
                 start: f.start.0,
+                ack_route: ack.0,
+                ack_links: ack.1,
             });
         }
 
@@ -580,6 +738,257 @@ impl Scenario {
     pub fn link_index(&self, name: &str) -> Option<usize> {
         self.links.iter().position(|l| l.name == name)
     }
+}
+
+/// Keys of `[[flow]]` that only model = "tcp" takes.
+const TCP_KEYS: &[&str] = &[
+    "ack_route",
+    "mss",
+    "rwnd",
+    "ack_size",
+    "initial_cwnd",
+    "initial_ssthresh",
+    "dupthresh",
+    "initial_rto",
+    "min_rto",
+    "max_rto",
+    "delayed_ack",
+    "ack_every",
+    "ack_timeout",
+    "drop_segments",
+];
+
+/// Keys of `[[flow]]` that only model = "trace" takes.
+const TRACE_KEYS: &[&str] = &["file", "filter"];
+
+fn model_name(m: TrafficModel) -> &'static str {
+    match m {
+        TrafficModel::Poisson => "poisson",
+        TrafficModel::Constant => "constant",
+        TrafficModel::Onoff => "onoff",
+        TrafficModel::Tcp => "tcp",
+        TrafficModel::Trace => "trace",
+    }
+}
+
+/// The model-specific keys a flow sets.
+fn model_keys(f: &schema::FlowSpec) -> Vec<&'static str> {
+    let set = [
+        ("on", f.on.is_some()),
+        ("off", f.off.is_some()),
+        ("ack_route", f.ack_route.is_some()),
+        ("mss", f.mss.is_some()),
+        ("rwnd", f.rwnd.is_some()),
+        ("ack_size", f.ack_size.is_some()),
+        ("initial_cwnd", f.initial_cwnd.is_some()),
+        ("initial_ssthresh", f.initial_ssthresh.is_some()),
+        ("dupthresh", f.dupthresh.is_some()),
+        ("initial_rto", f.initial_rto.is_some()),
+        ("min_rto", f.min_rto.is_some()),
+        ("max_rto", f.max_rto.is_some()),
+        ("delayed_ack", f.delayed_ack.is_some()),
+        ("ack_every", f.ack_every.is_some()),
+        ("ack_timeout", f.ack_timeout.is_some()),
+        ("drop_segments", f.drop_segments.is_some()),
+        ("file", f.file.is_some()),
+        ("filter", f.filter.is_some()),
+    ];
+    set.iter().filter(|(_, on)| *on).map(|(k, _)| *k).collect()
+}
+
+/// Node and link indices of a route written as node names (at least two, loop-free, each hop
+/// a link). `key` is the route's key path, for errors.
+fn resolve_route(
+    hops: &[toml::Spanned<String>],
+    key: &str,
+    hint: &str,
+    nodes: &[Node],
+    links: &[Link],
+    node_index: &dyn Fn(&str, String) -> Result<usize, ScenarioError>,
+    err: &dyn Fn(String, String) -> ScenarioError,
+) -> Result<(Vec<usize>, Vec<usize>), ScenarioError> {
+    if hops.len() < 2 {
+        return Err(err(
+            key.to_string(),
+            format!("expected a route of at least two nodes, {hint}"),
+        ));
+    }
+    let mut route = Vec::new();
+    for (h, hop) in hops.iter().enumerate() {
+        let n = node_index(hop.get_ref(), format!("{key}[{h}]"))?;
+        if let Some(p) = route.iter().position(|&m| m == n) {
+            return Err(err(
+                format!("{key}[{h}]"),
+                format!(
+                    "the route visits \"{}\" twice (also at route[{p}]): expected a loop-free route",
+                    nodes[n].name
+                ),
+            ));
+        }
+        route.push(n);
+    }
+    let mut route_links = Vec::new();
+    for (w, pair) in route.windows(2).enumerate() {
+        let l = links
+            .iter()
+            .position(|l| l.from == pair[0] && l.to == pair[1])
+            .ok_or_else(|| {
+                let (a, b) = (&nodes[pair[0]].name, &nodes[pair[1]].name);
+                err(
+                    format!("{key}[{}]", w + 1),
+                    format!("no link from \"{a}\" to \"{b}\" for this hop: add a [[link]] with from = \"{a}\", to = \"{b}\""),
+                )
+            })?;
+        route_links.push(l);
+    }
+    Ok((route, route_links))
+}
+
+/// The trace of flow `i`, loaded from `file` (relative to the scenario file's directory).
+fn resolve_trace(
+    i: usize,
+    f: &schema::FlowSpec,
+    scenario_file: &Path,
+    err: &dyn Fn(String, String) -> ScenarioError,
+) -> Result<TraceData, ScenarioError> {
+    let key = |k: &str| format!("flow[{i}].{k}");
+    let name = f.file.as_ref().ok_or_else(|| {
+        err(
+            key("file"),
+            "a trace flow needs `file`, a CSV of times in seconds (and sizes) or a pcap/pcapng capture, like file = \"traces/ssh.pcap\"".into(),
+        )
+    })?;
+    let filter = match &f.filter {
+        None => None,
+        Some(s) => Some(s.parse::<FlowFilter>().map_err(|m| err(key("filter"), m))?),
+    };
+    let dir = scenario_file.parent().unwrap_or(Path::new(""));
+    let path = dir.join(name);
+    replay::load(&path, filter.as_ref()).map_err(|m| {
+        let k = if m.contains("filter") && !m.starts_with("cannot") {
+            key("filter")
+        } else {
+            key("file")
+        };
+        err(k, format!("trace file {}: {m}", path.display()))
+    })
+}
+
+/// TCP parameters of flow `i` and the wire size of its data segments.
+fn resolve_tcp(
+    i: usize,
+    f: &schema::FlowSpec,
+    packet_size: u64,
+    err: &dyn Fn(String, String) -> ScenarioError,
+) -> Result<(TcpParams, u64), ScenarioError> {
+    let key = |k: &str| format!("flow[{i}].{k}");
+    let d = TcpParams::default();
+    let h = HEADER_BYTES as u64;
+    let (mss, wire) = match (f.mss, f.size) {
+        (Some(_), Some(_)) => {
+            return Err(err(
+                key("mss"),
+                "give either mss (payload per segment) or size (segment on the wire, mss + 40B), not both".into(),
+            ))
+        }
+        (Some(m), None) => (m.0, m.0 + h),
+        (None, size) => {
+            let wire = size.map_or(packet_size, |s| s.0);
+            if wire <= h {
+                let k = if size.is_some() { key("size") } else { "packet_size".into() };
+                return Err(err(
+                    k,
+                    format!("a TCP segment of {wire}B leaves no payload after the 40B TCP/IP header: expected a size above 40B"),
+                ));
+            }
+            (wire - h, wire)
+        }
+    };
+    if wire > u32::MAX as u64 {
+        return Err(err(
+            key("mss"),
+            format!("expected a segment below 4 GiB, got {wire}B"),
+        ));
+    }
+    let rwnd = match f.rwnd {
+        None => (65_536 / mss).max(1),
+        Some(schema::Window::Segments(n)) => n,
+        Some(schema::Window::Bytes(b)) => {
+            if b < mss {
+                return Err(err(
+                    key("rwnd"),
+                    format!("a receiver window of {b}B holds no whole segment of {mss}B: expected at least the MSS"),
+                ));
+            }
+            b / mss
+        }
+    };
+    let positive = |k: &str, v: Option<u32>, default: u32| -> Result<u32, ScenarioError> {
+        match v {
+            Some(0) => Err(err(key(k), format!("expected `{k}` of at least 1, got 0"))),
+            Some(n) => Ok(n),
+            None => Ok(default),
+        }
+    };
+    let dur =
+        |k: &str, v: Option<units::Duration>, default: SimTime| -> Result<SimTime, ScenarioError> {
+            match v {
+                Some(x) if x.0 == 0 => Err(err(key(k), format!("expected `{k}` above zero"))),
+                Some(x) => Ok(x.0),
+                None => Ok(default),
+            }
+        };
+    let min_rto = dur("min_rto", f.min_rto, d.min_rto)?;
+    let max_rto = dur("max_rto", f.max_rto, d.max_rto)?;
+    if max_rto < min_rto {
+        return Err(err(
+            key("max_rto"),
+            format!(
+                "expected max_rto at least min_rto ({}), got {}",
+                units::Duration(min_rto),
+                units::Duration(max_rto)
+            ),
+        ));
+    }
+    let ack_size = f.ack_size.map_or(d.ack_size as u64, |b| b.0);
+    let params = TcpParams {
+        mss: mss as u32,
+        ack_size: u32::try_from(ack_size)
+            .map_err(|_| err(key("ack_size"), "expected an ACK below 4 GiB".into()))?,
+        rwnd: u32::try_from(rwnd).unwrap_or(u32::MAX),
+        initial_cwnd: positive("initial_cwnd", f.initial_cwnd, d.initial_cwnd)?,
+        initial_ssthresh: match f.initial_ssthresh {
+            Some(n) if n < 2 => {
+                return Err(err(
+                    key("initial_ssthresh"),
+                    format!("expected an initial ssthresh of at least 2 segments, got {n}"),
+                ))
+            }
+            v => v,
+        },
+        dupthresh: positive("dupthresh", f.dupthresh, d.dupthresh)?,
+        initial_rto: dur("initial_rto", f.initial_rto, d.initial_rto)?,
+        min_rto,
+        max_rto,
+        delayed_ack: f.delayed_ack.unwrap_or(d.delayed_ack),
+        ack_every: positive("ack_every", f.ack_every, d.ack_every)?,
+        ack_timeout: dur("ack_timeout", f.ack_timeout, d.ack_timeout)?,
+        drop_segments: f.drop_segments.clone().unwrap_or_default(),
+    };
+    if !params.delayed_ack {
+        for (k, set) in [
+            ("ack_every", f.ack_every.is_some()),
+            ("ack_timeout", f.ack_timeout.is_some()),
+        ] {
+            if set {
+                return Err(err(
+                    key(k),
+                    format!("`{k}` applies only with delayed_ack = true"),
+                ));
+            }
+        }
+    }
+    Ok((params, wire))
 }
 
 /// Names are used in `--set node.NAME.key` and `from->to` link names, so they must not contain

@@ -112,6 +112,10 @@ pub struct LinkSpec {
     /// Independent per-packet loss probability on the path, in [0, 1). Default 0.
     #[serde(default = "default_loss")]
     pub loss: Spanned<f64>,
+    /// A failure: every packet that would leave the link in [from, until) is lost, written
+    /// ["from", "until"] like ["10s", "12.5s"]. Default none.
+    #[serde(default)]
+    pub outage: Option<Vec<Duration>>,
 }
 
 fn default_buffer() -> Spanned<u64> {
@@ -134,6 +138,10 @@ pub enum TrafficModel {
     Constant,
     /// Exponential on and off periods (means `on`, `off`); Poisson at `rate` while on.
     Onoff,
+    /// A bulk TCP transfer (NewReno), closed-loop: ACKs return along `ack_route`.
+    Tcp,
+    /// Packet times (and sizes) replayed from a CSV or pcap/pcapng `file`.
+    Trace,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -157,6 +165,103 @@ pub struct FlowSpec {
     /// When the flow starts sending. Default 0.
     #[serde(default)]
     pub start: Duration,
+
+    // ---- model = "tcp" ----
+    /// Route of the ACKs, from the receiver back to the sender (required for tcp).
+    #[serde(default)]
+    pub ack_route: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Payload bytes per segment; the segment is mss + 40 bytes on the wire. Default: size - 40.
+    #[serde(default)]
+    pub mss: Option<Bytes>,
+    /// Receiver window: bytes ("64KiB") or segments (an integer). Default "64KiB".
+    #[serde(default)]
+    pub rwnd: Option<Window>,
+    /// Bytes of an ACK on the wire. Default 40B.
+    #[serde(default)]
+    pub ack_size: Option<Bytes>,
+    /// Initial congestion window in segments. Default 10.
+    #[serde(default)]
+    pub initial_cwnd: Option<u32>,
+    /// Initial slow-start threshold in segments. Default unlimited.
+    #[serde(default)]
+    pub initial_ssthresh: Option<u32>,
+    /// Duplicate ACKs that trigger fast retransmit. Default 3.
+    #[serde(default)]
+    pub dupthresh: Option<u32>,
+    /// Retransmission timeout before the first RTT sample. Default 1s.
+    #[serde(default)]
+    pub initial_rto: Option<Duration>,
+    /// Lower bound of the retransmission timeout. Default 1s (RFC 6298; Linux uses 200ms).
+    #[serde(default)]
+    pub min_rto: Option<Duration>,
+    /// Upper bound of the retransmission timeout. Default 60s.
+    #[serde(default)]
+    pub max_rto: Option<Duration>,
+    /// Delayed ACKs. Default false.
+    #[serde(default)]
+    pub delayed_ack: Option<bool>,
+    /// With delayed ACKs: ACK every this many segments. Default 2.
+    #[serde(default)]
+    pub ack_every: Option<u32>,
+    /// With delayed ACKs: the timer. Default 200ms.
+    #[serde(default)]
+    pub ack_timeout: Option<Duration>,
+    /// Debug: the first transmission of these segments (numbered from 0) is lost.
+    #[serde(default)]
+    pub drop_segments: Option<Vec<u64>>,
+
+    // ---- model = "trace" ----
+    /// CSV (time_s[,size]) or pcap/pcapng file, relative to the scenario file's directory.
+    #[serde(default)]
+    pub file: Option<String>,
+    /// For pcap files: the one flow to replay, "10.0.0.1:5000->10.0.0.2:22/tcp".
+    #[serde(default)]
+    pub filter: Option<String>,
+}
+
+/// A window given in bytes ("64KiB") or in segments (a bare integer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Window {
+    Bytes(u64),
+    Segments(u64),
+}
+
+impl<'de> Deserialize<'de> for Window {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Window;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a window in bytes like \"64KiB\" or in segments like 44")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Window, E> {
+                s.parse::<Bytes>()
+                    .map(|b| Window::Bytes(b.0))
+                    .map_err(|e| E::custom(format!("{e}, or a number of segments like 44")))
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<Window, E> {
+                if n < 1 {
+                    return Err(E::custom(format!(
+                        "expected a window of at least 1 segment, got {n}"
+                    )));
+                }
+                Ok(Window::Segments(n as u64))
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Window, E> {
+                self.visit_i64(n.min(i64::MAX as u64) as i64)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl Serialize for Window {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match *self {
+            Window::Bytes(b) => s.serialize_str(&Bytes(b).to_string()),
+            Window::Segments(n) => s.serialize_u64(n),
+        }
+    }
 }
 
 /// The flow-correlation attack of seed 000 (section 4), and its relatives.

@@ -1,9 +1,12 @@
-//! Traffic models: arrival processes that tell a sender when to emit its next packet.
+//! Traffic models: arrival processes that tell a sender when to emit its next packet, and the
+//! closed-loop TCP model ([`tcp`]) and trace replay ([`replay`]).
 //!
 //! Each model draws from the sender's own random stream, so a flow's packet times depend only
 //! on (seed, trial, flow).
 
 pub mod interactive;
+pub mod replay;
+pub mod tcp;
 
 use crate::engine::{time, SimRng, SimTime};
 use crate::scenario::Traffic;
@@ -41,6 +44,11 @@ impl ArrivalProcess {
                 mean_on_ns: on as f64,
                 mean_off_ns: off as f64,
                 on_left_ns: -1.0,
+            },
+            // Closed-loop: the network drives a TCP flow from its ACKs, never from gaps. A gap
+            // that never ends keeps the process well defined.
+            Traffic::Tcp(_) | Traffic::Trace(_) => ArrivalProcess::Constant {
+                gap_ns: SimTime::MAX,
             },
         }
     }
