@@ -31,7 +31,7 @@ pub enum NetEvent {
 }
 
 /// Packet accounting for the conservation invariant.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PacketCounters {
     pub created: u64,
     pub delivered: u64,
