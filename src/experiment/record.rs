@@ -133,7 +133,7 @@ pub fn spec_difference(there: &SweepSpec, here: &SweepSpec) -> Option<String> {
     if there.set != here.set {
         d.push(format!("set {:?} there, {:?} here", there.set, here.set));
     }
-    if there.mode != here.mode || there.axes != here.axes || there.points != here.points {
+    if there.mode != here.mode || there.axes != here.axes {
         let axes = |s: &SweepSpec| {
             s.axes
                 .iter()
@@ -149,8 +149,11 @@ pub fn spec_difference(there: &SweepSpec, here: &SweepSpec) -> Option<String> {
             axes(here)
         ));
     }
-    if d.is_empty() && there != here {
+    if d.is_empty() && there.description != here.description {
         d.push("the description differs".into());
+    }
+    if d.is_empty() && there != here {
+        d.push("the points' overrides differ".into());
     }
     (!d.is_empty()).then(|| d.join("; "))
 }

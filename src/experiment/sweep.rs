@@ -240,7 +240,51 @@ pub fn load(
         .map_err(|e| SweepFileError::File(Box::new(ScenarioError::io(path, e))))?;
     let spec = parse(&text, path)?.with_overrides(trials, seed);
     let base_path = path.parent().unwrap_or(Path::new("")).join(&spec.base_file);
+    let set = spec.set.clone();
     spec.plan(&base_path)
+        .map_err(|e| locate_override(e, &text, path, &set))
+}
+
+/// An override path that names nothing in the base scenario is a mistake in the sweep file:
+/// point at the `[vary]` key or `set` entry that wrote it.
+fn locate_override(e: SweepFileError, text: &str, path: &Path, set: &[String]) -> SweepFileError {
+    let SweepFileError::Point { source, .. } = &e else {
+        return e;
+    };
+    let ScenarioError::Override { set: bad, message } = source.as_ref() else {
+        return e;
+    };
+    let Ok(tree) = toml::de::DeTable::parse(text) else {
+        return e;
+    };
+    let key = bad.split_once('=').map(|(k, _)| k.trim()).unwrap_or(bad);
+    let (span, name) = if let Some(i) = set.iter().position(|s| s == bad) {
+        let span = tree
+            .get_ref()
+            .get("set")
+            .and_then(|v| v.get_ref().as_array())
+            .and_then(|a| a.get(i))
+            .map(|v| v.span());
+        (span, format!("set[{i}]"))
+    } else {
+        let span = tree
+            .get_ref()
+            .get("vary")
+            .and_then(|v| v.get_ref().as_table())
+            .and_then(|t| t.iter().find(|(k, _)| k.get_ref() == key))
+            .map(|(k, _)| k.span());
+        (span, format!("vary.\"{key}\""))
+    };
+    match span {
+        Some(span) => SweepFileError::File(Box::new(ScenarioError::at(
+            path,
+            text,
+            span,
+            &name,
+            format!("{bad}: {message}"),
+        ))),
+        None => e,
+    }
 }
 
 /// Parse sweep text; `path` names it in errors and anchors the relative base path.

@@ -320,6 +320,20 @@ fn draw(
                     .expect("svg mesh");
                 for (i, (n, pts)) in sims.iter().enumerate() {
                     let c = COLOURS[i % COLOURS.len()];
+                    // Dodge the curves sideways a little so that their intervals do not hide
+                    // each other; model lines stay at the exact values.
+                    let shift = i as f64 - (sims.len() as f64 - 1.0) / 2.0;
+                    let pts: Vec<(f64, f64, f64, f64)> = pts
+                        .iter()
+                        .map(|&(x, y, l, h)| {
+                            let x = if log_x {
+                                x * 1.02f64.powf(shift)
+                            } else {
+                                x + (hi - lo) * 0.004 * shift
+                            };
+                            (x, y, l, h)
+                        })
+                        .collect();
                     chart
                         .draw_series(LineSeries::new(
                             pts.iter().map(|&(x, y, _, _)| (x, y)),

@@ -7,3 +7,4 @@ mod link;
 mod queueing;
 mod reproducibility;
 mod scenario;
+mod sweep;
