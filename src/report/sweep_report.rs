@@ -507,3 +507,65 @@ pub fn markdown(spec: &SweepSpec, summaries: &[Summary], plots: &[(String, Strin
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::experiment::runner::{RunResult, Tally};
+    use crate::experiment::sweep;
+    use std::path::Path;
+
+    /// A model's numbers appear as CSV columns, markdown tables and dashed curves.
+    #[test]
+    fn model_values_are_reported_beside_simulation() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+        let text = r#"
+base = "fig5-light.toml"
+trials = 2
+set = ["attack.sample_sizes=[10, 100]", "attack.estimators=[\"mi\"]"]
+[vary]
+"node.mix.t_avg" = ["5ms", "50ms", "500ms"]
+"#;
+        let spec = sweep::parse(text, &dir.join("t.toml")).unwrap();
+        let plan = spec.plan(&dir.join("fig5-light.toml")).unwrap();
+        let summaries: Vec<Summary> = plan
+            .scenarios
+            .iter()
+            .enumerate()
+            .map(|(p, s)| {
+                let mut tally = Tally::empty(1, 2, s.links.len());
+                tally.trials = 2;
+                tally.detections = vec![vec![1, 2]];
+                let result = RunResult {
+                    seed: 1,
+                    tally,
+                    estimators: vec!["mi".into()],
+                    sample_sizes: vec![10, 100],
+                };
+                let model = |n: usize| {
+                    Some(serde_json::json!({
+                        "theorem1": 0.5 + n as f64 / 1000.0,
+                        "improved": 1.0 - p as f64 * 0.25,
+                        "note": "not a number",
+                    }))
+                };
+                Summary::new(s, &result, serde_json::Value::Null, &model)
+            })
+            .collect();
+        let files = render(&plan.spec, &summaries);
+        let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["sweep.csv", "sweep.md", "plots/detection-mi.svg"]);
+        let csv = &files[0].1;
+        assert!(csv.lines().next().unwrap().ends_with(
+            "detection_rate,ci_low,ci_high,model_improved,model_theorem1"
+        ));
+        assert!(csv.contains(",500ms,mi,100,2,2,1,"), "{csv}");
+        assert!(csv.lines().nth(6).unwrap().ends_with(",0.5,0.6"), "{csv}");
+        let md = &files[1].1;
+        assert!(md.contains("## Model `improved`"));
+        assert!(md.contains("| 500ms | 0.500 | 0.500 |"), "{md}");
+        let svg = &files[2].1;
+        assert!(svg.contains("model: theorem1") && svg.contains("model: improved"));
+        assert!(svg.contains("N = 100 (simulated, 95% CI)"));
+    }
+}

@@ -497,3 +497,39 @@ fn sweep_file_errors_are_located() {
         &["base.toml: key `base`", "fig5-lihgt.toml"],
     );
 }
+
+/// The Slurm scripts' command lines, run here without Slurm: each array task as bash with the
+/// variables Slurm sets, then the merge job; the result is the unsharded run's bytes.
+#[test]
+fn slurm_job_array_scripts_give_the_unsharded_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let sweep = sweep_file(t, "small", 5, 2, "[10, 30]");
+    let whole = t.join("whole");
+    ok(&run(&["sweep", s(&sweep), "--out", s(&whole), "--quiet"]));
+    let scripts = crate::common::repo().join("scripts/slurm");
+    let work = t.join("work");
+    let tasks = 3;
+    for id in 0..tasks {
+        let o = Command::new("bash")
+            .arg(scripts.join("sweep.sbatch"))
+            .args([s(&sweep), s(&work), "--quiet"])
+            .env("MIXSIM", env!("CARGO_BIN_EXE_mixsim"))
+            .env("SLURM_ARRAY_TASK_ID", id.to_string())
+            .env("SLURM_ARRAY_TASK_COUNT", tasks.to_string())
+            .env("SLURM_CPUS_PER_TASK", "2")
+            .env_remove("SHARDS")
+            .output()
+            .unwrap();
+        ok(&o);
+        assert!(work.join(format!("shards/{id}/sweep.json")).exists());
+    }
+    let o = Command::new("bash")
+        .arg(scripts.join("merge.sbatch"))
+        .arg(s(&work))
+        .env("MIXSIM", env!("CARGO_BIN_EXE_mixsim"))
+        .output()
+        .unwrap();
+    ok(&o);
+    assert_same(&whole, &work.join("merged"));
+}
