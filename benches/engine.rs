@@ -45,7 +45,7 @@ fn bench_queue<Q: EventQueue<NetEvent>>(
     let (mut packets, mut events) = (0, 0);
     for trial in 0..reps as u64 {
         let start = Instant::now();
-        let (net, ev) = Network::run_with_queue(s, 1, trial, setup, make());
+        let (net, ev) = Network::run_with_queue(s, 1, trial, setup.clone(), make());
         secs.push(start.elapsed().as_secs_f64());
         packets = net.counters.delivered;
         events = ev;

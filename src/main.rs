@@ -51,6 +51,18 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
+    /// Analytical predictions only (no simulation): the seed-000 model at the scenario's
+    /// sample sizes.
+    Model {
+        #[command(flatten)]
+        scenario: ScenarioArgs,
+        /// Semi-analytic repetitions (0 skips the semi-analytic estimate).
+        #[arg(long, default_value_t = 400)]
+        semi_reps: usize,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Validate a scenario and print what it resolves to.
     Check {
         #[command(flatten)]
@@ -118,6 +130,11 @@ fn main() -> ExitCode {
             out,
             quiet,
         } => cmd_run(&scenario, trials, seed, jobs, out, quiet),
+        Command::Model {
+            scenario,
+            semi_reps,
+            json,
+        } => cmd_model(&scenario, semi_reps, json),
         Command::Check { scenario } => cmd_check(&scenario),
         Command::Trace {
             scenario,
@@ -165,8 +182,7 @@ fn cmd_run(
     let started = std::time::Instant::now();
     let result = experiment::run(&scenario, &opts);
     let wall = started.elapsed().as_secs_f64();
-    let model = serde_json::Value::Null;
-    let summary = Summary::new(&scenario, &result, model, &|_| None);
+    let summary = Summary::with_model(&scenario, &result);
     write_outputs(&out, &summary)?;
     let log = serde_json::json!({
         "mixsim_version": env!("CARGO_PKG_VERSION"),
@@ -183,7 +199,7 @@ fn cmd_run(
     if !quiet {
         print!("{}", summary.table());
         println!(
-            "\nwrote {}/summary.json, points.csv, detection.svg ({wall:.2} s wall, {} jobs)",
+            "\nwrote {}/summary.json, points.csv, table.txt, detection.svg ({wall:.2} s wall, {} jobs)",
             out.display(),
             opts.jobs
         );
@@ -191,12 +207,13 @@ fn cmd_run(
     Ok(())
 }
 
-/// summary.json, points.csv and detection.svg, each written atomically.
+/// summary.json, points.csv, table.txt and detection.svg, each written atomically.
 fn write_outputs(out: &Path, summary: &Summary) -> Result<(), Failure> {
     let svg = detection_svg(summary);
     for (name, bytes) in [
         ("summary.json", summary.to_json().into_bytes()),
         ("points.csv", summary.points_csv().into_bytes()),
+        ("table.txt", summary.table().into_bytes()),
         ("detection.svg", svg.into_bytes()),
     ] {
         report::write_atomic(&out.join(name), &bytes)
@@ -247,6 +264,49 @@ fn detection_svg(summary: &Summary) -> String {
         &sims,
         &models,
     )
+}
+
+fn cmd_model(args: &ScenarioArgs, semi_reps: usize, json: bool) -> Result<(), Failure> {
+    let scenario = load(args)?;
+    let opts = mixsim::model::correlation::ModelOptions {
+        semi_reps,
+        seed: scenario.seed,
+    };
+    let m = mixsim::experiment::predict::correlation_model(&scenario, &opts).map_err(|why| {
+        Failure::input(format!(
+            "{}: the correlation model does not apply: {why}",
+            args.scenario.display()
+        ))
+    })?;
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&m).expect("model serialises")
+        );
+        return Ok(());
+    }
+    println!("{}: seed-000 model of the plug-in MI attack", scenario.name);
+    println!(
+        "I_1 = {:.6} nats, C_1 = {:.6} (paper's link stage); I_1 = {:.6}, C_1 = {:.6} (flow-conserving link stage)\n",
+        m.i1, m.c1, m.i1_conserving, m.c1_conserving
+    );
+    println!(
+        "{:>7} {:>9} {:>11} {:>11} {:>9} {:>9} {:>9}",
+        "N", "theorem1", "as printed", "thm1 cons.", "improved", "refined", "semi"
+    );
+    for p in &m.predictions {
+        println!(
+            "{:>7} {:>9.4} {:>11.4} {:>11.4} {:>9.4} {:>9.4} {:>9.4}",
+            p.sample_size,
+            p.theorem1,
+            p.theorem1_as_printed,
+            p.theorem1_conserving,
+            p.improved,
+            p.improved_refined,
+            p.semi_analytic
+        );
+    }
+    Ok(())
 }
 
 fn cmd_check(args: &ScenarioArgs) -> Result<(), Failure> {
@@ -385,12 +445,6 @@ struct MergeArgs {
     quiet: bool,
 }
 
-/// The model's predictions for a sweep point. Null until the correlation model is wired in
-/// here; it must be the same as `mixsim run` puts in its summary.
-fn sweep_model(_scenario: &Scenario) -> experiment::execute::ModelValues {
-    experiment::execute::ModelValues::default()
-}
-
 fn sweep_failure(e: experiment::record::SweepError) -> Failure {
     match e {
         experiment::record::SweepError::Input(m) => Failure::input(m),
@@ -443,7 +497,7 @@ fn cmd_sweep(args: &SweepArgs) -> Result<(), Failure> {
         },
     };
     let started = std::time::Instant::now();
-    let outcome = run_sweep(&plan, &opts, &sweep_model).map_err(sweep_failure)?;
+    let outcome = run_sweep(&plan, &opts).map_err(sweep_failure)?;
     let wall = started.elapsed().as_secs_f64();
     if !args.quiet {
         eprintln!(
@@ -474,8 +528,7 @@ fn cmd_sweep(args: &SweepArgs) -> Result<(), Failure> {
 }
 
 fn cmd_merge(args: &MergeArgs) -> Result<(), Failure> {
-    let summaries =
-        experiment::merge::merge(&args.dirs, &args.out, &sweep_model).map_err(sweep_failure)?;
+    let summaries = experiment::merge::merge(&args.dirs, &args.out).map_err(sweep_failure)?;
     if !args.quiet {
         println!(
             "merged {} shard directories ({} points) into {}",

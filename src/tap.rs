@@ -44,6 +44,8 @@ pub struct TapRecord {
 /// How a tap bins and what it keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TapConfig {
+    /// Which points ([`TapPoint`] order) are watched; the others record nothing.
+    pub points: [bool; 3],
     /// Counting starts here (end of warm-up).
     pub start: SimTime,
     /// Sampling interval T.
@@ -89,9 +91,12 @@ impl Tap {
     /// Record a packet of `flow` passing `point` at `time`. Times may lie beyond the current
     /// simulation clock (a link knows when a packet will depart as it enqueues it); records past
     /// the trial's horizon are cut by [`Tap::finish`].
-    #[inline]
+    #[inline(always)]
     pub fn record(&mut self, point: TapPoint, time: SimTime, size: u32, flow: FlowId) {
         let p = point as usize;
+        if !self.config.points[p] {
+            return;
+        }
         let (bin, lo, hi) = self.cursor[p];
         if time >= lo && time < hi {
             self.counts[p][bin] += 1;
@@ -167,15 +172,22 @@ mod tests {
     #[test]
     fn bins_from_warmup_and_cuts_horizon() {
         let mut tap = Tap::new(TapConfig {
+            points: [false, true, false],
             start: 100,
             interval: 10,
             bins: 3,
             trace: true,
         });
+        tap.record(TapPoint::Enqueue, 105, 1, 7);
         for t in [50, 100, 109, 110, 125, 129, 130, 500] {
             tap.record(TapPoint::Depart, t, 1, 7);
         }
         assert_eq!(tap.view().counts(TapPoint::Depart), &[2, 1, 2]);
+        assert_eq!(
+            tap.view().counts(TapPoint::Enqueue),
+            &[0, 0, 0],
+            "an unwatched point records nothing"
+        );
         tap.finish(130);
         assert_eq!(tap.view().trace(TapPoint::Depart).len(), 6);
         assert_eq!(tap.ground_truth().flows[1], vec![7; 6]);

@@ -10,27 +10,10 @@ use super::runner::{estimators_of, tally_trials, RunResult, Tally};
 use super::shard::{self, Shard, Unit};
 use super::sweep::SweepPlan;
 use crate::report::{sweep_report, write_atomic, Summary};
-use crate::scenario::Scenario;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-
-/// Model predictions for one scenario: scenario-level values (summary.json's `model`) and the
-/// predictions at each of its attack's sample sizes, in order (a point's `model`).
-#[derive(Debug, Clone, Default)]
-pub struct ModelValues {
-    pub summary: serde_json::Value,
-    pub at: Vec<Option<serde_json::Value>>,
-}
-
-/// What gives the model's predictions for a point's scenario.
-pub type ModelFn<'a> = &'a (dyn Fn(&Scenario) -> ModelValues + Sync);
-
-/// No model: null everywhere.
-pub fn no_model(_: &Scenario) -> ModelValues {
-    ModelValues::default()
-}
 
 /// How to show progress.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,11 +49,7 @@ pub struct SweepOutcome {
 }
 
 /// Run `plan` (or the shard `opts.shard` of it) into `opts.out`.
-pub fn run_sweep(
-    plan: &SweepPlan,
-    opts: &SweepOptions,
-    model: ModelFn,
-) -> Result<SweepOutcome, SweepError> {
+pub fn run_sweep(plan: &SweepPlan, opts: &SweepOptions) -> Result<SweepOutcome, SweepError> {
     let spec = &plan.spec;
     let manifest = Manifest::new(spec, opts.shard);
     record::prepare(&opts.out, &manifest)?;
@@ -122,7 +101,7 @@ pub fn run_sweep(
     progress.finish();
 
     let report = if opts.shard.is_whole() {
-        Some(finalize(&opts.out, plan, model)?)
+        Some(finalize(&opts.out, plan)?)
     } else {
         None
     };
@@ -162,9 +141,10 @@ pub fn point_tally(
     acc.ok_or_else(|| SweepError::Input(format!("point {p} has no trials")))
 }
 
-/// Build every point's summary from the records in `out` and write the per-point files and the
+/// Build every point's summary (with the model's predictions, as `mixsim run` does) from the
+/// records in `out` and write the per-point files and the
 /// sweep report.
-pub fn finalize(out: &Path, plan: &SweepPlan, model: ModelFn) -> Result<Vec<Summary>, SweepError> {
+pub fn finalize(out: &Path, plan: &SweepPlan) -> Result<Vec<Summary>, SweepError> {
     let spec = &plan.spec;
     let units = shard::units(spec.trials, spec.chunk, spec.points.len());
     let mut summaries = Vec::with_capacity(spec.points.len());
@@ -182,12 +162,8 @@ pub fn finalize(out: &Path, plan: &SweepPlan, model: ModelFn) -> Result<Vec<Summ
             estimators: names,
             sample_sizes: sizes.clone(),
         };
-        let m = model(scenario);
-        let at = |n: usize| {
-            let i = sizes.iter().position(|&s| s == n)?;
-            m.at.get(i).cloned().flatten()
-        };
-        let summary = Summary::new(scenario, &result, m.summary.clone(), &at);
+        // The same summary, model included, as `mixsim run` writes.
+        let summary = Summary::with_model(scenario, &result);
         let dir = out.join("points").join(format!("p{p:04}"));
         for (name, bytes) in [
             ("summary.json", summary.to_json()),

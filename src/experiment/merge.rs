@@ -5,7 +5,7 @@
 //! trials, chunk), of different splits (k/n with different n), the same shard twice, missing
 //! shards, and shards that did not finish.
 
-use super::execute::{finalize, ModelFn};
+use super::execute::finalize;
 use super::record::{self, Manifest, SweepError};
 use super::shard::{self, Shard};
 use super::sweep::SweepPlan;
@@ -13,7 +13,7 @@ use crate::report::Summary;
 use std::path::{Path, PathBuf};
 
 /// Merge shard directories `dirs` into `out`.
-pub fn merge(dirs: &[PathBuf], out: &Path, model: ModelFn) -> Result<Vec<Summary>, SweepError> {
+pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Vec<Summary>, SweepError> {
     if dirs.is_empty() {
         return Err(SweepError::Input(
             "give the output directory of every shard".into(),
@@ -111,5 +111,5 @@ pub fn merge(dirs: &[PathBuf], out: &Path, model: ModelFn) -> Result<Vec<Summary
     for (unit, rec) in units.iter().zip(&records) {
         record::write_record(out, unit, rec)?;
     }
-    finalize(out, &plan, model)
+    finalize(out, &plan)
 }

@@ -8,6 +8,7 @@
 
 pub mod execute;
 pub mod merge;
+pub mod predict;
 pub mod record;
 pub mod runner;
 pub mod shard;

@@ -102,14 +102,25 @@ pub struct RunResult {
 }
 
 /// Tap binning for a scenario: the attack's interval and largest sample size, or 10 ms bins over
-/// the whole run when there is no attack.
+/// the whole run when there is no attack. With `trace` (for `mixsim trace`) every tap watches
+/// and traces every point; otherwise taps watch only what the attack reads (the target's
+/// access link at `arrive`, the candidates at `depart`), or everything when there is no attack.
 pub fn tap_setup(scenario: &Scenario, trace: bool) -> TapSetup {
+    let all = vec![[true; 3]; scenario.links.len()];
     match &scenario.attack {
-        Some(a) => TapSetup {
-            interval: a.interval,
-            bins: *a.sample_sizes.last().expect("validated non-empty"),
-            trace,
-        },
+        Some(a) => {
+            let mut points = vec![[false; 3]; scenario.links.len()];
+            points[a.observe_link][TapPoint::Arrive as usize] = true;
+            for &c in &a.candidates {
+                points[c][TapPoint::Depart as usize] = true;
+            }
+            TapSetup {
+                interval: a.interval,
+                bins: *a.sample_sizes.last().expect("validated non-empty"),
+                trace,
+                points: if trace { all } else { points },
+            }
+        }
         None => {
             let interval: SimTime = 10_000_000;
             let bins = (scenario.duration.saturating_sub(scenario.warmup) / interval) as usize;
@@ -117,6 +128,7 @@ pub fn tap_setup(scenario: &Scenario, trace: bool) -> TapSetup {
                 interval,
                 bins,
                 trace,
+                points: all,
             }
         }
     }

@@ -101,12 +101,15 @@ struct FlowState {
 }
 
 /// How the taps of a trial are set up.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct TapSetup {
     pub interval: SimTime,
     pub bins: usize,
-    /// Keep full traces on every link (memory grows with packets).
+    /// Keep full traces at the watched points (memory grows with packets).
     pub trace: bool,
+    /// Per link, the points its tap watches ([`crate::tap::TapPoint`] order). Watching only
+    /// what the attack reads keeps the per-packet cost down.
+    pub points: Vec<[bool; 3]>,
 }
 
 /// One trial's network.
@@ -141,21 +144,23 @@ impl Network {
                 },
             })
             .collect();
-        let tap_config = TapConfig {
-            start: scenario.warmup,
-            interval: taps.interval,
-            bins: taps.bins,
-            trace: taps.trace,
-        };
         let links = scenario
             .links
             .iter()
-            .map(|l| {
+            .enumerate()
+            .map(|(i, l)| {
+                let tap = Tap::new(TapConfig {
+                    points: taps.points.get(i).copied().unwrap_or([true; 3]),
+                    start: scenario.warmup,
+                    interval: taps.interval,
+                    bins: taps.bins,
+                    trace: taps.trace,
+                });
                 Link::new(
                     l.bandwidth_bps,
                     l.delay,
                     l.buffer_packets,
-                    Tap::new(tap_config),
+                    tap,
                     scenario.duration,
                 )
                 .with_loss(l.loss)

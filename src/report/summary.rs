@@ -105,12 +105,30 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// Build the summary of a run. `model_at(n)` gives the model's predictions at sample size n.
+    /// Build the summary of a run, with the analytical model of the scenario beside it (the
+    /// model predicts the plug-in MI attack, so its values go on the `mi` points).
+    pub fn with_model(scenario: &Scenario, result: &RunResult) -> Self {
+        let (model, per_size) =
+            crate::experiment::predict::summary_model(scenario, &Default::default());
+        Self::new(scenario, result, model, &|estimator, n| {
+            (estimator == "mi")
+                .then(|| {
+                    per_size
+                        .iter()
+                        .find(|(m, _)| *m == n)
+                        .map(|(_, v)| v.clone())
+                })
+                .flatten()
+        })
+    }
+
+    /// Build the summary of a run. `model_at(estimator, n)` gives the model's predictions for
+    /// that estimator at sample size n.
     pub fn new(
         scenario: &Scenario,
         result: &RunResult,
         model: serde_json::Value,
-        model_at: &dyn Fn(usize) -> Option<serde_json::Value>,
+        model_at: &dyn Fn(&str, usize) -> Option<serde_json::Value>,
     ) -> Self {
         let t = &result.tally;
         let mut points = Vec::new();
@@ -126,7 +144,7 @@ impl Summary {
                     detection_rate: d as f64 / t.trials.max(1) as f64,
                     ci_low: lo,
                     ci_high: hi,
-                    model: model_at(n),
+                    model: model_at(name, n),
                 });
             }
         }
@@ -252,14 +270,16 @@ impl Summary {
                 };
                 let _ = writeln!(
                     s,
-                    "{:<10} {:>7} {:>9.3} {:>8.3}-{:<8.3} {:>9} {:>9}",
+                    "{:<10} {:>7} {:>9.3} {:>8.3}-{:<8.3} {:>9} {:>9} {:>9} {:>9}",
                     p.estimator,
                     p.sample_size,
                     p.detection_rate,
                     p.ci_low,
                     p.ci_high,
                     m("theorem1"),
-                    m("improved")
+                    m("improved"),
+                    m("improved_refined"),
+                    m("semi_analytic")
                 );
             }
         }

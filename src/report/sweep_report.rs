@@ -210,6 +210,9 @@ const COLOURS: [RGBColor; 8] = [
     RGBColor(23, 190, 207),
 ];
 
+/// Model predictions drawn in the plots when present (otherwise every numeric model value).
+const PLOTTED_MODELS: [&str; 3] = ["theorem1", "improved", "semi_analytic"];
+
 /// (dash, gap) in pixels of each model's line.
 const DASHES: [(u32, u32); 4] = [(10, 5), (3, 4), (16, 4), (6, 10)];
 
@@ -222,7 +225,14 @@ fn plots(spec: &SweepSpec, summaries: &[Summary]) -> Vec<(String, String)> {
         (true, u) => format!("{} ({u})", axis.path),
         (false, _) => format!("{} (value index: {})", axis.path, labels.join(", ")),
     };
-    let keys = model_keys(summaries);
+    // The plots carry the main models only (the CSV and markdown have them all).
+    let all_keys = model_keys(summaries);
+    let main: Vec<String> = all_keys
+        .iter()
+        .filter(|k| PLOTTED_MODELS.contains(&k.as_str()))
+        .cloned()
+        .collect();
+    let keys = if main.is_empty() { all_keys } else { main };
     let sizes = sample_sizes(summaries);
     let mut out = Vec::new();
     for e in estimators(summaries) {
@@ -408,7 +418,8 @@ fn draw(
     svg
 }
 
-/// sweep.md.
+/// sweep.md. Model predictions are taken from whichever estimator's points carry them (the
+/// correlation model predicts the plug-in MI attack, so they are on the `mi` points).
 pub fn markdown(spec: &SweepSpec, summaries: &[Summary], plots: &[(String, String)]) -> String {
     use std::fmt::Write;
     let mut s = String::new();
@@ -478,7 +489,7 @@ pub fn markdown(spec: &SweepSpec, summaries: &[Summary], plots: &[(String, Strin
             let _ = writeln!(s, "{row}");
         }
     }
-    if let Some(first) = ests.first() {
+    {
         for k in model_keys(summaries) {
             let _ = writeln!(s, "\n## Model `{k}`\n");
             head(&mut s);
@@ -488,8 +499,8 @@ pub fn markdown(spec: &SweepSpec, summaries: &[Summary], plots: &[(String, Strin
                     let v = sum
                         .points
                         .iter()
-                        .find(|q| q.estimator == *first && q.sample_size == n)
-                        .and_then(|q| model_value(q, &k));
+                        .filter(|q| q.sample_size == n)
+                        .find_map(|q| model_value(q, &k));
                     match v {
                         Some(v) => row.push_str(&format!(" {v:.3} |")),
                         None => row.push_str(" - |"),
@@ -542,7 +553,7 @@ set = ["attack.sample_sizes=[10, 100]", "attack.estimators=[\"mi\"]"]
                     estimators: vec!["mi".into()],
                     sample_sizes: vec![10, 100],
                 };
-                let model = |n: usize| {
+                let model = |_: &str, n: usize| {
                     Some(serde_json::json!({
                         "theorem1": 0.5 + n as f64 / 1000.0,
                         "improved": 1.0 - p as f64 * 0.25,
@@ -556,9 +567,11 @@ set = ["attack.sample_sizes=[10, 100]", "attack.estimators=[\"mi\"]"]
         let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, ["sweep.csv", "sweep.md", "plots/detection-mi.svg"]);
         let csv = &files[0].1;
-        assert!(csv.lines().next().unwrap().ends_with(
-            "detection_rate,ci_low,ci_high,model_improved,model_theorem1"
-        ));
+        assert!(csv
+            .lines()
+            .next()
+            .unwrap()
+            .ends_with("detection_rate,ci_low,ci_high,model_improved,model_theorem1"));
         assert!(csv.contains(",500ms,mi,100,2,2,1,"), "{csv}");
         assert!(csv.lines().nth(6).unwrap().ends_with(",0.5,0.6"), "{csv}");
         let md = &files[1].1;

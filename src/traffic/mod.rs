@@ -3,6 +3,8 @@
 //! Each model draws from the sender's own random stream, so a flow's packet times depend only
 //! on (seed, trial, flow).
 
+pub mod interactive;
+
 use crate::engine::{time, SimRng, SimTime};
 use crate::scenario::Traffic;
 use rand::Rng;

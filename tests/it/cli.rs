@@ -77,3 +77,45 @@ fn check_and_trace() {
         "lists the links"
     );
 }
+
+#[test]
+fn model_prints_predictions_and_refuses_scenarios_it_does_not_cover() {
+    let o = mixsim()
+        .args([
+            "model",
+            scenario_path("fig5-light.toml").to_str().unwrap(),
+            "--json",
+            "--semi-reps",
+            "50",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let m: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let preds = m["predictions"].as_array().unwrap();
+    assert_eq!(preds.len(), 6, "one per sample size of the scenario");
+    let theorem1: Vec<f64> = preds
+        .iter()
+        .map(|p| p["theorem1"].as_f64().unwrap())
+        .collect();
+    assert!(
+        theorem1.windows(2).all(|w| w[0] < w[1]),
+        "Theorem 1 rises with N: {theorem1:?}"
+    );
+    // A timed mix is outside the model: a clear refusal, exit 2.
+    let o = mixsim()
+        .args([
+            "model",
+            scenario_path("fig5-light.toml").to_str().unwrap(),
+            "--set",
+            "node.mix.strategy=timed",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("exponential mix"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}

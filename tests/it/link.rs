@@ -19,6 +19,7 @@ fn packet(seq: u64, size: u32) -> Packet {
 
 fn tap() -> Tap {
     Tap::new(TapConfig {
+        points: [true; 3],
         start: 0,
         interval: time::MS,
         bins: 1000,

@@ -3,8 +3,12 @@
 mod cli;
 mod common;
 mod conservation;
+mod delay_stage;
 mod link;
+mod model_correlation;
 mod queueing;
 mod reproducibility;
 mod scenario;
 mod sweep;
+mod topology;
+mod watermark;

@@ -1,0 +1,175 @@
+//! From a scenario to the analytical model's inputs.
+//!
+//! The model of seed 000 covers one exponential mix with Poisson traffic: the target flow enters
+//! the mix, every candidate link leaves it, and every flow on a candidate link is Poisson and was
+//! held by that mix. [`correlation_params`] checks this and maps the scenario onto
+//! [`MixModelParams`]; anything else is reported as "not applicable", with the reason, rather
+//! than given a model that does not describe it.
+
+use crate::model::correlation::{
+    predict, CandidateLink, MixModelParams, ModelOptions, ModelSummary, Prediction,
+};
+use crate::scenario::schema::MixStrategyKind;
+use crate::scenario::{ResolvedNodeKind, Scenario, Traffic};
+
+/// A link whose utilisation is below this is treated as having no queueing stage (the model's
+/// queue law at load 1e-6 is the identity to within rounding, and huge capacities per interval
+/// only cost time).
+const NO_QUEUE_LOAD: f64 = 1e-3;
+
+/// The model's inputs for `scenario`, or why the model does not apply.
+pub fn correlation_params(s: &Scenario) -> Result<MixModelParams, String> {
+    let a = s.attack.as_ref().ok_or("the scenario has no [attack]")?;
+    let target = &s.flows[a.target];
+    let lambda_f = match target.traffic {
+        Traffic::Poisson { rate } => rate,
+        _ => {
+            return Err(format!(
+                "the model assumes a Poisson target flow; flow \"{}\" is not Poisson",
+                target.name
+            ))
+        }
+    };
+    let mix = s.links[a.observe_link].to;
+    let t_avg = match s.nodes[mix].kind {
+        ResolvedNodeKind::Mix {
+            strategy: MixStrategyKind::Exponential,
+            t_avg,
+        } => t_avg,
+        _ => {
+            return Err(format!(
+                "the model assumes an exponential mix; node \"{}\" is not one",
+                s.nodes[mix].name
+            ))
+        }
+    };
+    let truth = crate::experiment::runner::true_candidate(s, a)
+        .ok_or("the target flow crosses none of the candidate links")?;
+    let mut order: Vec<usize> = vec![truth];
+    order.extend((0..a.candidates.len()).filter(|&c| c != truth));
+    let mut candidates = Vec::new();
+    for c in order {
+        let li = a.candidates[c];
+        let link = &s.links[li];
+        if link.from != mix {
+            return Err(format!(
+                "candidate {} does not leave the mix \"{}\"",
+                link.name, s.nodes[mix].name
+            ));
+        }
+        let mut lambda_other = 0.0;
+        let mut bits_per_packet = None;
+        for (fi, f) in s
+            .flows
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.links.contains(&li))
+        {
+            let Traffic::Poisson { rate } = f.traffic else {
+                return Err(format!(
+                    "the model assumes Poisson traffic; flow \"{}\" on {} is not",
+                    f.name, link.name
+                ));
+            };
+            if f.route.first() == Some(&mix) {
+                return Err(format!(
+                    "flow \"{}\" starts at the mix and is not held by it",
+                    f.name
+                ));
+            }
+            match bits_per_packet {
+                None => bits_per_packet = Some(f.size as f64 * 8.0),
+                Some(b) if b != f.size as f64 * 8.0 => {
+                    return Err(format!(
+                        "the model assumes one packet size on {} (M/D/1)",
+                        link.name
+                    ));
+                }
+                _ => {}
+            }
+            if fi != a.target {
+                lambda_other += rate;
+            }
+        }
+        let service = bits_per_packet
+            .map(|b| link.bandwidth_bps / b)
+            .unwrap_or(f64::INFINITY);
+        let load = (lambda_other + if c == truth { lambda_f } else { 0.0 }) / service;
+        candidates.push(CandidateLink {
+            lambda_other,
+            service_rate: (load >= NO_QUEUE_LOAD).then_some(service),
+        });
+    }
+    let params = MixModelParams {
+        lambda_f,
+        t_avg: t_avg as f64 / 1e9,
+        interval: a.interval as f64 / 1e9,
+        candidates,
+    };
+    params.validate()?;
+    Ok(params)
+}
+
+/// The model's predictions for a scenario at its sample sizes, or why there are none.
+pub fn correlation_model(s: &Scenario, opts: &ModelOptions) -> Result<ModelSummary, String> {
+    let params = correlation_params(s)?;
+    let sizes = &s
+        .attack
+        .as_ref()
+        .expect("checked by correlation_params")
+        .sample_sizes;
+    Ok(predict(&params, sizes, opts))
+}
+
+/// The per-point numbers that go into a summary point's `model` object.
+pub fn point_values(p: &Prediction) -> serde_json::Value {
+    serde_json::json!({
+        "theorem1": p.theorem1,
+        "theorem1_as_printed": p.theorem1_as_printed,
+        "theorem1_conserving": p.theorem1_conserving,
+        "improved": p.improved,
+        "improved_refined": p.improved_refined,
+        "semi_analytic": p.semi_analytic,
+    })
+}
+
+/// The model as it appears in a run's summary: the scenario-level object (inputs, I_1, C_1,
+/// flow checks; or `applicable: false` and the reason) and the predictions per sample size.
+pub fn summary_model(
+    s: &Scenario,
+    opts: &ModelOptions,
+) -> (serde_json::Value, Vec<(usize, serde_json::Value)>) {
+    if s.attack.is_none() {
+        return (serde_json::Value::Null, Vec::new());
+    }
+    let params = match correlation_params(s) {
+        Ok(p) => p,
+        Err(reason) => {
+            return (
+                serde_json::json!({ "applicable": false, "reason": reason }),
+                Vec::new(),
+            )
+        }
+    };
+    let sizes = &s.attack.as_ref().expect("checked above").sample_sizes;
+    let m = predict(&params, sizes, opts);
+    let per_size = m
+        .predictions
+        .iter()
+        .map(|p| (p.sample_size, point_values(p)))
+        .collect();
+    let mut top = serde_json::to_value(&m).expect("model serialises");
+    if let Some(o) = top.as_object_mut() {
+        o.remove("predictions");
+        o.insert("applicable".into(), true.into());
+        o.insert(
+            "predicts".into(),
+            "the plug-in MI attack (estimator \"mi\")".into(),
+        );
+        o.insert(
+            "params".into(),
+            serde_json::to_value(&params).expect("params serialise"),
+        );
+    }
+    (top, per_size)
+}

@@ -1,0 +1,224 @@
+//! Analytical model of flow-correlation detection on a continuous-time mix (seed 000,
+//! section 5 and appendix; DESIGN 6.1-6.3).
+//!
+//! Pipeline, one idea per file:
+//! - [`delay`]: the M/M/inf delay stage in closed form, p(Y' | X);
+//! - [`md1`]: the stationary M/D/1 queue-length law, as printed and computed stably;
+//! - [`link`]: link stages p(Y | Y'): none, the paper's (eqs 14-15), and a flow-conserving
+//!   backlog chain;
+//! - [`joint`]: the joint law of (X, Y_0) and the other candidates' marginals (eq. 12);
+//! - [`info`]: joint laws, mutual information I and Lemma 2's C;
+//! - [`theorem1`]: D = Phi(I_1 sqrt(N/C_1)) and formula (9) as printed;
+//! - [`improved`]: D = P(I^_1 > max_j I^_j) with chi-square laws for the independent links;
+//! - [`refined`]: the same with exact finite-N biases and the second-order spread of I^_1;
+//! - [`semi`]: sampling the model's laws and scoring them with the real attack estimator.
+//!
+//! [`predict`] runs all of them for one parameter set and a list of sample sizes.
+
+pub mod delay;
+pub mod dist;
+pub mod improved;
+pub mod info;
+pub mod joint;
+pub mod link;
+pub mod md1;
+pub mod refined;
+pub mod semi;
+pub mod theorem1;
+
+pub use delay::DelayStage;
+pub use improved::{improved, ImprovedTerms};
+pub use info::{c_coefficient, expected_distinct, mutual_information, JointLaw};
+pub use joint::{model_laws, LinkStage, ModelLaws, StageMeans};
+pub use link::{conserving_kernel, published_kernel, LinkKernel, LinkStageReport};
+pub use md1::{md1_printed, md1_stable};
+pub use refined::{expected_plugin_mi, improved_refined, RefinedTerms};
+pub use semi::semi_analytic;
+pub use theorem1::{theorem1, theorem1_as_printed};
+
+/// One output link of the mix that the adversary considers.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CandidateLink {
+    /// pkt/s of OTHER traffic (not the target flow) leaving the mix on this link
+    pub lambda_other: f64,
+    /// link service rate in pkt/s (bandwidth / (8 * packet size)); None = no queueing (e.g. 1 Tb/s)
+    pub service_rate: Option<f64>,
+}
+
+/// The model's inputs.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct MixModelParams {
+    /// Target (Alice) Poisson rate, pkt/s.
+    pub lambda_f: f64,
+    /// Mean exponential mix hold, s (0 = no hold).
+    pub t_avg: f64,
+    /// Sampling interval T, s.
+    pub interval: f64,
+    /// Index 0 carries the target flow; the rest are independent of it.
+    pub candidates: Vec<CandidateLink>,
+}
+
+impl MixModelParams {
+    /// Checks that the model is defined: positive finite rates and interval, at least one
+    /// candidate, and every queueing link loaded below its capacity.
+    pub fn validate(&self) -> Result<(), String> {
+        let finite_pos = |x: f64| x.is_finite() && x > 0.0;
+        if !finite_pos(self.lambda_f) {
+            return Err(format!(
+                "lambda_f must be finite and > 0, got {}",
+                self.lambda_f
+            ));
+        }
+        if !(self.t_avg.is_finite() && self.t_avg >= 0.0) {
+            return Err(format!("t_avg must be finite and >= 0, got {}", self.t_avg));
+        }
+        if !finite_pos(self.interval) {
+            return Err(format!(
+                "interval must be finite and > 0, got {}",
+                self.interval
+            ));
+        }
+        if self.candidates.is_empty() {
+            return Err("at least one candidate link (the target's) is needed".into());
+        }
+        for (j, c) in self.candidates.iter().enumerate() {
+            if !(c.lambda_other.is_finite() && c.lambda_other >= 0.0) {
+                return Err(format!(
+                    "candidate {j}: lambda_other must be finite and >= 0, got {}",
+                    c.lambda_other
+                ));
+            }
+            if let Some(bw) = c.service_rate {
+                if !finite_pos(bw) {
+                    return Err(format!(
+                        "candidate {j}: service_rate must be finite and > 0, got {bw}"
+                    ));
+                }
+                let lambda = c.lambda_other + if j == 0 { self.lambda_f } else { 0.0 };
+                if lambda >= bw {
+                    return Err(format!(
+                        "candidate {j}: load {lambda} pkt/s is not below the service rate {bw} pkt/s (no stationary queue)"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Predictions at one sample size N.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Prediction {
+    pub sample_size: usize,
+    /// D = Phi(I_1 sqrt(N / C_1)) with the paper's link stage (as published).
+    pub theorem1: f64,
+    /// Formula (9) with its stray factor, for the record.
+    pub theorem1_as_printed: f64,
+    /// Theorem 1 on the flow-conserving joint law (separates the link stage's effect from
+    /// the detection formula's).
+    pub theorem1_conserving: f64,
+    /// DESIGN 6.3 improved model with a flow-conserving link stage.
+    pub improved: f64,
+    /// The refined model of [`refined`] (exact finite-N bias, second-order spread of I^_1) on
+    /// the flow-conserving joint law: closer to the semi-analytic estimate than `improved`.
+    pub improved_refined: f64,
+    /// Real plugin_mi on N i.i.d. samples from the flow-conserving model joint law.
+    pub semi_analytic: f64,
+    /// r, s_1, s_j used by the improved model (expected distinct values in N samples).
+    pub improved_terms: ImprovedTerms,
+    /// Effective degrees of freedom used by the refined model.
+    pub refined_terms: RefinedTerms,
+}
+
+/// Everything the model says about one parameter set.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ModelSummary {
+    /// I_1 (nats) and C_1 for the joint law used by theorem1 (published link stage).
+    pub i1: f64,
+    pub c1: f64,
+    /// I_1 and C_1 for the flow-conserving joint law.
+    pub i1_conserving: f64,
+    pub c1_conserving: f64,
+    pub predictions: Vec<Prediction>,
+    /// Flow check per candidate with the published link stage: E[Y'] and E[Y] against
+    /// lambda_port T (the published stage adds queue content, so E[Y] exceeds it).
+    pub means_published: Vec<StageMeans>,
+    /// The same with the flow-conserving link stage (E[Y] = lambda_port T).
+    pub means_conserving: Vec<StageMeans>,
+    /// Semi-analytic repetitions and seed.
+    pub semi_reps: usize,
+    pub semi_seed: u64,
+}
+
+/// Options of [`predict`].
+#[derive(Debug, Clone)]
+pub struct ModelOptions {
+    /// Repetitions of the semi-analytic estimate (0 = skip it; its values are then NaN).
+    pub semi_reps: usize,
+    /// Seed of the semi-analytic estimate.
+    pub seed: u64,
+}
+
+impl Default for ModelOptions {
+    fn default() -> Self {
+        ModelOptions {
+            semi_reps: 400,
+            seed: 1,
+        }
+    }
+}
+
+/// All model predictions for `params` at each of `sample_sizes`.
+/// Panics if `params.validate()` fails.
+pub fn predict(
+    params: &MixModelParams,
+    sample_sizes: &[usize],
+    opts: &ModelOptions,
+) -> ModelSummary {
+    let published = model_laws(params, LinkStage::Published);
+    let conserving = model_laws(params, LinkStage::Conserving);
+    let (i1, c1) = (
+        mutual_information(&published.target),
+        c_coefficient(&published.target),
+    );
+    let (i1c, c1c) = (
+        mutual_information(&conserving.target),
+        c_coefficient(&conserving.target),
+    );
+    let semi = semi_analytic(&conserving, sample_sizes, opts.semi_reps, opts.seed);
+    let predictions = sample_sizes
+        .iter()
+        .zip(semi)
+        .map(|(&n, semi_analytic)| {
+            let terms = ImprovedTerms::new(
+                &conserving.target.px,
+                &conserving.target.py,
+                &conserving.others,
+                n,
+            );
+            let refined_terms = RefinedTerms::new(&conserving, n);
+            Prediction {
+                sample_size: n,
+                theorem1: theorem1(i1, c1, n),
+                theorem1_as_printed: theorem1_as_printed(i1, c1, n),
+                theorem1_conserving: theorem1(i1c, c1c, n),
+                improved: improved(i1c, c1c, n, &terms),
+                improved_refined: refined::refined_from_terms(i1c, c1c, n, &refined_terms),
+                semi_analytic,
+                improved_terms: terms,
+                refined_terms,
+            }
+        })
+        .collect();
+    ModelSummary {
+        i1,
+        c1,
+        i1_conserving: i1c,
+        c1_conserving: c1c,
+        predictions,
+        means_published: published.means,
+        means_conserving: conserving.means,
+        semi_reps: opts.semi_reps,
+        semi_seed: opts.seed,
+    }
+}
