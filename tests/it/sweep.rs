@@ -296,8 +296,8 @@ fn an_interrupted_sweep_resumes_to_the_same_bytes() {
     // Ctrl-C (SIGINT) a second run a little later.
     let mut child = spawn(&sweep, &out);
     wait_for_records(&mut child, &out, after_kill + 1);
-    let st = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+    let st = Command::new("bash")
+        .args(["-c", &format!("kill -INT {}", child.id())])
         .status()
         .unwrap();
     assert!(st.success());
