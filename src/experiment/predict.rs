@@ -127,6 +127,7 @@ pub fn point_values(p: &Prediction) -> serde_json::Value {
         "theorem1": p.theorem1,
         "theorem1_as_printed": p.theorem1_as_printed,
         "theorem1_conserving": p.theorem1_conserving,
+        "theorem1_exact": p.theorem1_exact,
         "improved": p.improved,
         "improved_refined": p.improved_refined,
         "semi_analytic": p.semi_analytic,

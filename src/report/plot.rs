@@ -15,13 +15,17 @@ pub struct ModelSeries {
     pub points: Vec<(f64, f64)>,
 }
 
-const COLOURS: [RGBColor; 6] = [
+const COLOURS: [RGBColor; 10] = [
     RGBColor(31, 119, 180),
     RGBColor(214, 39, 40),
     RGBColor(44, 160, 44),
     RGBColor(148, 103, 189),
     RGBColor(255, 127, 14),
     RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
 ];
 
 /// Render a detection-rate plot to an SVG string. `log_x` puts x on a log scale (sample size).
@@ -60,22 +64,27 @@ pub fn detection_plot(
                 let mut chart = $chart;
                 chart
                     .configure_mesh()
+                    .light_line_style(RGBColor(235, 235, 235))
+                    .x_label_formatter(&|x| format!("{x}"))
                     .x_desc(x_label)
                     .y_desc("detection rate")
                     .draw()
                     .expect("svg mesh");
                 for (i, s) in sims.iter().enumerate() {
                     let c = COLOURS[i % COLOURS.len()];
+                    // Estimators share x values: spread them a little so intervals stay visible.
+                    let shift = 1.0 + 0.025 * (i as f64 - (sims.len() as f64 - 1.0) / 2.0);
+                    let x_of = |x: f64| if log_x { x * shift } else { x };
                     chart
                         .draw_series(s.points.iter().map(|&(x, _, l, h)| {
-                            PathElement::new(vec![(x, l), (x, h)], c.stroke_width(1))
+                            PathElement::new(vec![(x_of(x), l), (x_of(x), h)], c.stroke_width(1))
                         }))
                         .expect("svg series");
                     chart
                         .draw_series(
                             s.points
                                 .iter()
-                                .map(|&(x, y, _, _)| Circle::new((x, y), 4, c.filled())),
+                                .map(|&(x, y, _, _)| Circle::new((x_of(x), y), 4, c.filled())),
                         )
                         .expect("svg series")
                         .label(format!("{} (simulated, 95% CI)", s.label))
@@ -113,4 +122,54 @@ pub fn detection_plot(
         root.present().expect("svg present");
     }
     svg
+}
+
+/// The detection plot of a run: each estimator's simulated rate with its 95% interval against
+/// sample size (log scale), and the model's curves for the plug-in MI attack.
+pub fn summary_plot(summary: &super::Summary) -> String {
+    let mut estimators: Vec<&str> = Vec::new();
+    for p in &summary.points {
+        if !estimators.contains(&p.estimator.as_str()) {
+            estimators.push(&p.estimator);
+        }
+    }
+    let sims: Vec<SimSeries> = estimators
+        .iter()
+        .map(|e| SimSeries {
+            label: e.to_string(),
+            points: summary
+                .points
+                .iter()
+                .filter(|p| p.estimator == *e)
+                .map(|p| (p.sample_size as f64, p.detection_rate, p.ci_low, p.ci_high))
+                .collect(),
+        })
+        .collect();
+    let models: Vec<ModelSeries> = [
+        ("theorem1", "Theorem 1"),
+        ("improved", "improved"),
+        ("improved_refined", "refined"),
+        ("semi_analytic", "semi-analytic"),
+    ]
+    .iter()
+    .filter_map(|(key, label)| {
+        let pts: Vec<(f64, f64)> = summary
+            .points
+            .iter()
+            .filter(|p| p.estimator == "mi")
+            .filter_map(|p| Some((p.sample_size as f64, p.model.as_ref()?.get(*key)?.as_f64()?)))
+            .collect();
+        (!pts.is_empty()).then(|| ModelSeries {
+            label: format!("model of mi: {label}"),
+            points: pts,
+        })
+    })
+    .collect();
+    detection_plot(
+        &format!("{}: detection rate against sample size", summary.scenario),
+        "sample size N (intervals)",
+        true,
+        &sims,
+        &models,
+    )
 }

@@ -256,8 +256,8 @@ impl Summary {
         if !self.points.is_empty() {
             let _ = writeln!(
                 s,
-                "\n{:<10} {:>7} {:>9} {:>17} {:>9} {:>9}",
-                "estimator", "N", "D", "95% CI", "theorem1", "improved"
+                "\n{:<10} {:>7} {:>9} {:>17} {:>9} {:>9} {:>9} {:>9}",
+                "estimator", "N", "D", "95% CI", "theorem1", "improved", "refined", "semi"
             );
             for p in &self.points {
                 let m = |k: &str| {

@@ -6,6 +6,7 @@
 
 use super::delay::DelayStage;
 use super::dist::{poisson_pmf, TAIL_EPS};
+use super::exact::{ExactLink, ExactStageReport, DEFAULT_SLOTS_PER_PACKET};
 use super::info::{mean, JointLaw};
 use super::link::{conserving_kernel, published_kernel, LinkKernel, LinkStageReport};
 use super::{CandidateLink, MixModelParams};
@@ -17,6 +18,9 @@ pub enum LinkStage {
     Published,
     /// The backlog chain of [`super::link::conserving_kernel`].
     Conserving,
+    /// The time-resolved stage of [`super::exact`] (not a kernel on Y': it needs the release
+    /// times within the interval).
+    Exact,
 }
 
 /// Per-candidate flow check: the mean count per interval entering the mix for this port
@@ -26,8 +30,11 @@ pub struct StageMeans {
     pub lambda_t: f64,
     pub mean_after_delay: f64,
     pub mean_after_link: f64,
-    /// None when the link does not queue.
+    /// None when the link does not queue (or the stage is the exact one).
     pub link: Option<LinkStageReport>,
+    /// The exact stage's grid and workload (None for the other stages, or without queueing).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exact: Option<ExactStageReport>,
 }
 
 /// The model's laws for one link stage.
@@ -60,6 +67,7 @@ fn kernel(
             let (k, r) = match stage {
                 LinkStage::Published => published_kernel(lambda_port, bw, interval, n_in),
                 LinkStage::Conserving => conserving_kernel(lambda_port, bw, interval, n_in),
+                LinkStage::Exact => unreachable!("the exact stage is not a kernel"),
             };
             (k, Some(r))
         }
@@ -85,6 +93,9 @@ pub fn model_laws(params: &MixModelParams, stage: LinkStage) -> ModelLaws {
     if let Err(e) = params.validate() {
         panic!("invalid model parameters: {e}");
     }
+    if stage == LinkStage::Exact {
+        return exact_laws(params, DEFAULT_SLOTS_PER_PACKET);
+    }
     let delay = DelayStage::new(params.t_avg, params.interval);
     let t = params.interval;
 
@@ -107,6 +118,7 @@ pub fn model_laws(params: &MixModelParams, stage: LinkStage) -> ModelLaws {
         mean_after_delay: mean(&y_delay),
         mean_after_link: target.mean_y(),
         link: rep0,
+        exact: None,
     }];
 
     // Other candidates.
@@ -121,11 +133,125 @@ pub fn model_laws(params: &MixModelParams, stage: LinkStage) -> ModelLaws {
             mean_after_delay: mean(&yd),
             mean_after_link: mean(&y),
             link: rep,
+            exact: None,
         });
         others.push(y);
     }
     ModelLaws {
         stage,
+        target,
+        others,
+        means,
+    }
+}
+
+/// The laws with the exact link stage ([`super::exact`]) at about `k` slots per packet service
+/// time on every queueing link (a link too fast for the grid, or without queueing, passes the
+/// delay stage's output through). Results are cached per (params, k): the DP is the costly
+/// part of [`super::predict`] and is asked for repeatedly with the same parameters.
+/// Panics on invalid parameters.
+pub fn exact_laws(params: &MixModelParams, k: usize) -> ModelLaws {
+    if let Err(e) = params.validate() {
+        panic!("invalid model parameters: {e}");
+    }
+    let key = cache_key(params, k);
+    if let Some(hit) = EXACT_CACHE
+        .lock()
+        .expect("cache lock")
+        .iter()
+        .find(|(kk, _)| *kk == key)
+    {
+        return hit.1.clone();
+    }
+    let laws = exact_laws_uncached(params, k);
+    let mut cache = EXACT_CACHE.lock().expect("cache lock");
+    if cache.len() >= CACHE_SIZE {
+        cache.remove(0);
+    }
+    cache.push((key, laws.clone()));
+    laws
+}
+
+const CACHE_SIZE: usize = 64;
+type CacheKey = Vec<u64>;
+static EXACT_CACHE: std::sync::Mutex<Vec<(CacheKey, ModelLaws)>> =
+    std::sync::Mutex::new(Vec::new());
+
+fn cache_key(params: &MixModelParams, k: usize) -> CacheKey {
+    let mut key = vec![
+        k as u64,
+        params.lambda_f.to_bits(),
+        params.t_avg.to_bits(),
+        params.interval.to_bits(),
+    ];
+    for c in &params.candidates {
+        key.push(c.lambda_other.to_bits());
+        key.push(c.service_rate.map_or(u64::MAX, f64::to_bits));
+    }
+    key
+}
+
+fn exact_laws_uncached(params: &MixModelParams, k: usize) -> ModelLaws {
+    let delay = DelayStage::new(params.t_avg, params.interval);
+    let t = params.interval;
+    let link = |j: usize| -> Option<ExactLink> {
+        params.candidates[j]
+            .service_rate
+            .and_then(|bw| ExactLink::new(port_rate(params, j), bw, t, k))
+    };
+
+    // Target's link.
+    let (px, cond_delay) = delay_conditionals(params);
+    let lp0 = port_rate(params, 0);
+    let link0 = link(0);
+    let rows = match &link0 {
+        None => cond_delay.clone(),
+        Some(l) => l.conditionals(
+            &delay,
+            params.lambda_f,
+            params.candidates[0].lambda_other,
+            px.len() - 1,
+        ),
+    };
+    let ny = rows[0].len();
+    let mut p = Vec::with_capacity(px.len() * ny);
+    let mut y_delay = vec![0.0; cond_delay[0].len()];
+    for (u, row) in rows.iter().enumerate() {
+        for (a, &b) in y_delay.iter_mut().zip(&cond_delay[u]) {
+            *a += px[u] * b;
+        }
+        p.extend(row.iter().map(|q| px[u] * q));
+    }
+    let target = JointLaw::from_matrix(px.len(), ny, p);
+    let mut means = vec![StageMeans {
+        lambda_t: lp0 * t,
+        mean_after_delay: mean(&y_delay),
+        mean_after_link: target.mean_y(),
+        link: None,
+        exact: link0.as_ref().map(ExactLink::report),
+    }];
+
+    // Other candidates.
+    let mut others = Vec::new();
+    for j in 1..params.candidates.len() {
+        let lp = port_rate(params, j);
+        let yd = delay.other_marginal(lp);
+        let lj = link(j);
+        let y = match &lj {
+            None => yd.clone(),
+            Some(l) => l.marginal(lp),
+        };
+        means.push(StageMeans {
+            lambda_t: lp * t,
+            mean_after_delay: mean(&yd),
+            mean_after_link: mean(&y),
+            link: None,
+            exact: lj.as_ref().map(ExactLink::report),
+        });
+        others.push(y);
+    }
+    ModelLaws {
+        stage: LinkStage::Exact,
         target,
         others,
         means,

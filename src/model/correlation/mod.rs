@@ -4,8 +4,10 @@
 //! Pipeline, one idea per file:
 //! - [`delay`]: the M/M/inf delay stage in closed form, p(Y' | X);
 //! - [`md1`]: the stationary M/D/1 queue-length law, as printed and computed stably;
-//! - [`link`]: link stages p(Y | Y'): none, the paper's (eqs 14-15), and a flow-conserving
+//! - [`link`]: batch link stages p(Y | Y'): none, the paper's (eqs 14-15), and a flow-conserving
 //!   backlog chain;
+//! - [`exact`]: the time-resolved link stage p(Y | X), from the release times within the
+//!   interval and a deterministic server (the one the detection models use);
 //! - [`joint`]: the joint law of (X, Y_0) and the other candidates' marginals (eq. 12);
 //! - [`info`]: joint laws, mutual information I and Lemma 2's C;
 //! - [`theorem1`]: D = Phi(I_1 sqrt(N/C_1)) and formula (9) as printed;
@@ -13,10 +15,13 @@
 //! - [`refined`]: the same with exact finite-N biases and the second-order spread of I^_1;
 //! - [`semi`]: sampling the model's laws and scoring them with the real attack estimator.
 //!
-//! [`predict`] runs all of them for one parameter set and a list of sample sizes.
+//! [`predict`] runs all of them for one parameter set and a list of sample sizes: Theorem 1 on
+//! the published joint law (as published) and on the conserving one (for comparison), the
+//! improved, refined and semi-analytic models on the exact one.
 
 pub mod delay;
 pub mod dist;
+pub mod exact;
 pub mod improved;
 pub mod info;
 pub mod joint;
@@ -27,9 +32,10 @@ pub mod semi;
 pub mod theorem1;
 
 pub use delay::DelayStage;
+pub use exact::{ExactGrid, ExactLink, ExactStageReport, DEFAULT_SLOTS_PER_PACKET};
 pub use improved::{improved, ImprovedTerms};
 pub use info::{c_coefficient, expected_distinct, mutual_information, JointLaw};
-pub use joint::{model_laws, LinkStage, ModelLaws, StageMeans};
+pub use joint::{exact_laws, model_laws, LinkStage, ModelLaws, StageMeans};
 pub use link::{conserving_kernel, published_kernel, LinkKernel, LinkStageReport};
 pub use md1::{md1_printed, md1_stable};
 pub use refined::{expected_plugin_mi, improved_refined, RefinedTerms};
@@ -117,12 +123,14 @@ pub struct Prediction {
     /// Theorem 1 on the flow-conserving joint law (separates the link stage's effect from
     /// the detection formula's).
     pub theorem1_conserving: f64,
-    /// DESIGN 6.3 improved model with a flow-conserving link stage.
+    /// Theorem 1 on the exact joint law.
+    pub theorem1_exact: f64,
+    /// DESIGN 6.3 improved model on the exact joint law ([`exact`]).
     pub improved: f64,
     /// The refined model of [`refined`] (exact finite-N bias, second-order spread of I^_1) on
-    /// the flow-conserving joint law: closer to the semi-analytic estimate than `improved`.
+    /// the exact joint law: closer to the semi-analytic estimate than `improved`.
     pub improved_refined: f64,
-    /// Real plugin_mi on N i.i.d. samples from the flow-conserving model joint law.
+    /// Real plugin_mi on N i.i.d. samples from the exact model joint law.
     pub semi_analytic: f64,
     /// r, s_1, s_j used by the improved model (expected distinct values in N samples).
     pub improved_terms: ImprovedTerms,
@@ -139,12 +147,18 @@ pub struct ModelSummary {
     /// I_1 and C_1 for the flow-conserving joint law.
     pub i1_conserving: f64,
     pub c1_conserving: f64,
+    /// I_1 and C_1 for the exact (time-resolved) joint law, used by improved, refined and
+    /// semi-analytic.
+    pub i1_exact: f64,
+    pub c1_exact: f64,
     pub predictions: Vec<Prediction>,
     /// Flow check per candidate with the published link stage: E[Y'] and E[Y] against
     /// lambda_port T (the published stage adds queue content, so E[Y] exceeds it).
     pub means_published: Vec<StageMeans>,
     /// The same with the flow-conserving link stage (E[Y] = lambda_port T).
     pub means_conserving: Vec<StageMeans>,
+    /// The same with the exact link stage (E[Y] = lambda_port T), with its grid.
+    pub means_exact: Vec<StageMeans>,
     /// Semi-analytic repetitions and seed.
     pub semi_reps: usize,
     pub semi_seed: u64,
@@ -185,25 +199,26 @@ pub fn predict(
         mutual_information(&conserving.target),
         c_coefficient(&conserving.target),
     );
-    let semi = semi_analytic(&conserving, sample_sizes, opts.semi_reps, opts.seed);
+    let exact = model_laws(params, LinkStage::Exact);
+    let (i1e, c1e) = (
+        mutual_information(&exact.target),
+        c_coefficient(&exact.target),
+    );
+    let semi = semi_analytic(&exact, sample_sizes, opts.semi_reps, opts.seed);
     let predictions = sample_sizes
         .iter()
         .zip(semi)
         .map(|(&n, semi_analytic)| {
-            let terms = ImprovedTerms::new(
-                &conserving.target.px,
-                &conserving.target.py,
-                &conserving.others,
-                n,
-            );
-            let refined_terms = RefinedTerms::new(&conserving, n);
+            let terms = ImprovedTerms::new(&exact.target.px, &exact.target.py, &exact.others, n);
+            let refined_terms = RefinedTerms::new(&exact, n);
             Prediction {
                 sample_size: n,
                 theorem1: theorem1(i1, c1, n),
                 theorem1_as_printed: theorem1_as_printed(i1, c1, n),
                 theorem1_conserving: theorem1(i1c, c1c, n),
-                improved: improved(i1c, c1c, n, &terms),
-                improved_refined: refined::refined_from_terms(i1c, c1c, n, &refined_terms),
+                theorem1_exact: theorem1(i1e, c1e, n),
+                improved: improved(i1e, c1e, n, &terms),
+                improved_refined: refined::refined_from_terms(i1e, c1e, n, &refined_terms),
                 semi_analytic,
                 improved_terms: terms,
                 refined_terms,
@@ -215,9 +230,12 @@ pub fn predict(
         c1,
         i1_conserving: i1c,
         c1_conserving: c1c,
+        i1_exact: i1e,
+        c1_exact: c1e,
         predictions,
         means_published: published.means,
         means_conserving: conserving.means,
+        means_exact: exact.means,
         semi_reps: opts.semi_reps,
         semi_seed: opts.seed,
     }
