@@ -115,6 +115,10 @@ enum Command {
         model_only: bool,
     },
     // --- end watermark experiments ---------------------------------------------------------
+    /// Run a sweep file: a grid of scenario variants (resumable; shardable for a cluster).
+    Sweep(SweepArgs),
+    /// Join the output directories of a sweep's shards into the output of a whole run.
+    Merge(MergeArgs),
 }
 
 /// A failure with its exit code: 2 for bad input, 1 for anything else.
@@ -178,6 +182,8 @@ fn main() -> ExitCode {
             model_only,
         } => cmd_watermark(&experiment, flows, seed, jobs, out, quiet, model_only),
         // --- end watermark experiments ---
+        Command::Sweep(args) => cmd_sweep(&args),
+        Command::Merge(args) => cmd_merge(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -485,3 +491,140 @@ fn cmd_watermark(
 }
 
 // --- end watermark experiments ---------------------------------------------------------------
+
+#[derive(clap::Args)]
+struct SweepArgs {
+    /// Sweep file (TOML): base scenario, values to vary, trials and seed.
+    sweep: PathBuf,
+    /// Trials per point (default: the sweep file's `trials`).
+    #[arg(long)]
+    trials: Option<u64>,
+    /// Sweep seed (default: the sweep file's `seed`).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Run only the k-th of n deterministic shares of the work (1 <= k <= n), for a job array;
+    /// join the shards' directories with `mixsim merge`.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<String>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Output directory (default: runs/<sweep name>, or runs/<sweep name>-shard-K-of-N).
+    /// Rerunning into the same directory resumes.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Seconds between progress lines when stderr is not a terminal.
+    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
+    progress_every: f64,
+    /// No progress and no table.
+    #[arg(long)]
+    quiet: bool,
+}
+
+#[derive(clap::Args)]
+struct MergeArgs {
+    /// Output directories of every shard of one sweep.
+    #[arg(required = true)]
+    dirs: Vec<PathBuf>,
+    /// Where to write the merged output.
+    #[arg(long)]
+    out: PathBuf,
+    /// Print nothing on success.
+    #[arg(long)]
+    quiet: bool,
+}
+
+fn sweep_failure(e: experiment::record::SweepError) -> Failure {
+    match e {
+        experiment::record::SweepError::Input(m) => Failure::input(m),
+        e @ experiment::record::SweepError::Io { .. } => Failure {
+            code: 1,
+            message: e.to_string(),
+        },
+    }
+}
+
+fn cmd_sweep(args: &SweepArgs) -> Result<(), Failure> {
+    use experiment::execute::{run_sweep, Progress, SweepOptions};
+    use experiment::shard::Shard;
+    if args.trials == Some(0) {
+        return Err(Failure::input("--trials: expected at least 1"));
+    }
+    if args.jobs == Some(0) {
+        return Err(Failure::input("--jobs: expected at least 1"));
+    }
+    let shard: Shard = match &args.shard {
+        Some(s) => s
+            .parse()
+            .map_err(|m| Failure::input(format!("--shard: {m}")))?,
+        None => Shard::WHOLE,
+    };
+    let plan = experiment::sweep::load(&args.sweep, args.trials, args.seed)
+        .map_err(|e| Failure::input(e.to_string()))?;
+    let out = args.out.clone().unwrap_or_else(|| {
+        let name = &plan.spec.name;
+        if shard.is_whole() {
+            PathBuf::from("runs").join(name)
+        } else {
+            PathBuf::from("runs").join(format!("{name}-shard-{}-of-{}", shard.k, shard.n))
+        }
+    });
+    let opts = SweepOptions {
+        shard,
+        jobs: args.jobs.unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        }),
+        out: out.clone(),
+        progress: if args.quiet {
+            Progress::Quiet
+        } else {
+            Progress::Auto {
+                every: std::time::Duration::from_secs_f64(args.progress_every.max(0.0)),
+            }
+        },
+    };
+    let started = std::time::Instant::now();
+    let outcome = run_sweep(&plan, &opts).map_err(sweep_failure)?;
+    let wall = started.elapsed().as_secs_f64();
+    if !args.quiet {
+        eprintln!(
+            "{}: {} points, {} of {} chunks run now ({} already recorded), {} trials, {:.3e} packets in {wall:.1} s with {} jobs ({:.3e} packets/s)",
+            plan.spec.name,
+            plan.spec.points.len(),
+            outcome.units - outcome.resumed,
+            outcome.units,
+            outcome.resumed,
+            outcome.trials_run,
+            outcome.packets as f64,
+            opts.jobs,
+            outcome.packets as f64 / wall.max(1e-9),
+        );
+        if outcome.report.is_some() {
+            println!(
+                "wrote {}/sweep.csv, sweep.md, plots/, points/",
+                out.display()
+            );
+        } else {
+            println!(
+                "shard {shard} done in {}: join every shard with `mixsim merge DIR... --out DIR`",
+                out.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn cmd_merge(args: &MergeArgs) -> Result<(), Failure> {
+    let summaries = experiment::merge::merge(&args.dirs, &args.out).map_err(sweep_failure)?;
+    if !args.quiet {
+        println!(
+            "merged {} shard directories ({} points) into {}",
+            args.dirs.len(),
+            summaries.len(),
+            args.out.display()
+        );
+    }
+    Ok(())
+}

@@ -6,8 +6,13 @@
 //! on a rayon pool of `jobs` threads; every aggregate is an integer sum, so results do not depend
 //! on the number of threads or the order in which trials finish.
 
+pub mod execute;
+pub mod merge;
 pub mod predict;
+pub mod record;
 pub mod runner;
+pub mod shard;
+pub mod sweep;
 pub mod wilson;
 
 pub use runner::{run, run_trial, RunOptions, RunResult, Tally, TrialOutcome};

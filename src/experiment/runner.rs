@@ -271,3 +271,43 @@ pub fn progress_bar(len: u64, enabled: bool) -> indicatif::ProgressBar {
     );
     bar
 }
+
+/// The estimators a scenario's attack names (none without an attack).
+pub fn estimators_of(scenario: &Scenario) -> (Vec<String>, Vec<Box<dyn Estimator>>) {
+    let names: Vec<String> = scenario
+        .attack
+        .as_ref()
+        .map(|a| a.estimators.clone())
+        .unwrap_or_default();
+    let estimators = names
+        .iter()
+        .map(|n| estimator(n).expect("validated estimator name"))
+        .collect();
+    (names, estimators)
+}
+
+/// Tally trials `trials` of a scenario run with `seed`, in parallel on the current rayon pool
+/// (call it inside `ThreadPool::install`). `on_trial` is called after each trial, from any
+/// thread. The tally is the same as the matching part of [`run`]'s, for any pool size.
+pub fn tally_trials(
+    scenario: &Scenario,
+    seed: u64,
+    trials: std::ops::Range<u64>,
+    on_trial: &(dyn Fn() + Sync),
+) -> Tally {
+    let (_, estimators) = estimators_of(scenario);
+    let sizes = scenario
+        .attack
+        .as_ref()
+        .map(|a| a.sample_sizes.len())
+        .unwrap_or(0);
+    let empty = || Tally::empty(estimators.len(), sizes, scenario.links.len());
+    trials
+        .into_par_iter()
+        .fold(empty, |mut acc, trial| {
+            acc.add_trial(&run_trial(scenario, seed, trial, &estimators));
+            on_trial();
+            acc
+        })
+        .reduce(empty, Tally::merge)
+}

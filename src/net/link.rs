@@ -13,7 +13,7 @@ use crate::tap::{Tap, TapPoint};
 use std::collections::VecDeque;
 
 /// Per-link counters over a trial.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LinkStats {
     /// Packets offered to the link.
     pub offered: u64,

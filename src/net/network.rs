@@ -83,7 +83,7 @@ pub struct TcpConn {
 }
 
 /// Packet accounting for the conservation invariant.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PacketCounters {
     pub created: u64,
     pub delivered: u64,

@@ -2,6 +2,7 @@
 
 pub mod plot;
 pub mod summary;
+pub mod sweep_report;
 
 pub use summary::{LatencySummary, LinkSummary, Point, Summary};
 

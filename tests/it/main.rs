@@ -11,6 +11,7 @@ mod queueing;
 mod replay;
 mod reproducibility;
 mod scenario;
+mod sweep;
 mod tcp;
 mod topology;
 mod validation;

@@ -82,7 +82,7 @@ impl TcpParams {
 }
 
 /// Per-connection counters of a trial: the sender's and the receiver's.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TcpStats {
     pub sender: SenderStats,
     pub receiver: ReceiverStats,

@@ -15,7 +15,7 @@ use crate::engine::SimTime;
 use std::collections::VecDeque;
 
 /// Counters of one receiver over a trial.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ReceiverStats {
     pub segments_received: u64,
     /// Segments that had already been received (spurious retransmissions, go-back-N).

@@ -30,7 +30,7 @@ use super::TcpParams;
 use crate::engine::SimTime;
 
 /// Counters of one sender over a trial.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SenderStats {
     /// Segments handed to the network, retransmissions included.
     pub segments_sent: u64,

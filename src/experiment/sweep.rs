@@ -1,0 +1,624 @@
+//! Sweep files: a grid of scenario variants run with one seed and one number of trials.
+//!
+//! # The sweep format
+//!
+//! ```toml
+//! name = "fig6"                 # default: the file's stem
+//! description = "..."           # free text (optional)
+//! base = "fig5-light.toml"      # the scenario, relative to this file
+//! mode = "product"              # "product" (every combination, default) or "zip" (in step)
+//! trials = 1000                 # per point (default: the base scenario's trials)
+//! seed = 1                      # sweep seed (default: the base scenario's seed)
+//! chunk = 100                   # trials per work unit: the grain of resume and sharding
+//! set = ["attack.sample_sizes=[60, 480, 3840, 30720]"]   # fixed --set overrides, in order
+//!
+//! [vary]                        # dotted --set paths, in file order; the last varies fastest
+//! "node.mix.t_avg" = ["5ms", "10ms", "20ms"]
+//! "flow.alice.rate" = { from = 50, to = 200, step = 50, unit = "pps" }
+//! ```
+//!
+//! A value in a list is any TOML value (strings with units, numbers, arrays); a range is
+//! `{ from, to, step }` of numbers, `to` included, with an optional `unit` appended to every
+//! value. Point `p` of the grid is the base scenario with the `set` overrides and then the
+//! point's values applied, exactly as `mixsim run --set` would. Its trials use the seed
+//! [`point_seed`]`(seed, p)`, so a point's result does not depend on how the sweep is split
+//! between shards, threads or restarts, and `mixsim run --seed <that seed> --set ...` repeats it.
+//!
+//! Unknown keys are errors; errors name the file, line and column, like scenario errors.
+
+use crate::scenario::{Scenario, ScenarioError};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+/// The sweep file as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SweepFile {
+    #[serde(default)]
+    name: Option<Spanned<String>>,
+    #[serde(default)]
+    description: String,
+    base: Spanned<String>,
+    #[serde(default)]
+    mode: Mode,
+    #[serde(default)]
+    trials: Option<Spanned<u64>>,
+    #[serde(default)]
+    seed: Option<u64>,
+    #[serde(default)]
+    chunk: Option<Spanned<u64>>,
+    #[serde(default)]
+    set: Vec<Spanned<String>>,
+    vary: Spanned<toml::Table>,
+}
+
+/// How the `[vary]` lists combine.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Every combination (the last key varies fastest).
+    #[default]
+    Product,
+    /// The i-th values of every list together (lists of equal length).
+    Zip,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Product => "product",
+            Mode::Zip => "zip",
+        }
+    }
+}
+
+/// Default trials per work unit.
+pub const DEFAULT_CHUNK: u64 = 100;
+
+/// One varied value: its label (as shown in tables and file names) and the TOML text given to
+/// `--set`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AxisValue {
+    pub label: String,
+    pub toml: String,
+}
+
+/// A varied path and its values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Axis {
+    pub path: String,
+    pub values: Vec<AxisValue>,
+}
+
+/// One point of the grid.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SweepPoint {
+    pub index: usize,
+    /// Index into each axis's values.
+    pub at: Vec<usize>,
+    /// The seed of this point's trials.
+    pub seed: u64,
+    /// Every override applied to the base scenario, in order (the sweep's `set`, then the
+    /// point's values), as `path=value`.
+    pub overrides: Vec<String>,
+}
+
+/// Everything that determines a sweep's results. Two sweeps with equal specs write identical
+/// bytes; resume and merge refuse directories whose spec differs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SweepSpec {
+    pub name: String,
+    pub description: String,
+    /// The base scenario's file name as written in the sweep file (used in error messages).
+    pub base_file: String,
+    /// The base scenario's full text, so that merge needs no file but the shard outputs.
+    pub base_scenario: String,
+    pub mode: Mode,
+    pub seed: u64,
+    pub trials: u64,
+    pub chunk: u64,
+    pub set: Vec<String>,
+    pub axes: Vec<Axis>,
+    pub points: Vec<SweepPoint>,
+}
+
+/// A sweep ready to run: its spec and the scenario of every point.
+#[derive(Debug, Clone)]
+pub struct SweepPlan {
+    pub spec: SweepSpec,
+    pub scenarios: Vec<Scenario>,
+}
+
+/// SplitMix64 finaliser.
+fn mix64(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// The seed of point `point` of a sweep seeded with `seed`: its trial t is trial t of
+/// `mixsim run --seed point_seed(seed, point)`.
+pub fn point_seed(seed: u64, point: usize) -> u64 {
+    mix64(seed ^ mix64((point as u64).wrapping_add(0xD1B5_4A32_D192_ED03)))
+}
+
+/// FNV-1a, 64 bits: a stable fingerprint (not a security hash).
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+impl SweepSpec {
+    /// A fingerprint of the spec, stamped on every record so that records of different sweeps
+    /// are never mixed.
+    pub fn fingerprint(&self) -> String {
+        let json = serde_json::to_string(self).expect("spec serialises");
+        format!("{:016x}", fnv1a(json.as_bytes()))
+    }
+
+    /// The label of point `p`: `path=label` for every axis, comma-separated.
+    pub fn point_label(&self, p: usize) -> String {
+        let point = &self.points[p];
+        self.axes
+            .iter()
+            .zip(&point.at)
+            .map(|(a, &i)| format!("{}={}", a.path, a.values[i].label))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Load every point's scenario. `origin` names the base scenario in errors.
+    pub fn plan(self, origin: &Path) -> Result<SweepPlan, SweepFileError> {
+        let mut scenarios = Vec::with_capacity(self.points.len());
+        for p in &self.points {
+            let s = Scenario::parse(&self.base_scenario, origin, &p.overrides).map_err(|e| {
+                SweepFileError::Point {
+                    point: p.index,
+                    label: self.point_label(p.index),
+                    source: Box::new(e),
+                }
+            })?;
+            scenarios.push(s);
+        }
+        Ok(SweepPlan {
+            spec: self,
+            scenarios,
+        })
+    }
+
+    /// Spec with the command line's `--trials` and `--seed` applied (point seeds follow).
+    pub fn with_overrides(mut self, trials: Option<u64>, seed: Option<u64>) -> Self {
+        if let Some(t) = trials {
+            self.trials = t;
+        }
+        if let Some(s) = seed {
+            self.seed = s;
+            for p in &mut self.points {
+                p.seed = point_seed(s, p.index);
+            }
+        }
+        self
+    }
+}
+
+/// A sweep file that could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum SweepFileError {
+    /// The sweep file itself (read, syntax, keys, values).
+    #[error("{0}")]
+    File(Box<ScenarioError>),
+    /// The base scenario cannot be read.
+    #[error("{file}: key `base`: cannot read the base scenario {base}: {message}")]
+    Base {
+        file: PathBuf,
+        base: PathBuf,
+        message: String,
+    },
+    /// A point's scenario does not validate.
+    #[error("sweep point {point} ({label}): {source}")]
+    Point {
+        point: usize,
+        label: String,
+        source: Box<ScenarioError>,
+    },
+}
+
+/// Load a sweep file: parse, apply the command line's `--trials` and `--seed`, expand the grid,
+/// and validate every point's scenario.
+pub fn load(
+    path: &Path,
+    trials: Option<u64>,
+    seed: Option<u64>,
+) -> Result<SweepPlan, SweepFileError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| SweepFileError::File(Box::new(ScenarioError::io(path, e))))?;
+    let spec = parse(&text, path)?.with_overrides(trials, seed);
+    let base_path = path.parent().unwrap_or(Path::new("")).join(&spec.base_file);
+    let set = spec.set.clone();
+    spec.plan(&base_path)
+        .map_err(|e| locate_override(e, &text, path, &set))
+}
+
+/// An override path that names nothing in the base scenario is a mistake in the sweep file:
+/// point at the `[vary]` key or `set` entry that wrote it.
+fn locate_override(e: SweepFileError, text: &str, path: &Path, set: &[String]) -> SweepFileError {
+    let SweepFileError::Point { source, .. } = &e else {
+        return e;
+    };
+    let ScenarioError::Override { set: bad, message } = source.as_ref() else {
+        return e;
+    };
+    let Ok(tree) = toml::de::DeTable::parse(text) else {
+        return e;
+    };
+    let key = bad.split_once('=').map(|(k, _)| k.trim()).unwrap_or(bad);
+    let (span, name) = if let Some(i) = set.iter().position(|s| s == bad) {
+        let span = tree
+            .get_ref()
+            .get("set")
+            .and_then(|v| v.get_ref().as_array())
+            .and_then(|a| a.get(i))
+            .map(|v| v.span());
+        (span, format!("set[{i}]"))
+    } else {
+        let span = tree
+            .get_ref()
+            .get("vary")
+            .and_then(|v| v.get_ref().as_table())
+            .and_then(|t| t.iter().find(|(k, _)| k.get_ref() == key))
+            .map(|(k, _)| k.span());
+        (span, format!("vary.\"{key}\""))
+    };
+    match span {
+        Some(span) => SweepFileError::File(Box::new(ScenarioError::at(
+            path,
+            text,
+            span,
+            &name,
+            format!("{bad}: {message}"),
+        ))),
+        None => e,
+    }
+}
+
+/// Parse sweep text; `path` names it in errors and anchors the relative base path.
+pub fn parse(text: &str, path: &Path) -> Result<SweepSpec, SweepFileError> {
+    let fail = |span: std::ops::Range<usize>, key: &str, msg: String| {
+        SweepFileError::File(Box::new(ScenarioError::at(path, text, span, key, msg)))
+    };
+    let file: SweepFile = toml::from_str(text)
+        .map_err(|e| SweepFileError::File(Box::new(ScenarioError::from_toml(path, text, e))))?;
+
+    let base_path = path
+        .parent()
+        .unwrap_or(Path::new(""))
+        .join(file.base.get_ref());
+    let base_scenario = std::fs::read_to_string(&base_path).map_err(|e| SweepFileError::Base {
+        file: path.to_path_buf(),
+        base: base_path.clone(),
+        message: e.to_string(),
+    })?;
+
+    let trials = match &file.trials {
+        Some(t) if *t.get_ref() == 0 => {
+            return Err(fail(
+                t.span(),
+                "trials",
+                "expected at least 1 trial per point".into(),
+            ))
+        }
+        Some(t) => Some(*t.get_ref()),
+        None => None,
+    };
+    let chunk = match &file.chunk {
+        Some(c) if *c.get_ref() == 0 => {
+            return Err(fail(
+                c.span(),
+                "chunk",
+                "expected at least 1 trial per chunk".into(),
+            ))
+        }
+        Some(c) => *c.get_ref(),
+        None => DEFAULT_CHUNK,
+    };
+    for (i, s) in file.set.iter().enumerate() {
+        if !s.get_ref().contains('=') {
+            return Err(fail(
+                s.span(),
+                &format!("set[{i}]"),
+                "expected path=value, like \"attack.interval=10ms\"".into(),
+            ));
+        }
+    }
+
+    // The axes, in file order (toml tables are sorted by key; spans give the order).
+    let tree = toml::de::DeTable::parse(text)
+        .map_err(|e| SweepFileError::File(Box::new(ScenarioError::from_toml(path, text, e))))?;
+    let mut keys: Vec<(usize, String)> = tree
+        .get_ref()
+        .get("vary")
+        .and_then(|v| v.get_ref().as_table())
+        .map(|t| {
+            t.iter()
+                .map(|(k, _)| (k.span().start, k.get_ref().to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    keys.sort();
+    if keys.is_empty() {
+        return Err(fail(
+            file.vary.span(),
+            "vary",
+            "expected at least one varied path, like \"node.mix.t_avg\" = [\"5ms\", \"10ms\"]"
+                .into(),
+        ));
+    }
+    let mut axes = Vec::new();
+    for (_, key) in &keys {
+        let key_path = format!("vary.\"{key}\"");
+        let value = &file.vary.get_ref()[key.as_str()];
+        let span = lookup_span(&tree, key);
+        let head = key.split(['.', '[']).next().unwrap_or("");
+        if matches!(head, "trials" | "seed" | "name") {
+            return Err(fail(
+                span,
+                &key_path,
+                format!(
+                    "cannot vary `{head}`: it identifies the sweep (set the sweep's own `{head}`)"
+                ),
+            ));
+        }
+        let values = axis_values(value).map_err(|m| fail(span.clone(), &key_path, m))?;
+        if values.is_empty() {
+            return Err(fail(span, &key_path, "expected at least one value".into()));
+        }
+        axes.push(Axis {
+            path: key.clone(),
+            values,
+        });
+    }
+    // Check every override path against the base once, so a typo is reported as such rather
+    // than as a failure of point 0.
+    let at: Vec<Vec<usize>> = match file.mode {
+        Mode::Product => {
+            let mut at = vec![Vec::new()];
+            for a in &axes {
+                at = at
+                    .into_iter()
+                    .flat_map(|prefix| {
+                        (0..a.values.len()).map(move |i| {
+                            let mut v = prefix.clone();
+                            v.push(i);
+                            v
+                        })
+                    })
+                    .collect();
+            }
+            at
+        }
+        Mode::Zip => {
+            let n = axes[0].values.len();
+            if let Some(a) = axes.iter().find(|a| a.values.len() != n) {
+                return Err(fail(
+                    lookup_span(&tree, &a.path),
+                    &format!("vary.\"{}\"", a.path),
+                    format!(
+                        "mode = \"zip\" needs lists of equal length: \"{}\" has {} values, \"{}\" has {}",
+                        axes[0].path,
+                        n,
+                        a.path,
+                        a.values.len()
+                    ),
+                ));
+            }
+            (0..n).map(|i| vec![i; axes.len()]).collect()
+        }
+    };
+
+    let base_probe =
+        Scenario::parse(&base_scenario, &base_path, &[]).map_err(|e| SweepFileError::Point {
+            point: 0,
+            label: "the base scenario itself".into(),
+            source: Box::new(e),
+        })?;
+    let trials = trials.unwrap_or(base_probe.trials);
+    let seed = file.seed.unwrap_or(base_probe.seed);
+    let set: Vec<String> = file.set.iter().map(|s| s.get_ref().clone()).collect();
+    let points = at
+        .into_iter()
+        .enumerate()
+        .map(|(index, at)| {
+            let mut overrides = set.clone();
+            for (a, &i) in axes.iter().zip(&at) {
+                overrides.push(format!("{}={}", a.path, a.values[i].toml));
+            }
+            SweepPoint {
+                index,
+                at,
+                seed: point_seed(seed, index),
+                overrides,
+            }
+        })
+        .collect();
+    let name = match &file.name {
+        Some(n) => n.get_ref().clone(),
+        None => path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("sweep")
+            .to_string(),
+    };
+    Ok(SweepSpec {
+        name,
+        description: file.description,
+        base_file: file.base.get_ref().clone(),
+        base_scenario,
+        mode: file.mode,
+        seed,
+        trials,
+        chunk,
+        set,
+        axes,
+        points,
+    })
+}
+
+/// Span of `[vary]`'s value for `key`.
+fn lookup_span(tree: &Spanned<toml::de::DeTable<'_>>, key: &str) -> std::ops::Range<usize> {
+    tree.get_ref()
+        .get("vary")
+        .and_then(|v| v.get_ref().as_table())
+        .and_then(|t| t.get(key))
+        .map(|v| v.span())
+        .unwrap_or(0..0)
+}
+
+/// The values of one axis: a list of TOML values, or a `{ from, to, step [, unit] }` range.
+fn axis_values(v: &toml::Value) -> Result<Vec<AxisValue>, String> {
+    match v {
+        toml::Value::Array(items) => Ok(items.iter().map(axis_value).collect()),
+        toml::Value::Table(t) => range_values(t),
+        other => Err(format!(
+            "expected a list of values (like [\"5ms\", \"10ms\"]) or a range {{ from = 1, to = 10, step = 1 }}, got {}",
+            other.type_str()
+        )),
+    }
+}
+
+fn axis_value(v: &toml::Value) -> AxisValue {
+    match v {
+        toml::Value::String(s) => AxisValue {
+            label: s.clone(),
+            toml: v.to_string(),
+        },
+        other => {
+            let t = other.to_string();
+            AxisValue {
+                label: t.clone(),
+                toml: t,
+            }
+        }
+    }
+}
+
+fn range_values(t: &toml::Table) -> Result<Vec<AxisValue>, String> {
+    const KEYS: &[&str] = &["from", "to", "step", "unit"];
+    if let Some(k) = t.keys().find(|k| !KEYS.contains(&k.as_str())) {
+        return Err(format!(
+            "unknown range key \"{k}\"{}; expected from, to, step and optionally unit",
+            crate::scenario::error::suggestion(k, KEYS)
+        ));
+    }
+    let num = |k: &str| -> Result<(f64, bool, usize), String> {
+        match t.get(k) {
+            Some(toml::Value::Integer(i)) => Ok((*i as f64, true, 0)),
+            Some(toml::Value::Float(f)) => {
+                let s = format!("{f}");
+                let decimals = s.split_once('.').map(|(_, d)| d.len()).unwrap_or(0);
+                Ok((*f, false, decimals))
+            }
+            Some(other) => Err(format!(
+                "range key \"{k}\": expected a number, got {}",
+                other.type_str()
+            )),
+            None => Err(format!(
+                "a range needs from, to and step, like {{ from = 10, to = 50, step = 10 }}: \"{k}\" is missing"
+            )),
+        }
+    };
+    let (from, fi, fd) = num("from")?;
+    let (to, ti, td) = num("to")?;
+    let (step, si, sd) = num("step")?;
+    let unit = match t.get("unit") {
+        None => String::new(),
+        Some(toml::Value::String(u)) => u.clone(),
+        Some(other) => {
+            return Err(format!(
+                "range key \"unit\": expected a string like \"ms\", got {}",
+                other.type_str()
+            ))
+        }
+    };
+    if step.is_nan() || step <= 0.0 {
+        return Err(format!("range step must be above zero, got {step}"));
+    }
+    if to < from {
+        return Err(format!("range goes down: from = {from} is above to = {to}"));
+    }
+    let count = ((to - from) / step * (1.0 + 1e-12) + 1e-9).floor() as u64 + 1;
+    if count > 100_000 {
+        return Err(format!("range has {count} values: expected at most 100000"));
+    }
+    let integers = fi && ti && si;
+    let decimals = fd.max(td).max(sd);
+    Ok((0..count)
+        .map(|i| {
+            let v = from + i as f64 * step;
+            let text = if integers {
+                format!("{}", v.round() as i64)
+            } else {
+                let s = format!("{v:.decimals$}");
+                if s.contains('.') {
+                    s
+                } else {
+                    format!("{s}.0")
+                }
+            };
+            if unit.is_empty() {
+                AxisValue {
+                    label: text.clone(),
+                    toml: text,
+                }
+            } else {
+                let label = format!("{text}{unit}");
+                AxisValue {
+                    toml: toml::Value::String(label.clone()).to_string(),
+                    label,
+                }
+            }
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn range(src: &str) -> Result<Vec<String>, String> {
+        let t: toml::Table = toml::from_str(&format!("r = {src}")).unwrap();
+        axis_values(&t["r"]).map(|v| v.into_iter().map(|a| a.label).collect())
+    }
+
+    #[test]
+    fn ranges_include_the_end_and_keep_decimals() {
+        assert_eq!(
+            range("{ from = 1, to = 5, step = 2 }").unwrap(),
+            ["1", "3", "5"]
+        );
+        assert_eq!(
+            range("{ from = 0.1, to = 0.3, step = 0.1 }").unwrap(),
+            ["0.1", "0.2", "0.3"]
+        );
+        assert_eq!(
+            range("{ from = 50, to = 200, step = 50, unit = \"pps\" }").unwrap(),
+            ["50pps", "100pps", "150pps", "200pps"]
+        );
+        assert!(range("{ from = 1, to = 5, step = 0 }").is_err());
+        assert!(range("{ from = 1, to = 5, stpe = 1 }")
+            .unwrap_err()
+            .contains("did you mean \"step\""));
+    }
+
+    #[test]
+    fn point_seeds_are_distinct() {
+        let s: std::collections::HashSet<u64> = (0..1000).map(|p| point_seed(1, p)).collect();
+        assert_eq!(s.len(), 1000);
+        assert_ne!(point_seed(1, 0), point_seed(2, 0));
+    }
+}

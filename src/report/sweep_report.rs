@@ -1,0 +1,584 @@
+//! The sweep report: `sweep.csv` (every point x estimator x sample size, with the varied values
+//! and the model's predictions as columns), `sweep.md` (a short summary table) and one SVG per
+//! plotted series in `plots/` (detection rate against the swept value, one curve per sample size,
+//! the model's predictions as dashed lines in the same colour).
+//!
+//! Everything here is a pure function of the sweep spec and the per-point summaries, so the
+//! report of a resumed run or a merge is byte-identical to that of an uninterrupted run.
+
+use super::summary::Summary;
+use crate::experiment::sweep::{Mode, SweepSpec};
+use crate::scenario::units::{Bandwidth, Bytes, Duration, Rate};
+use plotters::element::DashedPathElement;
+use plotters::prelude::*;
+
+/// Every report file, as (path relative to the output directory, contents).
+pub fn render(spec: &SweepSpec, summaries: &[Summary]) -> Vec<(String, String)> {
+    let mut files = vec![("sweep.csv".to_string(), csv(spec, summaries))];
+    let plots = plots(spec, summaries);
+    files.push(("sweep.md".to_string(), markdown(spec, summaries, &plots)));
+    files.extend(plots);
+    files
+}
+
+/// Estimators in order of first appearance.
+fn estimators(summaries: &[Summary]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for s in summaries {
+        for p in &s.points {
+            if !out.contains(&p.estimator) {
+                out.push(p.estimator.clone());
+            }
+        }
+    }
+    out
+}
+
+/// Numeric model keys in order of first appearance.
+fn model_keys(summaries: &[Summary]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for s in summaries {
+        for p in &s.points {
+            if let Some(m) = p.model.as_ref().and_then(|m| m.as_object()) {
+                for (k, v) in m {
+                    if v.is_number() && !out.contains(k) {
+                        out.push(k.clone());
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Sample sizes over all points, ascending.
+fn sample_sizes(summaries: &[Summary]) -> Vec<usize> {
+    let mut n: Vec<usize> = summaries
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.sample_size))
+        .collect();
+    n.sort_unstable();
+    n.dedup();
+    n
+}
+
+fn model_value(p: &super::summary::Point, k: &str) -> Option<f64> {
+    p.model.as_ref()?.get(k)?.as_f64()
+}
+
+/// sweep.csv.
+pub fn csv(spec: &SweepSpec, summaries: &[Summary]) -> String {
+    let keys = model_keys(summaries);
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header: Vec<String> = vec!["point".into(), "point_seed".into()];
+    header.extend(spec.axes.iter().map(|a| a.path.clone()));
+    header.extend(
+        [
+            "estimator",
+            "sample_size",
+            "trials",
+            "detections",
+            "detection_rate",
+            "ci_low",
+            "ci_high",
+        ]
+        .map(String::from),
+    );
+    header.extend(keys.iter().map(|k| format!("model_{k}")));
+    w.write_record(&header).expect("in-memory csv");
+    for (point, s) in spec.points.iter().zip(summaries) {
+        for p in &s.points {
+            let mut row = vec![point.index.to_string(), point.seed.to_string()];
+            row.extend(
+                spec.axes
+                    .iter()
+                    .zip(&point.at)
+                    .map(|(a, &i)| a.values[i].label.clone()),
+            );
+            row.extend([
+                p.estimator.clone(),
+                p.sample_size.to_string(),
+                p.trials.to_string(),
+                p.detections.to_string(),
+                p.detection_rate.to_string(),
+                p.ci_low.to_string(),
+                p.ci_high.to_string(),
+            ]);
+            row.extend(
+                keys.iter()
+                    .map(|k| model_value(p, k).map(|v| v.to_string()).unwrap_or_default()),
+            );
+            w.write_record(&row).expect("in-memory csv");
+        }
+    }
+    String::from_utf8(w.into_inner().expect("in-memory csv")).expect("utf-8")
+}
+
+/// Numeric positions of an axis's values and the axis unit: plain numbers, or quantities in
+/// one unit family (durations in ms, rates in pkt/s, bandwidths in Mbit/s, sizes in bytes);
+/// otherwise the values' ordinal positions 1, 2, ...
+fn numeric_axis(labels: &[String]) -> (Vec<f64>, &'static str, bool) {
+    fn all<T: std::str::FromStr>(labels: &[String], f: impl Fn(T) -> f64) -> Option<Vec<f64>> {
+        labels.iter().map(|l| l.parse::<T>().ok().map(&f)).collect()
+    }
+    if let Some(v) = all::<f64>(labels, |x| x) {
+        return (v, "", true);
+    }
+    if let Some(v) = all::<Duration>(labels, |d| d.0 as f64 / 1e6) {
+        return (v, "ms", true);
+    }
+    if let Some(v) = all::<Rate>(labels, |r| r.0) {
+        return (v, "pkt/s", true);
+    }
+    if let Some(v) = all::<Bandwidth>(labels, |b| b.0 / 1e6) {
+        return (v, "Mbit/s", true);
+    }
+    if let Some(v) = all::<Bytes>(labels, |b| b.0 as f64) {
+        return (v, "bytes", true);
+    }
+    ((1..=labels.len()).map(|i| i as f64).collect(), "", false)
+}
+
+/// A plotted series: one estimator, the other axes held at fixed values.
+struct Series {
+    file: String,
+    title: String,
+    /// Points of the sweep on this series, in axis-0 order.
+    points: Vec<usize>,
+}
+
+fn sanitize(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '=') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+fn series(spec: &SweepSpec, estimator: &str) -> Vec<Series> {
+    // Group points by the values of every axis but the first (product) or all together (zip).
+    let mut groups: Vec<(Vec<usize>, Vec<usize>)> = Vec::new();
+    for p in &spec.points {
+        let key = match spec.mode {
+            Mode::Product => p.at[1..].to_vec(),
+            Mode::Zip => Vec::new(),
+        };
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, v)) => v.push(p.index),
+            None => groups.push((key, vec![p.index])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(key, points)| {
+            let fixed: Vec<String> = spec.axes[1..]
+                .iter()
+                .zip(&key)
+                .map(|(a, &i)| format!("{}={}", a.path, a.values[i].label))
+                .collect();
+            let mut file = format!("plots/detection-{}", sanitize(estimator));
+            for f in &fixed {
+                file.push('-');
+                file.push_str(&sanitize(f));
+            }
+            file.push_str(".svg");
+            let mut title = format!("{}: detection rate ({estimator})", spec.name);
+            if !fixed.is_empty() {
+                title.push_str(&format!(", {}", fixed.join(", ")));
+            }
+            Series {
+                file,
+                title,
+                points,
+            }
+        })
+        .collect()
+}
+
+const COLOURS: [RGBColor; 8] = [
+    RGBColor(31, 119, 180),
+    RGBColor(214, 39, 40),
+    RGBColor(44, 160, 44),
+    RGBColor(148, 103, 189),
+    RGBColor(255, 127, 14),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(23, 190, 207),
+];
+
+/// Model predictions drawn in the plots when present (otherwise every numeric model value).
+const PLOTTED_MODELS: [&str; 3] = ["theorem1", "improved", "semi_analytic"];
+
+/// (dash, gap) in pixels of each model's line.
+const DASHES: [(u32, u32); 4] = [(10, 5), (3, 4), (16, 4), (6, 10)];
+
+fn plots(spec: &SweepSpec, summaries: &[Summary]) -> Vec<(String, String)> {
+    let axis = &spec.axes[0];
+    let labels: Vec<String> = axis.values.iter().map(|v| v.label.clone()).collect();
+    let (xs, unit, numeric) = numeric_axis(&labels);
+    let x_desc = match (numeric, unit) {
+        (true, "") => axis.path.clone(),
+        (true, u) => format!("{} ({u})", axis.path),
+        (false, _) => format!("{} (value index: {})", axis.path, labels.join(", ")),
+    };
+    // The plots carry the main models only (the CSV and markdown have them all).
+    let all_keys = model_keys(summaries);
+    let main: Vec<String> = all_keys
+        .iter()
+        .filter(|k| PLOTTED_MODELS.contains(&k.as_str()))
+        .cloned()
+        .collect();
+    let keys = if main.is_empty() { all_keys } else { main };
+    let sizes = sample_sizes(summaries);
+    let mut out = Vec::new();
+    for e in estimators(summaries) {
+        for s in series(spec, &e) {
+            let x_of = |p: usize| xs[spec.points[p].at[0]];
+            let sims: Vec<SimCurve> = sizes
+                .iter()
+                .map(|&n| {
+                    let pts = s
+                        .points
+                        .iter()
+                        .filter_map(|&p| {
+                            let q = summaries[p]
+                                .points
+                                .iter()
+                                .find(|q| q.estimator == e && q.sample_size == n)?;
+                            Some((x_of(p), q.detection_rate, q.ci_low, q.ci_high))
+                        })
+                        .collect();
+                    (n, pts)
+                })
+                .collect();
+            let models: Vec<ModelCurve> = sizes
+                .iter()
+                .enumerate()
+                .flat_map(|(i, &n)| {
+                    let s = &s;
+                    let e = &e;
+                    keys.iter().enumerate().map(move |(j, k)| {
+                        let pts = s
+                            .points
+                            .iter()
+                            .filter_map(|&p| {
+                                let q = summaries[p]
+                                    .points
+                                    .iter()
+                                    .find(|q| q.estimator == *e && q.sample_size == n)?;
+                                Some((x_of(p), model_value(q, k)?))
+                            })
+                            .collect();
+                        (i, j, pts)
+                    })
+                })
+                .filter(|m: &ModelCurve| !m.2.is_empty())
+                .collect();
+            let svg = draw(&s.title, &x_desc, &sims, &keys, &models);
+            out.push((s.file, svg));
+        }
+    }
+    out
+}
+
+type SimCurve = (usize, Vec<(f64, f64, f64, f64)>);
+type ModelCurve = (usize, usize, Vec<(f64, f64)>);
+
+fn draw(
+    title: &str,
+    x_desc: &str,
+    sims: &[SimCurve],
+    keys: &[String],
+    models: &[ModelCurve],
+) -> String {
+    let (mut lo, mut hi) = sims
+        .iter()
+        .flat_map(|(_, p)| p.iter().map(|q| q.0))
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+            (a.min(x), b.max(x))
+        });
+    if !lo.is_finite() {
+        (lo, hi) = (1.0, 10.0);
+    }
+    let log_x = lo > 0.0 && hi / lo > 10.0;
+    if hi <= lo {
+        hi = lo + 1.0;
+        lo -= 1.0;
+    }
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (800, 520)).into_drawing_area();
+        root.fill(&WHITE).expect("svg fill");
+        let mut builder = ChartBuilder::on(&root);
+        builder
+            .caption(title, ("sans-serif", 18))
+            .margin(15)
+            .x_label_area_size(45)
+            .y_label_area_size(55);
+        macro_rules! body {
+            ($chart:expr) => {{
+                let mut chart = $chart;
+                chart
+                    .configure_mesh()
+                    .x_desc(x_desc)
+                    .y_desc("detection rate")
+                    .draw()
+                    .expect("svg mesh");
+                for (i, (n, pts)) in sims.iter().enumerate() {
+                    let c = COLOURS[i % COLOURS.len()];
+                    // Dodge the curves sideways a little so that their intervals do not hide
+                    // each other; model lines stay at the exact values.
+                    let shift = i as f64 - (sims.len() as f64 - 1.0) / 2.0;
+                    let pts: Vec<(f64, f64, f64, f64)> = pts
+                        .iter()
+                        .map(|&(x, y, l, h)| {
+                            let x = if log_x {
+                                x * 1.02f64.powf(shift)
+                            } else {
+                                x + (hi - lo) * 0.004 * shift
+                            };
+                            (x, y, l, h)
+                        })
+                        .collect();
+                    chart
+                        .draw_series(LineSeries::new(
+                            pts.iter().map(|&(x, y, _, _)| (x, y)),
+                            c.stroke_width(1),
+                        ))
+                        .expect("svg series");
+                    chart
+                        .draw_series(pts.iter().map(|&(x, _, l, h)| {
+                            PathElement::new(vec![(x, l), (x, h)], c.stroke_width(1))
+                        }))
+                        .expect("svg series");
+                    chart
+                        .draw_series(
+                            pts.iter()
+                                .map(|&(x, y, _, _)| Circle::new((x, y), 4, c.filled())),
+                        )
+                        .expect("svg series")
+                        .label(format!("N = {n} (simulated, 95% CI)"))
+                        .legend(move |(x, y)| Circle::new((x + 10, y), 4, c.filled()));
+                }
+                for (i, j, pts) in models {
+                    let c = COLOURS[*i % COLOURS.len()];
+                    let (dash, gap) = DASHES[*j % DASHES.len()];
+                    chart
+                        .draw_series(DashedLineSeries::new(
+                            pts.iter().copied(),
+                            dash,
+                            gap,
+                            c.stroke_width(2),
+                        ))
+                        .expect("svg series");
+                }
+                for (j, k) in keys.iter().enumerate() {
+                    if !models.iter().any(|m| m.1 == j) {
+                        continue;
+                    }
+                    let (dash, gap) = DASHES[j % DASHES.len()];
+                    chart
+                        .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
+                        .expect("svg series")
+                        .label(format!("model: {k}"))
+                        .legend(move |(x, y)| {
+                            DashedPathElement::new(
+                                vec![(x, y), (x + 20, y)],
+                                dash,
+                                gap,
+                                BLACK.stroke_width(2),
+                            )
+                        });
+                }
+                chart
+                    .configure_series_labels()
+                    .position(SeriesLabelPosition::LowerRight)
+                    .background_style(WHITE.mix(0.8))
+                    .border_style(BLACK)
+                    .draw()
+                    .expect("svg legend");
+            }};
+        }
+        if log_x {
+            body!(builder
+                .build_cartesian_2d((lo / 1.25..hi * 1.25).log_scale(), 0.0..1.02)
+                .expect("svg chart"));
+        } else {
+            let pad = (hi - lo) * 0.05;
+            body!(builder
+                .build_cartesian_2d(lo - pad..hi + pad, 0.0..1.02)
+                .expect("svg chart"));
+        }
+        root.present().expect("svg present");
+    }
+    svg
+}
+
+/// sweep.md. Model predictions are taken from whichever estimator's points carry them (the
+/// correlation model predicts the plug-in MI attack, so they are on the `mi` points).
+pub fn markdown(spec: &SweepSpec, summaries: &[Summary], plots: &[(String, String)]) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let _ = writeln!(s, "# Sweep {}\n", spec.name);
+    if !spec.description.is_empty() {
+        let _ = writeln!(s, "{}\n", spec.description);
+    }
+    let axes: Vec<String> = spec
+        .axes
+        .iter()
+        .map(|a| format!("`{}` ({} values)", a.path, a.values.len()))
+        .collect();
+    let _ = writeln!(
+        s,
+        "Base scenario `{}`; {} points ({} over {}); {} trials per point; sweep seed {} (point p uses the seed in sweep.csv's `point_seed`). Detection rates with Wilson 95% intervals.",
+        spec.base_file,
+        spec.points.len(),
+        spec.mode.as_str(),
+        axes.join(" x "),
+        spec.trials,
+        spec.seed
+    );
+    if !spec.set.is_empty() {
+        let set: Vec<String> = spec.set.iter().map(|x| format!("`{x}`")).collect();
+        let _ = writeln!(s, "\nFixed overrides: {}.", set.join(", "));
+    }
+    let sizes = sample_sizes(summaries);
+    let head = |s: &mut String| {
+        let mut h = String::from("|");
+        let mut rule = String::from("|");
+        for a in &spec.axes {
+            h.push_str(&format!(" {} |", a.path));
+            rule.push_str("---|");
+        }
+        for n in &sizes {
+            h.push_str(&format!(" N = {n} |"));
+            rule.push_str("---:|");
+        }
+        let _ = writeln!(s, "{h}\n{rule}");
+    };
+    let values = |p: usize| -> String {
+        spec.axes
+            .iter()
+            .zip(&spec.points[p].at)
+            .map(|(a, &i)| format!(" {} |", a.values[i].label))
+            .collect()
+    };
+    let ests = estimators(summaries);
+    for e in &ests {
+        let _ = writeln!(s, "\n## Detection rate D, estimator `{e}`\n");
+        head(&mut s);
+        for (p, sum) in summaries.iter().enumerate() {
+            let mut row = format!("|{}", values(p));
+            for &n in &sizes {
+                match sum
+                    .points
+                    .iter()
+                    .find(|q| q.estimator == *e && q.sample_size == n)
+                {
+                    Some(q) => row.push_str(&format!(
+                        " {:.3} [{:.3}, {:.3}] |",
+                        q.detection_rate, q.ci_low, q.ci_high
+                    )),
+                    None => row.push_str(" - |"),
+                }
+            }
+            let _ = writeln!(s, "{row}");
+        }
+    }
+    {
+        for k in model_keys(summaries) {
+            let _ = writeln!(s, "\n## Model `{k}`\n");
+            head(&mut s);
+            for (p, sum) in summaries.iter().enumerate() {
+                let mut row = format!("|{}", values(p));
+                for &n in &sizes {
+                    let v = sum
+                        .points
+                        .iter()
+                        .filter(|q| q.sample_size == n)
+                        .find_map(|q| model_value(q, &k));
+                    match v {
+                        Some(v) => row.push_str(&format!(" {v:.3} |")),
+                        None => row.push_str(" - |"),
+                    }
+                }
+                let _ = writeln!(s, "{row}");
+            }
+        }
+    }
+    if !plots.is_empty() {
+        let _ = writeln!(s, "\n## Plots\n");
+        for (f, _) in plots {
+            let _ = writeln!(s, "- [{f}]({f})");
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::experiment::runner::{RunResult, Tally};
+    use crate::experiment::sweep;
+    use std::path::Path;
+
+    /// A model's numbers appear as CSV columns, markdown tables and dashed curves.
+    #[test]
+    fn model_values_are_reported_beside_simulation() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+        let text = r#"
+base = "fig5-light.toml"
+trials = 2
+set = ["attack.sample_sizes=[10, 100]", "attack.estimators=[\"mi\"]"]
+[vary]
+"node.mix.t_avg" = ["5ms", "50ms", "500ms"]
+"#;
+        let spec = sweep::parse(text, &dir.join("t.toml")).unwrap();
+        let plan = spec.plan(&dir.join("fig5-light.toml")).unwrap();
+        let summaries: Vec<Summary> = plan
+            .scenarios
+            .iter()
+            .enumerate()
+            .map(|(p, s)| {
+                let mut tally = Tally::empty(1, 2, s.links.len());
+                tally.trials = 2;
+                tally.detections = vec![vec![1, 2]];
+                let result = RunResult {
+                    seed: 1,
+                    tally,
+                    estimators: vec!["mi".into()],
+                    sample_sizes: vec![10, 100],
+                };
+                let model = |_: &str, n: usize| {
+                    Some(serde_json::json!({
+                        "theorem1": 0.5 + n as f64 / 1000.0,
+                        "improved": 1.0 - p as f64 * 0.25,
+                        "note": "not a number",
+                    }))
+                };
+                Summary::new(s, &result, serde_json::Value::Null, &model)
+            })
+            .collect();
+        let files = render(&plan.spec, &summaries);
+        let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["sweep.csv", "sweep.md", "plots/detection-mi.svg"]);
+        let csv = &files[0].1;
+        assert!(csv
+            .lines()
+            .next()
+            .unwrap()
+            .ends_with("detection_rate,ci_low,ci_high,model_improved,model_theorem1"));
+        assert!(csv.contains(",500ms,mi,100,2,2,1,"), "{csv}");
+        assert!(csv.lines().nth(6).unwrap().ends_with(",0.5,0.6"), "{csv}");
+        let md = &files[1].1;
+        assert!(md.contains("## Model `improved`"));
+        assert!(md.contains("| 500ms | 0.500 | 0.500 |"), "{md}");
+        let svg = &files[2].1;
+        assert!(svg.contains("model: theorem1") && svg.contains("model: improved"));
+        assert!(svg.contains("N = 100 (simulated, 95% CI)"));
+    }
+}
