@@ -211,7 +211,7 @@ const COLOURS: [RGBColor; 8] = [
 ];
 
 /// Model predictions drawn in the plots when present (otherwise every numeric model value).
-const PLOTTED_MODELS: [&str; 3] = ["theorem1", "improved", "semi_analytic"];
+const PLOTTED_MODELS: [&str; 4] = ["theorem1", "improved", "improved_refined", "semi_analytic"];
 
 /// (dash, gap) in pixels of each model's line.
 const DASHES: [(u32, u32); 4] = [(10, 5), (3, 4), (16, 4), (6, 10)];

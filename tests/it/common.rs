@@ -56,3 +56,30 @@ rate = "{alice_rate}"
 pub fn mixsim() -> std::process::Command {
     std::process::Command::new(env!("CARGO_BIN_EXE_mixsim"))
 }
+
+/// Pearson's chi-square statistic of observed counts against expected counts, over the cells
+/// whose expected count is at least 5 (the rest pooled into one cell), and its degrees of
+/// freedom (cells - 1).
+pub fn pearson_chi_square(observed: &[u64], expected: &[f64]) -> (f64, f64) {
+    let (mut chi2, mut cells, mut pooled_o, mut pooled_e) = (0.0, 0usize, 0.0, 0.0);
+    for (&o, &e) in observed.iter().zip(expected) {
+        if e >= 5.0 {
+            chi2 += (o as f64 - e).powi(2) / e;
+            cells += 1;
+        } else {
+            pooled_o += o as f64;
+            pooled_e += e;
+        }
+    }
+    if pooled_e > 0.0 {
+        chi2 += (pooled_o - pooled_e).powi(2) / pooled_e;
+        cells += 1;
+    }
+    (chi2, (cells - 1) as f64)
+}
+
+/// The 0.999 quantile of the chi-square law with `df` degrees of freedom.
+pub fn chi_square_999(df: f64) -> f64 {
+    use statrs::distribution::{ChiSquared, ContinuousCDF};
+    ChiSquared::new(df).expect("df > 0").inverse_cdf(0.999)
+}

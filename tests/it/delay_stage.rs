@@ -2,12 +2,11 @@
 //! of (X, Y') per sampling interval follows the closed form of DESIGN 6.2,
 //! Y' | X = u ~ Binomial(u, p_same) + Poisson(lambda_z T p_same + lambda_port t_avg (1 - e^{-T/t_avg})).
 
-use crate::common::parse;
+use crate::common::{chi_square_999, parse, pearson_chi_square};
 use mixsim::experiment::runner::tap_setup;
 use mixsim::model::correlation::DelayStage;
 use mixsim::net::Network;
 use mixsim::tap::TapPoint;
-use statrs::distribution::{ChiSquared, ContinuousCDF};
 
 const SCENARIO: &str = r#"
 name = "delay-stage"
@@ -107,23 +106,8 @@ fn per_interval_departures_follow_the_closed_form() {
             expected[u * ny + v.min(ny - 1)] += n as f64 * pu * p;
         }
     }
-    // Pearson chi-square over cells with expected count >= 5, the rest pooled into one cell.
-    let (mut chi2, mut cells, mut pooled_o, mut pooled_e) = (0.0, 0usize, 0.0, 0.0);
-    for (o, e) in observed.iter().zip(&expected) {
-        if *e >= 5.0 {
-            chi2 += (*o as f64 - e).powi(2) / e;
-            cells += 1;
-        } else {
-            pooled_o += *o as f64;
-            pooled_e += e;
-        }
-    }
-    if pooled_e > 0.0 {
-        chi2 += (pooled_o - pooled_e).powi(2) / pooled_e;
-        cells += 1;
-    }
-    let df = (cells - 1) as f64;
-    let critical = ChiSquared::new(df).unwrap().inverse_cdf(0.999);
+    let (chi2, df) = pearson_chi_square(&observed, &expected);
+    let critical = chi_square_999(df);
     assert_eq!(n, 20_000);
     assert!(
         chi2 < critical,
@@ -131,20 +115,15 @@ fn per_interval_departures_follow_the_closed_form() {
     );
     // The test has power: the same law with twice the mean hold must be rejected.
     let wrong = DelayStage::new(0.040, 0.010);
-    let mut chi2_wrong = 0.0;
+    let mut expected_wrong = vec![0f64; nx * ny];
     for u in 0..nx {
         let pu = poisson(1.0, u, nx);
         let cond = wrong.target_conditional(u as u64, 100.0, 400.0);
-        let mut row = vec![0f64; ny];
         for (v, &p) in cond.iter().enumerate() {
-            row[v.min(ny - 1)] += n as f64 * pu * p;
-        }
-        for v in 0..ny {
-            if row[v] >= 5.0 {
-                chi2_wrong += (observed[u * ny + v] as f64 - row[v]).powi(2) / row[v];
-            }
+            expected_wrong[u * ny + v.min(ny - 1)] += n as f64 * pu * p;
         }
     }
+    let (chi2_wrong, _) = pearson_chi_square(&observed, &expected_wrong);
     assert!(
         chi2_wrong > critical,
         "a 40 ms model should be rejected: {chi2_wrong:.1} vs {critical:.1}"
