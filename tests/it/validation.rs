@@ -155,10 +155,28 @@ fn simulated_detection_matches_the_refined_model() {
     let trials = 400u64;
     let z = 3.29;
     for (file, allowance) in [("fig5-light.toml", 0.015), ("fig5-heavy.toml", 0.012)] {
-        let sets = ["attack.sample_sizes=[300, 3000]".to_string(), "attack.estimators=[\"mi\"]".to_string()];
+        let sets = [
+            "attack.sample_sizes=[300, 3000]".to_string(),
+            "attack.estimators=[\"mi\"]".to_string(),
+        ];
         let s = Scenario::load(&scenario_path(file), &sets).unwrap();
-        let model = correlation_model(&s, &ModelOptions { semi_reps: 0, seed: 1 }).unwrap();
-        let sim = run(&s, &RunOptions { seed: 77, trials, jobs: 2, progress: false });
+        let model = correlation_model(
+            &s,
+            &ModelOptions {
+                semi_reps: 0,
+                seed: 1,
+            },
+        )
+        .unwrap();
+        let sim = run(
+            &s,
+            &RunOptions {
+                seed: 77,
+                trials,
+                jobs: 2,
+                progress: false,
+            },
+        );
         let mut theorem1_misses = 0;
         for (i, p) in model.predictions.iter().enumerate() {
             let d = rate(&sim, i);
@@ -171,6 +189,9 @@ fn simulated_detection_matches_the_refined_model() {
             );
             theorem1_misses += ((d - p.theorem1).abs() > tol) as usize;
         }
-        assert!(theorem1_misses >= 1, "{file}: Theorem 1 should miss at least one point");
+        assert!(
+            theorem1_misses >= 1,
+            "{file}: Theorem 1 should miss at least one point"
+        );
     }
 }
