@@ -327,14 +327,17 @@ fn cmd_check(args: &ScenarioArgs) -> Result<(), Failure> {
         s.warmup as f64 * 1e-9
     );
     for (i, l) in s.links.iter().enumerate() {
+        // Open-loop flows only: TCP adapts its rate to the path. (`+ 0.0` turns the -0.0 of an
+        // empty f64 sum into 0.)
         let bits: f64 = s
             .flows
             .iter()
             .filter(|f| f.links.contains(&i))
             .map(|f| f.traffic.mean_rate() * f.size as f64 * 8.0)
-            .sum();
+            .sum::<f64>()
+            + 0.0;
         println!(
-            "  link {:<14} offered load {:.3} of {:.3} Mbit/s ({:.1}%)",
+            "  link {:<14} open-loop load {:.3} of {:.3} Mbit/s ({:.1}%)",
             l.name,
             bits / 1e6,
             l.bandwidth_bps / 1e6,

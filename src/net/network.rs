@@ -403,15 +403,7 @@ impl Network {
         match ev {
             NetEvent::Emit { flow } => {
                 let f = &mut self.flows[flow as usize];
-                let pkt = Packet {
-                    flow,
-                    seq: f.next_seq,
-                    size: f.size,
-                    created: now,
-                    hop: 0,
-                    mix_hold: 0,
-                    queueing: 0,
-                };
+                let pkt = Packet::new(flow, f.next_seq, f.size, now);
                 f.next_seq += 1;
                 let gap = f.process.next_gap(&mut f.rng);
                 if now + gap < self.horizon {
@@ -493,15 +485,7 @@ impl Network {
                         engine.schedule(r.start + t, NetEvent::Replay { replay });
                     }
                 }
-                let pkt = Packet {
-                    flow: r.flow,
-                    seq: i as u64,
-                    size,
-                    created: now,
-                    hop: 0,
-                    mix_hold: 0,
-                    queueing: 0,
-                };
+                let pkt = Packet::new(r.flow, i as u64, size, now);
                 self.counters.created += 1;
                 let id = self.alloc(pkt);
                 self.forward_tcp(engine, now, id);
@@ -546,15 +530,7 @@ impl Network {
         let c = &mut self.tcp[conn as usize];
         let (flow, size) = (c.data_flow, c.data_size);
         while let Some(seg) = self.tcp[conn as usize].sender.next_segment(now) {
-            let pkt = Packet {
-                flow,
-                seq: seg,
-                size,
-                created: now,
-                hop: 0,
-                mix_hold: 0,
-                queueing: 0,
-            };
+            let pkt = Packet::new(flow, seg, size, now);
             self.counters.created += 1;
             let c = &mut self.tcp[conn as usize];
             if c.forced_drops.last() == Some(&seg) {
@@ -583,15 +559,7 @@ impl Network {
         ack: u64,
     ) {
         let c = &self.tcp[conn as usize];
-        let pkt = Packet {
-            flow: c.ack_flow,
-            seq: ack,
-            size: c.ack_size,
-            created: now,
-            hop: 0,
-            mix_hold: 0,
-            queueing: 0,
-        };
+        let pkt = Packet::new(c.ack_flow, ack, c.ack_size, now);
         self.counters.created += 1;
         let id = self.alloc(pkt);
         self.forward_tcp(engine, now, id);

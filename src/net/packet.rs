@@ -23,6 +23,22 @@ pub struct Packet {
     pub queueing: SimTime,
 }
 
+impl Packet {
+    /// A new packet of `flow` leaving its sender at `created`, not yet past any hop.
+    #[inline]
+    pub fn new(flow: FlowId, seq: u64, size: u32, created: SimTime) -> Packet {
+        Packet {
+            flow,
+            seq,
+            size,
+            created,
+            hop: 0,
+            mix_hold: 0,
+            queueing: 0,
+        }
+    }
+}
+
 /// Why a packet was dropped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DropReason {

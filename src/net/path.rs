@@ -82,15 +82,7 @@ mod tests {
     use crate::engine::stream;
 
     fn pkt() -> Packet {
-        Packet {
-            flow: 0,
-            seq: 0,
-            size: 100,
-            created: 0,
-            hop: 0,
-            mix_hold: 0,
-            queueing: 0,
-        }
+        Packet::new(0, 0, 100, 0)
     }
 
     #[test]

@@ -206,15 +206,7 @@ fn group(cfg: &MfaConfig, trial: u64, group: u64, marked: bool) -> Vec<Vec<SimTi
             let mut out = Vec::new();
             let mut k = 0u64;
             while t <= horizon {
-                let pkt = Packet {
-                    flow: f as u32,
-                    seq: k,
-                    size: 100,
-                    created: t,
-                    hop: 0,
-                    mix_hold: 0,
-                    queueing: 0,
-                };
+                let pkt = Packet::new(f as u32, k, 100, t);
                 if let StageOutcome::Release(t1) = wm.offer(t, &pkt, &mut wrng) {
                     if let StageOutcome::Release(t2) = jit.offer(t1, &pkt, &mut rng) {
                         out.push(t2);

@@ -111,15 +111,7 @@ fn one_flow(cfg: &MixConfig, f: u64, marked: bool) -> FlowOutcome {
     let mut mix = MixStrategy::Exponential {
         mean_ns: t_avg as f64,
     };
-    let pkt = |flow: u32, seq: u64, t: SimTime| Packet {
-        flow,
-        seq,
-        size: cfg.packet_size,
-        created: t,
-        hop: 0,
-        mix_hold: 0,
-        queueing: 0,
-    };
+    let pkt = |flow: u32, seq: u64, t: SimTime| Packet::new(flow, seq, cfg.packet_size, t);
     // (release from the mix, flow, seq)
     let mut out: Vec<(SimTime, u32, u64)> = released
         .iter()

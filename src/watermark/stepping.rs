@@ -324,15 +324,7 @@ pub fn poisson_times(
 }
 
 fn packet(flow: u32, seq: usize, t: SimTime) -> Packet {
-    Packet {
-        flow,
-        seq: seq as u64,
-        size: 100,
-        created: t,
-        hop: 0,
-        mix_hold: 0,
-        queueing: 0,
-    }
+    Packet::new(flow, seq as u64, 100, t)
 }
 
 /// Push sorted send times through a watermarker (enabled or not): the release times, in send

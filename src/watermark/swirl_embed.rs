@@ -161,15 +161,7 @@ mod tests {
     use rand::Rng;
 
     fn pkt(flow: FlowId, seq: u64) -> Packet {
-        Packet {
-            flow,
-            seq,
-            size: 100,
-            created: 0,
-            hop: 0,
-            mix_hold: 0,
-            queueing: 0,
-        }
+        Packet::new(flow, seq, 100, 0)
     }
 
     /// Push sorted arrival times through a watermarker; return the release times.

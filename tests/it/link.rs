@@ -6,15 +6,7 @@ use mixsim::net::{DropReason, Link, LinkOutcome, Packet};
 use mixsim::tap::{Tap, TapConfig, TapPoint};
 
 fn packet(seq: u64, size: u32) -> Packet {
-    Packet {
-        flow: 0,
-        seq,
-        size,
-        created: 0,
-        hop: 0,
-        mix_hold: 0,
-        queueing: 0,
-    }
+    Packet::new(0, seq, size, 0)
 }
 
 fn tap() -> Tap {
