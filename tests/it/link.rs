@@ -71,3 +71,39 @@ fn drop_tail_when_buffer_full() {
     );
     assert_eq!(link.stats.drops_buffer, 2);
 }
+
+proptest::proptest! {
+    /// For any arrival pattern and packet sizes: departures keep arrival order, none starts
+    /// before its packet arrived or before the previous one left, each takes exactly
+    /// size / bandwidth, and the buffer never holds more than its limit.
+    #[test]
+    fn fifo_service_for_any_arrivals(
+        offers in proptest::collection::vec((0u64..3_000_000, 40u32..9000), 1..300),
+        buffer in 1u64..20,
+    ) {
+        let mut link = Link::new(8e6, time::MS, buffer, tap(), u64::MAX);
+        let mut rng = stream(2, 0, 0);
+        let (mut now, mut last_departure) = (0u64, 0u64);
+        let mut in_system: Vec<u64> = Vec::new();
+        for (seq, &(gap, size)) in offers.iter().enumerate() {
+            now += gap;
+            in_system.retain(|&d| d > now);
+            let mut p = packet(seq as u64, size);
+            match link.offer(now, &mut p, &mut rng) {
+                LinkOutcome::Arrives(t) => {
+                    let departure = t - time::MS;
+                    let service = size as u64 * time::US;
+                    proptest::prop_assert_eq!(departure, now.max(last_departure) + service);
+                    proptest::prop_assert_eq!(p.queueing, departure - service - now);
+                    last_departure = departure;
+                    in_system.push(departure);
+                    proptest::prop_assert!(in_system.len() as u64 <= buffer);
+                }
+                LinkOutcome::Dropped(reason) => {
+                    proptest::prop_assert_eq!(reason, DropReason::BufferFull);
+                    proptest::prop_assert_eq!(in_system.len() as u64, buffer);
+                }
+            }
+        }
+    }
+}
