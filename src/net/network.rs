@@ -650,10 +650,13 @@ impl Network {
         let p = self.packets[id as usize];
         self.counters.delivered += 1;
         if p.created >= self.warmup {
-            // Saturate: a zero-latency record is clamped to the histogram's lowest value.
-            let _ = self.latency.end_to_end.record((now - p.created).max(1));
-            let _ = self.latency.mix_hold.record(p.mix_hold.max(1));
-            let _ = self.latency.queueing.record(p.queueing.max(1));
+            // The histograms track 1 ns to 1000 s: zero is recorded as 1 ns and anything above
+            // the top as the top, so no delivered packet goes uncounted.
+            self.latency
+                .end_to_end
+                .saturating_record((now - p.created).max(1));
+            self.latency.mix_hold.saturating_record(p.mix_hold.max(1));
+            self.latency.queueing.saturating_record(p.queueing.max(1));
         }
         self.free.push(id);
     }
