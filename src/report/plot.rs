@@ -15,7 +15,8 @@ pub struct ModelSeries {
     pub points: Vec<(f64, f64)>,
 }
 
-const COLOURS: [RGBColor; 10] = [
+/// The palette of every mixsim plot (matplotlib's tab10).
+pub const COLOURS: [RGBColor; 10] = [
     RGBColor(31, 119, 180),
     RGBColor(214, 39, 40),
     RGBColor(44, 160, 44),

@@ -8,6 +8,7 @@
 
 use super::summary::Summary;
 use crate::experiment::sweep::{Mode, SweepSpec};
+use crate::report::plot::COLOURS;
 use crate::scenario::units::{Bandwidth, Bytes, Duration, Rate};
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
@@ -198,17 +199,6 @@ fn series(spec: &SweepSpec, estimator: &str) -> Vec<Series> {
         })
         .collect()
 }
-
-const COLOURS: [RGBColor; 8] = [
-    RGBColor(31, 119, 180),
-    RGBColor(214, 39, 40),
-    RGBColor(44, 160, 44),
-    RGBColor(148, 103, 189),
-    RGBColor(255, 127, 14),
-    RGBColor(140, 86, 75),
-    RGBColor(227, 119, 194),
-    RGBColor(23, 190, 207),
-];
 
 /// Model predictions drawn in the plots when present (otherwise every numeric model value).
 const PLOTTED_MODELS: [&str; 4] = ["theorem1", "improved", "improved_refined", "semi_analytic"];

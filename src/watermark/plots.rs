@@ -3,14 +3,7 @@
 
 use plotters::prelude::*;
 
-const COLOURS: [RGBColor; 6] = [
-    RGBColor(31, 119, 180),
-    RGBColor(214, 39, 40),
-    RGBColor(44, 160, 44),
-    RGBColor(148, 103, 189),
-    RGBColor(255, 127, 14),
-    RGBColor(140, 86, 75),
-];
+use crate::report::plot::COLOURS;
 
 /// A curve: points, optional error bars (x, low, high), drawn with markers or as a line.
 pub struct Series {
