@@ -137,10 +137,6 @@ impl Tap {
     pub fn ground_truth(&self) -> &GroundTruth {
         &self.truth
     }
-
-    pub fn config(&self) -> &TapConfig {
-        &self.config
-    }
 }
 
 /// An attacker's view of a tap: counts and traces, no labels.

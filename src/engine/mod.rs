@@ -105,12 +105,6 @@ impl<P, Q: EventQueue<P>> Engine<P, Q> {
         self.processed
     }
 
-    /// Number of events waiting.
-    #[inline]
-    pub fn pending(&self) -> usize {
-        self.queue.len()
-    }
-
     /// Schedule `payload` at absolute time `at`. Scheduling in the past is a logic error in the
     /// caller; it is clamped to `now` so that time never runs backwards.
     #[inline]
@@ -120,12 +114,6 @@ impl<P, Q: EventQueue<P>> Engine<P, Q> {
         let seq = self.next_seq;
         self.next_seq += 1;
         self.queue.push(Scheduled { time, seq, payload });
-    }
-
-    /// Schedule `payload` after `delay` from now.
-    #[inline]
-    pub fn schedule_in(&mut self, delay: SimTime, payload: P) {
-        self.schedule(self.now.saturating_add(delay), payload);
     }
 
     /// Time of the next event, if any.
@@ -154,10 +142,5 @@ impl<P, Q: EventQueue<P>> Engine<P, Q> {
                 None
             }
         }
-    }
-
-    /// Drain all events (for teardown and counting what was still in flight).
-    pub fn drain(&mut self) -> impl Iterator<Item = P> + '_ {
-        std::iter::from_fn(move || self.queue.pop().map(|e| e.payload))
     }
 }
