@@ -6,7 +6,7 @@
 //! costs no events of its own; the network schedules only the arrival at the next node.
 
 use super::packet::{DropReason, Packet};
-use super::path::{Jitter, Loss};
+use super::path::{Jitter, JitterModel, Loss};
 use super::stage::{Stage, StageOutcome};
 use crate::engine::{time, SimRng, SimTime};
 use crate::tap::{Tap, TapPoint};
@@ -93,8 +93,16 @@ impl Link {
         self
     }
 
-    pub fn with_jitter(mut self, sigma: SimTime, order_preserving: bool) -> Self {
-        self.jitter = (sigma > 0).then(|| Jitter::new(sigma, order_preserving));
+    /// Jitter after the propagation delay: truncated on top of it, or symmetric about it
+    /// (see [`JitterModel`]).
+    pub fn with_jitter(
+        mut self,
+        sigma: SimTime,
+        model: JitterModel,
+        order_preserving: bool,
+    ) -> Self {
+        self.jitter =
+            (sigma > 0).then(|| Jitter::with_model(sigma, model, self.delay, order_preserving));
         self
     }
 

@@ -10,7 +10,7 @@ pub mod stage;
 
 pub use link::{Link, LinkOutcome, LinkStats};
 pub use mix::MixStrategy;
-pub use network::{Latency, NetEvent, Network, PacketCounters, TapSetup};
+pub use network::{Latency, NetEvent, Network, PacketCounters, PlacedStage, TapSetup};
 pub use packet::{DropReason, FlowId, Packet};
-pub use path::{Jitter, Loss};
+pub use path::{Jitter, JitterModel, Loss};
 pub use stage::{Stage, StageOutcome};

@@ -25,9 +25,14 @@ use crate::traffic::tcp::{LazyTimer, Receiver, Sender, TcpStats};
 use crate::traffic::ArrivalProcess;
 use hdrhistogram::Histogram;
 
-/// Element-id bases for random streams: node i, link i and flow i get distinct streams.
+/// Element-id bases for random streams: node i, link i, flow i and placed stage i get distinct
+/// streams.
 const LINK_STREAM: u64 = 1 << 20;
 const FLOW_STREAM: u64 = 2 << 20;
+const STAGE_STREAM: u64 = 3 << 20;
+
+/// `FlowState::stage_hop` of a flow without a placed stage.
+const NO_STAGE: u32 = u32::MAX;
 
 /// A network event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,6 +155,21 @@ struct FlowState {
     /// The receiver is a plain sink: a packet is delivered as its last link computes its
     /// arrival, with no event (nothing at the receiver depends on when it is processed).
     inline_delivery: bool,
+    /// The route position (node) where a placed stage holds this flow's packets, or
+    /// `NO_STAGE`; the stage is `stages[stage]`.
+    stage_hop: u32,
+    stage: u32,
+}
+
+/// A stage placed on one flow at one node of its route (a watermarker): it holds that flow's
+/// packets at the node before they go on to the next link.
+pub struct PlacedStage {
+    /// The flow it acts on.
+    pub flow: u32,
+    stage: Box<dyn Stage + Send>,
+    rng: SimRng,
+    /// Time each packet was held (ns), packets from the warmup on.
+    pub held: Histogram<u64>,
 }
 
 /// How the taps of a trial are set up.
@@ -176,6 +196,8 @@ pub struct Network {
     /// `FlowState` so that the open-loop path does not carry it.
     flow_tcp: Vec<u32>,
     replays: Vec<ReplayState>,
+    /// Stages placed on flows, in placement order.
+    pub stages: Vec<PlacedStage>,
     packets: Vec<Packet>,
     free: Vec<u32>,
     pub counters: PacketCounters,
@@ -223,7 +245,11 @@ impl Network {
                 )
                 .with_loss(l.loss)
                 .with_outage(l.outage)
-                .with_jitter(l.jitter.unwrap_or(0), l.order_preserving)
+                .with_jitter(
+                    l.jitter.unwrap_or(0),
+                    l.jitter_model,
+                    l.order_preserving,
+                )
             })
             .collect();
         let link_rngs = (0..scenario.links.len())
@@ -241,6 +267,8 @@ impl Network {
                 size: f.size,
                 next_seq: 0,
                 inline_delivery: f.traffic.tcp().is_none(),
+                stage_hop: NO_STAGE,
+                stage: 0,
             })
             .collect();
         let replays = scenario
@@ -274,6 +302,8 @@ impl Network {
                 size: p.ack_size,
                 next_seq: 0,
                 inline_delivery: false,
+                stage_hop: NO_STAGE,
+                stage: 0,
             });
             let mut forced_drops = p.drop_segments.clone();
             forced_drops.sort_unstable_by(|a, b| b.cmp(a));
@@ -295,7 +325,7 @@ impl Network {
                 forced_drops,
             });
         }
-        Network {
+        let mut net = Network {
             nodes,
             links,
             link_rngs,
@@ -303,6 +333,7 @@ impl Network {
             tcp,
             flow_tcp,
             replays,
+            stages: Vec::new(),
             packets: Vec::with_capacity(1024),
             free: Vec::with_capacity(1024),
             counters: PacketCounters::default(),
@@ -310,7 +341,36 @@ impl Network {
             landing_after_horizon: 0,
             warmup: scenario.warmup,
             horizon: scenario.duration,
+        };
+        for (i, w) in scenario.watermarks.iter().enumerate() {
+            let rng = stream(seed, trial, STAGE_STREAM + i as u64);
+            net.place_stage(w.flow, w.hop, w.stage(), rng);
         }
+        net
+    }
+
+    /// Hold flow `flow`'s packets in `stage` at position `hop` of its route (0 is the sender;
+    /// not the receiver) before they go on: a watermarker on that flow. One stage per flow.
+    pub fn place_stage(
+        &mut self,
+        flow: usize,
+        hop: usize,
+        stage: Box<dyn Stage + Send>,
+        rng: SimRng,
+    ) {
+        let f = &mut self.flows[flow];
+        assert!(hop + 1 < f.route.len(), "a stage acts before the receiver");
+        assert_eq!(f.stage_hop, NO_STAGE, "one stage per flow");
+        f.stage_hop = hop as u32;
+        f.stage = self.stages.len() as u32;
+        let mut held = Histogram::new(3).expect("valid sigfig");
+        held.auto(true);
+        self.stages.push(PlacedStage {
+            flow: flow as u32,
+            stage,
+            rng,
+            held,
+        });
     }
 
     /// Schedule every flow's first packet.
@@ -411,7 +471,7 @@ impl Network {
                 }
                 self.counters.created += 1;
                 let id = self.alloc(pkt);
-                self.forward(engine, now, id);
+                self.enter(engine, now, id);
             }
             NetEvent::Arrive { pkt } => {
                 let p = self.packets[pkt as usize];
@@ -427,7 +487,7 @@ impl Network {
                     return;
                 }
                 match &mut self.nodes[flow.route[hop]] {
-                    NodeState::Host => self.forward(engine, now, pkt),
+                    NodeState::Host => self.enter(engine, now, pkt),
                     NodeState::Mix { strategy, rng } => match strategy.offer(now, &p, rng) {
                         StageOutcome::Release(t) => {
                             self.packets[pkt as usize].mix_hold += t - now;
@@ -613,7 +673,47 @@ impl Network {
         now: SimTime,
         id: u32,
     ) {
-        self.forward(engine, now, id)
+        self.enter(engine, now, id)
+    }
+
+    /// Packet `id` is at a host of its route (the sender included), about to leave: through
+    /// the flow's placed stage if it acts here, else straight onto the next link.
+    #[inline(always)]
+    fn enter<Q: EventQueue<NetEvent>>(
+        &mut self,
+        engine: &mut Engine<NetEvent, Q>,
+        now: SimTime,
+        id: u32,
+    ) {
+        let p = &self.packets[id as usize];
+        if self.flows[p.flow as usize].stage_hop == p.hop as u32 {
+            self.hold_in_stage(engine, now, id);
+        } else {
+            self.forward(engine, now, id);
+        }
+    }
+
+    /// The placed stage decides when packet `id` goes on (a `Release` event, like a mix's).
+    #[inline(never)]
+    fn hold_in_stage<Q: EventQueue<NetEvent>>(
+        &mut self,
+        engine: &mut Engine<NetEvent, Q>,
+        now: SimTime,
+        id: u32,
+    ) {
+        let p = self.packets[id as usize];
+        let st = &mut self.stages[self.flows[p.flow as usize].stage as usize];
+        match st.stage.offer(now, &p, &mut st.rng) {
+            StageOutcome::Release(t) => {
+                st.held.record(t - now).expect("auto-resizing histogram");
+                if t == now {
+                    self.forward(engine, now, id);
+                } else {
+                    engine.schedule(t, NetEvent::Release { pkt: id });
+                }
+            }
+            StageOutcome::Drop(reason) => self.drop_packet(id, reason),
+        }
     }
 
     /// Put packet `id` on the next link of its route.

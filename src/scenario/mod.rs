@@ -55,6 +55,8 @@
 //! bandwidth = "10Mbps"
 //! buffer = 1000             # packets, counting the one in transmission (default 1000)
 //! # jitter = "6ms"          # std. dev. of Gaussian per-packet jitter (default none)
+//! # jitter_model = "truncated"  # max(0, N(0, jitter^2)) on top of delay (default), or
+//! #                         # "symmetric": N(0, jitter^2) about delay, a fixed delay
 //! # order_preserving = true # jitter never reorders (default true)
 //! # loss = 0.0              # per-packet loss probability in [0, 1) (default 0)
 //! # outage = ["10s", "12s"] # every packet leaving in [from, until) is lost (default none)
@@ -182,8 +184,10 @@ pub mod error;
 mod overrides;
 pub mod schema;
 pub mod units;
+pub mod watermark;
 
 pub use error::ScenarioError;
+pub use watermark::Watermark;
 
 use crate::engine::SimTime;
 use crate::traffic::replay::{self, FlowFilter, TraceData};
@@ -219,6 +223,7 @@ pub struct Link {
     pub delay: SimTime,
     pub buffer_packets: u64,
     pub jitter: Option<SimTime>,
+    pub jitter_model: crate::net::JitterModel,
     pub order_preserving: bool,
     pub loss: f64,
     /// Every packet leaving in [from, until) is lost.
@@ -243,6 +248,8 @@ pub enum Traffic {
     Tcp(TcpParams),
     /// Packet times (and sizes) replayed from a file, shifted to start at the flow's `start`.
     Trace(std::sync::Arc<TraceData>),
+    /// SSH-like interactive traffic.
+    Interactive(crate::traffic::interactive::InteractiveParams),
 }
 
 impl Traffic {
@@ -254,6 +261,7 @@ impl Traffic {
             Traffic::OnOff { rate, on, off } => rate * on as f64 / (on + off) as f64,
             Traffic::Tcp(_) => 0.0,
             Traffic::Trace(ref t) => t.mean_rate(),
+            Traffic::Interactive(ref p) => p.rate,
         }
     }
 
@@ -312,7 +320,8 @@ pub struct Scenario {
     pub links: Vec<Link>,
     pub flows: Vec<Flow>,
     pub attack: Option<CorrelationAttack>,
-    pub watermark: Option<toml::Table>,
+    /// Watermarkers placed on flows.
+    pub watermarks: Vec<Watermark>,
     /// The file as parsed (after overrides), kept for reproducibility records.
     pub file: ScenarioFile,
 }
@@ -461,6 +470,13 @@ impl Scenario {
                     ))
                 }
             };
+            let jitter = l.jitter.map(|j| j.0).filter(|&j| j > 0);
+            if l.jitter_model.is_some() && jitter.is_none() {
+                return Err(err(
+                    format!("link[{i}].jitter_model"),
+                    "jitter_model needs a jitter above zero, like jitter = \"9ms\"".into(),
+                ));
+            }
             links.push(Link {
                 name,
                 from,
@@ -468,7 +484,12 @@ impl Scenario {
                 bandwidth_bps: l.bandwidth.get_ref().0,
                 delay: l.delay.0,
                 buffer_packets: *l.buffer.get_ref(),
-                jitter: l.jitter.map(|j| j.0).filter(|&j| j > 0),
+                jitter,
+                jitter_model: l
+                    .jitter_model
+                    .as_ref()
+                    .map(|m| *m.get_ref())
+                    .unwrap_or_default(),
                 order_preserving: l.order_preserving,
                 loss,
                 outage,
@@ -503,6 +524,8 @@ impl Scenario {
                     TrafficModel::Trace
                 } else if k == "on" || k == "off" {
                     TrafficModel::Onoff
+                } else if INTERACTIVE_KEYS.contains(&k) {
+                    TrafficModel::Interactive
                 } else {
                     f.model
                 }
@@ -511,6 +534,7 @@ impl Scenario {
                 let m = match owner(k) {
                     TrafficModel::Tcp => "\"tcp\"",
                     TrafficModel::Trace => "\"trace\"",
+                    TrafficModel::Interactive => "\"interactive\"",
                     _ => "\"onoff\"",
                 };
                 return Err(err(
@@ -593,6 +617,25 @@ impl Scenario {
                     }
                     Traffic::Tcp(params)
                 }
+                TrafficModel::Interactive => {
+                    let d = crate::traffic::interactive::InteractiveParams::default();
+                    let p = crate::traffic::interactive::InteractiveParams {
+                        rate: open_loop_rate()?,
+                        think_prob: f.think_prob.unwrap_or(d.think_prob),
+                        think_share: f.think_share.unwrap_or(d.think_share),
+                        keystroke_sigma: f.keystroke_sigma.unwrap_or(d.keystroke_sigma),
+                        pareto_shape: f.pareto_shape.unwrap_or(d.pareto_shape),
+                        pareto_cap: f.pareto_cap.unwrap_or(d.pareto_cap),
+                    };
+                    p.validate().map_err(|m| {
+                        let (k, msg) = m
+                            .strip_prefix("interactive.")
+                            .and_then(|r| r.split_once(": "))
+                            .unwrap_or(("model", m.as_str()));
+                        err(format!("flow[{i}].{k}"), msg.to_string())
+                    })?;
+                    Traffic::Interactive(p)
+                }
                 TrafficModel::Trace => {
                     let data = resolve_trace(i, f, &src.file, &err)?;
                     if let Some(m) = data.mean_size() {
@@ -604,7 +647,10 @@ impl Scenario {
             if f.rate.is_some()
                 && !matches!(
                     f.model,
-                    TrafficModel::Poisson | TrafficModel::Constant | TrafficModel::Onoff
+                    TrafficModel::Poisson
+                        | TrafficModel::Constant
+                        | TrafficModel::Onoff
+                        | TrafficModel::Interactive
                 )
             {
                 return Err(err(
@@ -669,6 +715,8 @@ impl Scenario {
             }
         }
 
+        let watermarks = watermark::resolve(&file.watermarks, &nodes, &flows, &err)?;
+
         let attack = match &file.attack {
             None => None,
             Some(a) => Some(resolve_attack(a, &nodes, &links, &flows, &err)?),
@@ -718,7 +766,7 @@ impl Scenario {
             links,
             flows,
             attack,
-            watermark: file.watermark.clone(),
+            watermarks,
             file,
         })
     }
@@ -741,6 +789,14 @@ impl Scenario {
 }
 
 /// Keys of `[[flow]]` that only model = "tcp" takes.
+const INTERACTIVE_KEYS: &[&str] = &[
+    "think_prob",
+    "think_share",
+    "keystroke_sigma",
+    "pareto_shape",
+    "pareto_cap",
+];
+
 const TCP_KEYS: &[&str] = &[
     "ack_route",
     "mss",
@@ -768,6 +824,7 @@ fn model_name(m: TrafficModel) -> &'static str {
         TrafficModel::Onoff => "onoff",
         TrafficModel::Tcp => "tcp",
         TrafficModel::Trace => "trace",
+        TrafficModel::Interactive => "interactive",
     }
 }
 
@@ -792,6 +849,11 @@ fn model_keys(f: &schema::FlowSpec) -> Vec<&'static str> {
         ("drop_segments", f.drop_segments.is_some()),
         ("file", f.file.is_some()),
         ("filter", f.filter.is_some()),
+        ("think_prob", f.think_prob.is_some()),
+        ("think_share", f.think_share.is_some()),
+        ("keystroke_sigma", f.keystroke_sigma.is_some()),
+        ("pareto_shape", f.pareto_shape.is_some()),
+        ("pareto_cap", f.pareto_cap.is_some()),
     ];
     set.iter().filter(|(_, on)| *on).map(|(k, _)| *k).collect()
 }

@@ -1,14 +1,14 @@
 //! `--set path=value` overrides, applied to the scenario text in place so that everything else
 //! keeps its line and column, and errors in an overridden value name the override.
 //!
-//! Paths are dotted: `trials`, `attack.interval`, `watermark.amplitude`; entries of `[[node]]`
-//! and `[[flow]]` are addressed by their name (`node.mix.t_avg`, `flow.alice.rate`), entries of
-//! `[[link]]` by "from->to" (`link.mix->bob.bandwidth`), and any entry by its index in the file
+//! Paths are dotted: `trials`, `attack.interval`; entries of `[[node]]`, `[[flow]]` and
+//! `[[watermark]]` are addressed by their name (`node.mix.t_avg`, `flow.alice.rate`,
+//! `watermark.mark.eta`), entries of `[[link]]` by "from->to" (`link.mix->bob.bandwidth`), and any entry by its index in the file
 //! (`link[2].bandwidth`). Values are TOML when they parse as a TOML value (`50`, `[60, 480]`,
 //! `true`, `"text"`), else a bare string (`50ms`, `5Mbps`).
 
 use super::error::{closest, is_bare_key, suggestion, ScenarioError, Source};
-use super::schema::{AttackSpec, FlowSpec, LinkSpec, NodeSpec, ScenarioFile};
+use super::schema::{AttackSpec, FlowSpec, LinkSpec, NodeSpec, ScenarioFile, WatermarkSpec};
 use serde::de::{self, Deserialize, Deserializer, Visitor};
 use std::fmt;
 use std::ops::Range;
@@ -96,6 +96,7 @@ fn plan(
         "node" => Some(fields_of::<NodeSpec>()),
         "link" => Some(fields_of::<LinkSpec>()),
         "flow" => Some(fields_of::<FlowSpec>()),
+        "watermark" => Some(fields_of::<WatermarkSpec>()),
         _ => None,
     };
     if let Some(keys) = entry_keys {
@@ -192,15 +193,6 @@ fn plan(
                 &["attack", key],
                 value,
             )
-        }
-        // Free-form: any key below it.
-        "watermark" => {
-            if rest.is_empty() || rest.iter().any(|k| k.is_empty()) {
-                return Err("expected watermark.KEY".into());
-            }
-            let mut keys = vec!["watermark"];
-            keys.extend_from_slice(rest);
-            set_in(text, root.get_ref(), Anchor::Root, Vec::new(), &keys, value)
         }
         _ => {
             if !rest.is_empty() {
@@ -335,6 +327,7 @@ fn example(head: &str) -> &'static str {
     match head {
         "node" => "node.mix.t_avg=50ms",
         "link" => "link.mix->bob.bandwidth=5Mbps",
+        "watermark" => "watermark.mark.eta=14",
         _ => "flow.alice.rate=200pps",
     }
 }

@@ -40,9 +40,9 @@ pub struct ScenarioFile {
     pub flows: Vec<FlowSpec>,
     #[serde(default)]
     pub attack: Option<AttackSpec>,
-    /// SWIRL or another watermark scheme, for watermark scenarios.
-    #[serde(default)]
-    pub watermark: Option<toml::Table>,
+    /// Watermarkers placed on flows (`[[watermark]]`).
+    #[serde(default, rename = "watermark")]
+    pub watermarks: Vec<WatermarkSpec>,
 }
 
 fn default_seed() -> u64 {
@@ -103,9 +103,14 @@ pub struct LinkSpec {
     /// Drop-tail buffer limit in packets, counting the one in transmission. Default 1000.
     #[serde(default = "default_buffer")]
     pub buffer: Spanned<u64>,
-    /// Standard deviation of Gaussian per-packet jitter, truncated at zero. Default none.
+    /// Standard deviation of Gaussian per-packet jitter. Default none.
     #[serde(default)]
     pub jitter: Option<Duration>,
+    /// "truncated" (default): max(0, N(0, jitter^2)) on top of `delay`; "symmetric": N(0,
+    /// jitter^2) about `delay`, which is then a fixed delay with zero-mean jitter (the model of
+    /// the watermark analyses), clamped so that no packet arrives before it left.
+    #[serde(default)]
+    pub jitter_model: Option<Spanned<crate::net::JitterModel>>,
     /// Keep packet order through the jitter (a packet never overtakes the one before it).
     #[serde(default = "default_true")]
     pub order_preserving: bool,
@@ -142,6 +147,9 @@ pub enum TrafficModel {
     Tcp,
     /// Packet times (and sizes) replayed from a CSV or pcap/pcapng `file`.
     Trace,
+    /// SSH-like interactive traffic at mean `rate`: lognormal keystroke gaps and capped Pareto
+    /// think gaps ([`crate::traffic::interactive`]).
+    Interactive,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -165,6 +173,23 @@ pub struct FlowSpec {
     /// When the flow starts sending. Default 0.
     #[serde(default)]
     pub start: Duration,
+
+    // ---- model = "interactive" (defaults in `traffic::interactive`) ----
+    /// Probability that a gap is a think gap.
+    #[serde(default)]
+    pub think_prob: Option<f64>,
+    /// Fraction of the mean gap carried by think gaps.
+    #[serde(default)]
+    pub think_share: Option<f64>,
+    /// Log-standard deviation of the lognormal keystroke gaps.
+    #[serde(default)]
+    pub keystroke_sigma: Option<f64>,
+    /// Shape of the Pareto think gaps.
+    #[serde(default)]
+    pub pareto_shape: Option<f64>,
+    /// Truncation of think gaps, in multiples of the Pareto scale.
+    #[serde(default)]
+    pub pareto_cap: Option<f64>,
 
     // ---- model = "tcp" ----
     /// Route of the ACKs, from the receiver back to the sender (required for tcp).
@@ -289,4 +314,69 @@ fn default_interval() -> Duration {
 }
 fn default_estimators() -> Vec<Spanned<String>> {
     vec![Spanned::new(0..0, "mi".to_string())]
+}
+
+/// The watermark schemes a `[[watermark]]` table may place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SchemeKind {
+    Swirl,
+    Ibw,
+    Icbw,
+    Rainbow,
+}
+
+/// A watermarker on one flow, at one node of its route (`[[watermark]]`). Scheme parameters
+/// are all optional here (each scheme has its defaults); validation refuses a key that the
+/// chosen scheme does not have, like a flow's model keys.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct WatermarkSpec {
+    /// How attacks refer to this watermark.
+    pub name: Spanned<String>,
+    /// The flow it marks.
+    pub flow: Spanned<String>,
+    /// The node of the flow's route where it acts (a host before the receiver): the flow's
+    /// packets are held there before they go on.
+    pub at: Spanned<String>,
+    pub scheme: SchemeKind,
+    /// Seed of the key the watermarker and its detectors share.
+    #[serde(default)]
+    pub key_seed: Option<u64>,
+    #[serde(default)]
+    pub interval: Option<Spanned<Duration>>,
+    #[serde(default)]
+    pub offset: Option<Spanned<Duration>>,
+    // ---- swirl ----
+    #[serde(default)]
+    pub n: Option<Spanned<u32>>,
+    #[serde(default)]
+    pub r: Option<Spanned<u32>>,
+    #[serde(default)]
+    pub m: Option<Spanned<u32>>,
+    #[serde(default)]
+    pub q: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub tau: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub eta: Option<Spanned<u32>>,
+    #[serde(default)]
+    pub pairing: Option<crate::watermark::Pairing>,
+    #[serde(default)]
+    pub embedding: Option<crate::watermark::Embedding>,
+    // ---- ibw, icbw ----
+    #[serde(default)]
+    pub bits: Option<Spanned<u32>>,
+    #[serde(default)]
+    pub redundancy: Option<Spanned<u32>>,
+    #[serde(default)]
+    pub hamming: Option<Spanned<u32>>,
+    // ---- icbw, rainbow ----
+    #[serde(default)]
+    pub amplitude: Option<Spanned<Duration>>,
+    // ---- rainbow ----
+    #[serde(default)]
+    pub length: Option<Spanned<u32>>,
+    #[serde(default)]
+    pub threshold: Option<Spanned<f64>>,
 }

@@ -28,6 +28,8 @@ pub enum ArrivalProcess {
         mean_off_ns: f64,
         on_left_ns: f64,
     },
+    /// SSH-like interactive gaps (boxed: the other variants stay small).
+    Interactive(Box<interactive::Interactive>),
 }
 
 impl ArrivalProcess {
@@ -45,6 +47,9 @@ impl ArrivalProcess {
                 mean_off_ns: off as f64,
                 on_left_ns: -1.0,
             },
+            Traffic::Interactive(ref p) => ArrivalProcess::Interactive(Box::new(
+                interactive::Interactive::new(p).expect("validated when the scenario was loaded"),
+            )),
             // Closed-loop: the network drives a TCP flow from its ACKs, never from gaps. A gap
             // that never ends keeps the process well defined.
             Traffic::Tcp(_) | Traffic::Trace(_) => ArrivalProcess::Constant {
@@ -62,6 +67,7 @@ impl ArrivalProcess {
                 time::from_ns_f64(e * *mean_gap_ns)
             }
             ArrivalProcess::Constant { gap_ns } => *gap_ns,
+            ArrivalProcess::Interactive(p) => p.next_gap(rng),
             ArrivalProcess::OnOff {
                 mean_gap_ns,
                 mean_on_ns,

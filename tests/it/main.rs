@@ -17,3 +17,4 @@ mod topology;
 mod validation;
 mod watermark;
 mod watermark_experiment;
+mod watermark_net;

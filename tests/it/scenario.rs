@@ -720,9 +720,10 @@ fn override_adds_missing_keys_and_tables() {
         "trials = 10\nattack.target = \"alice\"\nattack.sample_sizes = [60]\n",
         1,
     );
-    let s = parse(&dotted, &["attack.interval=5ms", "watermark.amplitude=0.5"]).unwrap();
+    let s = parse(&dotted, &["attack.interval=5ms"]).unwrap();
     assert_eq!(s.attack.unwrap().interval, 5_000_000);
-    assert_eq!(s.watermark.unwrap()["amplitude"].as_float(), Some(0.5));
+    // Watermarks are entries addressed by name: a free-form key is refused.
+    assert!(parse(&dotted, &["watermark.amplitude=0.5"]).is_err());
     // No [attack] at all: the override creates it, and the missing target is blamed on it.
     let e = fail(no_attack, &["attack.interval=5ms"]);
     assert_from_set(
