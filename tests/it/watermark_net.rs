@@ -287,7 +287,7 @@ fn swirl_detects_the_marked_flow_after_a_symmetric_jitter_path() {
         let net = run(&s, trial);
         let link = &net.links[2].tap;
         let first = link.view().trace(TapPoint::Depart)[0].time;
-        let mut at_bob: Vec<u64> = link
+        let at_bob: Vec<u64> = link
             .view()
             .trace(TapPoint::Arrive)
             .iter()
@@ -298,7 +298,7 @@ fn swirl_detects_the_marked_flow_after_a_symmetric_jitter_path() {
         let d = det.detect_at(&at_bob, first + 60 * MS);
         assert!(d.watermarked && d.detected >= 18, "trial {trial}: {d:?}");
         // The same detector on the unmarked flow (carol, at dave) finds a few intervals.
-        let mut at_dave: Vec<u64> = net.links[4]
+        let at_dave: Vec<u64> = net.links[4]
             .tap
             .view()
             .trace(TapPoint::Arrive)
