@@ -2,4 +2,5 @@
 //! never the ground-truth flow labels, which only the experiment's scorer holds.
 
 pub mod correlation;
+pub mod likelihood;
 pub mod mi;
