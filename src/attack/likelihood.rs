@@ -191,7 +191,7 @@ pub fn intensity_at_outputs(x: &[Seconds], y: &[Seconds], kernel: &Kernel) -> Ve
     let mut s0 = vec![0.0; terms.len()];
     let mut s1 = vec![0.0; terms.len()];
     let mut now = f64::NEG_INFINITY;
-    let mut advance = |to: Seconds, s0: &mut [f64], s1: &mut [f64], now: &mut f64| {
+    let advance = |to: Seconds, s0: &mut [f64], s1: &mut [f64], now: &mut f64| {
         if *now == f64::NEG_INFINITY {
             *now = to;
             return;

@@ -7,6 +7,7 @@
 //! on the number of threads or the order in which trials finish.
 
 pub mod execute;
+pub mod export;
 pub mod merge;
 pub mod predict;
 pub mod record;

@@ -4,6 +4,7 @@ mod cli;
 mod common;
 mod conservation;
 mod delay_stage;
+mod export;
 mod link;
 mod model_correlation;
 mod model_link_exact;
