@@ -6,9 +6,9 @@
 
 use mixsim::attack::mi::plugin_mi;
 use mixsim::experiment::runner::tap_setup;
+use mixsim::net::tap::TapPoint;
 use mixsim::net::Network;
 use mixsim::scenario::Scenario;
-use mixsim::tap::TapPoint;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -51,7 +51,7 @@ fn main() {
     }
     if let Ok(m) = mixsim::experiment::predict::correlation_model(
         &s,
-        &mixsim::model::correlation::ModelOptions {
+        &mixsim::experiment::semi::ModelOptions {
             semi_reps: 0,
             seed: 1,
         },

@@ -6,7 +6,7 @@
 //! bytes.
 
 use mixsim::engine::stream;
-use mixsim::traffic::replay::{write_synthetic_capture, FlowFilter, SyntheticPacket};
+use mixsim::traffic::replay::{synthetic_capture, FlowFilter, SyntheticPacket};
 use rand::Rng;
 use std::path::PathBuf;
 
@@ -43,13 +43,15 @@ fn main() {
         });
     }
     packets.sort_by_key(|p| p.time);
-    write_synthetic_capture(&dir.join("synthetic.pcap"), &packets, false).expect("pcap");
-    write_synthetic_capture(&dir.join("synthetic.pcapng"), &packets, true).expect("pcapng");
+    for (name, ng) in [("synthetic.pcap", false), ("synthetic.pcapng", true)] {
+        let bytes = synthetic_capture(&packets, ng).expect("in-memory capture");
+        std::fs::write(dir.join(name), bytes).expect("write capture");
+    }
     let mut csv = String::from("time_s,size_bytes\n");
     for p in packets.iter().filter(|p| p.tuple == ssh) {
         csv += &format!("{:.6},{}\n", (p.time - t0) as f64 * 1e-9 + 12.5, p.size);
     }
-    mixsim::report::write_atomic(&dir.join("synthetic-ssh.csv"), csv.as_bytes()).expect("csv");
+    mixsim::files::write_atomic(&dir.join("synthetic-ssh.csv"), csv.as_bytes()).expect("csv");
     println!(
         "wrote {}/synthetic.pcap, synthetic.pcapng, synthetic-ssh.csv",
         dir.display()

@@ -48,5 +48,5 @@ fn main() {
         &sims,
         &[],
     );
-    mixsim::report::write_atomic(std::path::Path::new(out), svg.as_bytes()).expect("write");
+    mixsim::files::write_atomic(std::path::Path::new(out), svg.as_bytes()).expect("write");
 }

@@ -1,10 +1,11 @@
 //! The `mixsim` command line: a thin layer over the library.
 
 use clap::{Parser, Subcommand};
+use mixsim::experiment::Summary;
 use mixsim::experiment::{self, RunOptions};
-use mixsim::report::{self, plot, Summary};
+use mixsim::net::tap::TapPoint;
+use mixsim::report::{self, plot};
 use mixsim::scenario::Scenario;
-use mixsim::tap::TapPoint;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -261,7 +262,7 @@ fn cmd_run(
         "events_per_second": result.tally.events as f64 / wall,
         "packets_per_second": result.tally.counters.created as f64 / wall,
     });
-    report::write_atomic(&out.join("run-log.json"), format!("{log:#}\n").as_bytes())
+    mixsim::files::write_atomic(&out.join("run-log.json"), format!("{log:#}\n").as_bytes())
         .map_err(|e| Failure::io(&out, e))?;
     if !quiet {
         print!("{}", summary.table());
@@ -283,7 +284,7 @@ fn write_outputs(out: &Path, summary: &Summary) -> Result<(), Failure> {
         ("table.txt", summary.table().into_bytes()),
         ("detection.svg", svg.into_bytes()),
     ] {
-        report::write_atomic(&out.join(name), &bytes)
+        mixsim::files::write_atomic(&out.join(name), &bytes)
             .map_err(|e| Failure::io(&out.join(name), e))?;
     }
     Ok(())
@@ -291,7 +292,7 @@ fn write_outputs(out: &Path, summary: &Summary) -> Result<(), Failure> {
 
 fn cmd_model(args: &ScenarioArgs, semi_reps: usize, json: bool) -> Result<(), Failure> {
     let scenario = load(args)?;
-    let opts = mixsim::model::correlation::ModelOptions {
+    let opts = mixsim::experiment::semi::ModelOptions {
         semi_reps,
         seed: scenario.seed,
     };
@@ -425,7 +426,7 @@ fn cmd_trace(
     }
     let bytes = w.into_inner().expect("in-memory csv");
     match out {
-        Some(path) => report::write_atomic(&path, &bytes).map_err(|e| Failure::io(&path, e)),
+        Some(path) => mixsim::files::write_atomic(&path, &bytes).map_err(|e| Failure::io(&path, e)),
         None => {
             use std::io::Write;
             std::io::stdout()
@@ -534,7 +535,7 @@ fn cmd_watermark(
         );
         for (name, bytes) in &files {
             let p = out.join(name);
-            report::write_atomic(&p, bytes).map_err(|e| Failure::io(&p, e))?;
+            mixsim::files::write_atomic(&p, bytes).map_err(|e| Failure::io(&p, e))?;
         }
         let log = serde_json::json!({
             "mixsim_version": env!("CARGO_PKG_VERSION"),
@@ -545,7 +546,7 @@ fn cmd_watermark(
             "wall_seconds": wall,
         });
         let p = out.join("run-log.json");
-        report::write_atomic(&p, format!("{log:#}\n").as_bytes())
+        mixsim::files::write_atomic(&p, format!("{log:#}\n").as_bytes())
             .map_err(|e| Failure::io(&p, e))?;
     }
     if !quiet {
@@ -660,6 +661,9 @@ fn cmd_sweep(args: &SweepArgs) -> Result<(), Failure> {
     };
     let started = std::time::Instant::now();
     let outcome = run_sweep(&plan, &opts).map_err(sweep_failure)?;
+    if let Some(summaries) = &outcome.summaries {
+        report::sweep_report::write(&out, &plan.spec, summaries).map_err(sweep_failure)?;
+    }
     let wall = started.elapsed().as_secs_f64();
     if !args.quiet {
         eprintln!(
@@ -674,7 +678,7 @@ fn cmd_sweep(args: &SweepArgs) -> Result<(), Failure> {
             opts.jobs,
             outcome.packets as f64 / wall.max(1e-9),
         );
-        if outcome.report.is_some() {
+        if outcome.summaries.is_some() {
             println!(
                 "wrote {}/sweep.csv, sweep.md, plots/, points/",
                 out.display()
@@ -690,7 +694,9 @@ fn cmd_sweep(args: &SweepArgs) -> Result<(), Failure> {
 }
 
 fn cmd_merge(args: &MergeArgs) -> Result<(), Failure> {
-    let summaries = experiment::merge::merge(&args.dirs, &args.out).map_err(sweep_failure)?;
+    let (plan, summaries) =
+        experiment::merge::merge(&args.dirs, &args.out).map_err(sweep_failure)?;
+    report::sweep_report::write(&args.out, &plan.spec, &summaries).map_err(sweep_failure)?;
     if !args.quiet {
         println!(
             "merged {} shard directories ({} points) into {}",

@@ -31,7 +31,10 @@ pub trait Estimator: Send + Sync {
     fn score(&self, x: &[u32], y: &[u32]) -> f64;
 }
 
-/// The estimator with this name (see [`crate::scenario::ESTIMATORS`]).
+/// Estimator names [`estimator`] knows.
+pub const ESTIMATORS: &[&str] = &["mi", "mi-mm", "mi-z", "xcorr", "xcorr-lag"];
+
+/// The estimator with this name (one of [`ESTIMATORS`]).
 pub fn estimator(name: &str) -> Option<Box<dyn Estimator>> {
     Some(match name {
         "mi" => Box::new(PluginMi),

@@ -1,15 +1,15 @@
 //! Running a sweep (or one shard of it): resume from the records already in the output
 //! directory, run the units still missing, record each one atomically as it finishes, and, for
-//! a whole sweep, write the report from the records.
+//! a whole sweep, compute every point's summary from the records (`report` writes them out).
 //!
-//! The report is always built from the records on disk, never from what happens to be in
-//! memory, so an uninterrupted run, a resumed run and a merge of shards write the same bytes.
+//! The summaries are always built from the records on disk, never from what happens to be in
+//! memory, so an uninterrupted run, a resumed run and a merge of shards give the same bytes.
 
 use super::record::{self, ChunkRecord, Manifest, SweepError, TallyRecord};
 use super::runner::{estimators_of, tally_trials, RunResult, Tally};
 use super::shard::{self, Shard, Unit};
+use super::summary::Summary;
 use super::sweep::SweepPlan;
-use crate::report::{sweep_report, write_atomic, Summary};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -44,8 +44,8 @@ pub struct SweepOutcome {
     pub trials_run: u64,
     pub events: u64,
     pub packets: u64,
-    /// The report was written (whole sweeps).
-    pub report: Option<Vec<Summary>>,
+    /// Every point's summary, from the records (whole sweeps; None for a shard).
+    pub summaries: Option<Vec<Summary>>,
 }
 
 /// Run `plan` (or the shard `opts.shard` of it) into `opts.out`.
@@ -100,7 +100,7 @@ pub fn run_sweep(plan: &SweepPlan, opts: &SweepOptions) -> Result<SweepOutcome, 
     }
     progress.finish();
 
-    let report = if opts.shard.is_whole() {
+    let summaries = if opts.shard.is_whole() {
         Some(finalize(&opts.out, plan)?)
     } else {
         None
@@ -111,7 +111,7 @@ pub fn run_sweep(plan: &SweepPlan, opts: &SweepOptions) -> Result<SweepOutcome, 
         trials_run,
         events,
         packets,
-        report,
+        summaries,
     })
 }
 
@@ -141,9 +141,8 @@ pub fn point_tally(
     acc.ok_or_else(|| SweepError::Input(format!("point {p} has no trials")))
 }
 
-/// Build every point's summary (with the model's predictions, as `mixsim run` does) from the
-/// records in `out` and write the per-point files and the
-/// sweep report.
+/// Every point's summary (with the model's predictions, as `mixsim run` computes them), from
+/// the records in `out`.
 pub fn finalize(out: &Path, plan: &SweepPlan) -> Result<Vec<Summary>, SweepError> {
     let spec = &plan.spec;
     let units = shard::units(spec.trials, spec.chunk, spec.points.len());
@@ -162,21 +161,8 @@ pub fn finalize(out: &Path, plan: &SweepPlan) -> Result<Vec<Summary>, SweepError
             estimators: names,
             sample_sizes: sizes.clone(),
         };
-        // The same summary, model included, as `mixsim run` writes.
-        let summary = Summary::with_model(scenario, &result);
-        let dir = out.join("points").join(format!("p{p:04}"));
-        for (name, bytes) in [
-            ("summary.json", summary.to_json()),
-            ("points.csv", summary.points_csv()),
-        ] {
-            write_atomic(&dir.join(name), bytes.as_bytes())
-                .map_err(|e| SweepError::io(&dir.join(name), e))?;
-        }
-        summaries.push(summary);
-    }
-    for (name, bytes) in sweep_report::render(spec, &summaries) {
-        let path = out.join(&name);
-        write_atomic(&path, bytes.as_bytes()).map_err(|e| SweepError::io(&path, e))?;
+        // The same summary, model included, as `mixsim run` computes.
+        summaries.push(Summary::with_model(scenario, &result));
     }
     Ok(summaries)
 }

@@ -16,9 +16,9 @@
 
 use super::runner::progress_bar;
 use crate::engine::{stream, SimTime};
+use crate::net::tap::{TapPoint, TapRecord};
 use crate::net::{Network, TapSetup};
 use crate::scenario::Scenario;
-use crate::tap::{TapPoint, TapRecord};
 use npyz::WriterBuilder;
 use rand::seq::SliceRandom;
 use rayon::prelude::*;

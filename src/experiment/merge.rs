@@ -8,12 +8,13 @@
 use super::execute::finalize;
 use super::record::{self, Manifest, SweepError};
 use super::shard::{self, Shard};
+use super::summary::Summary;
 use super::sweep::SweepPlan;
-use crate::report::Summary;
 use std::path::{Path, PathBuf};
 
-/// Merge shard directories `dirs` into `out`.
-pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Vec<Summary>, SweepError> {
+/// Merge shard directories `dirs` into `out` (the records) and return the sweep's plan and
+/// every point's summary, as a whole run would have.
+pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<(SweepPlan, Vec<Summary>), SweepError> {
     if dirs.is_empty() {
         return Err(SweepError::Input(
             "give the output directory of every shard".into(),
@@ -111,5 +112,6 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Vec<Summary>, SweepError> {
     for (unit, rec) in units.iter().zip(&records) {
         record::write_record(out, unit, rec)?;
     }
-    finalize(out, &plan)
+    let summaries = finalize(out, &plan)?;
+    Ok((plan, summaries))
 }

@@ -12,9 +12,12 @@ pub mod merge;
 pub mod predict;
 pub mod record;
 pub mod runner;
+pub mod semi;
 pub mod shard;
+pub mod summary;
 pub mod sweep;
 pub mod wilson;
 
 pub use runner::{run, run_trial, RunOptions, RunResult, Tally, TrialOutcome};
+pub use summary::Summary;
 pub use wilson::{wilson, Z95};

@@ -6,9 +6,8 @@
 //! [`MixModelParams`]; anything else is reported as "not applicable", with the reason, rather
 //! than given a model that does not describe it.
 
-use crate::model::correlation::{
-    predict, CandidateLink, MixModelParams, ModelOptions, ModelSummary, Prediction,
-};
+use super::semi::{predict, ModelOptions};
+use crate::model::correlation::{CandidateLink, MixModelParams, ModelSummary, Prediction};
 use crate::scenario::schema::MixStrategyKind;
 use crate::scenario::{ResolvedNodeKind, Scenario, Traffic};
 

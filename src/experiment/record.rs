@@ -17,8 +17,8 @@
 use super::runner::Tally;
 use super::shard::{Shard, Unit};
 use super::sweep::SweepSpec;
+use crate::files::write_atomic;
 use crate::net::{Latency, LinkStats, PacketCounters};
-use crate::report::write_atomic;
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};

@@ -2,9 +2,9 @@
 
 use crate::attack::correlation::{decide, estimator, Estimator};
 use crate::engine::SimTime;
+use crate::net::tap::TapPoint;
 use crate::net::{Latency, LinkStats, Network, PacketCounters, TapSetup};
 use crate::scenario::{CorrelationAttack, Scenario};
-use crate::tap::TapPoint;
 use crate::traffic::tcp::TcpStats;
 use rayon::prelude::*;
 

@@ -1,10 +1,13 @@
-//! Analytical models of the source papers. Pure math: nothing here knows the engine.
+//! Analytical models of the source papers. Pure math: nothing here imports another mixsim
+//! module (no engine, no random streams, no attack).
 //!
 //! - [`correlation`]: seed 000's model of flow-correlation detection on a continuous-time
 //!   mix. Build a [`correlation::MixModelParams`] (target rate, mean hold, sampling interval,
 //!   candidate links with their other traffic and service rate) and call
-//!   [`correlation::predict`] for Theorem 1 (as derived and as printed), the improved model
-//!   and the semi-analytic estimate at each sample size; the building blocks (delay stage,
+//!   [`correlation::predict`] for Theorem 1 (as derived and as printed), the improved and
+//!   refined models at each sample size (the semi-analytic estimate, which runs the attack's
+//!   estimator on samples of the model's laws, is the caller's: `experiment::semi`); the
+//!   building blocks (delay stage,
 //!   M/D/1 law, link stages, joint laws, I and C) are public for tests and plots.
 //! - [`swirl`]: seed 002's false-positive and false-negative bounds for the SWIRL watermark
 //!   (eqs 6-18) and the crossover error rate.

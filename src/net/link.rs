@@ -8,8 +8,8 @@
 use super::packet::{DropReason, Packet};
 use super::path::{Jitter, JitterModel, Loss};
 use super::stage::{Stage, StageOutcome};
+use super::tap::{Tap, TapPoint};
 use crate::engine::{time, SimRng, SimTime};
-use crate::tap::{Tap, TapPoint};
 use std::collections::VecDeque;
 
 /// Per-link counters over a trial.

@@ -6,7 +6,6 @@
 use super::packet::Packet;
 use super::stage::{Stage, StageOutcome};
 use crate::engine::{time, SimRng, SimTime};
-use crate::scenario::schema::MixStrategyKind;
 use rand_distr::{Distribution, Exp1};
 
 /// A mix's forwarding strategy.
@@ -16,19 +15,6 @@ pub enum MixStrategy {
     Exponential { mean_ns: f64 },
     /// Timed mix: everything held is flushed at every multiple of `period`.
     Timed { period: SimTime },
-}
-
-impl MixStrategy {
-    pub fn new(kind: MixStrategyKind, t_avg: SimTime) -> Self {
-        match kind {
-            MixStrategyKind::Exponential => MixStrategy::Exponential {
-                mean_ns: t_avg as f64,
-            },
-            MixStrategyKind::Timed => MixStrategy::Timed {
-                period: t_avg.max(1),
-            },
-        }
-    }
 }
 
 impl Stage for MixStrategy {

@@ -1,5 +1,6 @@
-//! Network elements: packets, links and their decorator stages, mixes, and the network that
-//! routes packets between them on the event engine.
+//! Network elements: packets, links and their decorator stages, mixes, the taps that record
+//! what an observer of each link sees ([`tap`]), and the network that routes packets between
+//! them on the event engine.
 
 pub mod link;
 pub mod mix;
@@ -7,6 +8,7 @@ pub mod network;
 pub mod packet;
 pub mod path;
 pub mod stage;
+pub mod tap;
 
 pub use link::{Link, LinkOutcome, LinkStats};
 pub use mix::MixStrategy;

@@ -18,9 +18,9 @@ use super::link::{Link, LinkOutcome, LinkStats};
 use super::mix::MixStrategy;
 use super::packet::{DropReason, Packet};
 use super::stage::{Stage, StageOutcome};
+use super::tap::{Tap, TapConfig};
 use crate::engine::{stream, BinaryHeapQueue, Engine, EventQueue, SimRng, SimTime};
 use crate::scenario::{ResolvedNodeKind, Scenario, Traffic};
-use crate::tap::{Tap, TapConfig};
 use crate::traffic::tcp::{LazyTimer, Receiver, Sender, TcpStats};
 use crate::traffic::ArrivalProcess;
 use hdrhistogram::Histogram;
@@ -179,7 +179,7 @@ pub struct TapSetup {
     pub bins: usize,
     /// Keep full traces at the watched points (memory grows with packets).
     pub trace: bool,
-    /// Per link, the points its tap watches ([`crate::tap::TapPoint`] order). Watching only
+    /// Per link, the points its tap watches ([`crate::net::tap::TapPoint`] order). Watching only
     /// what the attack reads keeps the per-packet cost down.
     pub points: Vec<[bool; 3]>,
 }
@@ -219,7 +219,7 @@ impl Network {
             .map(|(i, n)| match n.kind {
                 ResolvedNodeKind::Host => NodeState::Host,
                 ResolvedNodeKind::Mix { strategy, t_avg } => NodeState::Mix {
-                    strategy: MixStrategy::new(strategy, t_avg),
+                    strategy: strategy.strategy(t_avg),
                     rng: stream(seed, trial, i as u64),
                 },
             })

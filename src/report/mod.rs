@@ -3,30 +3,3 @@
 pub mod plot;
 pub mod summary;
 pub mod sweep_report;
-
-pub use summary::{LatencySummary, LinkSummary, Point, Summary};
-
-use std::io::Write;
-use std::path::Path;
-
-/// Write `bytes` to `path` atomically: a temporary file in the same directory, flushed and
-/// synced, then renamed over the target. A reader sees the old file or the new one, never half.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
-    let tmp = dir.join(format!(".{name}.tmp.{}", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
-}

@@ -127,7 +127,7 @@ pub fn detection_plot(
 
 /// The detection plot of a run: each estimator's simulated rate with its 95% interval against
 /// sample size (log scale), and the model's curves for the plug-in MI attack.
-pub fn summary_plot(summary: &super::Summary) -> String {
+pub fn summary_plot(summary: &crate::experiment::Summary) -> String {
     let mut estimators: Vec<&str> = Vec::new();
     for p in &summary.points {
         if !estimators.contains(&p.estimator.as_str()) {

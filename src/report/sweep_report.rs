@@ -6,12 +6,35 @@
 //! Everything here is a pure function of the sweep spec and the per-point summaries, so the
 //! report of a resumed run or a merge is byte-identical to that of an uninterrupted run.
 
-use super::summary::Summary;
+use crate::experiment::record::SweepError;
 use crate::experiment::sweep::{Mode, SweepSpec};
+use crate::experiment::Summary;
+use crate::files::write_atomic;
 use crate::report::plot::COLOURS;
-use crate::scenario::units::{Bandwidth, Bytes, Duration, Rate};
+use crate::units::{Bandwidth, Bytes, Duration, Rate};
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
+use std::path::Path;
+
+/// Write a whole sweep's output into `out`: each point's summary.json and points.csv under
+/// `points/pNNNN/`, then the report files of [`render`].
+pub fn write(out: &Path, spec: &SweepSpec, summaries: &[Summary]) -> Result<(), SweepError> {
+    for (p, summary) in summaries.iter().enumerate() {
+        let dir = out.join("points").join(format!("p{p:04}"));
+        for (name, bytes) in [
+            ("summary.json", summary.to_json()),
+            ("points.csv", summary.points_csv()),
+        ] {
+            write_atomic(&dir.join(name), bytes.as_bytes())
+                .map_err(|e| SweepError::io(&dir.join(name), e))?;
+        }
+    }
+    for (name, bytes) in render(spec, summaries) {
+        let path = out.join(&name);
+        write_atomic(&path, bytes.as_bytes()).map_err(|e| SweepError::io(&path, e))?;
+    }
+    Ok(())
+}
 
 /// Every report file, as (path relative to the output directory, contents).
 pub fn render(spec: &SweepSpec, summaries: &[Summary]) -> Vec<(String, String)> {
@@ -63,7 +86,7 @@ fn sample_sizes(summaries: &[Summary]) -> Vec<usize> {
     n
 }
 
-fn model_value(p: &super::summary::Point, k: &str) -> Option<f64> {
+fn model_value(p: &crate::experiment::summary::Point, k: &str) -> Option<f64> {
     p.model.as_ref()?.get(k)?.as_f64()
 }
 

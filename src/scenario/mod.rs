@@ -183,15 +183,16 @@
 pub mod error;
 mod overrides;
 pub mod schema;
-pub mod units;
 pub mod watermark;
 
+pub use crate::traffic::Traffic;
 pub use error::ScenarioError;
 pub use watermark::Watermark;
 
 use crate::engine::SimTime;
 use crate::traffic::replay::{self, FlowFilter, TraceData};
 use crate::traffic::tcp::{TcpParams, HEADER_BYTES};
+use crate::units;
 use error::Source;
 use schema::{MixStrategyKind, NodeKind, ScenarioFile, TrafficModel};
 use std::path::Path;
@@ -228,50 +229,6 @@ pub struct Link {
     pub loss: f64,
     /// Every packet leaving in [from, until) is lost.
     pub outage: Option<(SimTime, SimTime)>,
-}
-
-/// Traffic of a flow after validation.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Traffic {
-    Poisson {
-        rate: f64,
-    },
-    Constant {
-        rate: f64,
-    },
-    OnOff {
-        rate: f64,
-        on: SimTime,
-        off: SimTime,
-    },
-    /// A bulk TCP transfer: closed-loop, its rate is whatever the network lets it have.
-    Tcp(TcpParams),
-    /// Packet times (and sizes) replayed from a file, shifted to start at the flow's `start`.
-    Trace(std::sync::Arc<TraceData>),
-    /// SSH-like interactive traffic.
-    Interactive(crate::traffic::interactive::InteractiveParams),
-}
-
-impl Traffic {
-    /// Long-run mean packet rate (pkt/s) of an open-loop model; 0 for TCP, which adapts to the
-    /// network rather than loading it at a set rate.
-    pub fn mean_rate(&self) -> f64 {
-        match *self {
-            Traffic::Poisson { rate } | Traffic::Constant { rate } => rate,
-            Traffic::OnOff { rate, on, off } => rate * on as f64 / (on + off) as f64,
-            Traffic::Tcp(_) => 0.0,
-            Traffic::Trace(ref t) => t.mean_rate(),
-            Traffic::Interactive(ref p) => p.rate,
-        }
-    }
-
-    /// The TCP parameters, for a TCP flow.
-    pub fn tcp(&self) -> Option<&TcpParams> {
-        match self {
-            Traffic::Tcp(p) => Some(p),
-            _ => None,
-        }
-    }
 }
 
 /// A flow after validation.
@@ -326,8 +283,7 @@ pub struct Scenario {
     pub file: ScenarioFile,
 }
 
-/// Estimator names the correlation attack knows.
-pub const ESTIMATORS: &[&str] = &["mi", "mi-mm", "mi-z", "xcorr", "xcorr-lag"];
+pub use crate::attack::correlation::ESTIMATORS;
 
 impl Scenario {
     /// Load, parse and validate a scenario file, applying `--set path=value` overrides.

@@ -4,7 +4,8 @@
 //! A scenario describes nodes (hosts and mixes), links between them (each a FIFO transmitter
 //! with optional jitter and loss), flows with a traffic model and a route, and the attack.
 
-use super::units::{Bandwidth, Bytes, Duration, Rate};
+use crate::net::MixStrategy;
+use crate::units::{Bandwidth, Bytes, Duration, Rate};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
@@ -77,6 +78,20 @@ pub enum MixStrategyKind {
     Exponential,
     /// Timed mix: flushes everything it holds every t_avg.
     Timed,
+}
+
+impl MixStrategyKind {
+    /// The network's strategy of this kind with mean hold (or flush period) `t_avg` ns.
+    pub fn strategy(self, t_avg: u64) -> MixStrategy {
+        match self {
+            MixStrategyKind::Exponential => MixStrategy::Exponential {
+                mean_ns: t_avg as f64,
+            },
+            MixStrategyKind::Timed => MixStrategy::Timed {
+                period: t_avg.max(1),
+            },
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

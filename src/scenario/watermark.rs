@@ -127,7 +127,7 @@ fn set_keys(w: &WatermarkSpec) -> Vec<&'static str> {
 /// The scheme's parameters: its defaults with the table's keys applied.
 fn config(w: &WatermarkSpec) -> WatermarkConfig {
     let v = |o: &Option<toml::Spanned<u32>>, d: u32| o.as_ref().map_or(d, |x| *x.get_ref());
-    let dur = |o: &Option<toml::Spanned<super::units::Duration>>, d: super::units::Duration| {
+    let dur = |o: &Option<toml::Spanned<crate::units::Duration>>, d: crate::units::Duration| {
         o.as_ref().map_or(d, |x| *x.get_ref())
     };
     let f = |o: &Option<toml::Spanned<f64>>, d: f64| o.as_ref().map_or(d, |x| *x.get_ref());

@@ -9,9 +9,53 @@ pub mod replay;
 pub mod tcp;
 
 use crate::engine::{time, SimRng, SimTime};
-use crate::scenario::Traffic;
 use rand::Rng;
 use rand_distr::{Distribution, Exp1};
+
+/// A flow's traffic model and its parameters (rates in pkt/s, times in ns), as a scenario
+/// resolves it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Traffic {
+    Poisson {
+        rate: f64,
+    },
+    Constant {
+        rate: f64,
+    },
+    OnOff {
+        rate: f64,
+        on: SimTime,
+        off: SimTime,
+    },
+    /// A bulk TCP transfer: closed-loop, its rate is whatever the network lets it have.
+    Tcp(tcp::TcpParams),
+    /// Packet times (and sizes) replayed from a file, shifted to start at the flow's `start`.
+    Trace(std::sync::Arc<replay::TraceData>),
+    /// SSH-like interactive traffic.
+    Interactive(interactive::InteractiveParams),
+}
+
+impl Traffic {
+    /// Long-run mean packet rate (pkt/s) of an open-loop model; 0 for TCP, which adapts to the
+    /// network rather than loading it at a set rate.
+    pub fn mean_rate(&self) -> f64 {
+        match *self {
+            Traffic::Poisson { rate } | Traffic::Constant { rate } => rate,
+            Traffic::OnOff { rate, on, off } => rate * on as f64 / (on + off) as f64,
+            Traffic::Tcp(_) => 0.0,
+            Traffic::Trace(ref t) => t.mean_rate(),
+            Traffic::Interactive(ref p) => p.rate,
+        }
+    }
+
+    /// The TCP parameters, for a TCP flow.
+    pub fn tcp(&self) -> Option<&tcp::TcpParams> {
+        match self {
+            Traffic::Tcp(p) => Some(p),
+            _ => None,
+        }
+    }
+}
 
 /// Open-loop arrival process: the gap before the next packet.
 #[derive(Debug, Clone)]

@@ -9,7 +9,7 @@
 //!   captures are understood; only the IPv4 and TCP/UDP header fields the filter needs are read.
 //!
 //! Times are kept relative to the first packet, so the replay starts at the flow's `start`.
-//! [`write_synthetic_capture`] makes the small captures the tests use (tests/data/).
+//! [`synthetic_capture`] makes the small captures the tests use (tests/data/).
 
 use crate::engine::{time, SimTime};
 use std::fmt;
@@ -361,7 +361,7 @@ fn five_tuple(link: pcap_file::DataLink, frame: &[u8]) -> Option<FlowFilter> {
     })
 }
 
-/// A synthetic packet for [`write_synthetic_capture`]: time (ns), 5-tuple, size on the wire.
+/// A synthetic packet for [`synthetic_capture`]: time (ns), 5-tuple, size on the wire.
 #[derive(Debug, Clone, Copy)]
 pub struct SyntheticPacket {
     pub time: SimTime,
@@ -395,13 +395,10 @@ fn synthetic_frame(p: &SyntheticPacket) -> Vec<u8> {
     f
 }
 
-/// Write `packets` as a pcap (`ng = false`) or pcapng capture through the `pcap-file` crate,
-/// with Ethernet framing. Times should be whole microseconds (pcap's default resolution).
-pub fn write_synthetic_capture(
-    path: &Path,
-    packets: &[SyntheticPacket],
-    ng: bool,
-) -> std::io::Result<()> {
+/// The bytes of `packets` as a pcap (`ng = false`) or pcapng capture, written through the
+/// `pcap-file` crate with Ethernet framing. Times should be whole microseconds (pcap's default
+/// resolution).
+pub fn synthetic_capture(packets: &[SyntheticPacket], ng: bool) -> std::io::Result<Vec<u8>> {
     use pcap_file::pcap::{PcapHeader, PcapPacket, PcapWriter};
     use pcap_file::pcapng::blocks::enhanced_packet::EnhancedPacketBlock;
     use pcap_file::pcapng::blocks::interface_description::InterfaceDescriptionBlock;
@@ -444,7 +441,7 @@ pub fn write_synthetic_capture(
             .map_err(io)?;
         }
     }
-    crate::report::write_atomic(path, &buf)
+    Ok(buf)
 }
 
 #[cfg(test)]

@@ -60,9 +60,9 @@ use super::{SwirlParams, WatermarkConfig};
 use crate::engine::time::{MS, S};
 use crate::model::swirl as model;
 use crate::scenario::error::Source;
-use crate::scenario::units::{Bandwidth, Bytes, Duration};
 use crate::scenario::ScenarioError;
 use crate::traffic::interactive::InteractiveParams;
+use crate::units::{Bandwidth, Bytes, Duration};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 

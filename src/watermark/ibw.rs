@@ -12,7 +12,7 @@
 use super::{delay_histogram, record, Detection, Detector, Watermarker};
 use crate::engine::{stream, SimRng, SimTime};
 use crate::net::{FlowId, Packet, Stage, StageOutcome};
-use crate::scenario::units::Duration;
+use crate::units::Duration;
 use hdrhistogram::Histogram;
 use rand::seq::SliceRandom;
 use rand::Rng;

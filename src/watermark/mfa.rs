@@ -15,7 +15,7 @@ use super::stepping::Proportion;
 use super::{build, WatermarkConfig};
 use crate::engine::{stream, SimTime};
 use crate::net::{Jitter, Packet, Stage, StageOutcome};
-use crate::scenario::units::Duration;
+use crate::units::Duration;
 use rand_distr::{Distribution, Exp1};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};

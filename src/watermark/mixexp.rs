@@ -31,9 +31,9 @@ use super::stepping::{
 };
 use super::{Detection, WatermarkConfig};
 use crate::engine::{stream, SimRng, SimTime};
+use crate::net::tap::{Tap, TapConfig, TapPoint};
 use crate::net::{Link, LinkOutcome, MixStrategy, Packet, Stage, StageOutcome};
-use crate::scenario::units::{Bandwidth, Duration};
-use crate::tap::{Tap, TapConfig, TapPoint};
+use crate::units::{Bandwidth, Duration};
 use hdrhistogram::Histogram;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};

@@ -22,7 +22,7 @@ use super::ibw::IbwParams;
 use super::icbw::IcbwParams;
 use super::rainbow::RainbowParams;
 use crate::engine::SimTime;
-use crate::scenario::units::Duration;
+use crate::units::Duration;
 use serde::{Deserialize, Serialize};
 
 /// How the 2n intervals are paired into (base, mark) pairs. [design]

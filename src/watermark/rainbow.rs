@@ -13,7 +13,7 @@ use super::ibw::FlowClock;
 use super::{delay_histogram, record, Detection, Detector, Watermarker};
 use crate::engine::{stream, SimRng, SimTime};
 use crate::net::{FlowId, Packet, Stage, StageOutcome};
-use crate::scenario::units::Duration;
+use crate::units::Duration;
 use hdrhistogram::Histogram;
 use rand::Rng;
 use serde::{Deserialize, Serialize};

@@ -225,7 +225,7 @@ mod tests {
                 r,
                 n: 4,
                 q: rng.random_range(0.5..4.0),
-                offset: crate::scenario::units::Duration(rng.random_range(0..3000) * MS),
+                offset: crate::units::Duration(rng.random_range(0..3000) * MS),
                 ..Default::default()
             };
             let mut wm = SwirlWatermarker::new(p.clone());

@@ -5,8 +5,8 @@
 use crate::common::{chi_square_999, parse, pearson_chi_square};
 use mixsim::experiment::runner::tap_setup;
 use mixsim::model::correlation::DelayStage;
+use mixsim::net::tap::TapPoint;
 use mixsim::net::Network;
-use mixsim::tap::TapPoint;
 
 const SCENARIO: &str = r#"
 name = "delay-stage"

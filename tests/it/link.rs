@@ -2,8 +2,8 @@
 //! when its buffer is full.
 
 use mixsim::engine::{stream, time};
+use mixsim::net::tap::{Tap, TapConfig, TapPoint};
 use mixsim::net::{DropReason, Link, LinkOutcome, Packet};
-use mixsim::tap::{Tap, TapConfig, TapPoint};
 
 fn packet(seq: u64, size: u32) -> Packet {
     Packet::new(0, seq, size, 0)

@@ -2,6 +2,7 @@
 //! printed formulas and integrals, flow conservation, the M/D/1 law, the detection formulas,
 //! and the models against the semi-analytic estimate.
 
+use mixsim::experiment::semi::{predict, semi_analytic, ModelOptions};
 use mixsim::model::correlation::*;
 use rand::Rng;
 use rand_distr::{Distribution, Exp};

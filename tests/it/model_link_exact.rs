@@ -2,6 +2,7 @@
 //! exactness of commensurate grids and convergence otherwise, the light-load limit, a direct
 //! Monte Carlo of the same continuous-time system, and I_1 against the packet simulator.
 
+use mixsim::experiment::semi::{predict, ModelOptions};
 use mixsim::model::correlation::*;
 use rand_distr::{Distribution, Exp};
 
@@ -329,7 +330,7 @@ fn exact_stage_matches_a_direct_simulation_of_the_same_system() {
 /// example does).
 fn simulated_mi(scenario: &str, sets: &[String], n: usize, trials: u64) -> Vec<f64> {
     use mixsim::experiment::runner::{tap_setup, true_candidate};
-    use mixsim::tap::TapPoint;
+    use mixsim::net::tap::TapPoint;
     use rayon::prelude::*;
     let mut sets = sets.to_vec();
     sets.push(format!("attack.sample_sizes=[{n}]"));
@@ -411,7 +412,7 @@ fn exact_i1_matches_the_packet_simulator_at_heavy_load() {
 #[ignore]
 fn long_run_report() {
     use mixsim::experiment::runner::{tap_setup, true_candidate};
-    use mixsim::tap::TapPoint;
+    use mixsim::net::tap::TapPoint;
     use rayon::prelude::*;
     let n = 1_000_000;
     let env = |k: &str, d: u64| {
@@ -521,7 +522,7 @@ fn long_run_report() {
 #[ignore]
 fn serial_dependence_report() {
     use mixsim::experiment::runner::{tap_setup, true_candidate};
-    use mixsim::tap::TapPoint;
+    use mixsim::net::tap::TapPoint;
     use rayon::prelude::*;
     let n = 1_000_000;
     let sets = vec![format!("attack.sample_sizes=[{n}]")];

@@ -3,9 +3,9 @@
 
 use crate::common::{mixsim, repo};
 use mixsim::experiment::runner::tap_setup;
+use mixsim::net::tap::TapPoint;
 use mixsim::net::Network;
 use mixsim::scenario::{Scenario, ScenarioError, Traffic};
-use mixsim::tap::TapPoint;
 use mixsim::traffic::replay::{load, FlowFilter, TraceData};
 use std::path::{Path, PathBuf};
 

@@ -6,9 +6,9 @@
 use crate::common::parse;
 use mixsim::engine::{time, BinaryHeapQueue};
 use mixsim::experiment::runner::tap_setup;
+use mixsim::net::tap::TapPoint;
 use mixsim::net::Network;
 use mixsim::scenario::Scenario;
-use mixsim::tap::TapPoint;
 use mixsim::traffic::tcp::CongestionKind;
 
 /// A dumbbell of `n` TCP senders. `bottleneck` holds extra keys of the r->b link, `flow` extra

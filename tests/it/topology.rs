@@ -81,11 +81,11 @@ fn a_timed_mix_releases_on_its_period_boundaries() {
     // m1 flushes every 10 ms: every packet leaves m1 (enters link m1->m2) at a multiple of
     // 10 ms, and m2 holds until the next multiple of 30 ms.
     let link = &net.links[s.link_index("m1->m2").unwrap()];
-    let enq = link.tap.view().trace(mixsim::tap::TapPoint::Enqueue);
+    let enq = link.tap.view().trace(mixsim::net::tap::TapPoint::Enqueue);
     assert!(enq.len() > 15_000);
     assert!(enq.iter().all(|r| r.time % 10_000_000 == 0));
     let out = &net.links[s.link_index("m2->bob").unwrap()];
-    let enq2 = out.tap.view().trace(mixsim::tap::TapPoint::Enqueue);
+    let enq2 = out.tap.view().trace(mixsim::net::tap::TapPoint::Enqueue);
     assert!(enq2.iter().all(|r| r.time % 30_000_000 == 0));
     // Poisson arrivals at m1 wait 5 ms on average for its boundary. They reach m2 5.08 ms
     // after a multiple of 10 ms (propagation plus transmission), so m2 holds them 24.92, 14.92

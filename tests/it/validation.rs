@@ -85,8 +85,8 @@ fn heavy_load_joint_law_fits_the_simulation() {
     use mixsim::experiment::predict::correlation_params;
     use mixsim::experiment::runner::tap_setup;
     use mixsim::model::correlation::{model_laws, LinkStage};
+    use mixsim::net::tap::TapPoint;
     use mixsim::net::Network;
-    use mixsim::tap::TapPoint;
 
     let s = Scenario::load(
         &scenario_path("fig5-heavy.toml"),
@@ -151,7 +151,7 @@ fn heavy_load_joint_law_fits_the_simulation() {
 #[test]
 fn simulated_detection_matches_the_refined_model() {
     use mixsim::experiment::predict::correlation_model;
-    use mixsim::model::correlation::ModelOptions;
+    use mixsim::experiment::semi::ModelOptions;
     let trials = 400u64;
     let z = 3.29;
     for (file, allowance) in [("fig5-light.toml", 0.015), ("fig5-heavy.toml", 0.012)] {

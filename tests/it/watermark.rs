@@ -2,7 +2,7 @@
 
 use mixsim::engine::time::{MS, S};
 use mixsim::model::swirl as model;
-use mixsim::scenario::units::Duration;
+use mixsim::units::Duration;
 use mixsim::watermark::stepping::{run, Anchor, FlowTraffic, JitterModel, SteppingConfig};
 use mixsim::watermark::{SwirlParams, WatermarkConfig};
 

@@ -4,7 +4,7 @@
 use crate::common::{mixsim, repo, scenario_path};
 use mixsim::engine::time::{MS, S};
 use mixsim::model::swirl as model;
-use mixsim::scenario::units::Duration;
+use mixsim::units::Duration;
 use mixsim::watermark::experiment::{self as wx, RunOptions};
 use mixsim::watermark::stepping::{
     run_anchors, Anchor, FlowTraffic, JitterModel, SearchParams, SteppingConfig,
@@ -279,7 +279,7 @@ fn mix_false_negatives_rise_with_the_mean_delay() {
         t_avg: Duration(2 * MS),
         cross_rate: 0.0,
         cross_flows: 2,
-        bandwidth: mixsim::scenario::units::Bandwidth(5e6),
+        bandwidth: mixsim::units::Bandwidth(5e6),
         buffer: 1000,
         packet_size: 1000,
         search: SearchParams::default(),

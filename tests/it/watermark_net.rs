@@ -3,9 +3,9 @@
 
 use crate::common::parse;
 use mixsim::engine::time::MS;
+use mixsim::net::tap::TapPoint;
 use mixsim::net::{Network, TapSetup};
 use mixsim::scenario::Scenario;
-use mixsim::tap::TapPoint;
 use mixsim::watermark::SwirlDetector;
 use std::path::Path;
 

@@ -13,7 +13,6 @@
 //! - [`theorem1`]: D = Phi(I_1 sqrt(N/C_1)) and formula (9) as printed;
 //! - [`improved`]: D = P(I^_1 > max_j I^_j) with chi-square laws for the independent links;
 //! - [`refined`]: the same with exact finite-N biases and the second-order spread of I^_1;
-//! - [`semi`]: sampling the model's laws and scoring them with the real attack estimator.
 //!
 //! [`predict`] runs all of them for one parameter set and a list of sample sizes: Theorem 1 on
 //! the published joint law (as published) and on the conserving one (for comparison), the
@@ -28,7 +27,6 @@ pub mod joint;
 pub mod link;
 pub mod md1;
 pub mod refined;
-pub mod semi;
 pub mod theorem1;
 
 pub use delay::DelayStage;
@@ -39,7 +37,6 @@ pub use joint::{exact_laws, model_laws, LinkStage, ModelLaws, StageMeans};
 pub use link::{conserving_kernel, published_kernel, LinkKernel, LinkStageReport};
 pub use md1::{md1_printed, md1_stable};
 pub use refined::{expected_plugin_mi, improved_refined, RefinedTerms};
-pub use semi::semi_analytic;
 pub use theorem1::{theorem1, theorem1_as_printed};
 
 /// One output link of the mix that the adversary considers.
@@ -164,30 +161,26 @@ pub struct ModelSummary {
     pub semi_seed: u64,
 }
 
-/// Options of [`predict`].
+/// The semi-analytic estimate: the detection rate of the attack's real estimator on samples
+/// drawn from the exact joint law, at each sample size. The model cannot compute it (it would
+/// need the attack's estimator and a random stream), so the caller supplies it; the experiment
+/// layer does.
 #[derive(Debug, Clone)]
-pub struct ModelOptions {
-    /// Repetitions of the semi-analytic estimate (0 = skip it; its values are then NaN).
-    pub semi_reps: usize,
-    /// Seed of the semi-analytic estimate.
+pub struct SemiAnalytic {
+    /// Repetitions (0 = not computed).
+    pub reps: usize,
     pub seed: u64,
-}
-
-impl Default for ModelOptions {
-    fn default() -> Self {
-        ModelOptions {
-            semi_reps: 400,
-            seed: 1,
-        }
-    }
+    /// One rate per sample size, in the order given to [`predict`] (NaN when not computed).
+    pub rates: Vec<f64>,
 }
 
 /// All model predictions for `params` at each of `sample_sizes`.
 /// Panics if `params.validate()` fails.
+/// `semi` computes the semi-analytic estimate from the exact laws.
 pub fn predict(
     params: &MixModelParams,
     sample_sizes: &[usize],
-    opts: &ModelOptions,
+    semi: impl FnOnce(&ModelLaws) -> SemiAnalytic,
 ) -> ModelSummary {
     let published = model_laws(params, LinkStage::Published);
     let conserving = model_laws(params, LinkStage::Conserving);
@@ -204,10 +197,15 @@ pub fn predict(
         mutual_information(&exact.target),
         c_coefficient(&exact.target),
     );
-    let semi = semi_analytic(&exact, sample_sizes, opts.semi_reps, opts.seed);
+    let semi = semi(&exact);
+    assert_eq!(
+        semi.rates.len(),
+        sample_sizes.len(),
+        "one semi-analytic rate per size"
+    );
     let predictions = sample_sizes
         .iter()
-        .zip(semi)
+        .zip(semi.rates)
         .map(|(&n, semi_analytic)| {
             let terms = ImprovedTerms::new(&exact.target.px, &exact.target.py, &exact.others, n);
             let refined_terms = RefinedTerms::new(&exact, n);
@@ -236,7 +234,7 @@ pub fn predict(
         means_published: published.means,
         means_conserving: conserving.means,
         means_exact: exact.means,
-        semi_reps: opts.semi_reps,
-        semi_seed: opts.seed,
+        semi_reps: semi.reps,
+        semi_seed: semi.seed,
     }
 }

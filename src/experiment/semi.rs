@@ -1,4 +1,6 @@
 //! Semi-analytic detection rate: sample from the model's laws, score with the real attack.
+//! It lives here, not in the model, because it runs the attack's estimator on random streams;
+//! [`predict`] hands it to [`correlation::predict`] beside the pure-math models.
 //!
 //! Each repetition draws N i.i.d. pairs (X, Y_1) from the target's joint law and, for every
 //! other candidate, N i.i.d. Y_j from its marginal paired with the same X; it runs the crate's
@@ -22,9 +24,41 @@
 use rand::Rng;
 use rand_distr::{Binomial, Distribution};
 
-use super::joint::ModelLaws;
 use crate::attack::mi::plugin_mi;
 use crate::engine::stream;
+use crate::model::correlation::{self, MixModelParams, ModelLaws, ModelSummary, SemiAnalytic};
+
+/// Options of [`predict`].
+#[derive(Debug, Clone)]
+pub struct ModelOptions {
+    /// Repetitions of the semi-analytic estimate (0 = skip it; its values are then NaN).
+    pub semi_reps: usize,
+    /// Seed of the semi-analytic estimate.
+    pub seed: u64,
+}
+
+impl Default for ModelOptions {
+    fn default() -> Self {
+        ModelOptions {
+            semi_reps: 400,
+            seed: 1,
+        }
+    }
+}
+
+/// Every model prediction for `params` at each of `sample_sizes`, the semi-analytic estimate
+/// included. Panics if `params.validate()` fails.
+pub fn predict(
+    params: &MixModelParams,
+    sample_sizes: &[usize],
+    opts: &ModelOptions,
+) -> ModelSummary {
+    correlation::predict(params, sample_sizes, |laws| SemiAnalytic {
+        reps: opts.semi_reps,
+        seed: opts.seed,
+        rates: semi_analytic(laws, sample_sizes, opts.semi_reps, opts.seed),
+    })
+}
 
 /// Element id of the semi-analytic estimate's random streams.
 pub const SEMI_STREAM: u64 = 0x5E_71A7;

@@ -2,8 +2,8 @@
 //!
 //! Each type parses from a string (a bare number is refused for every unit-bearing quantity, so
 //! that "20" never silently means 20 ns or 20 s) and prints back in a canonical form.
+//! Durations are integer nanoseconds, the engine's unit of simulated time.
 
-use crate::engine::SimTime;
 use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
@@ -131,10 +131,10 @@ impl<T: std::str::FromStr<Err = UnitError>> de::Visitor<'_> for QuantityVisitor<
 
 /// A span of simulated time ("20ms", "1.5s", "250us", "10ns", "2min").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
-pub struct Duration(pub SimTime);
+pub struct Duration(pub u64);
 
 impl Duration {
-    pub fn nanos(self) -> SimTime {
+    pub fn nanos(self) -> u64 {
         self.0
     }
     pub fn secs(self) -> f64 {
@@ -162,7 +162,7 @@ impl std::str::FromStr for Duration {
                 "expected a duration of zero or more, got \"{s}\""
             )));
         }
-        Ok(Duration(v.round() as SimTime))
+        Ok(Duration(v.round() as u64))
     }
 }
 

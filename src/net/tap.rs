@@ -7,8 +7,8 @@
 //! The flow label of each traced packet is kept apart, in [`GroundTruth`], which attacks never
 //! receive: they get a [`TapView`].
 
+use super::FlowId;
 use crate::engine::SimTime;
-use crate::net::FlowId;
 
 /// The point of a link a record refers to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
