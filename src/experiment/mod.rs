@@ -6,6 +6,7 @@
 //! on a rayon pool of `jobs` threads; every aggregate is an integer sum, so results do not depend
 //! on the number of threads or the order in which trials finish.
 
+pub mod anonymity;
 pub mod execute;
 pub mod export;
 pub mod merge;
