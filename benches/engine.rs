@@ -1,7 +1,8 @@
 //! Engine throughput on the reference workload: fig5-heavy over 300 s of simulated time, one
 //! thread, in end-to-end packets per second (created, carried over the access link, held by the
 //! mix, queued on the output link, delivered) and in events per second; each event queue
-//! implementation is measured on the same trials. Also the correlation attack's cost per trial.
+//! implementation is measured on the same trials. Also the attacks' cost per trial: the
+//! correlation estimators on count series, and the likelihood attack on timestamp traces.
 //!
 //! Also TCP against Poisson on the testbed topology (scenarios/testbed-tcp.toml and
 //! testbed-poisson.toml, 60 s simulated): wall time per simulated packet, so that TCP's cost per
@@ -111,6 +112,65 @@ fn bench_tcp(reps: usize) {
     );
 }
 
+/// The likelihood attack's cost per trial at N = 29 900 (both delay laws, 2 candidates): the
+/// traces of one trial, cut to the window, scored against every candidate.
+fn bench_likelihood(s: &Scenario, reps: usize) {
+    use mixsim::attack::likelihood::{score, Kernel};
+    use mixsim::tap::TapPoint;
+    let attack = s.attack.as_ref().expect("attack");
+    let (net, _) = Network::run(s, 1, 0, tap_setup(s, true));
+    let start = s.warmup;
+    let end = start + attack.interval * *attack.sample_sizes.last().expect("sizes") as u64;
+    let window = (end - start) as f64 * 1e-9;
+    let times = |link: usize, point: TapPoint| -> Vec<f64> {
+        net.links[link]
+            .tap
+            .view()
+            .trace(point)
+            .iter()
+            .filter(|r| r.time >= start && r.time < end)
+            .map(|r| (r.time - start) as f64 * 1e-9)
+            .collect()
+    };
+    let x = times(attack.observe_link, TapPoint::Arrive);
+    let ys: Vec<Vec<f64>> = attack
+        .candidates
+        .iter()
+        .map(|&c| times(c, TapPoint::Depart))
+        .collect();
+    for (name, kernels) in [
+        ("likelihood-paper", vec![Kernel::mix(0.02); ys.len()]),
+        (
+            "likelihood-queue",
+            attack
+                .candidates
+                .iter()
+                .zip(&ys)
+                .map(|(&c, y)| {
+                    let service = 8000.0 / s.links[c].bandwidth_bps;
+                    Kernel::mix_then_queue(0.02, service, y.len() as f64 * service / window)
+                })
+                .collect(),
+        ),
+    ] {
+        let mut secs = Vec::new();
+        for _ in 0..reps {
+            let t0 = Instant::now();
+            for (y, k) in ys.iter().zip(&kernels) {
+                std::hint::black_box(score(&x, y, window, k));
+            }
+            secs.push(t0.elapsed().as_secs_f64());
+        }
+        println!(
+            "attack/{name:<16} {:>8.2} ms per trial (2 candidates, N = 29900; {} target, {} + {} output packets)",
+            median(secs) * 1e3,
+            x.len(),
+            ys[0].len(),
+            ys[1].len()
+        );
+    }
+}
+
 fn main() {
     let reps: usize = std::env::var("MIXSIM_BENCH_REPS")
         .ok()
@@ -139,6 +199,8 @@ fn main() {
     if !wanted("attack") {
         return;
     }
+
+    bench_likelihood(&s, reps);
 
     // The attack's cost per trial: every estimator at N = 29 900 on one trial's taps.
     let attack = s.attack.as_ref().expect("attack");
