@@ -32,11 +32,7 @@ pub fn degree(p: &[f64]) -> f64 {
     if p.len() < 2 {
         return 0.0;
     }
-    let h: f64 = p
-        .iter()
-        .filter(|&&q| q > 0.0)
-        .map(|&q| -q * q.log2())
-        .sum();
+    let h: f64 = p.iter().filter(|&&q| q > 0.0).map(|&q| -q * q.log2()).sum();
     (h / (p.len() as f64).log2()).clamp(0.0, 1.0)
 }
 
@@ -123,7 +119,11 @@ mod tests {
         assert_eq!(rank(&[0.9, 0.1, 0.5], 0), 1);
         assert_eq!(rank(&[0.9, 0.1, 0.5], 2), 2);
         assert_eq!(rank(&[0.9, 0.1, 0.5], 1), 3);
-        assert_eq!(rank(&[0.5, 0.5, 0.1], 0), 2, "a tie at the top is not rank 1");
+        assert_eq!(
+            rank(&[0.5, 0.5, 0.1], 0),
+            2,
+            "a tie at the top is not rank 1"
+        );
     }
 
     #[test]
