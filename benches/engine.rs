@@ -116,7 +116,7 @@ fn bench_tcp(reps: usize) {
 /// traces of one trial, cut to the window, scored against every candidate.
 fn bench_likelihood(s: &Scenario, reps: usize) {
     use mixsim::attack::likelihood::{score, Kernel};
-    use mixsim::tap::TapPoint;
+    use mixsim::net::tap::TapPoint;
     let attack = s.attack.as_ref().expect("attack");
     let (net, _) = Network::run(s, 1, 0, tap_setup(s, true));
     let start = s.warmup;
