@@ -8,7 +8,7 @@
 
 use super::semi::{predict, ModelOptions};
 use crate::model::correlation::{CandidateLink, MixModelParams, ModelSummary, Prediction};
-use crate::scenario::schema::MixStrategyKind;
+use crate::net::MixStrategy;
 use crate::scenario::{ResolvedNodeKind, Scenario, Traffic};
 
 /// A link whose utilisation is below this is treated as having no queueing stage (the model's
@@ -32,9 +32,8 @@ pub fn correlation_params(s: &Scenario) -> Result<MixModelParams, String> {
     let mix = s.links[a.observe_link].to;
     let t_avg = match s.nodes[mix].kind {
         ResolvedNodeKind::Mix {
-            strategy: MixStrategyKind::Exponential,
-            t_avg,
-        } => t_avg,
+            strategy: MixStrategy::Exponential { mean_ns },
+        } => mean_ns as crate::engine::SimTime,
         _ => {
             return Err(format!(
                 "the model assumes an exponential mix; node \"{}\" is not one",

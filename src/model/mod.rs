@@ -9,8 +9,11 @@
 //!   estimator on samples of the model's laws, is the caller's: `experiment::semi`); the
 //!   building blocks (delay stage,
 //!   M/D/1 law, link stages, joint laws, I and C) are public for tests and plots.
+//! - [`mixhold`]: the mean hold of the batch mixes (binomial, timed pool, threshold) under
+//!   Poisson arrivals, from the Markov chain of the packets carried over a flush.
 //! - [`swirl`]: seed 002's false-positive and false-negative bounds for the SWIRL watermark
 //!   (eqs 6-18) and the crossover error rate.
 
 pub mod correlation;
+pub mod mixhold;
 pub mod swirl;

@@ -1,31 +1,374 @@
-//! Mixes. A mix strategy decides, for each arriving packet, when it is forwarded.
+//! Mixes: when does a packet that entered a mix leave it?
 //!
-//! Strategies are [`Stage`]s: given the arrival time they answer with the release time. Unlike
-//! a link they need not keep order, so the network schedules each release as an event.
+//! A [`MixStrategy`] is the mix's rule and its parameters; a [`Mix`] is one running mix, with
+//! the packets it holds and its own random stream. Executors (the event engine, a stream
+//! executor) drive a `Mix` through three calls, in non-decreasing time:
+//!
+//! - [`Mix::arrive`]: a packet, named by an opaque handle of the caller's, enters at `now`. The
+//!   mix first performs any flush that was due at or before `now`, then either answers with the
+//!   packet's own release time ([`Arrival::Release`]: per-packet strategies) or holds it
+//!   ([`Arrival::Held`]); a threshold reached by this arrival flushes at once.
+//! - [`Mix::next_timer`]: when the mix next needs to be woken for a timed flush, if ever.
+//! - [`Mix::advance`]: perform the flush due at or before `now`, if any (a no-op otherwise).
+//!
+//! Flush releases go to an output buffer as [`Release`]s, all at the flush time, in the order
+//! the packets arrived. Because `arrive` catches up on due flushes before anything else, the
+//! outcome does not depend on whether an executor handles a timer at `t` before or after an
+//! arrival at `t`. A timed flush at `t` takes the packets that arrived strictly before `t`.
+//!
+//! The strategies (Diaz and Serjantov, "Generalising Mixes", PET 2003, give the pool and
+//! binomial families):
+//!
+//! | strategy             | rule                                                                       |
+//! |----------------------|----------------------------------------------------------------------------|
+//! | `exponential`        | each packet held an independent Exp(mean `t_avg`) (stop-and-go mix)        |
+//! | `timed`              | every `t_avg` (at k·t_avg, k ≥ 1) everything held leaves                    |
+//! | `threshold`          | when `threshold` = n packets are held, all n leave                          |
+//! | `threshold-or-timed` | a flush of everything at n held or at every k·t_avg, whichever comes first |
+//! | `timed-pool`         | every `t_avg`: if h > f are held, h − f chosen at random leave, f stay      |
+//! | `threshold-pool`     | when n + f are held, n chosen at random leave, f = `pool` stay             |
+//! | `binomial`           | every `t_avg`: each of the n held leaves independently with prob. P(n)     |
+//!
+//! The binomial mix's P is the normal CDF of Diaz and Serjantov's example,
+//! P(n) = Φ((n − mu)/sigma): a nearly empty mix keeps most packets, a full one sends most.
+//!
+//! Random draws, from the mix's own stream only, in this order:
+//! - exponential: one `Exp1` per arrival, at the arrival;
+//! - timed, threshold, threshold-or-timed: none;
+//! - pool mixes: at a flush with h packets in arrival order and h > f, a partial Fisher-Yates
+//!   shuffle of their positions: for i in 0..f, j = `random_range(i..h)`, swap i and j; the
+//!   packets at positions 0..f stay, the others leave in arrival order (no draw when h ≤ f);
+//! - binomial: at a flush, one `random::<f64>()` per held packet in arrival order; it leaves
+//!   iff the draw is below P(n).
 
-use super::packet::Packet;
-use super::stage::{Stage, StageOutcome};
 use crate::engine::{time, SimRng, SimTime};
+use rand::Rng;
 use rand_distr::{Distribution, Exp1};
 
-/// A mix's forwarding strategy.
-#[derive(Debug, Clone)]
+/// A mix's forwarding rule and its parameters.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum MixStrategy {
-    /// Continuous-time (stop-and-go) mix: each packet held an independent Exp(mean t_avg).
+    /// Continuous-time (stop-and-go) mix: each packet held an independent Exp(mean).
     Exponential { mean_ns: f64 },
     /// Timed mix: everything held is flushed at every multiple of `period`.
     Timed { period: SimTime },
+    /// Threshold mix: everything is flushed when `n` packets are held.
+    Threshold { n: u32 },
+    /// Flush everything when `n` are held or at every multiple of `period`.
+    ThresholdOrTimed { n: u32, period: SimTime },
+    /// At every multiple of `period`, all but `pool` packets chosen at random leave.
+    TimedPool { period: SimTime, pool: u32 },
+    /// When `n + pool` are held, `n` chosen at random leave.
+    ThresholdPool { n: u32, pool: u32 },
+    /// At every multiple of `period`, each held packet leaves with probability
+    /// Φ((held − mu)/sigma).
+    Binomial {
+        period: SimTime,
+        mu: f64,
+        sigma: f64,
+    },
 }
 
-impl Stage for MixStrategy {
-    #[inline]
-    fn offer(&mut self, now: SimTime, _pkt: &Packet, rng: &mut SimRng) -> StageOutcome {
+impl MixStrategy {
+    /// The flush period of the timed kinds.
+    pub fn period(&self) -> Option<SimTime> {
+        match *self {
+            MixStrategy::Timed { period }
+            | MixStrategy::ThresholdOrTimed { period, .. }
+            | MixStrategy::TimedPool { period, .. }
+            | MixStrategy::Binomial { period, .. } => Some(period),
+            _ => None,
+        }
+    }
+
+    /// The name used in scenario files.
+    pub fn name(&self) -> &'static str {
         match self {
+            MixStrategy::Exponential { .. } => "exponential",
+            MixStrategy::Timed { .. } => "timed",
+            MixStrategy::Threshold { .. } => "threshold",
+            MixStrategy::ThresholdOrTimed { .. } => "threshold-or-timed",
+            MixStrategy::TimedPool { .. } => "timed-pool",
+            MixStrategy::ThresholdPool { .. } => "threshold-pool",
+            MixStrategy::Binomial { .. } => "binomial",
+        }
+    }
+}
+
+/// The binomial mix's send probability with n packets held: Φ((n − mu)/sigma).
+pub fn binomial_p(n: usize, mu: f64, sigma: f64) -> f64 {
+    0.5 * statrs::function::erf::erfc(-(n as f64 - mu) / (sigma * std::f64::consts::SQRT_2))
+}
+
+/// A packet leaving a mix after a flush.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Release {
+    /// The caller's handle, as given to [`Mix::arrive`].
+    pub handle: u32,
+    /// When it leaves (the flush time).
+    pub at: SimTime,
+    /// How long it was held.
+    pub hold: SimTime,
+}
+
+/// What became of an arriving packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arrival {
+    /// It alone leaves at this time.
+    Release(SimTime),
+    /// It is held until a flush (which may have happened at once: see the output buffer).
+    Held,
+}
+
+/// One running mix.
+#[derive(Debug, Clone)]
+pub struct Mix {
+    strategy: MixStrategy,
+    rng: SimRng,
+    /// Held packets in arrival order: (handle, arrival time).
+    held: Vec<(u32, SimTime)>,
+    /// The next timed flush not yet performed (timed kinds; fixed grid k·period).
+    next_flush: SimTime,
+    /// Scratch for the pool mixes' shuffle.
+    order: Vec<u32>,
+}
+
+impl Mix {
+    pub fn new(strategy: MixStrategy, rng: SimRng) -> Mix {
+        Mix {
+            strategy,
+            rng,
+            held: Vec::new(),
+            next_flush: strategy.period().unwrap_or(0),
+            order: Vec::new(),
+        }
+    }
+
+    pub fn strategy(&self) -> &MixStrategy {
+        &self.strategy
+    }
+
+    /// Packets held now.
+    pub fn held(&self) -> usize {
+        self.held.len()
+    }
+
+    /// Packet `handle` arrives at `now`. Flushes due by `now` happen first (into `out`).
+    #[inline]
+    pub fn arrive(&mut self, now: SimTime, handle: u32, out: &mut Vec<Release>) -> Arrival {
+        if let Some(t) = self.strategy.release_time(now, &mut self.rng) {
+            return Arrival::Release(t);
+        }
+        match self.strategy {
+            MixStrategy::Exponential { .. } | MixStrategy::Timed { .. } => {
+                unreachable!("answered by release_time")
+            }
+            MixStrategy::Threshold { n } | MixStrategy::ThresholdOrTimed { n, .. } => {
+                self.advance(now, out);
+                self.held.push((handle, now));
+                if self.held.len() >= n as usize {
+                    self.flush_all(now, out);
+                }
+                Arrival::Held
+            }
+            MixStrategy::ThresholdPool { n, pool } => {
+                self.held.push((handle, now));
+                if self.held.len() >= (n + pool) as usize {
+                    self.flush_pool(now, self.held.len(), pool as usize, out);
+                }
+                Arrival::Held
+            }
+            MixStrategy::TimedPool { .. } | MixStrategy::Binomial { .. } => {
+                self.advance(now, out);
+                self.held.push((handle, now));
+                Arrival::Held
+            }
+        }
+    }
+
+    /// When [`Mix::advance`] next has work: the next timed flush, if anything is held.
+    pub fn next_timer(&self) -> Option<SimTime> {
+        match self.strategy {
+            MixStrategy::ThresholdOrTimed { .. }
+            | MixStrategy::TimedPool { .. }
+            | MixStrategy::Binomial { .. }
+                if !self.held.is_empty() =>
+            {
+                Some(self.next_flush)
+            }
+            _ => None,
+        }
+    }
+
+    /// Perform every timed flush due at or before `now`.
+    pub fn advance(&mut self, now: SimTime, out: &mut Vec<Release>) {
+        let Some(period) = self.strategy.period() else {
+            return;
+        };
+        if matches!(self.strategy, MixStrategy::Timed { .. }) {
+            return; // per-packet: release times were given at arrival
+        }
+        while self.next_flush <= now {
+            let t = self.next_flush;
+            if self.held.is_empty() {
+                // Nothing to flush until the next arrival: jump the grid to the last point <= now.
+                self.next_flush = (now / period + 1) * period;
+                return;
+            }
+            // Candidates: packets that arrived strictly before t (all held ones do, since calls
+            // come in time order and this flush is due before any arrival at or after t).
+            let h = self.held.partition_point(|&(_, a)| a < t);
+            match self.strategy {
+                MixStrategy::ThresholdOrTimed { .. } => self.flush_prefix(t, h, out),
+                MixStrategy::TimedPool { pool, .. } => self.flush_pool(t, h, pool as usize, out),
+                MixStrategy::Binomial { mu, sigma, .. } => {
+                    self.flush_binomial(t, h, mu, sigma, out)
+                }
+                _ => unreachable!("timed kinds only"),
+            }
+            self.next_flush = t + period;
+        }
+    }
+
+    /// Everything held leaves at `t`.
+    fn flush_all(&mut self, t: SimTime, out: &mut Vec<Release>) {
+        let h = self.held.len();
+        self.flush_prefix(t, h, out);
+    }
+
+    /// The first `h` held packets leave at `t`.
+    fn flush_prefix(&mut self, t: SimTime, h: usize, out: &mut Vec<Release>) {
+        out.extend(self.held.drain(..h).map(|(handle, a)| Release {
+            handle,
+            at: t,
+            hold: t - a,
+        }));
+    }
+
+    /// Of the first `h` held packets, `keep` chosen at random stay; the rest leave at `t`.
+    fn flush_pool(&mut self, t: SimTime, h: usize, keep: usize, out: &mut Vec<Release>) {
+        if h <= keep {
+            return;
+        }
+        self.order.clear();
+        self.order.extend(0..h as u32);
+        for i in 0..keep {
+            let j = self.rng.random_range(i..h);
+            self.order.swap(i, j);
+        }
+        let mut stays = vec![false; h];
+        for &i in &self.order[..keep] {
+            stays[i as usize] = true;
+        }
+        self.release_unless(t, h, &stays, out);
+    }
+
+    /// Each of the first `h` held packets leaves at `t` with probability Φ((h − mu)/sigma).
+    fn flush_binomial(
+        &mut self,
+        t: SimTime,
+        h: usize,
+        mu: f64,
+        sigma: f64,
+        out: &mut Vec<Release>,
+    ) {
+        let p = binomial_p(h, mu, sigma);
+        let stays: Vec<bool> = (0..h).map(|_| self.rng.random::<f64>() >= p).collect();
+        self.release_unless(t, h, &stays, out);
+    }
+
+    /// Of the first `h` held packets, those not marked in `stays` leave at `t`, in arrival order.
+    fn release_unless(&mut self, t: SimTime, h: usize, stays: &[bool], out: &mut Vec<Release>) {
+        let mut kept = 0;
+        for i in 0..self.held.len() {
+            let (handle, a) = self.held[i];
+            if i < h && !stays[i] {
+                out.push(Release {
+                    handle,
+                    at: t,
+                    hold: t - a,
+                });
+            } else {
+                self.held[kept] = (handle, a);
+                kept += 1;
+            }
+        }
+        self.held.truncate(kept);
+    }
+}
+
+impl MixStrategy {
+    /// For the per-packet strategies (exponential, timed), the release time of a packet that
+    /// arrives at `now`, drawing from `rng`; `None` for the batch strategies, which need a [`Mix`].
+    #[inline]
+    pub fn release_time(&self, now: SimTime, rng: &mut SimRng) -> Option<SimTime> {
+        match *self {
             MixStrategy::Exponential { mean_ns } => {
                 let e: f64 = Exp1.sample(rng);
-                StageOutcome::Release(now + time::from_ns_f64(e * *mean_ns))
+                Some(now + time::from_ns_f64(e * mean_ns))
             }
-            MixStrategy::Timed { period } => StageOutcome::Release((now / *period + 1) * *period),
+            MixStrategy::Timed { period } => Some((now / period + 1) * period),
+            _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::stream;
+
+    fn run(strategy: MixStrategy, arrivals: &[SimTime]) -> Vec<Release> {
+        let mut mix = Mix::new(strategy, stream(7, 0, 1));
+        let mut out = Vec::new();
+        for (i, &a) in arrivals.iter().enumerate() {
+            while let Some(t) = mix.next_timer().filter(|&t| t <= a) {
+                mix.advance(t, &mut out);
+            }
+            if let Arrival::Release(at) = mix.arrive(a, i as u32, &mut out) {
+                out.push(Release {
+                    handle: i as u32,
+                    at,
+                    hold: at - a,
+                });
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn threshold_flushes_in_batches_of_n() {
+        let arrivals: Vec<SimTime> = (0..10).map(|i| i * 10).collect();
+        let out = run(MixStrategy::Threshold { n: 3 }, &arrivals);
+        let times: Vec<SimTime> = out.iter().map(|r| r.at).collect();
+        assert_eq!(times, vec![20, 20, 20, 50, 50, 50, 80, 80, 80]);
+        assert_eq!(out[0].hold, 20);
+    }
+
+    #[test]
+    fn timed_flush_takes_arrivals_strictly_before() {
+        let s = MixStrategy::ThresholdOrTimed { n: 100, period: 10 };
+        let out = run(s, &[1, 5, 10, 25]);
+        // Flush at 10 takes 1 and 5; 10 waits for the flush at 20; 25 still held.
+        let got: Vec<(u32, SimTime)> = out.iter().map(|r| (r.handle, r.at)).collect();
+        assert_eq!(got, vec![(0, 10), (1, 10), (2, 20)]);
+    }
+
+    #[test]
+    fn pool_keeps_f() {
+        let s = MixStrategy::TimedPool {
+            period: 100,
+            pool: 4,
+        };
+        let mut mix = Mix::new(s, stream(3, 0, 0));
+        let mut out = Vec::new();
+        for i in 0..10 {
+            mix.arrive(i, i as u32, &mut out);
+        }
+        mix.advance(100, &mut out);
+        assert_eq!(out.len(), 6);
+        assert_eq!(mix.held(), 4);
+        // Released in arrival order.
+        assert!(out.windows(2).all(|w| w[0].handle < w[1].handle));
     }
 }

@@ -15,7 +15,7 @@
 //! the sender as events.
 
 use super::link::{Link, LinkOutcome, LinkStats};
-use super::mix::MixStrategy;
+use super::mix::{Arrival, Mix, Release};
 use super::packet::{DropReason, Packet};
 use super::stage::{Stage, StageOutcome};
 use super::tap::{Tap, TapConfig};
@@ -52,6 +52,8 @@ pub enum NetEvent {
     DelayedAck { conn: u32 },
     /// Replayed trace `replay` emits its next packet.
     Replay { replay: u32 },
+    /// The timed flush of the mix at node `node` (ignored unless it is the mix's live timer).
+    MixTimer { node: u32 },
 }
 
 // Events are copied through the heap: keep them one word.
@@ -142,7 +144,11 @@ impl Latency {
 
 enum NodeState {
     Host,
-    Mix { strategy: MixStrategy, rng: SimRng },
+    /// A mix, and the time of its timer event in the queue, if one is.
+    Mix {
+        mix: Mix,
+        timer: Option<SimTime>,
+    },
 }
 
 struct FlowState {
@@ -200,6 +206,8 @@ pub struct Network {
     pub stages: Vec<PlacedStage>,
     packets: Vec<Packet>,
     free: Vec<u32>,
+    /// Scratch: releases of a mix flush.
+    releases: Vec<Release>,
     pub counters: PacketCounters,
     pub latency: Latency,
     /// Packets delivered inline whose arrival falls after the horizon: still in flight when the
@@ -218,9 +226,9 @@ impl Network {
             .enumerate()
             .map(|(i, n)| match n.kind {
                 ResolvedNodeKind::Host => NodeState::Host,
-                ResolvedNodeKind::Mix { strategy, t_avg } => NodeState::Mix {
-                    strategy: strategy.strategy(t_avg),
-                    rng: stream(seed, trial, i as u64),
+                ResolvedNodeKind::Mix { strategy } => NodeState::Mix {
+                    mix: Mix::new(strategy, stream(seed, trial, i as u64)),
+                    timer: None,
                 },
             })
             .collect();
@@ -336,6 +344,7 @@ impl Network {
             stages: Vec::new(),
             packets: Vec::with_capacity(1024),
             free: Vec::with_capacity(1024),
+            releases: Vec::new(),
             counters: PacketCounters::default(),
             latency: Latency::default(),
             landing_after_horizon: 0,
@@ -486,10 +495,11 @@ impl Network {
                     }
                     return;
                 }
-                match &mut self.nodes[flow.route[hop]] {
+                let node = flow.route[hop];
+                match &mut self.nodes[node] {
                     NodeState::Host => self.enter(engine, now, pkt),
-                    NodeState::Mix { strategy, rng } => match strategy.offer(now, &p, rng) {
-                        StageOutcome::Release(t) => {
+                    NodeState::Mix { mix, .. } => match mix.arrive(now, pkt, &mut self.releases) {
+                        Arrival::Release(t) => {
                             self.packets[pkt as usize].mix_hold += t - now;
                             if t == now {
                                 self.forward(engine, now, pkt);
@@ -497,7 +507,7 @@ impl Network {
                                 engine.schedule(t, NetEvent::Release { pkt });
                             }
                         }
-                        StageOutcome::Drop(reason) => self.drop_packet(pkt, reason),
+                        Arrival::Held => self.after_mix(engine, now, node),
                     },
                 }
             }
@@ -535,6 +545,16 @@ impl Network {
                     self.tcp_arm_delack(engine, conn);
                 }
             }
+            NetEvent::MixTimer { node } => {
+                let NodeState::Mix { mix, timer } = &mut self.nodes[node as usize] else {
+                    return;
+                };
+                if *timer == Some(now) {
+                    *timer = None;
+                    mix.advance(now, &mut self.releases);
+                    self.after_mix(engine, now, node as usize);
+                }
+            }
             NetEvent::Replay { replay } => {
                 let r = &mut self.replays[replay as usize];
                 let i = r.next;
@@ -552,6 +572,32 @@ impl Network {
             }
             NetEvent::Emit { .. } | NetEvent::Arrive { .. } | NetEvent::Release { .. } => {
                 unreachable!("open-loop events are handled inline")
+            }
+        }
+    }
+
+    /// Forward what the mix at `node` released (all at `now`, in order), and keep its timer
+    /// event in the queue.
+    #[inline(never)]
+    fn after_mix<Q: EventQueue<NetEvent>>(
+        &mut self,
+        engine: &mut Engine<NetEvent, Q>,
+        now: SimTime,
+        node: usize,
+    ) {
+        let mut releases = std::mem::take(&mut self.releases);
+        for r in releases.drain(..) {
+            debug_assert_eq!(r.at, now, "flushes are performed when due");
+            self.packets[r.handle as usize].mix_hold += r.hold;
+            self.forward(engine, now, r.handle);
+        }
+        self.releases = releases;
+        if let NodeState::Mix { mix, timer } = &mut self.nodes[node] {
+            if let Some(t) = mix.next_timer() {
+                if *timer != Some(t) {
+                    *timer = Some(t);
+                    engine.schedule(t, NetEvent::MixTimer { node: node as u32 });
+                }
             }
         }
     }

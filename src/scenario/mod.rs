@@ -27,8 +27,13 @@
 //! [[node]]
 //! name = "mix"
 //! kind = "mix"
-//! t_avg = "20ms"            # mean hold (exponential) or flush period (timed)
-//! strategy = "exponential"  # or "timed"
+//! t_avg = "20ms"            # mean hold (exponential) or flush period (timed kinds)
+//! strategy = "exponential"  # timed, threshold, threshold-or-timed, timed-pool,
+//!                           # threshold-pool, binomial
+//! # threshold = 50          # threshold kinds: batch size n (1 to 10^6)
+//! # pool = 13               # pool kinds: packets kept (1 to 10^6)
+//! # mu = 26.0               # binomial: P(n) = Phi((n - mu)/sigma) at a flush with n held
+//! # sigma = 8.0
 //!
 //! [[node]]
 //! name = "bob"
@@ -137,8 +142,8 @@
 //!
 //! Besides what serde checks (unknown keys, types, units, required keys), loading refuses:
 //! duplicate node, link or flow names; names containing `.`, `[` or (nodes) `->`; routes through
-//! unknown nodes, visiting a node twice, or with a hop that has no link; a mix without `t_avg`
-//! (or a host with one); zero `t_avg`, rate or bandwidth; any link whose offered load (sum of
+//! unknown nodes, visiting a node twice, or with a hop that has no link; a mix missing a key its
+//! strategy needs or setting one it does not take (a host with any mix key); zero `t_avg`, rate or bandwidth; any link whose offered load (sum of
 //! mean rate x packet size over the flows crossing it) is at or above its bandwidth; an attack
 //! target that is not a flow or crosses no mix; unknown or duplicate candidate links, or
 //! candidates missing the target's real link; unknown estimators; empty or zero sample sizes;
@@ -190,6 +195,7 @@ pub use error::ScenarioError;
 pub use watermark::Watermark;
 
 use crate::engine::SimTime;
+use crate::net::MixStrategy;
 use crate::traffic::replay::{self, FlowFilter, TraceData};
 use crate::traffic::tcp::{TcpParams, HEADER_BYTES};
 use crate::units;
@@ -207,10 +213,7 @@ pub struct Node {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ResolvedNodeKind {
     Host,
-    Mix {
-        strategy: MixStrategyKind,
-        t_avg: SimTime,
-    },
+    Mix { strategy: MixStrategy },
 }
 
 /// A directed link after validation.
@@ -284,6 +287,125 @@ pub struct Scenario {
 }
 
 pub use crate::attack::correlation::ESTIMATORS;
+/// The mix keys a node sets (`t_avg`, `threshold`, `pool`, `mu`, `sigma`), in that order.
+fn mix_keys(n: &schema::NodeSpec) -> Vec<&'static str> {
+    [
+        ("t_avg", n.t_avg.is_some()),
+        ("threshold", n.threshold.is_some()),
+        ("pool", n.pool.is_some()),
+        ("mu", n.mu.is_some()),
+        ("sigma", n.sigma.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(k, set)| set.then_some(k))
+    .collect()
+}
+
+/// Largest threshold or pool accepted: a mix holding more is not a mix anyone deploys, and it
+/// keeps counts in `u32`.
+const MAX_BATCH: u64 = 1_000_000;
+
+/// Resolve a mix node's strategy and its keys: each strategy requires its own keys and refuses
+/// the others. `err(key, message)` locates an error at `node[i].key`.
+fn mix_strategy(
+    n: &schema::NodeSpec,
+    node: &str,
+    err: &dyn Fn(&str, String) -> ScenarioError,
+) -> Result<MixStrategy, ScenarioError> {
+    let kind = n.strategy;
+    let name = kind.name();
+    let needs: &[&str] = match kind {
+        MixStrategyKind::Exponential | MixStrategyKind::Timed => &["t_avg"],
+        MixStrategyKind::Threshold => &["threshold"],
+        MixStrategyKind::ThresholdOrTimed => &["threshold", "t_avg"],
+        MixStrategyKind::TimedPool => &["t_avg", "pool"],
+        MixStrategyKind::ThresholdPool => &["threshold", "pool"],
+        MixStrategyKind::Binomial => &["t_avg", "mu", "sigma"],
+    };
+    for key in mix_keys(n) {
+        if !needs.contains(&key) {
+            return Err(err(
+                key,
+                format!(
+                    "mix \"{node}\" with strategy = \"{name}\" takes no {key}; its keys are: {}",
+                    needs.join(", ")
+                ),
+            ));
+        }
+    }
+    let missing = |key: &str, example: &str| {
+        err(
+            key,
+            format!("mix \"{node}\" needs {key} (strategy = \"{name}\"), like {key} = {example}"),
+        )
+    };
+    let period = || -> Result<SimTime, ScenarioError> {
+        let t = n
+            .t_avg
+            .as_ref()
+            .ok_or_else(|| missing("t_avg", "\"20ms\""))?;
+        if t.get_ref().0 == 0 {
+            let what = if kind == MixStrategyKind::Exponential {
+                "a mean hold"
+            } else {
+                "a flush period"
+            };
+            return Err(err(
+                "t_avg",
+                format!("expected {what} above zero, got \"{}\"", t.get_ref()),
+            ));
+        }
+        Ok(t.get_ref().0)
+    };
+    let count = |key: &str, v: &Option<toml::Spanned<u64>>| -> Result<u32, ScenarioError> {
+        let v = *v.as_ref().ok_or_else(|| missing(key, "10"))?.get_ref();
+        if !(1..=MAX_BATCH).contains(&v) {
+            return Err(err(
+                key,
+                format!("expected a number of packets from 1 to {MAX_BATCH}, got {v}"),
+            ));
+        }
+        Ok(v as u32)
+    };
+    let real = |key: &str, v: &Option<toml::Spanned<f64>>, positive: bool| {
+        let x = *v.as_ref().ok_or_else(|| missing(key, "10.0"))?.get_ref();
+        if !x.is_finite() || (positive && x <= 0.0) {
+            let what = if positive {
+                "a finite number above zero"
+            } else {
+                "a finite number"
+            };
+            return Err(err(key, format!("expected {what}, got {x}")));
+        }
+        Ok(x)
+    };
+    Ok(match kind {
+        MixStrategyKind::Exponential => MixStrategy::Exponential {
+            mean_ns: period()? as f64,
+        },
+        MixStrategyKind::Timed => MixStrategy::Timed { period: period()? },
+        MixStrategyKind::Threshold => MixStrategy::Threshold {
+            n: count("threshold", &n.threshold)?,
+        },
+        MixStrategyKind::ThresholdOrTimed => MixStrategy::ThresholdOrTimed {
+            n: count("threshold", &n.threshold)?,
+            period: period()?,
+        },
+        MixStrategyKind::TimedPool => MixStrategy::TimedPool {
+            period: period()?,
+            pool: count("pool", &n.pool)?,
+        },
+        MixStrategyKind::ThresholdPool => MixStrategy::ThresholdPool {
+            n: count("threshold", &n.threshold)?,
+            pool: count("pool", &n.pool)?,
+        },
+        MixStrategyKind::Binomial => MixStrategy::Binomial {
+            period: period()?,
+            mu: real("mu", &n.mu, false)?,
+            sigma: real("sigma", &n.sigma, true)?,
+        },
+    })
+}
 
 impl Scenario {
     /// Load, parse and validate a scenario file, applying `--set path=value` overrides.
@@ -330,34 +452,19 @@ impl Scenario {
             }
             let kind = match n.kind {
                 NodeKind::Host => {
-                    if n.t_avg.is_some() {
+                    if let Some(key) = mix_keys(n).first() {
                         return Err(err(
-                            format!("node[{i}].t_avg"),
-                            format!("host \"{name}\" cannot have t_avg: only nodes of kind = \"mix\" hold packets"),
+                            format!("node[{i}].{key}"),
+                            format!("host \"{name}\" cannot have {key}: only nodes of kind = \"mix\" hold packets"),
                         ));
                     }
                     ResolvedNodeKind::Host
                 }
-                NodeKind::Mix => {
-                    let t = n.t_avg.as_ref().ok_or_else(|| {
-                        err(
-                            format!("node[{i}].t_avg"),
-                            format!(
-                                "mix \"{name}\" needs t_avg, its mean hold, like t_avg = \"20ms\""
-                            ),
-                        )
-                    })?;
-                    if t.get_ref().0 == 0 {
-                        return Err(err(
-                            format!("node[{i}].t_avg"),
-                            format!("expected a mean hold above zero, got \"{}\"", t.get_ref()),
-                        ));
-                    }
-                    ResolvedNodeKind::Mix {
-                        strategy: n.strategy,
-                        t_avg: t.get_ref().0,
-                    }
-                }
+                NodeKind::Mix => ResolvedNodeKind::Mix {
+                    strategy: mix_strategy(n, name, &|key: &str, m: String| {
+                        err(format!("node[{i}].{key}"), m)
+                    })?,
+                },
             };
             nodes.push(Node {
                 name: name.clone(),

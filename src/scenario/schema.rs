@@ -4,7 +4,6 @@
 //! A scenario describes nodes (hosts and mixes), links between them (each a FIFO transmitter
 //! with optional jitter and loss), flows with a traffic model and a route, and the attack.
 
-use crate::net::MixStrategy;
 use crate::units::{Bandwidth, Bytes, Duration, Rate};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
@@ -71,25 +70,36 @@ pub enum NodeKind {
 
 /// How a mix decides when to forward.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum MixStrategyKind {
     /// Continuous-time (stop-and-go) mix: an independent exponential hold of mean t_avg.
     #[default]
     Exponential,
     /// Timed mix: flushes everything it holds every t_avg.
     Timed,
+    /// Flushes everything when `threshold` packets are held.
+    Threshold,
+    /// Flushes everything when `threshold` are held or every t_avg.
+    ThresholdOrTimed,
+    /// Every t_avg, sends all but `pool` packets chosen at random.
+    TimedPool,
+    /// When `threshold` + `pool` are held, sends `threshold` chosen at random.
+    ThresholdPool,
+    /// Every t_avg, each held packet leaves with probability Phi((n - mu)/sigma), n held.
+    Binomial,
 }
 
 impl MixStrategyKind {
-    /// The network's strategy of this kind with mean hold (or flush period) `t_avg` ns.
-    pub fn strategy(self, t_avg: u64) -> MixStrategy {
+    /// The name used in scenario files.
+    pub fn name(self) -> &'static str {
         match self {
-            MixStrategyKind::Exponential => MixStrategy::Exponential {
-                mean_ns: t_avg as f64,
-            },
-            MixStrategyKind::Timed => MixStrategy::Timed {
-                period: t_avg.max(1),
-            },
+            MixStrategyKind::Exponential => "exponential",
+            MixStrategyKind::Timed => "timed",
+            MixStrategyKind::Threshold => "threshold",
+            MixStrategyKind::ThresholdOrTimed => "threshold-or-timed",
+            MixStrategyKind::TimedPool => "timed-pool",
+            MixStrategyKind::ThresholdPool => "threshold-pool",
+            MixStrategyKind::Binomial => "binomial",
         }
     }
 }
@@ -99,11 +109,23 @@ impl MixStrategyKind {
 pub struct NodeSpec {
     pub name: Spanned<String>,
     pub kind: NodeKind,
-    /// Mean hold (exponential) or flush period (timed); mixes only.
+    /// Mean hold (exponential) or flush period (timed kinds); mixes only.
     #[serde(default)]
     pub t_avg: Option<Spanned<Duration>>,
     #[serde(default)]
     pub strategy: MixStrategyKind,
+    /// Batch size n of the threshold kinds.
+    #[serde(default)]
+    pub threshold: Option<Spanned<u64>>,
+    /// Packets f a pool mix keeps.
+    #[serde(default)]
+    pub pool: Option<Spanned<u64>>,
+    /// Binomial mix: the held count at which half the packets leave.
+    #[serde(default)]
+    pub mu: Option<Spanned<f64>>,
+    /// Binomial mix: the spread of P(n), in packets.
+    #[serde(default)]
+    pub sigma: Option<Spanned<f64>>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -9,7 +9,7 @@
 //!   (by connection, say) would;
 //! - [`Observer::Aggregate`]: every packet leaving on the link, as an observer who cannot.
 //!
-//! The network is built from the public pieces (the mix strategy as a [`Stage`], [`Link`],
+//! The network is built from the public pieces (the mix strategy's per-packet release time, [`Link`],
 //! [`Tap`]) and driven feed-forward, with no event queue: the mix is memoryless per packet, so
 //! its releases can be computed at arrival and sorted before the link.
 //!
@@ -32,7 +32,7 @@ use super::stepping::{
 use super::{Detection, WatermarkConfig};
 use crate::engine::{stream, SimRng, SimTime};
 use crate::net::tap::{Tap, TapConfig, TapPoint};
-use crate::net::{Link, LinkOutcome, MixStrategy, Packet, Stage, StageOutcome};
+use crate::net::{Link, LinkOutcome, MixStrategy, Packet};
 use crate::units::{Bandwidth, Duration};
 use hdrhistogram::Histogram;
 use rayon::prelude::*;
@@ -192,11 +192,9 @@ fn one_flow(cfg: &MixConfig, f: u64, marked: bool) -> FlowOutcome {
     }
 }
 
-fn hold(mix: &mut MixStrategy, p: &Packet, t: SimTime, rng: &mut SimRng) -> SimTime {
-    match mix.offer(t, p, rng) {
-        StageOutcome::Release(x) => x,
-        StageOutcome::Drop(_) => unreachable!("mixes never drop"),
-    }
+fn hold(mix: &mut MixStrategy, _p: &Packet, t: SimTime, rng: &mut SimRng) -> SimTime {
+    mix.release_time(t, rng)
+        .unwrap_or_else(|| unreachable!("an exponential mix answers per packet"))
 }
 
 impl MixConfig {

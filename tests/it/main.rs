@@ -6,6 +6,7 @@ mod conservation;
 mod delay_stage;
 mod export;
 mod link;
+mod mix_strategies;
 mod model_correlation;
 mod model_link_exact;
 mod queueing;

@@ -686,8 +686,7 @@ fn override_entries_by_name_and_index() {
     assert_eq!(
         s.nodes[1].kind,
         mixsim::scenario::ResolvedNodeKind::Mix {
-            strategy: mixsim::scenario::schema::MixStrategyKind::Timed,
-            t_avg: 50_000_000
+            strategy: mixsim::net::MixStrategy::Timed { period: 50_000_000 }
         }
     );
     assert_eq!(s.links[1].bandwidth_bps, 5e6);
@@ -750,8 +749,7 @@ fn later_overrides_win_and_inline_arrays_of_tables_work() {
     assert!(matches!(
         s.nodes[1].kind,
         mixsim::scenario::ResolvedNodeKind::Mix {
-            t_avg: 2_000_000,
-            ..
+            strategy: mixsim::net::MixStrategy::Exponential { mean_ns: 2e6 }
         }
     ));
     // Links written as an inline array of tables.
