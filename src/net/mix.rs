@@ -260,7 +260,7 @@ impl Mix {
         for &i in &self.order[..keep] {
             stays[i as usize] = true;
         }
-        self.release_unless(t, h, &stays, out);
+        self.release_unless(t, &stays, out);
     }
 
     /// Each of the first `h` held packets leaves at `t` with probability Φ((h − mu)/sigma).
@@ -274,15 +274,16 @@ impl Mix {
     ) {
         let p = binomial_p(h, mu, sigma);
         let stays: Vec<bool> = (0..h).map(|_| self.rng.random::<f64>() >= p).collect();
-        self.release_unless(t, h, &stays, out);
+        self.release_unless(t, &stays, out);
     }
 
-    /// Of the first `h` held packets, those not marked in `stays` leave at `t`, in arrival order.
-    fn release_unless(&mut self, t: SimTime, h: usize, stays: &[bool], out: &mut Vec<Release>) {
+    /// Of the held packets, those that `stays` (indexed from the oldest, as long as the
+    /// candidates) marks false leave at `t`, in arrival order; later arrivals stay.
+    fn release_unless(&mut self, t: SimTime, stays: &[bool], out: &mut Vec<Release>) {
         let mut kept = 0;
         for i in 0..self.held.len() {
             let (handle, a) = self.held[i];
-            if i < h && !stays[i] {
+            if stays.get(i).is_some_and(|&s| !s) {
                 out.push(Release {
                     handle,
                     at: t,
