@@ -298,7 +298,7 @@ fn cmd_model(args: &ScenarioArgs, semi_reps: usize, json: bool) -> Result<(), Fa
     };
     let m = mixsim::experiment::predict::correlation_model(&scenario, &opts).map_err(|why| {
         Failure::input(format!(
-            "{}: the correlation model does not apply: {why}",
+            "{}: the correlation model is not applicable, because {why}",
             args.scenario.display()
         ))
     })?;

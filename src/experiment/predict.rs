@@ -7,7 +7,9 @@
 //! than given a model that does not describe it.
 
 use super::semi::{predict, ModelOptions};
-use crate::model::correlation::{CandidateLink, MixModelParams, ModelSummary, Prediction};
+use crate::model::correlation::{
+    CandidateLink, MixModelParams, ModelSummary, NotApplicable, Prediction,
+};
 use crate::net::MixStrategy;
 use crate::scenario::{ResolvedNodeKind, Scenario, Traffic};
 
@@ -17,7 +19,11 @@ use crate::scenario::{ResolvedNodeKind, Scenario, Traffic};
 const NO_QUEUE_LOAD: f64 = 1e-3;
 
 /// The model's inputs for `scenario`, or why the model does not apply.
-pub fn correlation_params(s: &Scenario) -> Result<MixModelParams, String> {
+pub fn correlation_params(s: &Scenario) -> Result<MixModelParams, NotApplicable> {
+    scenario_params(s).map_err(NotApplicable::new)
+}
+
+fn scenario_params(s: &Scenario) -> Result<MixModelParams, String> {
     let a = s.attack.as_ref().ok_or("the scenario has no [attack]")?;
     let target = &s.flows[a.target];
     let lambda_f = match target.traffic {
@@ -104,19 +110,22 @@ pub fn correlation_params(s: &Scenario) -> Result<MixModelParams, String> {
         interval: a.interval as f64 / 1e9,
         candidates,
     };
-    params.validate()?;
+    params.validate().map_err(|e| e.reason)?;
     Ok(params)
 }
 
 /// The model's predictions for a scenario at its sample sizes, or why there are none.
-pub fn correlation_model(s: &Scenario, opts: &ModelOptions) -> Result<ModelSummary, String> {
+pub fn correlation_model(
+    s: &Scenario,
+    opts: &ModelOptions,
+) -> Result<ModelSummary, NotApplicable> {
     let params = correlation_params(s)?;
     let sizes = &s
         .attack
         .as_ref()
         .expect("checked by correlation_params")
         .sample_sizes;
-    Ok(predict(&params, sizes, opts))
+    predict(&params, sizes, opts)
 }
 
 /// The per-point numbers that go into a summary point's `model` object.
@@ -141,17 +150,21 @@ pub fn summary_model(
     if s.attack.is_none() {
         return (serde_json::Value::Null, Vec::new());
     }
+    let not_applicable = |e: NotApplicable| {
+        (
+            serde_json::json!({ "applicable": false, "reason": e.reason }),
+            Vec::new(),
+        )
+    };
     let params = match correlation_params(s) {
         Ok(p) => p,
-        Err(reason) => {
-            return (
-                serde_json::json!({ "applicable": false, "reason": reason }),
-                Vec::new(),
-            )
-        }
+        Err(e) => return not_applicable(e),
     };
     let sizes = &s.attack.as_ref().expect("checked above").sample_sizes;
-    let m = predict(&params, sizes, opts);
+    let m = match predict(&params, sizes, opts) {
+        Ok(m) => m,
+        Err(e) => return not_applicable(e),
+    };
     let per_size = m
         .predictions
         .iter()

@@ -26,7 +26,9 @@ use rand_distr::{Binomial, Distribution};
 
 use crate::attack::mi::plugin_mi;
 use crate::engine::stream;
-use crate::model::correlation::{self, MixModelParams, ModelLaws, ModelSummary, SemiAnalytic};
+use crate::model::correlation::{
+    self, MixModelParams, ModelLaws, ModelSummary, NotApplicable, SemiAnalytic,
+};
 
 /// Options of [`predict`].
 #[derive(Debug, Clone)]
@@ -47,12 +49,12 @@ impl Default for ModelOptions {
 }
 
 /// Every model prediction for `params` at each of `sample_sizes`, the semi-analytic estimate
-/// included. Panics if `params.validate()` fails.
+/// included, or why the model does not apply.
 pub fn predict(
     params: &MixModelParams,
     sample_sizes: &[usize],
     opts: &ModelOptions,
-) -> ModelSummary {
+) -> Result<ModelSummary, NotApplicable> {
     correlation::predict(params, sample_sizes, |laws| SemiAnalytic {
         reps: opts.semi_reps,
         seed: opts.seed,

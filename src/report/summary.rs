@@ -104,6 +104,14 @@ impl Summary {
                     m("semi_analytic")
                 );
             }
+            if self.model.get("applicable") == Some(&serde_json::Value::Bool(false)) {
+                let why = self.model.get("reason").and_then(|r| r.as_str());
+                let _ = writeln!(
+                    s,
+                    "model: not applicable, because {}",
+                    why.unwrap_or("of the scenario")
+                );
+            }
         }
         let _ = writeln!(
             s,

@@ -432,7 +432,7 @@ fn md1_stable_matches_a_simulated_queue() {
 fn published_link_stage_does_not_conserve_flow() {
     // fig5-heavy: lambda T = 5 packets per interval, BW T = 6.25, rho = 0.8. The published
     // stage Y = min(Y' + Q, 6) adds queue content (E[Q] = 2.4) to every interval.
-    let laws = model_laws(&fig5(Some(HEAVY)), LinkStage::Published);
+    let laws = model_laws(&fig5(Some(HEAVY)), LinkStage::Published).unwrap();
     for m in &laws.means {
         assert!(close(m.mean_after_delay, m.lambda_t, 1e-9));
         let excess = m.mean_after_link - m.lambda_t;
@@ -473,7 +473,7 @@ fn conserving_link_stage_conserves_flow() {
                 },
             ],
         };
-        let laws = model_laws(&p, LinkStage::Conserving);
+        let laws = model_laws(&p, LinkStage::Conserving).unwrap();
         for m in &laws.means {
             assert!(
                 close(m.mean_after_link, m.lambda_t, 1e-8),
@@ -504,7 +504,7 @@ fn conserving_kernel_matches_a_simulated_backlog_chain() {
     use rand_distr::Poisson as PoissonDist;
     for bw in [600.0, HEAVY] {
         let c = bw * 0.01;
-        let (k, rep) = conserving_kernel(500.0, bw, 0.01, 30);
+        let (k, rep) = conserving_kernel(500.0, bw, 0.01, 30).unwrap();
         assert_eq!(rep.capacity_used, c);
         let mut rng = mixsim::engine::stream(13, 0, 4);
         let arrivals = PoissonDist::new(5.0).unwrap();
@@ -544,13 +544,13 @@ fn conserving_kernel_matches_a_simulated_backlog_chain() {
 fn fast_link_equals_no_queueing() {
     // A 1 Tb/s link with 1000-byte packets: 1.25e8 pkt/s. Every link stage leaves the joint law
     // (essentially) unchanged against service_rate = None.
-    let none = model_laws(&fig5(None), LinkStage::Conserving);
+    let none = model_laws(&fig5(None), LinkStage::Conserving).unwrap();
     for stage in [
         LinkStage::Published,
         LinkStage::Conserving,
         LinkStage::Exact,
     ] {
-        let fast = model_laws(&fig5(Some(1.25e8)), stage);
+        let fast = model_laws(&fig5(Some(1.25e8)), stage).unwrap();
         let i_none = mutual_information(&none.target);
         let i_fast = mutual_information(&fast.target);
         assert!(
@@ -596,7 +596,7 @@ fn theorem1_values_and_limits() {
 #[test]
 fn improved_and_refined_models_are_rates_increasing_in_n() {
     for sr in [None, Some(HEAVY)] {
-        let laws = model_laws(&fig5(sr), LinkStage::Conserving);
+        let laws = model_laws(&fig5(sr), LinkStage::Conserving).unwrap();
         let (i1, c1) = (
             mutual_information(&laws.target),
             c_coefficient(&laws.target),
@@ -645,7 +645,7 @@ fn expected_plugin_mi_matches_the_real_estimator() {
     // The refined model's exact E[I^] against the mean of plugin_mi over 3000 samples of
     // N = 200 pairs from fig5-light's joint law. The estimate's sd is about 0.02, so the
     // mean's standard error is about 4e-4: tolerance 2e-3 (5 errors).
-    let laws = model_laws(&fig5(None), LinkStage::Conserving);
+    let laws = model_laws(&fig5(None), LinkStage::Conserving).unwrap();
     let t = &laws.target;
     let n = 200;
     let want = expected_plugin_mi(&t.px, &t.py, &t.p, n);
@@ -673,7 +673,7 @@ fn expected_plugin_mi_matches_the_real_estimator() {
 
 #[test]
 fn semi_analytic_is_deterministic_and_counts_ties_as_failures() {
-    let laws = model_laws(&fig5(None), LinkStage::Conserving);
+    let laws = model_laws(&fig5(None), LinkStage::Conserving).unwrap();
     let a = semi_analytic(&laws, &[60, 480], 50, 4);
     let b = semi_analytic(&laws, &[480, 60], 50, 4);
     assert_eq!(a, vec![b[1], b[0]]);
@@ -697,7 +697,7 @@ fn models_agree_with_the_semi_analytic_estimate() {
     // it overestimates there, by more than the tolerance at N = 480.
     let grid = [480, 1000];
     for (sr, design_ok) in [(None, true), (Some(HEAVY), false)] {
-        let laws = model_laws(&fig5(sr), LinkStage::Conserving);
+        let laws = model_laws(&fig5(sr), LinkStage::Conserving).unwrap();
         let (i1, c1) = (
             mutual_information(&laws.target),
             c_coefficient(&laws.target),
@@ -738,12 +738,12 @@ fn models_agree_with_the_semi_analytic_estimate() {
 #[test]
 fn predict_reports_both_joint_laws_and_conservation() {
     let grid = [60, 480, 3840, 30720];
-    let light = predict(&fig5(None), &grid, &ModelOptions::default());
+    let light = predict(&fig5(None), &grid, &ModelOptions::default()).unwrap();
     // Without queueing every joint law is the delay stage's.
     assert_eq!(light.i1, light.i1_conserving);
     assert_eq!(light.i1, light.i1_exact);
     assert!(light.i1 > 0.004 && light.i1 < 0.005, "I_1 = {}", light.i1);
-    let heavy = predict(&fig5(Some(HEAVY)), &grid, &ModelOptions::default());
+    let heavy = predict(&fig5(Some(HEAVY)), &grid, &ModelOptions::default()).unwrap();
     // The link's queue removes information; the published stage more than the conserving one,
     // and the exact (time-resolved) stage far more than both: 0.00062 nats, the simulator's
     // long-run value (tests/it/model_link_exact.rs).
@@ -788,7 +788,7 @@ fn predict_reports_both_joint_laws_and_conservation() {
     // Light load is easier to detect than heavy (the paper's Fig. 5 observation).
     assert!(light.predictions[1].improved_refined > heavy.predictions[1].improved_refined);
     // The semi-analytic estimate depends on the seed only.
-    let again = predict(&fig5(Some(HEAVY)), &grid, &ModelOptions::default());
+    let again = predict(&fig5(Some(HEAVY)), &grid, &ModelOptions::default()).unwrap();
     let semi = |s: &ModelSummary| {
         s.predictions
             .iter()
@@ -801,11 +801,11 @@ fn predict_reports_both_joint_laws_and_conservation() {
 #[test]
 fn invalid_parameters_are_rejected() {
     let mut p = fig5(Some(400.0)); // 500 pkt/s on a 400 pkt/s link
-    assert!(p.validate().unwrap_err().contains("candidate 0"));
+    assert!(p.validate().unwrap_err().reason.contains("candidate 0"));
     p.candidates.clear();
     assert!(p.validate().is_err());
     let mut p = fig5(None);
     p.interval = 0.0;
-    assert!(p.validate().unwrap_err().contains("interval"));
+    assert!(p.validate().unwrap_err().reason.contains("interval"));
     assert!(fig5(Some(HEAVY)).validate().is_ok());
 }

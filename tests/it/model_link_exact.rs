@@ -32,7 +32,7 @@ const HEAVY: f64 = 5e6 / 8000.0;
 fn conditionals_on(service_rate: f64, k: usize) -> Vec<Vec<f64>> {
     let p = fig5(Some(service_rate));
     let grid = ExactGrid::with_k(1.0 / service_rate, p.interval, k);
-    let link = ExactLink::with_grid(500.0, grid);
+    let link = ExactLink::with_grid(500.0, grid).unwrap();
     link.conditionals(&DelayStage::new(p.t_avg, p.interval), 100.0, 400.0, 14)
 }
 
@@ -85,7 +85,7 @@ fn exact_stage_conserves_flow() {
             ],
             ..fig5(None)
         };
-        let laws = model_laws(&p, LinkStage::Exact);
+        let laws = model_laws(&p, LinkStage::Exact).unwrap();
         assert_eq!(laws.stage, LinkStage::Exact);
         for m in &laws.means {
             assert!(
@@ -117,7 +117,7 @@ fn stationary_slotted_workload_matches_md1() {
         for k in [1usize, 4, 16] {
             let a = statrs::distribution::Poisson::new(rho / k as f64).unwrap();
             let pmf: Vec<f64> = (0..40).map(|i| a.pmf(i)).collect();
-            let w = mixsim::model::correlation::exact::slotted_workload_law(&pmf, k);
+            let w = mixsim::model::correlation::exact::slotted_workload_law(&pmf, k).unwrap();
             assert!((w.iter().sum::<f64>() - 1.0).abs() < 1e-12);
             assert!((w[0] - (1.0 - rho)).abs() < 1e-12, "P(W = 0) = {}", w[0]);
             let mean = w
@@ -173,15 +173,15 @@ fn exact_stage_reduces_to_the_delay_stage_at_light_load() {
     // stage is the delay stage. With a finite fast link the difference is the probability of
     // a packet's completion moving across an interval boundary, O(lambda D): the total
     // variation distance of p(Y | X = u) to the delay stage's shrinks in proportion to D.
-    let delay = model_laws(&fig5(None), LinkStage::Conserving);
+    let delay = model_laws(&fig5(None), LinkStage::Conserving).unwrap();
     for sr in [None, Some(1.25e8)] {
-        let e = model_laws(&fig5(sr), LinkStage::Exact);
+        let e = model_laws(&fig5(sr), LinkStage::Exact).unwrap();
         assert_eq!(e.target.p, delay.target.p);
         assert_eq!(e.others, delay.others);
         assert!(e.means.iter().all(|m| m.exact.is_none()));
     }
     let tv = |sr: f64| -> f64 {
-        let e = model_laws(&fig5(Some(sr)), LinkStage::Exact);
+        let e = model_laws(&fig5(Some(sr)), LinkStage::Exact).unwrap();
         (0..6)
             .map(|u| {
                 (0..e.target.ny.max(delay.target.ny))
@@ -203,7 +203,7 @@ fn exact_stage_reduces_to_the_delay_stage_at_light_load() {
         "TV {tv5} vs {tv20}: ratio {ratio}"
     );
     let i_delay = mutual_information(&delay.target);
-    let i20 = mutual_information(&model_laws(&fig5(Some(2e4)), LinkStage::Exact).target);
+    let i20 = mutual_information(&model_laws(&fig5(Some(2e4)), LinkStage::Exact).unwrap().target);
     assert!((i20 - i_delay).abs() < 0.03 * i_delay, "{i20} vs {i_delay}");
 }
 
@@ -287,8 +287,8 @@ fn exact_stage_matches_a_direct_simulation_of_the_same_system() {
     // errors. The flow-conserving batch stage fails the same check on E[Y | X = 2] - E[Y | X = 0]
     // (its slope in u is twice the real one), which shows the test has the power to tell.
     for (sr, seed) in [(HEAVY, 5u64), (5e6 / 9000.0, 6)] {
-        let laws = model_laws(&fig5(Some(sr)), LinkStage::Exact);
-        let cons = model_laws(&fig5(Some(sr)), LinkStage::Conserving);
+        let laws = model_laws(&fig5(Some(sr)), LinkStage::Exact).unwrap();
+        let cons = model_laws(&fig5(Some(sr)), LinkStage::Conserving).unwrap();
         let (x, y) = simulate_port(100.0, 400.0, 0.020, 1.0 / sr, 0.010, 300_000, seed);
         let yf: Vec<f64> = y.iter().map(|&v| v as f64).collect();
         let mut slope_sim = (0.0, 0.0);
@@ -392,7 +392,8 @@ fn exact_i1_matches_the_packet_simulator_at_heavy_load() {
             semi_reps: 0,
             seed: 1,
         },
-    );
+    )
+    .unwrap();
     let est = simulated_mi("fig5-heavy.toml", &[], 200_000, 6);
     let (m, se) = mean_se(&est);
     assert!(
@@ -447,8 +448,9 @@ fn long_run_report() {
                 semi_reps: 0,
                 seed: 1,
             },
-        );
-        let law = model_laws(&params, LinkStage::Exact).target;
+        )
+        .unwrap();
+        let law = model_laws(&params, LinkStage::Exact).unwrap().target;
         let distinct = |v: &[u32]| {
             let mut v = v.to_vec();
             v.sort_unstable();
@@ -533,7 +535,7 @@ fn serial_dependence_report() {
     let truth = a.candidates[true_candidate(&s, a).unwrap()];
     let other = a.candidates.iter().copied().find(|&c| c != truth).unwrap();
     let params = mixsim::experiment::predict::correlation_params(&s).unwrap();
-    let laws = model_laws(&params, LinkStage::Exact);
+    let laws = model_laws(&params, LinkStage::Exact).unwrap();
     let law = &laws.target;
     let series: Vec<(Vec<u32>, Vec<u32>, Vec<u32>)> = (0..4u64)
         .into_par_iter()
@@ -592,7 +594,7 @@ fn direct_mc_long_run_report() {
     use rayon::prelude::*;
     let n = 2_000_000;
     for sr in [HEAVY, 5e6 / 9000.0] {
-        let law = model_laws(&fig5(Some(sr)), LinkStage::Exact).target;
+        let law = model_laws(&fig5(Some(sr)), LinkStage::Exact).unwrap().target;
         let want = expected_plugin_mi(&law.px, &law.py, &law.p, n);
         let res: Vec<(f64, f64)> = (0..6u64)
             .into_par_iter()

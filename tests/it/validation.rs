@@ -95,7 +95,7 @@ fn heavy_load_joint_law_fits_the_simulation() {
     .unwrap();
     let a = s.attack.as_ref().unwrap();
     let params = correlation_params(&s).unwrap();
-    let law = model_laws(&params, LinkStage::Exact).target;
+    let law = model_laws(&params, LinkStage::Exact).unwrap().target;
     let bob = s.link_index("mix->bob").unwrap();
     let mut observed = vec![0u64; law.nx * law.ny];
     let mut n = 0u64;
@@ -123,7 +123,7 @@ fn heavy_load_joint_law_fits_the_simulation() {
         "exact law: chi2 {chi2:.1} on {df} df"
     );
     // Power: the paper's published link stage must be rejected on the same data.
-    let published = model_laws(&params, LinkStage::Published).target;
+    let published = model_laws(&params, LinkStage::Published).unwrap().target;
     let mut expected_published = vec![0f64; law.nx * law.ny];
     for u in 0..published.nx.min(law.nx) {
         for v in 0..published.ny {

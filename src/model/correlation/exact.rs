@@ -63,6 +63,7 @@
 
 use super::delay::DelayStage;
 use super::dist::{binomial_pmf, poisson_pmf};
+use super::NotApplicable;
 
 /// Default largest number of slots per packet service time in the grid search of
 /// [`ExactGrid::choose`].
@@ -130,18 +131,18 @@ impl ExactGrid {
 }
 
 /// Stationary law of the slotted workload W' = max(W - 1, 0) + k A, A ~ `arrivals`, in slots,
-/// by the cut equations (see the module doc). Panics if the load k E[A] is not below 1.
-pub fn slotted_workload_law(arrivals: &[f64], k: usize) -> Vec<f64> {
+/// by the cut equations (see the module doc). None if the load k E[A] is not below 1 or the law
+/// is too long to hold (a load too close to 1).
+pub fn slotted_workload_law(arrivals: &[f64], k: usize) -> Option<Vec<f64>> {
     let load = k as f64
         * arrivals
             .iter()
             .enumerate()
             .map(|(a, &p)| a as f64 * p)
             .sum::<f64>();
-    assert!(
-        load < 1.0,
-        "slotted link load {load} must be < 1 for a stationary workload"
-    );
+    if load >= 1.0 {
+        return None;
+    }
     // tail[m] = P(A >= m).
     let mut tail = vec![0.0; arrivals.len() + 1];
     for m in (0..arrivals.len()).rev() {
@@ -172,13 +173,12 @@ pub fn slotted_workload_law(arrivals: &[f64], k: usize) -> Vec<f64> {
         if pi.len() > win && pi[pi.len() - win..].iter().all(|&x| x < 1e-18 * total) {
             break;
         }
-        assert!(
-            pi.len() < max_states,
-            "slotted workload law too long: load too close to 1"
-        );
+        if pi.len() >= max_states {
+            return None;
+        }
     }
     pi.iter_mut().for_each(|x| *x /= total);
-    pi
+    Some(pi)
 }
 
 /// Intensities of one port over the slots of an interval: (other-traffic mean per slot,
@@ -369,22 +369,31 @@ impl ExactLink {
     /// Sets up the stage for a port of total rate `lambda_port` on a link serving `service_rate`
     /// pkt/s, on the grid [`ExactGrid::choose`] picks with at most `k_max` slots per packet.
     /// None when the link is too fast for the grid (see
-    /// [`MAX_SLOTS`]): use the delay stage. Panics if the load is not below 1.
+    /// [`MAX_SLOTS`]): use the delay stage. Not applicable if the load is not below 1.
     pub fn new(
         lambda_port: f64,
         service_rate: f64,
         interval: f64,
         k_max: usize,
-    ) -> Option<ExactLink> {
-        let grid = ExactGrid::choose(1.0 / service_rate, interval, k_max)?;
-        Some(ExactLink::with_grid(lambda_port, grid))
+    ) -> Result<Option<ExactLink>, NotApplicable> {
+        match ExactGrid::choose(1.0 / service_rate, interval, k_max) {
+            None => Ok(None),
+            Some(grid) => ExactLink::with_grid(lambda_port, grid).map(Some),
+        }
     }
 
-    /// The stage on an explicit grid.
-    pub fn with_grid(lambda_port: f64, grid: ExactGrid) -> ExactLink {
+    /// The stage on an explicit grid; not applicable when the slotted load (the arrival rate
+    /// times the service time on the grid) is not below 1, or too close to 1 to hold its law.
+    pub fn with_grid(lambda_port: f64, grid: ExactGrid) -> Result<ExactLink, NotApplicable> {
         let a = poisson_pmf(lambda_port * grid.slot, SLOT_EPS);
-        let w0 = slotted_workload_law(&a, grid.slots_per_packet);
-        ExactLink { grid, w0 }
+        let w0 = slotted_workload_law(&a, grid.slots_per_packet).ok_or_else(|| {
+            NotApplicable::new(format!(
+                "the exact link stage at load {:.4} (service time {:.3e} s on its grid) has no stationary workload it can hold: expected a load further below 1",
+                lambda_port * grid.service_time_used,
+                grid.service_time_used
+            ))
+        })?;
+        Ok(ExactLink { grid, w0 })
     }
 
     pub fn report(&self) -> ExactStageReport {

@@ -9,7 +9,7 @@ use super::dist::{poisson_pmf, TAIL_EPS};
 use super::exact::{ExactLink, ExactStageReport, DEFAULT_SLOTS_PER_PACKET};
 use super::info::{mean, JointLaw};
 use super::link::{conserving_kernel, published_kernel, LinkKernel, LinkStageReport};
-use super::{CandidateLink, MixModelParams};
+use super::{CandidateLink, MixModelParams, NotApplicable};
 
 /// Which output-link stage to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -60,16 +60,16 @@ fn kernel(
     interval: f64,
     n_in: usize,
     stage: LinkStage,
-) -> (LinkKernel, Option<LinkStageReport>) {
+) -> Result<(LinkKernel, Option<LinkStageReport>), NotApplicable> {
     match c.service_rate {
-        None => (LinkKernel::identity(n_in), None),
+        None => Ok((LinkKernel::identity(n_in), None)),
         Some(bw) => {
             let (k, r) = match stage {
                 LinkStage::Published => published_kernel(lambda_port, bw, interval, n_in),
-                LinkStage::Conserving => conserving_kernel(lambda_port, bw, interval, n_in),
+                LinkStage::Conserving => conserving_kernel(lambda_port, bw, interval, n_in)?,
                 LinkStage::Exact => unreachable!("the exact stage is not a kernel"),
             };
-            (k, Some(r))
+            Ok((k, Some(r)))
         }
     }
 }
@@ -88,11 +88,10 @@ pub fn delay_conditionals(params: &MixModelParams) -> (Vec<f64>, Vec<Vec<f64>>) 
 }
 
 /// The joint law of (X, Y_0) and the marginals of the other candidates, with `stage` on every
-/// link that queues. Panics on invalid parameters (see [`MixModelParams::validate`]).
-pub fn model_laws(params: &MixModelParams, stage: LinkStage) -> ModelLaws {
-    if let Err(e) = params.validate() {
-        panic!("invalid model parameters: {e}");
-    }
+/// link that queues; not applicable for parameters [`MixModelParams::validate`] refuses or a
+/// link stage that has no stationary law it can compute.
+pub fn model_laws(params: &MixModelParams, stage: LinkStage) -> Result<ModelLaws, NotApplicable> {
+    params.validate()?;
     if stage == LinkStage::Exact {
         return exact_laws(params, DEFAULT_SLOTS_PER_PACKET);
     }
@@ -103,7 +102,7 @@ pub fn model_laws(params: &MixModelParams, stage: LinkStage) -> ModelLaws {
     let (px, cond) = delay_conditionals(params);
     let n_in = cond[0].len();
     let lp0 = port_rate(params, 0);
-    let (k0, rep0) = kernel(&params.candidates[0], lp0, t, n_in, stage);
+    let (k0, rep0) = kernel(&params.candidates[0], lp0, t, n_in, stage)?;
     let mut p = Vec::with_capacity(px.len() * k0.n_out);
     let mut y_delay = vec![0.0; n_in];
     for (u, row) in cond.iter().enumerate() {
@@ -126,7 +125,7 @@ pub fn model_laws(params: &MixModelParams, stage: LinkStage) -> ModelLaws {
     for (j, c) in params.candidates.iter().enumerate().skip(1) {
         let lp = port_rate(params, j);
         let yd = delay.other_marginal(lp);
-        let (k, rep) = kernel(c, lp, t, yd.len(), stage);
+        let (k, rep) = kernel(c, lp, t, yd.len(), stage)?;
         let y = k.apply(&yd);
         means.push(StageMeans {
             lambda_t: lp * t,
@@ -137,23 +136,21 @@ pub fn model_laws(params: &MixModelParams, stage: LinkStage) -> ModelLaws {
         });
         others.push(y);
     }
-    ModelLaws {
+    Ok(ModelLaws {
         stage,
         target,
         others,
         means,
-    }
+    })
 }
 
 /// The laws with the exact link stage ([`super::exact`]) at about `k` slots per packet service
 /// time on every queueing link (a link too fast for the grid, or without queueing, passes the
 /// delay stage's output through). Results are cached per (params, k): the DP is the costly
 /// part of [`super::predict`] and is asked for repeatedly with the same parameters.
-/// Panics on invalid parameters.
-pub fn exact_laws(params: &MixModelParams, k: usize) -> ModelLaws {
-    if let Err(e) = params.validate() {
-        panic!("invalid model parameters: {e}");
-    }
+/// Not applicable as for [`model_laws`].
+pub fn exact_laws(params: &MixModelParams, k: usize) -> Result<ModelLaws, NotApplicable> {
+    params.validate()?;
     let key = cache_key(params, k);
     if let Some(hit) = EXACT_CACHE
         .lock()
@@ -161,15 +158,15 @@ pub fn exact_laws(params: &MixModelParams, k: usize) -> ModelLaws {
         .iter()
         .find(|(kk, _)| *kk == key)
     {
-        return hit.1.clone();
+        return Ok(hit.1.clone());
     }
-    let laws = exact_laws_uncached(params, k);
+    let laws = exact_laws_uncached(params, k)?;
     let mut cache = EXACT_CACHE.lock().expect("cache lock");
     if cache.len() >= CACHE_SIZE {
         cache.remove(0);
     }
     cache.push((key, laws.clone()));
-    laws
+    Ok(laws)
 }
 
 const CACHE_SIZE: usize = 64;
@@ -191,19 +188,20 @@ fn cache_key(params: &MixModelParams, k: usize) -> CacheKey {
     key
 }
 
-fn exact_laws_uncached(params: &MixModelParams, k: usize) -> ModelLaws {
+fn exact_laws_uncached(params: &MixModelParams, k: usize) -> Result<ModelLaws, NotApplicable> {
     let delay = DelayStage::new(params.t_avg, params.interval);
     let t = params.interval;
-    let link = |j: usize| -> Option<ExactLink> {
-        params.candidates[j]
-            .service_rate
-            .and_then(|bw| ExactLink::new(port_rate(params, j), bw, t, k))
+    let link = |j: usize| -> Result<Option<ExactLink>, NotApplicable> {
+        match params.candidates[j].service_rate {
+            None => Ok(None),
+            Some(bw) => ExactLink::new(port_rate(params, j), bw, t, k),
+        }
     };
 
     // Target's link.
     let (px, cond_delay) = delay_conditionals(params);
     let lp0 = port_rate(params, 0);
-    let link0 = link(0);
+    let link0 = link(0)?;
     let rows = match &link0 {
         None => cond_delay.clone(),
         Some(l) => l.conditionals(
@@ -236,7 +234,7 @@ fn exact_laws_uncached(params: &MixModelParams, k: usize) -> ModelLaws {
     for j in 1..params.candidates.len() {
         let lp = port_rate(params, j);
         let yd = delay.other_marginal(lp);
-        let lj = link(j);
+        let lj = link(j)?;
         let y = match &lj {
             None => yd.clone(),
             Some(l) => l.marginal(lp),
@@ -250,10 +248,10 @@ fn exact_laws_uncached(params: &MixModelParams, k: usize) -> ModelLaws {
         });
         others.push(y);
     }
-    ModelLaws {
+    Ok(ModelLaws {
         stage: LinkStage::Exact,
         target,
         others,
         means,
-    }
+    })
 }

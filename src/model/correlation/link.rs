@@ -32,6 +32,7 @@
 use super::dist::{poisson_pmf, TAIL_EPS};
 use super::info::mean;
 use super::md1::md1_stable;
+use super::NotApplicable;
 
 /// Largest grid denominator m for a fractional per-interval capacity.
 pub const MAX_GRID: u64 = 32;
@@ -170,12 +171,31 @@ fn rational(x: f64, max_den: u64) -> (u64, u64) {
     (best.0, best.1)
 }
 
+/// The capacity per interval the conserving stage uses: BW T on its grid of 1/m packet (see the
+/// module doc), as (whole units of 1/m, m).
+pub fn capacity_grid(service_rate: f64, interval: f64) -> (usize, usize) {
+    let cap = service_rate * interval;
+    let whole = cap.floor();
+    let (p, m) = rational(cap - whole, MAX_GRID);
+    (whole as usize * m as usize + p as usize, m as usize)
+}
+
+/// Work (state x arrival-count updates) the backlog chain may spend before it is declared not
+/// convergent: about a second or two of arithmetic.
+const BACKLOG_WORK: u64 = 2_000_000_000;
+
 /// Stationary law of the backlog chain W_{k+1} = max(0, W_k + A_k - C) on a grid (units of
-/// 1/m packet; A_k in packets, so m units each), starting from W = 0.
-fn backlog_law(arrivals: &[f64], m: usize, c_units: usize) -> Vec<f64> {
+/// 1/m packet; A_k in packets, so m units each), starting from W = 0. None when it has not
+/// converged within [`BACKLOG_WORK`] (a load too close to 1).
+fn backlog_law(arrivals: &[f64], m: usize, c_units: usize) -> Option<Vec<f64>> {
     let mut pi = vec![1.0];
     let max_states = 4_000_000;
+    let mut work = 0u64;
     for _ in 0..1_000_000 {
+        work += (pi.len() * arrivals.len()) as u64;
+        if work > BACKLOG_WORK {
+            return None;
+        }
         let top = pi.len() - 1 + (arrivals.len() - 1) * m;
         let mut next = vec![0.0; top.saturating_sub(c_units) + 1];
         for (w, &p) in pi.iter().enumerate() {
@@ -199,39 +219,40 @@ fn backlog_law(arrivals: &[f64], m: usize, c_units: usize) -> Vec<f64> {
             })
             .sum();
         pi = next;
-        assert!(
-            pi.len() < max_states,
-            "link backlog chain too large: load too close to 1"
-        );
+        if pi.len() >= max_states {
+            return None;
+        }
         if diff < 1e-13 {
-            return pi;
+            return Some(pi);
         }
     }
-    panic!("link backlog chain did not converge: load too close to 1");
+    None
 }
 
 /// The flow-conserving link stage (see the module doc): kernel p(Y = v | Y' = v') with the
-/// backlog W at its stationary law, independent of Y'. Panics if the load is not below the
-/// capacity used.
+/// backlog W at its stationary law, independent of Y'. Not applicable when the load is not
+/// below the capacity used (see [`capacity_grid`]) or the backlog chain does not converge.
 pub fn conserving_kernel(
     lambda_port: f64,
     service_rate: f64,
     interval: f64,
     n_in: usize,
-) -> (LinkKernel, LinkStageReport) {
+) -> Result<(LinkKernel, LinkStageReport), NotApplicable> {
     let (cap, rho) = capacity(lambda_port, service_rate, interval);
-    let whole = cap.floor();
-    let (p, m) = rational(cap - whole, MAX_GRID);
-    let m = m as usize;
-    let c_units = whole as usize * m + p as usize;
+    let (c_units, m) = capacity_grid(service_rate, interval);
     let cap_used = c_units as f64 / m as f64;
     let lambda_t = lambda_port * interval;
-    assert!(
-        lambda_t < cap_used,
-        "link load must be below capacity: {lambda_t} pkt per interval against {cap_used}"
-    );
+    if lambda_t >= cap_used {
+        return Err(NotApplicable::new(format!(
+            "the flow-conserving link stage serves {cap_used} packets per interval (BW T = {cap} on a grid of 1/{m} packet) but {lambda_t} arrive on average: expected a load below the capacity used"
+        )));
+    }
     let arrivals = poisson_pmf(lambda_t, TAIL_EPS);
-    let w = backlog_law(&arrivals, m, c_units);
+    let w = backlog_law(&arrivals, m, c_units).ok_or_else(|| {
+        NotApplicable::new(format!(
+            "the link backlog chain at load {rho:.4} does not converge within the model's work limit: the load is too close to 1"
+        ))
+    })?;
     let ceil_units = |units: usize| units.div_ceil(m);
     let rows = (0..n_in)
         .map(|vin| {
@@ -260,5 +281,5 @@ pub fn conserving_kernel(
         rho,
         mean_queue: mean_backlog,
     };
-    (LinkKernel::from_rows(rows), report)
+    Ok((LinkKernel::from_rows(rows), report))
 }

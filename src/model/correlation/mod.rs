@@ -39,6 +39,26 @@ pub use md1::{md1_printed, md1_stable};
 pub use refined::{expected_plugin_mi, improved_refined, RefinedTerms};
 pub use theorem1::{theorem1, theorem1_as_printed};
 
+/// Why the model does not describe a parameter set (the reason reads after "because").
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{reason}")]
+pub struct NotApplicable {
+    pub reason: String,
+}
+
+impl NotApplicable {
+    pub fn new(reason: impl Into<String>) -> Self {
+        NotApplicable {
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Largest mean packet count per sampling interval on any port the model computes laws for:
+/// its laws (and the exact stage's dynamic programme) grow with it, past this they take minutes
+/// and gigabytes.
+pub const MAX_MEAN_PER_INTERVAL: f64 = 1000.0;
+
 /// One output link of the mix that the adversary considers.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct CandidateLink {
@@ -62,9 +82,15 @@ pub struct MixModelParams {
 }
 
 impl MixModelParams {
-    /// Checks that the model is defined: positive finite rates and interval, at least one
-    /// candidate, and every queueing link loaded below its capacity.
-    pub fn validate(&self) -> Result<(), String> {
+    /// Checks that the model is defined and computable: positive finite rates and interval, at
+    /// least one candidate, every queueing link loaded below its capacity (also on the grid the
+    /// flow-conserving stage uses), and at most [`MAX_MEAN_PER_INTERVAL`] packets per interval
+    /// on a port.
+    pub fn validate(&self) -> Result<(), NotApplicable> {
+        self.validate_inputs().map_err(NotApplicable::new)
+    }
+
+    fn validate_inputs(&self) -> Result<(), String> {
         let finite_pos = |x: f64| x.is_finite() && x > 0.0;
         if !finite_pos(self.lambda_f) {
             return Err(format!(
@@ -91,6 +117,13 @@ impl MixModelParams {
                     c.lambda_other
                 ));
             }
+            let per_interval =
+                (c.lambda_other + if j == 0 { self.lambda_f } else { 0.0 }) * self.interval;
+            if per_interval > MAX_MEAN_PER_INTERVAL {
+                return Err(format!(
+                    "candidate {j}: {per_interval:.0} packets per sampling interval on average, more than the {MAX_MEAN_PER_INTERVAL} the model computes its laws for (use a shorter interval)"
+                ));
+            }
             if let Some(bw) = c.service_rate {
                 if !finite_pos(bw) {
                     return Err(format!(
@@ -101,6 +134,15 @@ impl MixModelParams {
                 if lambda >= bw {
                     return Err(format!(
                         "candidate {j}: load {lambda} pkt/s is not below the service rate {bw} pkt/s (no stationary queue)"
+                    ));
+                }
+                let (units, m) = link::capacity_grid(bw, self.interval);
+                let used = units as f64 / m as f64;
+                if lambda * self.interval >= used {
+                    return Err(format!(
+                        "candidate {j}: {:.4} packets arrive per sampling interval but the link stage serves {used} (BW T = {:.4} on its grid of 1/{m} packet): expected a load below that capacity (use a longer interval)",
+                        lambda * self.interval,
+                        bw * self.interval
                     ));
                 }
             }
@@ -174,16 +216,15 @@ pub struct SemiAnalytic {
     pub rates: Vec<f64>,
 }
 
-/// All model predictions for `params` at each of `sample_sizes`.
-/// Panics if `params.validate()` fails.
-/// `semi` computes the semi-analytic estimate from the exact laws.
+/// All model predictions for `params` at each of `sample_sizes`, or why the model does not
+/// apply to them. `semi` computes the semi-analytic estimate from the exact laws.
 pub fn predict(
     params: &MixModelParams,
     sample_sizes: &[usize],
     semi: impl FnOnce(&ModelLaws) -> SemiAnalytic,
-) -> ModelSummary {
-    let published = model_laws(params, LinkStage::Published);
-    let conserving = model_laws(params, LinkStage::Conserving);
+) -> Result<ModelSummary, NotApplicable> {
+    let published = model_laws(params, LinkStage::Published)?;
+    let conserving = model_laws(params, LinkStage::Conserving)?;
     let (i1, c1) = (
         mutual_information(&published.target),
         c_coefficient(&published.target),
@@ -192,7 +233,7 @@ pub fn predict(
         mutual_information(&conserving.target),
         c_coefficient(&conserving.target),
     );
-    let exact = model_laws(params, LinkStage::Exact);
+    let exact = model_laws(params, LinkStage::Exact)?;
     let (i1e, c1e) = (
         mutual_information(&exact.target),
         c_coefficient(&exact.target),
@@ -223,7 +264,7 @@ pub fn predict(
             }
         })
         .collect();
-    ModelSummary {
+    Ok(ModelSummary {
         i1,
         c1,
         i1_conserving: i1c,
@@ -236,5 +277,5 @@ pub fn predict(
         means_exact: exact.means,
         semi_reps: semi.reps,
         semi_seed: semi.seed,
-    }
+    })
 }
