@@ -36,14 +36,14 @@ enum Command {
     Run {
         #[command(flatten)]
         scenario: ScenarioArgs,
-        /// Number of trials (default: the scenario's `trials`).
-        #[arg(long)]
+        /// Number of trials, at least 1 (default: the scenario's `trials`).
+        #[arg(long, value_parser = at_least_one::<u64>)]
         trials: Option<u64>,
         /// Seed (default: the scenario's `seed`).
         #[arg(long)]
         seed: Option<u64>,
-        /// Worker threads (default: all cores). Results do not depend on it.
-        #[arg(long)]
+        /// Worker threads, at least 1 (default: all cores). Results do not depend on it.
+        #[arg(long, value_parser = at_least_one::<usize>)]
         jobs: Option<usize>,
         /// Output directory (default: runs/<scenario name>).
         #[arg(long)]
@@ -117,13 +117,13 @@ enum Command {
         /// Experiment file (TOML), e.g. scenarios/swirl-stepping-stone.toml.
         experiment: PathBuf,
         /// Flows per side (watermarked and not) in every section (default: the file's).
-        #[arg(long)]
+        #[arg(long, value_parser = at_least_one::<usize>)]
         flows: Option<usize>,
         /// Seed (default: the file's `seed`).
         #[arg(long)]
         seed: Option<u64>,
-        /// Worker threads (default: all cores). Results do not depend on it.
-        #[arg(long)]
+        /// Worker threads, at least 1 (default: all cores). Results do not depend on it.
+        #[arg(long, value_parser = at_least_one::<usize>)]
         jobs: Option<usize>,
         /// Output directory (default: runs/<experiment name>).
         #[arg(long)]
@@ -164,11 +164,48 @@ impl Failure {
     }
 }
 
+/// A count that must be at least 1 (`--jobs`, `--trials`, `--flows`): 0 is refused by every
+/// subcommand alike.
+fn at_least_one<T: std::str::FromStr + PartialOrd + From<u8>>(s: &str) -> Result<T, String> {
+    match s.parse::<T>() {
+        Ok(n) if n >= T::from(1) => Ok(n),
+        Ok(_) => Err("expected at least 1".into()),
+        Err(_) => Err(format!("expected a whole number of at least 1, got \"{s}\"")),
+    }
+}
+
+/// `--progress-every`: seconds above 0 and at most a day.
+fn progress_interval(s: &str) -> Result<std::time::Duration, String> {
+    match s.parse::<f64>() {
+        Ok(x) if x > 0.0 && x <= 86_400.0 => Ok(std::time::Duration::from_secs_f64(x)),
+        _ => Err(format!(
+            "expected seconds above 0 and at most 86400, got \"{s}\""
+        )),
+    }
+}
+
+/// Create the output directory and check that a file can be written there, before any
+/// simulation: a bad --out must not cost a whole run.
+fn prepare_out(out: &Path) -> Result<(), Failure> {
+    let bad = |e: std::io::Error| Failure::input(format!("--out {}: {e}", out.display()));
+    std::fs::create_dir_all(out).map_err(bad)?;
+    let probe = out.join(format!(".probe.{}", std::process::id()));
+    std::fs::write(&probe, b"").map_err(bad)?;
+    std::fs::remove_file(&probe).map_err(bad)
+}
+
 fn load(args: &ScenarioArgs) -> Result<Scenario, Failure> {
     Scenario::load(&args.scenario, &args.set).map_err(|e| Failure::input(e.to_string()))
 }
 
 fn main() -> ExitCode {
+    // A closed pipe (`mixsim model --json | head -1`) ends the process quietly, as for any
+    // Unix filter, instead of a panic in println!.
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to the default before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run {
@@ -243,10 +280,8 @@ fn cmd_run(
         }),
         progress: !quiet,
     };
-    if opts.trials == 0 {
-        return Err(Failure::input("--trials: expected at least 1"));
-    }
     let out = out.unwrap_or_else(|| PathBuf::from("runs").join(&scenario.name));
+    prepare_out(&out)?;
     let started = std::time::Instant::now();
     let result = experiment::run(&scenario, &opts);
     let wall = started.elapsed().as_secs_f64();
@@ -339,8 +374,24 @@ fn cmd_model(args: &ScenarioArgs, semi_reps: usize, json: bool) -> Result<(), Fa
     Ok(())
 }
 
+/// The kind of file `path` holds when it is not a scenario: a sweep file has a top-level
+/// `base`, a watermark experiment file loads as one.
+fn other_kind(path: &Path) -> Option<&'static str> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let table: toml::Table = text.parse().ok()?;
+    if table.contains_key("base") {
+        return Some("sweep");
+    }
+    mixsim::watermark::experiment::load(path)
+        .ok()
+        .map(|_| "watermark")
+}
+
 fn cmd_check(args: &ScenarioArgs) -> Result<(), Failure> {
-    let s = load(args)?;
+    let s = match load(args) {
+        Ok(s) => s,
+        Err(e) => return check_other(args, e),
+    };
     println!("{}: valid", args.scenario.display());
     println!(
         "  scenario {:?}: {} nodes, {} links, {} flows; {} trials, seed {}",
@@ -393,6 +444,42 @@ fn cmd_check(args: &ScenarioArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+/// `check` on a file that is not a scenario: validate a sweep file (and say that `mixsim
+/// sweep` takes it), name the command for a watermark experiment, else report the scenario
+/// error `e`.
+fn check_other(args: &ScenarioArgs, e: Failure) -> Result<(), Failure> {
+    let path = &args.scenario;
+    match other_kind(path) {
+        Some("sweep") => {
+            if !args.set.is_empty() {
+                return Err(Failure::input(format!(
+                    "{}: a sweep file takes no --set: put overrides in its `set` list",
+                    path.display()
+                )));
+            }
+            let plan = experiment::sweep::load(path, None, None)
+                .map_err(|e| Failure::input(e.to_string()))?;
+            println!(
+                "{}: valid sweep file ({} points, {} trials each): run it with `mixsim sweep {}`",
+                path.display(),
+                plan.spec.points.len(),
+                plan.spec.trials,
+                path.display()
+            );
+            Ok(())
+        }
+        Some(_) => {
+            println!(
+                "{}: a watermark experiment file, valid: run it with `mixsim watermark {}`",
+                path.display(),
+                path.display()
+            );
+            Ok(())
+        }
+        None => Err(e),
+    }
+}
+
 fn cmd_trace(
     args: &ScenarioArgs,
     tap: &str,
@@ -414,6 +501,18 @@ fn cmd_trace(
             "--point {point}: expected enqueue, depart or arrive"
         ))
     })?;
+    if let Some(path) = &out {
+        if path.is_dir() {
+            return Err(Failure::input(format!(
+                "--out {}: is a directory: expected a file",
+                path.display()
+            )));
+        }
+        match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            Some(dir) => prepare_out(dir)?,
+            None => prepare_out(Path::new("."))?,
+        }
+    }
     let setup = experiment::runner::tap_setup(&scenario, true);
     let (net, _) =
         mixsim::net::Network::run(&scenario, seed.unwrap_or(scenario.seed), trial, setup);
@@ -493,9 +592,6 @@ fn cmd_watermark(
 ) -> Result<(), Failure> {
     use mixsim::watermark::{experiment as wx, report as wr};
     let file = wx::load(path).map_err(|e| Failure::input(e.to_string()))?;
-    if flows == Some(0) {
-        return Err(Failure::input("--flows: expected at least 1"));
-    }
     let jobs = jobs.unwrap_or_else(|| {
         std::thread::available_parallelism()
             .map(|n| n.get())
@@ -514,14 +610,17 @@ fn cmd_watermark(
         model_only,
         progress: !quiet,
     };
-    let started = std::time::Instant::now();
-    let result = pool.install(|| wx::run(&file, &opts));
-    let wall = started.elapsed().as_secs_f64();
     let out = match (out, model_only) {
         (Some(o), _) => Some(o),
         (None, false) => Some(PathBuf::from("runs").join(&file.name)),
         (None, true) => None,
     };
+    if let Some(out) = &out {
+        prepare_out(out)?;
+    }
+    let started = std::time::Instant::now();
+    let result = pool.install(|| wx::run(&file, &opts));
+    let wall = started.elapsed().as_secs_f64();
     if let Some(out) = &out {
         let mut files: Vec<(String, Vec<u8>)> = vec![(
             "summary.json".into(),
@@ -570,8 +669,8 @@ fn cmd_watermark(
 struct SweepArgs {
     /// Sweep file (TOML): base scenario, values to vary, trials and seed.
     sweep: PathBuf,
-    /// Trials per point (default: the sweep file's `trials`).
-    #[arg(long)]
+    /// Trials per point, at least 1 (default: the sweep file's `trials`).
+    #[arg(long, value_parser = at_least_one::<u64>)]
     trials: Option<u64>,
     /// Sweep seed (default: the sweep file's `seed`).
     #[arg(long)]
@@ -580,16 +679,16 @@ struct SweepArgs {
     /// join the shards' directories with `mixsim merge`.
     #[arg(long, value_name = "K/N")]
     shard: Option<String>,
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long)]
+    /// Worker threads, at least 1 (default: all cores). Results do not depend on it.
+    #[arg(long, value_parser = at_least_one::<usize>)]
     jobs: Option<usize>,
     /// Output directory (default: runs/<sweep name>, or runs/<sweep name>-shard-K-of-N).
     /// Rerunning into the same directory resumes.
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Seconds between progress lines when stderr is not a terminal.
-    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
-    progress_every: f64,
+    /// Seconds between progress lines when stderr is not a terminal (above 0, at most a day).
+    #[arg(long, default_value = "10", value_name = "SECS", value_parser = progress_interval)]
+    progress_every: std::time::Duration,
     /// No progress and no table.
     #[arg(long)]
     quiet: bool,
@@ -621,12 +720,6 @@ fn sweep_failure(e: experiment::record::SweepError) -> Failure {
 fn cmd_sweep(args: &SweepArgs) -> Result<(), Failure> {
     use experiment::execute::{run_sweep, Progress, SweepOptions};
     use experiment::shard::Shard;
-    if args.trials == Some(0) {
-        return Err(Failure::input("--trials: expected at least 1"));
-    }
-    if args.jobs == Some(0) {
-        return Err(Failure::input("--jobs: expected at least 1"));
-    }
     let shard: Shard = match &args.shard {
         Some(s) => s
             .parse()
@@ -655,7 +748,7 @@ fn cmd_sweep(args: &SweepArgs) -> Result<(), Failure> {
             Progress::Quiet
         } else {
             Progress::Auto {
-                every: std::time::Duration::from_secs_f64(args.progress_every.max(0.0)),
+                every: args.progress_every,
             }
         },
     };

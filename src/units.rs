@@ -129,6 +129,16 @@ impl<T: std::str::FromStr<Err = UnitError>> de::Visitor<'_> for QuantityVisitor<
     }
 }
 
+/// The largest simulated time a scenario may name or add up to: 2^53 ns (about 104 days). Every
+/// time below it is exact both as integer nanoseconds and as an f64, and sums of a few thousand
+/// such times stay far below the u64 range, so the simulation's time arithmetic cannot wrap.
+pub const MAX_TIME: u64 = 1 << 53;
+
+/// Packet rates the simulation clock can represent: at most one packet per nanosecond on
+/// average, and a mean gap of at most about 11.6 days (1e15 ns, below [`MAX_TIME`]).
+pub const MAX_RATE_PPS: f64 = 1e9;
+pub const MIN_RATE_PPS: f64 = 1e-6;
+
 /// A span of simulated time ("20ms", "1.5s", "250us", "10ns", "2min").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub struct Duration(pub u64);
@@ -160,6 +170,12 @@ impl std::str::FromStr for Duration {
         if v < 0.0 {
             return Err(UnitError(format!(
                 "expected a duration of zero or more, got \"{s}\""
+            )));
+        }
+        if v.round() > MAX_TIME as f64 {
+            return Err(UnitError(format!(
+                "expected a duration of at most {} (2^53 ns, about 104 days), got \"{s}\"",
+                Duration(MAX_TIME)
             )));
         }
         Ok(Duration(v.round() as u64))
@@ -291,6 +307,11 @@ impl std::str::FromStr for Rate {
                 "expected a packet rate above zero, got \"{s}\""
             )));
         }
+        if !(MIN_RATE_PPS..=MAX_RATE_PPS).contains(&v) {
+            return Err(UnitError(format!(
+                "expected a packet rate from {MIN_RATE_PPS}pps to {MAX_RATE_PPS}pps (one packet per nanosecond, the clock's resolution), got \"{s}\""
+            )));
+        }
         Ok(Rate(v))
     }
 }
@@ -326,5 +347,23 @@ mod tests {
         assert!("-5pps".parse::<Rate>().is_err());
         assert!("0Mbps".parse::<Bandwidth>().is_err());
         assert!("1.5B".parse::<Bytes>().is_err());
+    }
+
+    #[test]
+    fn refuses_times_and_rates_the_clock_cannot_hold() {
+        for d in ["1e300s", "1e17ns", "200000min"] {
+            assert!(d.parse::<Duration>().is_err(), "{d}");
+        }
+        assert_eq!(
+            "9007199254740992ns".parse::<Duration>().unwrap(),
+            Duration(MAX_TIME)
+        );
+        let e = "9007199254740994ns".parse::<Duration>().unwrap_err();
+        assert!(e.0.contains("at most"), "{e}");
+        for r in ["1e300pps", "2e9pps", "1e-7pps", "1e-300pps"] {
+            let e = r.parse::<Rate>().unwrap_err();
+            assert!(e.0.contains("expected a packet rate from"), "{r}: {e}");
+        }
+        assert!("1Mpps".parse::<Rate>().is_ok());
     }
 }

@@ -52,7 +52,7 @@ pub struct SweepOutcome {
 pub fn run_sweep(plan: &SweepPlan, opts: &SweepOptions) -> Result<SweepOutcome, SweepError> {
     let spec = &plan.spec;
     let manifest = Manifest::new(spec, opts.shard);
-    record::prepare(&opts.out, &manifest)?;
+    let _lock = record::prepare(&opts.out, &manifest)?;
 
     let units = shard::units(spec.trials, spec.chunk, spec.points.len());
     let costs = shard::unit_costs(plan, &units);

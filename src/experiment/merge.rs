@@ -108,7 +108,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<(SweepPlan, Vec<Summary>), 
         }
     }
 
-    record::prepare(out, &Manifest::new(&plan.spec, Shard::WHOLE))?;
+    let _lock = record::prepare(out, &Manifest::new(&plan.spec, Shard::WHOLE))?;
     for (unit, rec) in units.iter().zip(&records) {
         record::write_record(out, unit, rec)?;
     }

@@ -158,9 +158,39 @@ pub fn spec_difference(there: &SweepSpec, here: &SweepSpec) -> Option<String> {
     (!d.is_empty()).then(|| d.join("; "))
 }
 
-/// Make `out` ready for `manifest`: create it, or check that it already belongs to the same
-/// sweep and shard; remove temporary files an interrupted run left; write the manifest.
-pub fn prepare(out: &Path, manifest: &Manifest) -> Result<(), SweepError> {
+/// An exclusive lock on an output directory, held while a sweep or merge writes there: a second
+/// run into the same directory is refused instead of deleting the first one's temporary files.
+/// Released when dropped (or when the process dies).
+#[derive(Debug)]
+pub struct OutLock {
+    _dir: Option<std::fs::File>,
+}
+
+/// Lock the directory `out` itself (flock on the directory, so no lock file is left behind).
+#[cfg(unix)]
+fn lock(out: &Path) -> Result<OutLock, SweepError> {
+    let dir = std::fs::File::open(out).map_err(|e| SweepError::io(out, e))?;
+    match dir.try_lock() {
+        Ok(()) => Ok(OutLock { _dir: Some(dir) }),
+        Err(std::fs::TryLockError::WouldBlock) => Err(SweepError::Input(format!(
+            "{}: another mixsim sweep or merge is writing to this directory: wait for it to finish, or choose another --out",
+            out.display()
+        ))),
+        Err(std::fs::TryLockError::Error(e)) => Err(SweepError::io(out, e)),
+    }
+}
+
+#[cfg(not(unix))]
+fn lock(_out: &Path) -> Result<OutLock, SweepError> {
+    Ok(OutLock { _dir: None })
+}
+
+/// Make `out` ready for `manifest`: create and lock it, check that it is empty or already
+/// belongs to the same sweep and shard; remove temporary files an interrupted run left; write
+/// the manifest. The lock is held until the returned guard is dropped.
+pub fn prepare(out: &Path, manifest: &Manifest) -> Result<OutLock, SweepError> {
+    std::fs::create_dir_all(out).map_err(|e| SweepError::io(out, e))?;
+    let guard = lock(out)?;
     if out.join(MANIFEST).exists() {
         let there = read_manifest(out)?;
         if let Some(d) = spec_difference(&there.spec, &manifest.spec) {
@@ -193,7 +223,8 @@ pub fn prepare(out: &Path, manifest: &Manifest) -> Result<(), SweepError> {
     std::fs::create_dir_all(out.join(CHUNKS)).map_err(|e| SweepError::io(out, e))?;
     remove_temporaries(out)?;
     write_atomic(&out.join(MANIFEST), manifest.to_json().as_bytes())
-        .map_err(|e| SweepError::io(&out.join(MANIFEST), e))
+        .map_err(|e| SweepError::io(&out.join(MANIFEST), e))?;
+    Ok(guard)
 }
 
 /// Remove the temporary files of interrupted atomic writes (`.NAME.tmp.PID`) from the

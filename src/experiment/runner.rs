@@ -1,7 +1,6 @@
 //! Running the trials of a scenario.
 
 use crate::attack::correlation::{decide, estimator, Estimator};
-use crate::engine::SimTime;
 use crate::net::tap::TapPoint;
 use crate::net::{Latency, LinkStats, Network, PacketCounters, TapSetup};
 use crate::scenario::{CorrelationAttack, Scenario};
@@ -133,21 +132,17 @@ pub fn tap_setup(scenario: &Scenario, trace: bool) -> TapSetup {
             }
             TapSetup {
                 interval: a.interval,
-                bins: *a.sample_sizes.last().expect("validated non-empty"),
+                bins: scenario.tap_bins(),
                 trace,
                 points: if trace { all } else { points },
             }
         }
-        None => {
-            let interval: SimTime = 10_000_000;
-            let bins = (scenario.duration.saturating_sub(scenario.warmup) / interval) as usize;
-            TapSetup {
-                interval,
-                bins,
-                trace,
-                points: all,
-            }
-        }
+        None => TapSetup {
+            interval: crate::scenario::DEFAULT_TAP_INTERVAL,
+            bins: scenario.tap_bins(),
+            trace,
+            points: all,
+        },
     }
 }
 

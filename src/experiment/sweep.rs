@@ -28,7 +28,7 @@
 
 use crate::scenario::{Scenario, ScenarioError};
 use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use toml::Spanned;
 
 /// The sweep file as written.
@@ -213,13 +213,6 @@ pub enum SweepFileError {
     /// The sweep file itself (read, syntax, keys, values).
     #[error("{0}")]
     File(Box<ScenarioError>),
-    /// The base scenario cannot be read.
-    #[error("{file}: key `base`: cannot read the base scenario {base}: {message}")]
-    Base {
-        file: PathBuf,
-        base: PathBuf,
-        message: String,
-    },
     /// A point's scenario does not validate.
     #[error("sweep point {point} ({label}): {source}")]
     Point {
@@ -236,8 +229,8 @@ pub fn load(
     trials: Option<u64>,
     seed: Option<u64>,
 ) -> Result<SweepPlan, SweepFileError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| SweepFileError::File(Box::new(ScenarioError::io(path, e))))?;
+    let text =
+        ScenarioError::read_text(path).map_err(|e| SweepFileError::File(Box::new(e)))?;
     let spec = parse(&text, path)?.with_overrides(trials, seed);
     let base_path = path.parent().unwrap_or(Path::new("")).join(&spec.base_file);
     let set = spec.set.clone();
@@ -299,10 +292,12 @@ pub fn parse(text: &str, path: &Path) -> Result<SweepSpec, SweepFileError> {
         .parent()
         .unwrap_or(Path::new(""))
         .join(file.base.get_ref());
-    let base_scenario = std::fs::read_to_string(&base_path).map_err(|e| SweepFileError::Base {
-        file: path.to_path_buf(),
-        base: base_path.clone(),
-        message: e.to_string(),
+    let base_scenario = ScenarioError::read_text(&base_path).map_err(|e| {
+        fail(
+            file.base.span(),
+            "base",
+            format!("the base scenario does not load: {e}"),
+        )
     })?;
 
     let trials = match &file.trials {
@@ -447,10 +442,15 @@ pub fn parse(text: &str, path: &Path) -> Result<SweepSpec, SweepFileError> {
         })
         .collect();
     let name = match &file.name {
-        Some(n) => n.get_ref().clone(),
+        Some(n) => {
+            crate::scenario::check_file_name(n.get_ref())
+                .map_err(|m| fail(n.span(), "name", m))?;
+            n.get_ref().clone()
+        }
         None => path
             .file_stem()
             .and_then(|s| s.to_str())
+            .filter(|s| crate::scenario::check_file_name(s).is_ok())
             .unwrap_or("sweep")
             .to_string(),
     };

@@ -74,6 +74,32 @@ impl fmt::Display for ScenarioError {
 }
 
 impl ScenarioError {
+    /// A file that is not UTF-8 text: located at its first invalid byte.
+    pub fn not_utf8(file: &Path, bytes: &[u8], e: std::str::Utf8Error) -> Self {
+        let good = &bytes[..e.valid_up_to()];
+        let text = std::str::from_utf8(good).expect("valid up to here");
+        let (line, column) = line_col(text, text.len());
+        ScenarioError::Invalid {
+            file: file.to_path_buf(),
+            line,
+            column,
+            key: String::new(),
+            message: format!(
+                "expected UTF-8 text, found the byte 0x{:02x}",
+                bytes[e.valid_up_to()]
+            ),
+        }
+    }
+
+    /// Read a file as UTF-8 text, with a located error when it is not.
+    pub fn read_text(file: &Path) -> Result<String, ScenarioError> {
+        let bytes = std::fs::read(file).map_err(|e| ScenarioError::io(file, e))?;
+        match String::from_utf8(bytes) {
+            Ok(s) => Ok(s),
+            Err(e) => Err(ScenarioError::not_utf8(file, e.as_bytes(), e.utf8_error())),
+        }
+    }
+
     pub fn io(file: &Path, e: std::io::Error) -> Self {
         ScenarioError::Io {
             file: file.to_path_buf(),

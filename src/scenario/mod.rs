@@ -410,7 +410,7 @@ fn mix_strategy(
 impl Scenario {
     /// Load, parse and validate a scenario file, applying `--set path=value` overrides.
     pub fn load(path: &Path, overrides: &[String]) -> Result<Scenario, ScenarioError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ScenarioError::io(path, e))?;
+        let text = ScenarioError::read_text(path)?;
         Self::parse(&text, path, overrides)
     }
 
@@ -439,6 +439,7 @@ impl Scenario {
 
     fn resolve(file: ScenarioFile, src: &Source) -> Result<Scenario, ScenarioError> {
         let err = |key: String, msg: String| src.error_at(&key, msg);
+        check_file_name(&file.name).map_err(|m| err("name".into(), m))?;
 
         let mut nodes: Vec<Node> = Vec::new();
         for (i, n) in file.nodes.iter().enumerate() {
@@ -701,6 +702,18 @@ impl Scenario {
                 }
                 TrafficModel::Trace => {
                     let data = resolve_trace(i, f, &src.file, &err)?;
+                    let span = data.times.last().copied().unwrap_or(0);
+                    if span.checked_add(f.start.0).is_none_or(|t| t > units::MAX_TIME) {
+                        return Err(err(
+                            format!("flow[{i}].file"),
+                            format!(
+                                "the trace spans {}, which from start = {} ends beyond the largest simulated time {}",
+                                units::Duration(span.min(u64::MAX / 2)),
+                                f.start,
+                                units::Duration(units::MAX_TIME)
+                            ),
+                        ));
+                    }
                     if let Some(m) = data.mean_size() {
                         size = m.round() as u64;
                     }
@@ -786,9 +799,21 @@ impl Scenario {
         };
 
         let warmup = file.warmup.0;
-        let need = attack
-            .as_ref()
-            .map(|a| warmup + a.interval * *a.sample_sizes.last().expect("non-empty") as u64);
+        let need = match &attack {
+            None => None,
+            Some(a) => Some(attack_span(warmup, a).ok_or_else(|| {
+                err(
+                    "attack.sample_sizes".into(),
+                    format!(
+                        "warmup + largest sample size x interval = {} + {} x {} is beyond the largest simulated time {} (2^53 ns): expected fewer or shorter intervals",
+                        units::Duration(warmup),
+                        a.sample_sizes.last().expect("non-empty"),
+                        units::Duration(a.interval),
+                        units::Duration(units::MAX_TIME)
+                    ),
+                )
+            })?),
+        };
         let duration = match (&file.duration, need) {
             (Some(d), Some(need)) if d.get_ref().0 < need => {
                 return Err(err(
@@ -812,8 +837,19 @@ impl Scenario {
             }
             (Some(d), _) => d.get_ref().0,
             (None, Some(need)) => need,
-            (None, None) => warmup + 10_000_000_000,
+            (None, None) => warmup.saturating_add(10_000_000_000),
         };
+        if duration > units::MAX_TIME {
+            return Err(err(
+                "warmup".into(),
+                format!(
+                    "warmup + 10s (the default duration without an attack) is beyond the largest simulated time {}",
+                    units::Duration(units::MAX_TIME)
+                ),
+            ));
+        }
+        check_tap_memory(&file, attack.as_ref(), links.len(), duration, warmup, &err)?;
+        check_transmission_times(&links, &flows, &err)?;
         let trials = *file.trials.get_ref();
         if trials == 0 {
             return Err(err("trials".into(), "expected at least one trial".into()));
@@ -1114,6 +1150,124 @@ fn resolve_tcp(
         }
     }
     Ok((params, wire))
+}
+
+/// Bytes of tap counters a trial may allocate: 4 bytes per interval, per tap point (3), per
+/// link. Past this a run would exhaust memory (or abort on allocation) instead of refusing.
+pub const MAX_TAP_BYTES: u64 = 1 << 30;
+
+/// Sampling interval of the taps when the scenario has no attack.
+pub const DEFAULT_TAP_INTERVAL: SimTime = 10_000_000;
+
+/// warmup + largest sample size x interval, if it is within [`units::MAX_TIME`].
+fn attack_span(warmup: SimTime, a: &CorrelationAttack) -> Option<SimTime> {
+    let n = *a.sample_sizes.last().expect("non-empty") as u64;
+    a.interval
+        .checked_mul(n)
+        .and_then(|t| t.checked_add(warmup))
+        .filter(|&t| t <= units::MAX_TIME)
+}
+
+impl Scenario {
+    /// Intervals every tap counts: the attack's largest sample size, or the run after the
+    /// warm-up in [`DEFAULT_TAP_INTERVAL`] bins without an attack.
+    pub fn tap_bins(&self) -> usize {
+        tap_bins(self.attack.as_ref(), self.duration, self.warmup)
+    }
+}
+
+fn tap_bins(attack: Option<&CorrelationAttack>, duration: SimTime, warmup: SimTime) -> usize {
+    match attack {
+        Some(a) => *a.sample_sizes.last().expect("validated non-empty"),
+        None => (duration.saturating_sub(warmup) / DEFAULT_TAP_INTERVAL) as usize,
+    }
+}
+
+/// Refuse a scenario whose taps would need more than [`MAX_TAP_BYTES`] per trial.
+fn check_tap_memory(
+    file: &ScenarioFile,
+    attack: Option<&CorrelationAttack>,
+    links: usize,
+    duration: SimTime,
+    warmup: SimTime,
+    err: &dyn Fn(String, String) -> ScenarioError,
+) -> Result<(), ScenarioError> {
+    let bins = tap_bins(attack, duration, warmup) as u64;
+    let bytes = bins.saturating_mul(links as u64 * 3 * 4);
+    if bytes <= MAX_TAP_BYTES {
+        return Ok(());
+    }
+    let (key, what) = match attack {
+        Some(_) => ("attack.sample_sizes", "the largest sample size"),
+        None if file.duration.is_some() => ("duration", "the duration after the warm-up"),
+        None => ("warmup", "the duration after the warm-up"),
+    };
+    Err(err(
+        key.into(),
+        format!(
+            "{what} needs {bins} tap intervals on each of {links} links ({:.1} GiB of counters per trial), more than the limit of {} GiB: expected at most {} intervals",
+            bytes as f64 / (1u64 << 30) as f64,
+            MAX_TAP_BYTES >> 30,
+            MAX_TAP_BYTES / (links.max(1) as u64 * 12)
+        ),
+    ))
+}
+
+/// Refuse a link on which one packet would take longer to transmit than the largest simulated
+/// time (a tiny bandwidth, a huge packet): its departure time could not be represented.
+fn check_transmission_times(
+    links: &[Link],
+    flows: &[Flow],
+    err: &dyn Fn(String, String) -> ScenarioError,
+) -> Result<(), ScenarioError> {
+    for (li, l) in links.iter().enumerate() {
+        let biggest = flows
+            .iter()
+            .flat_map(|f| {
+                let data = f.links.contains(&li).then_some(f.size);
+                let ack = f
+                    .traffic
+                    .tcp()
+                    .filter(|_| f.ack_links.contains(&li))
+                    .map(|p| p.ack_size);
+                data.into_iter().chain(ack)
+            })
+            .max();
+        if let Some(size) = biggest {
+            let ns = size as f64 * 8.0 / l.bandwidth_bps * 1e9;
+            if ns > units::MAX_TIME as f64 {
+                return Err(err(
+                    format!("link[{li}].bandwidth"),
+                    format!(
+                        "a {size}B packet takes {:.3e} s to cross link {} at {}, beyond the largest simulated time {}: expected a higher bandwidth",
+                        ns * 1e-9,
+                        l.name,
+                        units::Bandwidth(l.bandwidth_bps),
+                        units::Duration(units::MAX_TIME)
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A scenario's name names its output directory (runs/NAME), so it must be a plain file name:
+/// letters, digits, '-', '_' and '.', not starting with '.', at most 100 characters.
+pub fn check_file_name(name: &str) -> Result<(), String> {
+    let ok = !name.is_empty()
+        && name.len() <= 100
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "expected a name of letters, digits, '-', '_' and '.' (not starting with '.', at most 100 characters), used as a directory name under runs/; got {name:?}"
+        ))
+    }
 }
 
 /// Names are used in `--set node.NAME.key` and `from->to` link names, so they must not contain

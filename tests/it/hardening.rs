@@ -108,3 +108,252 @@ set = ["attack.sample_sizes=[60]"]
     ok(&o);
     assert!(out.join("sweep.csv").exists());
 }
+
+/// `check` on `file` with overrides: the output of a refusal.
+fn check(file: &str, sets: &[&str]) -> Output {
+    let mut args = vec!["check".to_string(), s(&scenario_path(file)).to_string()];
+    for set in sets {
+        args.push("--set".into());
+        args.push(set.to_string());
+    }
+    mixsim().args(&args).output().unwrap()
+}
+
+/// Times at or beyond 2^64 ns were clamped, then wrapped (exit 0 with wrong rates); sample sizes
+/// near the u64 range printed a wrapped duration; sample sizes too large for memory aborted the
+/// run (exit 134). Each is now refused by `check` at its key.
+#[test]
+fn times_and_sizes_beyond_what_a_run_can_hold_are_refused_where_they_are() {
+    for (file, set, key, words) in [
+        ("fig5-light.toml", "link.mix->bob.delay=1e300s", "link[3].delay", "at most"),
+        ("fig5-light.toml", "warmup=1e300s", "warmup", "at most"),
+        ("fig5-light.toml", "node.mix.t_avg=1e300s", "node[3].t_avg", "at most"),
+        ("fig5-light.toml", "flow.alice.start=1e300s", "flow[0].start", "at most"),
+        ("fig5-light.toml", "duration=1e300s", "duration", "at most"),
+        (
+            "testbed-poisson.toml",
+            "attack.sample_sizes=[18446744073709551615]",
+            "attack.sample_sizes",
+            "beyond the largest simulated time",
+        ),
+        (
+            "testbed-poisson.toml",
+            "attack.interval=1000000s",
+            "attack.sample_sizes",
+            "beyond the largest simulated time",
+        ),
+        (
+            "testbed-poisson.toml",
+            "attack.sample_sizes=[100000000]",
+            "attack.sample_sizes",
+            "GiB of counters per trial",
+        ),
+        ("fig5-light.toml", "flow.alice.rate=1e300pps", "flow[0].rate", "packet rate from"),
+        ("fig5-light.toml", "flow.alice.rate=1e-300pps", "flow[0].rate", "packet rate from"),
+        (
+            "fig5-light.toml",
+            "name=../../escaped",
+            "name",
+            "used as a directory name",
+        ),
+    ] {
+        let o = check(file, &[set]);
+        refused(&o, &[&format!("key `{key}`"), words]);
+    }
+}
+
+/// A tiny bandwidth under a TCP flow (which the offered-load check leaves out): one segment
+/// would take longer to send than the clock can hold.
+#[test]
+fn a_transmission_time_beyond_the_clock_is_refused() {
+    let text = r#"
+name = "slow"
+[[node]]
+name = "a"
+kind = "host"
+[[node]]
+name = "b"
+kind = "host"
+[[link]]
+from = "a"
+to = "b"
+bandwidth = "0.5bps"
+[[link]]
+from = "b"
+to = "a"
+bandwidth = "10Mbps"
+[[flow]]
+name = "t"
+route = ["a", "b"]
+ack_route = ["b", "a"]
+model = "tcp"
+size = "1MB"
+"#;
+    let e = mixsim::scenario::Scenario::parse(text, Path::new("slow.toml"), &[]).unwrap_err();
+    let e = e.to_string();
+    assert!(e.contains("key `link[0].bandwidth`"), "{e}");
+    assert!(e.contains("beyond the largest simulated time"), "{e}");
+}
+
+#[test]
+fn a_file_that_is_not_utf8_is_located() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, b"name = \"x\"\n\xff\n").unwrap();
+    let o = run(&["check", s(&bad)]);
+    refused(&o, &["bad.toml:2:1:", "UTF-8", "0xff"]);
+}
+
+/// `--jobs 0` was run by `run` and refused by `sweep`: now every subcommand refuses it alike,
+/// and `--progress-every inf` (a panic) is refused too.
+#[test]
+fn counts_and_intervals_on_the_command_line_are_validated_alike() {
+    let sc = scenario_path("fig5-light.toml");
+    let fig6 = crate::common::repo().join("scenarios/fig6.toml");
+    let wm = crate::common::repo().join("scenarios/swirl-analysis.toml");
+    for args in [
+        vec!["run", s(&sc), "--jobs", "0"],
+        vec!["run", s(&sc), "--trials", "0"],
+        vec!["sweep", s(&fig6), "--jobs", "0"],
+        vec!["sweep", s(&fig6), "--trials", "0"],
+        vec!["watermark", s(&wm), "--jobs", "0"],
+    ] {
+        let o = run(&args);
+        refused(&o, &["expected at least 1"]);
+    }
+    for secs in ["inf", "NaN", "-1", "0", "1e300"] {
+        let o = run(&["sweep", s(&fig6), &format!("--progress-every={secs}")]);
+        refused(&o, &["--progress-every", "expected seconds above 0"]);
+    }
+}
+
+/// An output directory that cannot be made is refused before the simulation, with --out named.
+#[test]
+fn an_unusable_out_is_refused_before_running() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("file");
+    std::fs::write(&file, "x").unwrap();
+    let out = file.join("sub");
+    let o = run(&[
+        "run",
+        s(&scenario_path("fig5-light.toml")),
+        "--trials",
+        "1",
+        "--out",
+        s(&out),
+    ]);
+    refused(&o, &["--out", "sub"]);
+}
+
+/// `trace --out` onto a symlink writes the file it points to and leaves the link in place (it
+/// used to rename a temporary file over the link, or over a FIFO or device node).
+#[cfg(unix)]
+#[test]
+fn trace_writes_through_symlinks_and_fifos() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("target.csv");
+    std::fs::write(&target, "old").unwrap();
+    let link = dir.path().join("link.csv");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let trace = |out: &Path| {
+        run(&[
+            "trace",
+            s(&scenario_path("fig5-light.toml")),
+            "--tap",
+            "alice->mix",
+            "--set",
+            "duration=3s",
+            "--set",
+            "attack.sample_sizes=[10]",
+            "--out",
+            s(out),
+        ])
+    };
+    ok(&trace(&link));
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert!(std::fs::read_to_string(&target)
+        .unwrap()
+        .starts_with("time_s,size_bytes\n"));
+
+    let fifo = dir.path().join("fifo");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        return; // no mkfifo here: the symlink case above stands
+    }
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    ok(&trace(&fifo));
+    assert!(reader.join().unwrap().starts_with("time_s,size_bytes\n"));
+    use std::os::unix::fs::FileTypeExt;
+    assert!(std::fs::symlink_metadata(&fifo)
+        .unwrap()
+        .file_type()
+        .is_fifo());
+}
+
+/// A second sweep (or merge) into a directory another one is writing to is refused: it used to
+/// delete the first one's in-flight temporary files.
+#[test]
+fn a_second_writer_of_a_sweep_directory_is_refused() {
+    use mixsim::experiment::{record, shard::Shard, sweep};
+    let dir = tempfile::tempdir().unwrap();
+    let plan = sweep::load(&crate::common::repo().join("scenarios/fig6.toml"), Some(1), None)
+        .unwrap();
+    let manifest = record::Manifest::new(&plan.spec, Shard::WHOLE);
+    let out = dir.path().join("out");
+    let first = record::prepare(&out, &manifest).unwrap();
+    let second = record::prepare(&out, &manifest).unwrap_err();
+    assert!(
+        second.to_string().contains("another mixsim sweep or merge"),
+        "{second}"
+    );
+    drop(first);
+    record::prepare(&out, &manifest).unwrap();
+}
+
+/// `check` names the command that takes a sweep file, after validating it.
+#[test]
+fn check_recognises_a_sweep_file() {
+    let fig6 = crate::common::repo().join("scenarios/fig6.toml");
+    let o = run(&["check", s(&fig6)]);
+    ok(&o);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("valid sweep file"), "{text}");
+    assert!(text.contains("mixsim sweep"), "{text}");
+}
+
+/// A closed stdout ends the process quietly (it panicked in println!, exit 101).
+#[cfg(unix)]
+#[test]
+fn a_closed_pipe_is_a_quiet_exit() {
+    use std::os::unix::process::ExitStatusExt;
+    let mut child = mixsim()
+        .args([
+            "trace",
+            s(&scenario_path("fig5-light.toml")),
+            "--tap",
+            "mix->bob",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    let err = stderr(&o);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        o.status.success() || o.status.signal() == Some(libc_sigpipe()),
+        "{:?}: {err}",
+        o.status
+    );
+}
+
+fn libc_sigpipe() -> i32 {
+    13
+}

@@ -494,7 +494,7 @@ fn sweep_file_errors_are_located() {
     check(
         "base.toml",
         good.replace("fig5-light.toml", "fig5-lihgt.toml"),
-        &["base.toml: key `base`", "fig5-lihgt.toml"],
+        &["base.toml:3:8: key `base`", "fig5-lihgt.toml"],
     );
 }
 
