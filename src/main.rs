@@ -94,14 +94,15 @@ enum Command {
     Export {
         #[command(flatten)]
         scenario: ScenarioArgs,
-        /// Number of trials (default: the scenario's `trials`).
-        #[arg(long)]
+        /// Number of trials, at least 1 (default: the scenario's `trials`).
+        #[arg(long, value_parser = at_least_one::<u64>)]
         trials: Option<u64>,
         /// Seed (default: the scenario's `seed`).
         #[arg(long)]
         seed: Option<u64>,
-        /// Worker threads (default: all cores). The bytes written do not depend on it.
-        #[arg(long)]
+        /// Worker threads, at least 1 (default: all cores). The bytes written do not depend on
+        /// it.
+        #[arg(long, value_parser = at_least_one::<usize>)]
         jobs: Option<usize>,
         /// Output directory; must not exist yet.
         #[arg(long)]
@@ -170,7 +171,9 @@ fn at_least_one<T: std::str::FromStr + PartialOrd + From<u8>>(s: &str) -> Result
     match s.parse::<T>() {
         Ok(n) if n >= T::from(1) => Ok(n),
         Ok(_) => Err("expected at least 1".into()),
-        Err(_) => Err(format!("expected a whole number of at least 1, got \"{s}\"")),
+        Err(_) => Err(format!(
+            "expected a whole number of at least 1, got \"{s}\""
+        )),
     }
 }
 
@@ -546,9 +549,6 @@ fn cmd_export(
 ) -> Result<(), Failure> {
     use mixsim::experiment::export::{export, ExportError, ExportOptions};
     let scenario = load(args)?;
-    if jobs == Some(0) {
-        return Err(Failure::input("--jobs: expected at least 1"));
-    }
     let opts = ExportOptions {
         seed: seed.unwrap_or(scenario.seed),
         trials: trials.unwrap_or(scenario.trials),

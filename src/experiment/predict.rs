@@ -115,10 +115,7 @@ fn scenario_params(s: &Scenario) -> Result<MixModelParams, String> {
 }
 
 /// The model's predictions for a scenario at its sample sizes, or why there are none.
-pub fn correlation_model(
-    s: &Scenario,
-    opts: &ModelOptions,
-) -> Result<ModelSummary, NotApplicable> {
+pub fn correlation_model(s: &Scenario, opts: &ModelOptions) -> Result<ModelSummary, NotApplicable> {
     let params = correlation_params(s)?;
     let sizes = &s
         .attack

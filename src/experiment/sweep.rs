@@ -229,8 +229,7 @@ pub fn load(
     trials: Option<u64>,
     seed: Option<u64>,
 ) -> Result<SweepPlan, SweepFileError> {
-    let text =
-        ScenarioError::read_text(path).map_err(|e| SweepFileError::File(Box::new(e)))?;
+    let text = ScenarioError::read_text(path).map_err(|e| SweepFileError::File(Box::new(e)))?;
     let spec = parse(&text, path)?.with_overrides(trials, seed);
     let base_path = path.parent().unwrap_or(Path::new("")).join(&spec.base_file);
     let set = spec.set.clone();
@@ -443,8 +442,7 @@ pub fn parse(text: &str, path: &Path) -> Result<SweepSpec, SweepFileError> {
         .collect();
     let name = match &file.name {
         Some(n) => {
-            crate::scenario::check_file_name(n.get_ref())
-                .map_err(|m| fail(n.span(), "name", m))?;
+            crate::scenario::check_file_name(n.get_ref()).map_err(|m| fail(n.span(), "name", m))?;
             n.get_ref().clone()
         }
         None => path

@@ -703,7 +703,10 @@ impl Scenario {
                 TrafficModel::Trace => {
                     let data = resolve_trace(i, f, &src.file, &err)?;
                     let span = data.times.last().copied().unwrap_or(0);
-                    if span.checked_add(f.start.0).is_none_or(|t| t > units::MAX_TIME) {
+                    if span
+                        .checked_add(f.start.0)
+                        .is_none_or(|t| t > units::MAX_TIME)
+                    {
                         return Err(err(
                             format!("flow[{i}].file"),
                             format!(

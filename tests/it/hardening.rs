@@ -20,7 +20,12 @@ fn ok(o: &Output) {
 
 /// Exit 2 with every word of `words` in the message.
 fn refused(o: &Output, words: &[&str]) -> String {
-    assert_eq!(o.status.code(), Some(2), "expected a refusal: {}", stderr(o));
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "expected a refusal: {}",
+        stderr(o)
+    );
     let err = stderr(o);
     for w in words {
         assert!(err.contains(w), "message should mention {w:?}: {err}");
@@ -69,10 +74,7 @@ fn a_run_whose_model_does_not_apply_finishes_and_says_why() {
         ok(&o);
         let model = model_of(&out);
         assert_eq!(model["applicable"], false, "{model}");
-        assert!(
-            model["reason"].as_str().unwrap().contains(why),
-            "{model}"
-        );
+        assert!(model["reason"].as_str().unwrap().contains(why), "{model}");
         let table = std::fs::read_to_string(out.join("table.txt")).unwrap();
         assert!(table.contains("model: not applicable, because"), "{table}");
         let o = run(&["model", s(&scenario_path(file)), "--set", set]);
@@ -104,7 +106,15 @@ set = ["attack.sample_sizes=[60]"]
     )
     .unwrap();
     let out = dir.path().join("out");
-    let o = run(&["sweep", s(&sweep), "--out", s(&out), "--quiet", "--jobs", "1"]);
+    let o = run(&[
+        "sweep",
+        s(&sweep),
+        "--out",
+        s(&out),
+        "--quiet",
+        "--jobs",
+        "1",
+    ]);
     ok(&o);
     assert!(out.join("sweep.csv").exists());
 }
@@ -125,10 +135,25 @@ fn check(file: &str, sets: &[&str]) -> Output {
 #[test]
 fn times_and_sizes_beyond_what_a_run_can_hold_are_refused_where_they_are() {
     for (file, set, key, words) in [
-        ("fig5-light.toml", "link.mix->bob.delay=1e300s", "link[3].delay", "at most"),
+        (
+            "fig5-light.toml",
+            "link.mix->bob.delay=1e300s",
+            "link[3].delay",
+            "at most",
+        ),
         ("fig5-light.toml", "warmup=1e300s", "warmup", "at most"),
-        ("fig5-light.toml", "node.mix.t_avg=1e300s", "node[3].t_avg", "at most"),
-        ("fig5-light.toml", "flow.alice.start=1e300s", "flow[0].start", "at most"),
+        (
+            "fig5-light.toml",
+            "node.mix.t_avg=1e300s",
+            "node[3].t_avg",
+            "at most",
+        ),
+        (
+            "fig5-light.toml",
+            "flow.alice.start=1e300s",
+            "flow[0].start",
+            "at most",
+        ),
         ("fig5-light.toml", "duration=1e300s", "duration", "at most"),
         (
             "testbed-poisson.toml",
@@ -148,8 +173,18 @@ fn times_and_sizes_beyond_what_a_run_can_hold_are_refused_where_they_are() {
             "attack.sample_sizes",
             "GiB of counters per trial",
         ),
-        ("fig5-light.toml", "flow.alice.rate=1e300pps", "flow[0].rate", "packet rate from"),
-        ("fig5-light.toml", "flow.alice.rate=1e-300pps", "flow[0].rate", "packet rate from"),
+        (
+            "fig5-light.toml",
+            "flow.alice.rate=1e300pps",
+            "flow[0].rate",
+            "packet rate from",
+        ),
+        (
+            "fig5-light.toml",
+            "flow.alice.rate=1e-300pps",
+            "flow[0].rate",
+            "packet rate from",
+        ),
         (
             "fig5-light.toml",
             "name=../../escaped",
@@ -217,6 +252,8 @@ fn counts_and_intervals_on_the_command_line_are_validated_alike() {
         vec!["sweep", s(&fig6), "--jobs", "0"],
         vec!["sweep", s(&fig6), "--trials", "0"],
         vec!["watermark", s(&wm), "--jobs", "0"],
+        vec!["export", s(&sc), "--jobs", "0", "--out", "x"],
+        vec!["export", s(&sc), "--trials", "0", "--out", "x"],
     ] {
         let o = run(&args);
         refused(&o, &["expected at least 1"]);
@@ -302,8 +339,12 @@ fn trace_writes_through_symlinks_and_fifos() {
 fn a_second_writer_of_a_sweep_directory_is_refused() {
     use mixsim::experiment::{record, shard::Shard, sweep};
     let dir = tempfile::tempdir().unwrap();
-    let plan = sweep::load(&crate::common::repo().join("scenarios/fig6.toml"), Some(1), None)
-        .unwrap();
+    let plan = sweep::load(
+        &crate::common::repo().join("scenarios/fig6.toml"),
+        Some(1),
+        None,
+    )
+    .unwrap();
     let manifest = record::Manifest::new(&plan.spec, Shard::WHOLE);
     let out = dir.path().join("out");
     let first = record::prepare(&out, &manifest).unwrap();

@@ -203,7 +203,11 @@ fn exact_stage_reduces_to_the_delay_stage_at_light_load() {
         "TV {tv5} vs {tv20}: ratio {ratio}"
     );
     let i_delay = mutual_information(&delay.target);
-    let i20 = mutual_information(&model_laws(&fig5(Some(2e4)), LinkStage::Exact).unwrap().target);
+    let i20 = mutual_information(
+        &model_laws(&fig5(Some(2e4)), LinkStage::Exact)
+            .unwrap()
+            .target,
+    );
     assert!((i20 - i_delay).abs() < 0.03 * i_delay, "{i20} vs {i_delay}");
 }
 
@@ -594,7 +598,9 @@ fn direct_mc_long_run_report() {
     use rayon::prelude::*;
     let n = 2_000_000;
     for sr in [HEAVY, 5e6 / 9000.0] {
-        let law = model_laws(&fig5(Some(sr)), LinkStage::Exact).unwrap().target;
+        let law = model_laws(&fig5(Some(sr)), LinkStage::Exact)
+            .unwrap()
+            .target;
         let want = expected_plugin_mi(&law.px, &law.py, &law.p, n);
         let res: Vec<(f64, f64)> = (0..6u64)
             .into_par_iter()
