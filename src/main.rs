@@ -177,13 +177,11 @@ fn at_least_one<T: std::str::FromStr + PartialOrd + From<u8>>(s: &str) -> Result
     }
 }
 
-/// `--progress-every`: seconds above 0 and at most a day.
+/// `--progress-every`: seconds from 0 (a line at every update) to a day.
 fn progress_interval(s: &str) -> Result<std::time::Duration, String> {
     match s.parse::<f64>() {
-        Ok(x) if x > 0.0 && x <= 86_400.0 => Ok(std::time::Duration::from_secs_f64(x)),
-        _ => Err(format!(
-            "expected seconds above 0 and at most 86400, got \"{s}\""
-        )),
+        Ok(x) if (0.0..=86_400.0).contains(&x) => Ok(std::time::Duration::from_secs_f64(x)),
+        _ => Err(format!("expected seconds from 0 to 86400, got \"{s}\"")),
     }
 }
 
@@ -686,7 +684,7 @@ struct SweepArgs {
     /// Rerunning into the same directory resumes.
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Seconds between progress lines when stderr is not a terminal (above 0, at most a day).
+    /// Seconds between progress lines when stderr is not a terminal (0 to 86400).
     #[arg(long, default_value = "10", value_name = "SECS", value_parser = progress_interval)]
     progress_every: std::time::Duration,
     /// No progress and no table.

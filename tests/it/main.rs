@@ -5,6 +5,7 @@ mod common;
 mod conservation;
 mod delay_stage;
 mod export;
+mod fuzz;
 mod hardening;
 mod link;
 mod mix_strategies;

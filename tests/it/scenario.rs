@@ -646,10 +646,10 @@ fn toml_syntax_error() {
 
 #[test]
 fn override_top_level_values() {
-    let s = parse(BASE, &["trials=50", "warmup=2s", "name=my run", "seed=7"]).unwrap();
+    let s = parse(BASE, &["trials=50", "warmup=2s", "name=my-run", "seed=7"]).unwrap();
     assert_eq!(
         (s.trials, s.warmup, s.name.as_str(), s.seed),
-        (50, 2_000_000_000, "my run", 7)
+        (50, 2_000_000_000, "my-run", 7)
     );
 }
 
