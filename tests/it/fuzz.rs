@@ -14,8 +14,9 @@
 //!     cargo test --release --test it fuzz
 //! ```
 
+use mixsim::experiment::Summary;
 use mixsim::experiment::{self, RunOptions};
-use mixsim::report::{plot, Summary};
+use mixsim::report::plot;
 use mixsim::scenario::Scenario;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
