@@ -8,6 +8,7 @@ pub mod network;
 pub mod packet;
 pub mod path;
 pub mod stage;
+pub mod stream;
 pub mod tap;
 
 pub use link::{Link, LinkOutcome, LinkStats};

@@ -32,7 +32,7 @@ const FLOW_STREAM: u64 = 2 << 20;
 const STAGE_STREAM: u64 = 3 << 20;
 
 /// `FlowState::stage_hop` of a flow without a placed stage.
-const NO_STAGE: u32 = u32::MAX;
+pub(super) const NO_STAGE: u32 = u32::MAX;
 
 /// A network event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,16 +60,16 @@ pub enum NetEvent {
 const _: () = assert!(std::mem::size_of::<NetEvent>() == 8);
 
 /// `FlowState::tcp` of an open-loop flow.
-const NO_TCP: u32 = u32::MAX;
+pub(super) const NO_TCP: u32 = u32::MAX;
 
 /// A flow replaying a trace.
-struct ReplayState {
-    flow: u32,
-    data: std::sync::Arc<crate::traffic::replay::TraceData>,
+pub(super) struct ReplayState {
+    pub(super) flow: u32,
+    pub(super) data: std::sync::Arc<crate::traffic::replay::TraceData>,
     /// Index of the next packet.
-    next: usize,
-    start: SimTime,
-    size: u32,
+    pub(super) next: usize,
+    pub(super) start: SimTime,
+    pub(super) size: u32,
 }
 
 /// One TCP connection: both ends, their timers, and the flows carrying its packets.
@@ -142,7 +142,7 @@ impl Latency {
     }
 }
 
-enum NodeState {
+pub(super) enum NodeState {
     Host,
     /// A mix, and the time of its timer event in the queue, if one is.
     Mix {
@@ -151,20 +151,22 @@ enum NodeState {
     },
 }
 
-struct FlowState {
-    route: Vec<usize>,
-    links: Vec<usize>,
-    process: ArrivalProcess,
-    rng: SimRng,
-    size: u32,
-    next_seq: u64,
+pub(super) struct FlowState {
+    pub(super) route: Vec<usize>,
+    pub(super) links: Vec<usize>,
+    pub(super) process: ArrivalProcess,
+    pub(super) rng: SimRng,
+    pub(super) size: u32,
+    pub(super) next_seq: u64,
+    /// When the flow starts (its first gap is drawn from here).
+    pub(super) start: SimTime,
     /// The receiver is a plain sink: a packet is delivered as its last link computes its
     /// arrival, with no event (nothing at the receiver depends on when it is processed).
-    inline_delivery: bool,
+    pub(super) inline_delivery: bool,
     /// The route position (node) where a placed stage holds this flow's packets, or
     /// `NO_STAGE`; the stage is `stages[stage]`.
-    stage_hop: u32,
-    stage: u32,
+    pub(super) stage_hop: u32,
+    pub(super) stage: u32,
 }
 
 /// A stage placed on one flow at one node of its route (a watermarker): it holds that flow's
@@ -172,8 +174,8 @@ struct FlowState {
 pub struct PlacedStage {
     /// The flow it acts on.
     pub flow: u32,
-    stage: Box<dyn Stage + Send>,
-    rng: SimRng,
+    pub(super) stage: Box<dyn Stage + Send>,
+    pub(super) rng: SimRng,
     /// Time each packet was held (ns), packets from the warmup on.
     pub held: Histogram<u64>,
 }
@@ -192,29 +194,29 @@ pub struct TapSetup {
 
 /// One trial's network.
 pub struct Network {
-    nodes: Vec<NodeState>,
+    pub(super) nodes: Vec<NodeState>,
     pub links: Vec<Link>,
-    link_rngs: Vec<SimRng>,
-    flows: Vec<FlowState>,
+    pub(super) link_rngs: Vec<SimRng>,
+    pub(super) flows: Vec<FlowState>,
     /// TCP connections, in scenario flow order.
     pub tcp: Vec<TcpConn>,
     /// Per flow, the TCP connection it carries data or ACKs of, or `NO_TCP`. Kept out of
     /// `FlowState` so that the open-loop path does not carry it.
-    flow_tcp: Vec<u32>,
-    replays: Vec<ReplayState>,
+    pub(super) flow_tcp: Vec<u32>,
+    pub(super) replays: Vec<ReplayState>,
     /// Stages placed on flows, in placement order.
     pub stages: Vec<PlacedStage>,
-    packets: Vec<Packet>,
-    free: Vec<u32>,
+    pub(super) packets: Vec<Packet>,
+    pub(super) free: Vec<u32>,
     /// Scratch: releases of a mix flush.
     releases: Vec<Release>,
     pub counters: PacketCounters,
     pub latency: Latency,
     /// Packets delivered inline whose arrival falls after the horizon: still in flight when the
     /// trial ends.
-    landing_after_horizon: u64,
-    warmup: SimTime,
-    horizon: SimTime,
+    pub(super) landing_after_horizon: u64,
+    pub(super) warmup: SimTime,
+    pub(super) horizon: SimTime,
 }
 
 impl Network {
@@ -274,6 +276,7 @@ impl Network {
                 rng: stream(seed, trial, FLOW_STREAM + i as u64),
                 size: f.size,
                 next_seq: 0,
+                start: f.start,
                 inline_delivery: f.traffic.tcp().is_none(),
                 stage_hop: NO_STAGE,
                 stage: 0,
@@ -309,6 +312,7 @@ impl Network {
                 rng: stream(seed, trial, FLOW_STREAM + ack_flow as u64),
                 size: p.ack_size,
                 next_seq: 0,
+                start: f.start,
                 inline_delivery: false,
                 stage_hop: NO_STAGE,
                 stage: 0,
@@ -420,6 +424,28 @@ impl Network {
     /// Run a whole trial: start the flows, step to the horizon, close the taps.
     pub fn run(scenario: &Scenario, seed: u64, trial: u64, taps: TapSetup) -> (Network, u64) {
         Self::run_with_queue(scenario, seed, trial, taps, BinaryHeapQueue::default())
+    }
+
+    /// Run a whole trial on the executor `exec` asks for. The stream executor runs it when the
+    /// network allows ([`super::stream::plan`]); a trial it cannot order exactly
+    /// ([`super::stream::Ambiguous`]) and every other case run on the event engine. Either way the
+    /// result is the event engine's, bit for bit.
+    pub fn run_on(
+        scenario: &Scenario,
+        seed: u64,
+        trial: u64,
+        taps: TapSetup,
+        exec: super::stream::Executor,
+    ) -> (Network, u64) {
+        if exec != super::stream::Executor::Event {
+            let mut net = Network::new(scenario, seed, trial, taps.clone());
+            if let Ok(plan) = super::stream::plan(&net) {
+                if let Ok(events) = super::stream::run(&mut net, &plan) {
+                    return (net, events);
+                }
+            }
+        }
+        Self::run(scenario, seed, trial, taps)
     }
 
     /// [`Network::run`] over a given event queue (for benchmarking queues).
@@ -792,7 +818,7 @@ impl Network {
     }
 
     #[inline]
-    fn deliver(&mut self, now: SimTime, id: u32) {
+    pub(super) fn deliver(&mut self, now: SimTime, id: u32) {
         let p = self.packets[id as usize];
         self.counters.delivered += 1;
         if p.created >= self.warmup {
@@ -807,7 +833,7 @@ impl Network {
         self.free.push(id);
     }
 
-    fn drop_packet(&mut self, id: u32, reason: DropReason) {
+    pub(super) fn drop_packet(&mut self, id: u32, reason: DropReason) {
         match reason {
             DropReason::BufferFull => self.counters.dropped_buffer += 1,
             DropReason::PathLoss => self.counters.dropped_loss += 1,
@@ -816,7 +842,7 @@ impl Network {
     }
 
     #[inline]
-    fn alloc(&mut self, p: Packet) -> u32 {
+    pub(super) fn alloc(&mut self, p: Packet) -> u32 {
         match self.free.pop() {
             Some(id) => {
                 self.packets[id as usize] = p;

@@ -15,6 +15,7 @@ mod queueing;
 mod replay;
 mod reproducibility;
 mod scenario;
+mod stream_equivalence;
 mod sweep;
 mod tcp;
 mod topology;
