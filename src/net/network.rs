@@ -440,8 +440,8 @@ impl Network {
         if exec != super::stream::Executor::Event {
             let mut net = Network::new(scenario, seed, trial, taps.clone());
             if let Ok(plan) = super::stream::plan(&net) {
-                if let Ok(events) = super::stream::run(&mut net, &plan) {
-                    return (net, events);
+                if let Ok(stats) = super::stream::run(&mut net, &plan) {
+                    return (net, stats.events);
                 }
             }
         }

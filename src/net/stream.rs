@@ -78,6 +78,15 @@ pub enum NotStreamable {
 #[error("simultaneous events whose engine order is not decided by {DEPTH} ancestor times")]
 pub struct Ambiguous;
 
+/// What a stream run did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StreamStats {
+    /// Events the event engine would have processed for the same trial.
+    pub events: u64,
+    /// Simultaneous events of different streams ordered by their ancestors' times.
+    pub ties: u64,
+}
+
 /// One event of a packet at a node: its time, its position in its source stream, the packet
 /// slot, and which stream it came from.
 #[derive(Debug, Clone, Copy)]
@@ -187,14 +196,14 @@ struct Run<'a> {
     stage_pending: Vec<Vec<Item>>,
     stage_offers: Vec<u64>,
     events: u64,
+    ties: u64,
     ambiguous: bool,
     scratch_fwd: Vec<Item>,
     scratch_arr: Vec<Item>,
 }
 
-/// Run `net` (fresh from [`Network::new`]) to the horizon along `plan`; close the taps. Returns
-/// the number of events the event engine would have processed.
-pub fn run(net: &mut Network, plan: &Plan) -> Result<u64, Ambiguous> {
+/// Run `net` (fresh from [`Network::new`]) to the horizon along `plan`; close the taps.
+pub fn run(net: &mut Network, plan: &Plan) -> Result<StreamStats, Ambiguous> {
     let sources = make_sources(net);
     let (nl, nn, net_stages) = (net.links.len(), net.nodes.len(), net.stages.len());
     let horizon = net.horizon;
@@ -209,6 +218,7 @@ pub fn run(net: &mut Network, plan: &Plan) -> Result<u64, Ambiguous> {
         stage_pending: vec![Vec::new(); nn],
         stage_offers: vec![0; net_stages],
         events: 0,
+        ties: 0,
         ambiguous: false,
         scratch_fwd: Vec::new(),
         scratch_arr: Vec::new(),
@@ -233,7 +243,10 @@ pub fn run(net: &mut Network, plan: &Plan) -> Result<u64, Ambiguous> {
     for l in &mut run.net.links {
         l.tap.finish(horizon);
     }
-    Ok(run.events)
+    Ok(StreamStats {
+        events: run.events,
+        ties: run.ties,
+    })
 }
 
 /// Every open-loop flow and replay as a lazy source, with its first emission drawn as the
@@ -278,10 +291,19 @@ fn push_parent(h: &mut [u64; DEPTH], parent: SimTime) {
 /// The engine's order of two events at one node: time, then (same stream) stream order, then
 /// (different streams) the ancestors' times. Sets `ambiguous` when they do not decide.
 #[inline]
-fn order(x: &Item, y: &Item, hist: &[[u64; DEPTH]], ambiguous: &mut bool) -> Ordering {
+fn order(
+    x: &Item,
+    y: &Item,
+    hist: &[[u64; DEPTH]],
+    ties: &mut u64,
+    ambiguous: &mut bool,
+) -> Ordering {
     match x.t.cmp(&y.t) {
         Ordering::Equal if x.src == y.src => x.pos.cmp(&y.pos),
-        Ordering::Equal => ancestors(&hist[x.id as usize], &hist[y.id as usize], ambiguous),
+        Ordering::Equal => {
+            *ties += 1;
+            ancestors(&hist[x.id as usize], &hist[y.id as usize], ambiguous)
+        }
         o => o,
     }
 }
@@ -349,8 +371,8 @@ impl Run<'_> {
     }
 
     fn sort(&mut self, items: &mut [Item]) {
-        let (hist, amb) = (&self.hist, &mut self.ambiguous);
-        items.sort_by(|x, y| order(x, y, hist, amb));
+        let (hist, ties, amb) = (&self.hist, &mut self.ties, &mut self.ambiguous);
+        items.sort_by(|x, y| order(x, y, hist, ties, amb));
     }
 
     /// Emissions of source `s` before `hi`, as the engine's emit (or replay) events make them.

@@ -8,18 +8,26 @@ use mixsim::net::stream::{self, Executor};
 use mixsim::net::Network;
 use mixsim::scenario::Scenario;
 use mixsim::tap::TapPoint;
+use proptest::prelude::*;
+use rand::{Rng, SeedableRng};
 
 /// Run trial `trial` on both executors and assert that everything observable is identical.
 /// Returns whether the stream executor ran the trial itself (rather than handing a tie it
 /// cannot order to the engine).
 fn assert_same(s: &Scenario, seed: u64, trial: u64) -> bool {
+    same_with_ties(s, seed, trial).is_some()
+}
+
+/// [`assert_same`], returning the stream run's count of tie comparisons when it ran the trial.
+fn same_with_ties(s: &Scenario, seed: u64, trial: u64) -> Option<u64> {
     let setup = tap_setup(s, true);
     let (ev, ev_events) = Network::run(s, seed, trial, setup.clone());
     let mut st = Network::new(s, seed, trial, setup);
     let plan = stream::plan(&st).expect("open loop");
-    let Ok(st_events) = stream::run(&mut st, &plan) else {
-        return false;
+    let Ok(stats) = stream::run(&mut st, &plan) else {
+        return None;
     };
+    let st_events = stats.events;
     let (_, auto_events) = Network::run_on(s, seed, trial, tap_setup(s, true), Executor::Auto);
     assert_eq!(auto_events, ev_events);
     assert_eq!(st.counters, ev.counters, "counters, trial {trial}");
@@ -64,7 +72,7 @@ fn assert_same(s: &Scenario, seed: u64, trial: u64) -> bool {
             "latency, trial {trial}"
         );
     }
-    true
+    Some(stats.ties)
 }
 
 #[test]
@@ -87,6 +95,206 @@ fn tcp_is_refused() {
         stream::plan(&net),
         Err(stream::NotStreamable::Tcp(_))
     ));
+}
+
+/// Two timed mixes with the same period feed a third mix over identical links: their flushes
+/// reach it at the same nanoseconds, and the engine's order is read from the packets' earlier
+/// arrival times. The stream executor must decide these ties itself, not hand them back.
+#[test]
+fn simultaneous_flushes_are_ordered_as_the_engine_orders_them() {
+    let mut text = String::from(
+        "name = \"ties\"\nwarmup = \"0.5s\"\nduration = \"4s\"\npacket_size = \"500B\"\n",
+    );
+    for (n, kind) in [("a", "host"), ("b", "host"), ("r", "host")] {
+        text += &format!("[[node]]\nname = \"{n}\"\nkind = \"{kind}\"\n");
+    }
+    for m in ["m1", "m2"] {
+        text += &format!(
+            "[[node]]\nname = \"{m}\"\nkind = \"mix\"\nstrategy = \"timed\"\nt_avg = \"20ms\"\n"
+        );
+    }
+    text += "[[node]]\nname = \"m3\"\nkind = \"mix\"\nt_avg = \"5ms\"\n";
+    for (f, t) in [
+        ("a", "m1"),
+        ("b", "m2"),
+        ("m1", "m3"),
+        ("m2", "m3"),
+        ("m3", "r"),
+    ] {
+        text += &format!(
+            "[[link]]\nfrom = \"{f}\"\nto = \"{t}\"\nbandwidth = \"100Mbps\"\ndelay = \"1ms\"\n"
+        );
+    }
+    for (f, m) in [("a", "m1"), ("b", "m2")] {
+        text += &format!(
+            "[[flow]]\nname = \"{f}\"\nroute = [\"{f}\", \"{m}\", \"m3\", \"r\"]\nmodel = \"poisson\"\nrate = \"300pps\"\n"
+        );
+    }
+    let s = parse(&text);
+    let ties = same_with_ties(&s, 5, 0).expect("ties decided from the carried history");
+    assert!(ties > 100, "the flushes collide ({ties} tie comparisons)");
+}
+
+/// Constant-rate flows in lockstep tie back past the carried history: the stream executor gives
+/// the trial to the engine, and the result is still the engine's.
+#[test]
+fn lockstep_flows_fall_back_to_the_engine() {
+    let mut text = String::from("name = \"lockstep\"\nwarmup = \"0.5s\"\nduration = \"2s\"\n");
+    text += "[[node]]\nname = \"a\"\nkind = \"host\"\n[[node]]\nname = \"b\"\nkind = \"host\"\n";
+    text += "[[node]]\nname = \"m\"\nkind = \"mix\"\nt_avg = \"5ms\"\n[[node]]\nname = \"r\"\nkind = \"host\"\n";
+    for (f, t) in [("a", "m"), ("b", "m"), ("m", "r")] {
+        text += &format!("[[link]]\nfrom = \"{f}\"\nto = \"{t}\"\nbandwidth = \"10Mbps\"\n");
+    }
+    for f in ["a", "b"] {
+        text += &format!(
+            "[[flow]]\nname = \"{f}\"\nroute = [\"{f}\", \"m\", \"r\"]\nmodel = \"constant\"\nrate = \"100pps\"\n"
+        );
+    }
+    let s = parse(&text);
+    assert!(
+        !assert_same(&s, 1, 0),
+        "lockstep ties are beyond the carried history"
+    );
+    let (auto, _) = Network::run_on(&s, 1, 0, tap_setup(&s, true), Executor::Auto);
+    let (event, _) = Network::run(&s, 1, 0, tap_setup(&s, true));
+    assert_eq!(auto.counters, event.counters);
+    assert_eq!(auto.link_stats(), event.link_stats());
+}
+
+/// A random feed-forward network: senders, up to three layers of mixes or relays (cascades
+/// when a layer has one node), receivers; random links (tiny buffers, loss, jitter with and
+/// without order, outages), flows of every open-loop model including trace replay.
+fn random_network(seed: u64, dir: &std::path::Path) -> String {
+    let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(seed);
+    let pick =
+        |rng: &mut rand_pcg::Pcg64Mcg, xs: &[&'static str]| xs[rng.random_range(0..xs.len())];
+    let mut t = String::from(
+        "name = \"random\"\nwarmup = \"0.3s\"\nduration = \"2.5s\"\npacket_size = \"600B\"\n",
+    );
+    let senders = rng.random_range(1..=3);
+    let receivers = rng.random_range(1..=2);
+    let layers: Vec<Vec<String>> = (0..rng.random_range(1..=3))
+        .map(|l| {
+            (0..rng.random_range(1..=3))
+                .map(|j| format!("m{l}{j}"))
+                .collect()
+        })
+        .collect();
+    for i in 0..senders {
+        t += &format!("[[node]]\nname = \"s{i}\"\nkind = \"host\"\n");
+    }
+    for i in 0..receivers {
+        t += &format!("[[node]]\nname = \"r{i}\"\nkind = \"host\"\n");
+    }
+    for layer in &layers {
+        for m in layer {
+            if rng.random_bool(0.2) {
+                t += &format!("[[node]]\nname = \"{m}\"\nkind = \"host\"\n");
+            } else {
+                let strategy = pick(&mut rng, &["exponential", "exponential", "timed"]);
+                let t_avg = pick(&mut rng, &["1ms", "5ms", "20ms"]);
+                t += &format!("[[node]]\nname = \"{m}\"\nkind = \"mix\"\nstrategy = \"{strategy}\"\nt_avg = \"{t_avg}\"\n");
+            }
+        }
+    }
+    // Link -> offered bits per second (validation refuses overloaded links).
+    let mut links = std::collections::BTreeMap::<(String, String), f64>::new();
+    let mut flows = String::new();
+    for f in 0..rng.random_range(1..=6) {
+        let mut route = vec![format!("s{}", rng.random_range(0..senders))];
+        for layer in &layers {
+            if rng.random_bool(0.8) {
+                route.push(layer[rng.random_range(0..layer.len())].clone());
+            }
+        }
+        route.push(format!("r{}", rng.random_range(0..receivers)));
+        let quoted: Vec<String> = route.iter().map(|n| format!("\"{n}\"")).collect();
+        flows += &format!(
+            "[[flow]]\nname = \"f{f}\"\nroute = [{}]\n",
+            quoted.join(", ")
+        );
+        let mut bps = 0.0;
+        flows += &match rng.random_range(0..5) {
+            0 | 1 => {
+                let rate = rng.random_range(20..400);
+                bps = rate as f64 * 4800.0;
+                format!("model = \"poisson\"\nrate = \"{rate}pps\"\n")
+            }
+            2 => {
+                bps = 250.0 * 4800.0;
+                format!(
+                    "model = \"constant\"\nrate = \"{}\"\nstart = \"{}\"\n",
+                    pick(&mut rng, &["100pps", "250pps"]),
+                    pick(&mut rng, &["0s", "0.1s", "0.1000003s"])
+                )
+            }
+            3 => {
+                let rate = rng.random_range(50..500);
+                bps = rate as f64 * 4800.0;
+                format!("model = \"onoff\"\nrate = \"{rate}pps\"\non = \"0.2s\"\noff = \"0.3s\"\n")
+            }
+            _ => {
+                let file = dir.join(format!("trace{f}.csv"));
+                let mut csv = String::new();
+                let (mut time, mut bytes) = (0.0, 0.0);
+                for _ in 0..rng.random_range(50..400) {
+                    // Microsecond times, some repeated, like a capture's.
+                    time += rng.random_range(0..3000) as f64 * 1e-6;
+                    let size = pick(&mut rng, &["200", "600", "1500"]);
+                    bytes += size.parse::<f64>().unwrap();
+                    csv += &format!("{time:.6},{size}\n");
+                }
+                bps = 8.0 * bytes / time.max(1e-3);
+                std::fs::write(&file, csv).unwrap();
+                format!(
+                    "model = \"trace\"\nfile = \"{}\"\nstart = \"{}\"\n",
+                    file.display(),
+                    pick(&mut rng, &["0s", "0.25s"])
+                )
+            }
+        };
+        for w in route.windows(2) {
+            *links.entry((w[0].clone(), w[1].clone())).or_default() += bps;
+        }
+    }
+    for ((from, to), load) in links {
+        let bandwidth = pick(&mut rng, &["2", "10", "100"]).parse::<f64>().unwrap() * 1e6;
+        t += &format!(
+            "[[link]]\nfrom = \"{from}\"\nto = \"{to}\"\nbandwidth = \"{:.0}bps\"\ndelay = \"{}\"\nbuffer = {}\n",
+            bandwidth.max(1.5 * load),
+            pick(&mut rng, &["0s", "1ms", "3ms"]),
+            pick(&mut rng, &["1", "3", "1000", "1000"])
+        );
+        if rng.random_bool(0.3) {
+            t += &format!("loss = {}\n", pick(&mut rng, &["0.01", "0.1"]));
+        }
+        if rng.random_bool(0.3) {
+            t += &format!(
+                "jitter = \"{}\"\norder_preserving = {}\n",
+                pick(&mut rng, &["100us", "2ms"]),
+                rng.random_bool(0.5)
+            );
+        }
+        if rng.random_bool(0.2) {
+            t += "outage = [\"1s\", \"1.2s\"]\n";
+        }
+    }
+    t + &flows
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Random feed-forward networks: every trial the stream executor runs is the engine's, bit for
+    /// bit, and most do run on it (a trial it hands back is one with ties beyond its history).
+    #[test]
+    fn random_feed_forward_networks(seed in any::<u64>()) {
+        let dir = tempfile::tempdir().unwrap();
+        let text = random_network(seed, dir.path());
+        let s = Scenario::parse(&text, &dir.path().join("random.toml"), &[])
+            .unwrap_or_else(|e| panic!("{e}\n{text}"));
+        assert_same(&s, seed, 0);
+    }
 }
 
 /// Watermarkers placed on flows (at a relay and at a sender), symmetric unordered jitter and
