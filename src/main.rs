@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 use mixsim::experiment::Summary;
 use mixsim::experiment::{self, RunOptions};
+use mixsim::net::stream::Executor;
 use mixsim::net::tap::TapPoint;
 use mixsim::report::{self, plot};
 use mixsim::scenario::Scenario;
@@ -51,6 +52,11 @@ enum Command {
         /// No progress bar and no table.
         #[arg(long)]
         quiet: bool,
+        /// Force an executor: `event` (the event engine) or `stream` (feed-forward scenarios
+        /// only). Default: the stream executor whenever the scenario allows it. Same bytes
+        /// either way.
+        #[arg(long, value_enum)]
+        engine: Option<EngineArg>,
     },
     /// Analytical predictions only (no simulation): the seed-000 model at the scenario's
     /// sample sizes.
@@ -144,6 +150,13 @@ enum Command {
     Merge(MergeArgs),
 }
 
+/// The executors `--engine` can force.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum EngineArg {
+    Event,
+    Stream,
+}
+
 /// A failure with its exit code: 2 for bad input, 1 for anything else.
 struct Failure {
     code: u8,
@@ -216,7 +229,8 @@ fn main() -> ExitCode {
             jobs,
             out,
             quiet,
-        } => cmd_run(&scenario, trials, seed, jobs, out, quiet),
+            engine,
+        } => cmd_run(&scenario, trials, seed, jobs, out, quiet, engine),
         Command::Model {
             scenario,
             semi_reps,
@@ -269,8 +283,22 @@ fn cmd_run(
     jobs: Option<usize>,
     out: Option<PathBuf>,
     quiet: bool,
+    engine: Option<EngineArg>,
 ) -> Result<(), Failure> {
     let scenario = load(args)?;
+    let executor = match engine {
+        None => Executor::Auto,
+        Some(EngineArg::Event) => Executor::Event,
+        Some(EngineArg::Stream) => {
+            experiment::runner::stream_plan(&scenario).map_err(|why| {
+                Failure::input(format!(
+                    "{}: --engine stream: the stream executor cannot run this scenario: {why}; use --engine event (or no --engine)",
+                    args.scenario.display()
+                ))
+            })?;
+            Executor::Stream
+        }
+    };
     let opts = RunOptions {
         seed: seed.unwrap_or(scenario.seed),
         trials: trials.unwrap_or(scenario.trials),
@@ -280,6 +308,7 @@ fn cmd_run(
                 .unwrap_or(1)
         }),
         progress: !quiet,
+        executor,
     };
     let out = out.unwrap_or_else(|| PathBuf::from("runs").join(&scenario.name));
     prepare_out(&out)?;
@@ -425,6 +454,12 @@ fn cmd_check(args: &ScenarioArgs) -> Result<(), Failure> {
             l.bandwidth_bps / 1e6,
             100.0 * bits / l.bandwidth_bps
         );
+    }
+    match experiment::runner::stream_plan(&s) {
+        Ok(()) => println!(
+            "  executor: stream (open loop, routes without cycles; a trial with simultaneous events its packets' recent history does not order reruns on the event engine)"
+        ),
+        Err(why) => println!("  executor: event engine ({why})"),
     }
     if let Some(a) = &s.attack {
         let names: Vec<&str> = a

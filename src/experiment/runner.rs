@@ -1,6 +1,7 @@
 //! Running the trials of a scenario.
 
 use crate::attack::correlation::{decide, estimator, Estimator};
+use crate::net::stream::{self, Executor, NotStreamable};
 use crate::net::tap::TapPoint;
 use crate::net::{Latency, LinkStats, Network, PacketCounters, TapSetup};
 use crate::scenario::{CorrelationAttack, Scenario};
@@ -16,6 +17,8 @@ pub struct RunOptions {
     pub jobs: usize,
     /// Show a progress bar on a terminal.
     pub progress: bool,
+    /// Which executor runs the trials (the results are the same bytes on either).
+    pub executor: Executor,
 }
 
 /// What one trial produced, reduced to integer tallies.
@@ -184,6 +187,28 @@ pub fn true_candidate(scenario: &Scenario, attack: &CorrelationAttack) -> Option
     attack.candidates.iter().position(|l| route.contains(l))
 }
 
+/// Whether the stream executor can run this scenario's trials, and if not, why (naming the flow
+/// or node).
+pub fn stream_plan(scenario: &Scenario) -> Result<(), String> {
+    let taps = TapSetup {
+        interval: 1,
+        bins: 0,
+        trace: false,
+        points: Vec::new(),
+    };
+    match stream::plan(&Network::new(scenario, scenario.seed, 0, taps)) {
+        Ok(_) => Ok(()),
+        Err(NotStreamable::Tcp(f)) => Err(format!(
+            "flow \"{}\" is TCP, a closed loop (its ACKs drive its sender), which only the event engine runs",
+            scenario.flows[f].name
+        )),
+        Err(NotStreamable::Cycle(n)) => Err(format!(
+            "the routes form a cycle through node \"{}\", so the nodes have no upstream-first order",
+            scenario.nodes[n].name
+        )),
+    }
+}
+
 /// Run trial `trial` and reduce it to a [`TrialOutcome`].
 pub fn run_trial(
     scenario: &Scenario,
@@ -191,7 +216,19 @@ pub fn run_trial(
     trial: u64,
     estimators: &[Box<dyn Estimator>],
 ) -> TrialOutcome {
-    let (net, events) = Network::run(scenario, seed, trial, tap_setup(scenario, false));
+    run_trial_on(scenario, seed, trial, estimators, Executor::Auto)
+}
+
+/// [`run_trial`] on the executor `exec` asks for.
+pub fn run_trial_on(
+    scenario: &Scenario,
+    seed: u64,
+    trial: u64,
+    estimators: &[Box<dyn Estimator>],
+    exec: Executor,
+) -> TrialOutcome {
+    let taps = tap_setup(scenario, false);
+    let (net, events) = Network::run_on(scenario, seed, trial, taps, exec);
     let correct = match &scenario.attack {
         Some(a) => match true_candidate(scenario, a) {
             Some(truth) => score_correlation(a, &net, truth, estimators),
@@ -235,7 +272,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> RunResult {
         (0..opts.trials)
             .into_par_iter()
             .fold(empty, |mut acc, trial| {
-                let outcome = run_trial(scenario, opts.seed, trial, &estimators);
+                let outcome = run_trial_on(scenario, opts.seed, trial, &estimators, opts.executor);
                 acc.add_trial(&outcome);
                 bar.inc(1);
                 acc

@@ -2,7 +2,7 @@
 //! every link), counters, link statistics, latency histograms, event counts and packets left in
 //! flight, on the open-loop reference scenarios and on random feed-forward networks.
 
-use crate::common::{parse, scenario_path};
+use crate::common::{mixsim, parse, scenario_path};
 use mixsim::experiment::runner::tap_setup;
 use mixsim::net::stream::{self, Executor};
 use mixsim::net::Network;
@@ -213,7 +213,7 @@ fn random_network(seed: u64, dir: &std::path::Path) -> String {
             "[[flow]]\nname = \"f{f}\"\nroute = [{}]\n",
             quoted.join(", ")
         );
-        let mut bps = 0.0;
+        let bps: f64;
         flows += &match rng.random_range(0..5) {
             0 | 1 => {
                 let rate = rng.random_range(20..400);
@@ -295,6 +295,66 @@ proptest! {
             .unwrap_or_else(|e| panic!("{e}\n{text}"));
         assert_same(&s, seed, 0);
     }
+}
+
+/// `mixsim run` writes the same summary.json with either executor forced and with the default
+/// choice, for every open-loop reference scenario; a TCP scenario refuses `--engine stream`
+/// with exit code 2 and the reason, and `check` says which executor a scenario gets.
+#[test]
+fn summary_json_bytes_are_the_same_on_both_executors() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["fig5-heavy", "fig5-light", "testbed-poisson"] {
+        let path = scenario_path(&format!("{name}.toml"));
+        let summary = |engine: Option<&str>| {
+            let out = dir
+                .path()
+                .join(format!("{name}-{}", engine.unwrap_or("auto")));
+            let mut cmd = mixsim();
+            cmd.args([
+                "run",
+                path.to_str().unwrap(),
+                "--trials",
+                "3",
+                "--quiet",
+                "--jobs",
+                "2",
+            ]);
+            cmd.args(["--set", "attack.sample_sizes=[10, 100, 1000]"]);
+            cmd.args(["--out", out.to_str().unwrap()]);
+            if let Some(e) = engine {
+                cmd.args(["--engine", e]);
+            }
+            assert!(cmd.status().unwrap().success());
+            std::fs::read(out.join("summary.json")).unwrap()
+        };
+        let event = summary(Some("event"));
+        assert_eq!(summary(Some("stream")), event, "{name}");
+        assert_eq!(summary(None), event, "{name}");
+    }
+    let tcp = scenario_path("testbed-tcp.toml");
+    let o = mixsim()
+        .args([
+            "run",
+            tcp.to_str().unwrap(),
+            "--engine",
+            "stream",
+            "--trials",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("is TCP"), "{err}");
+    let check = |p: &std::path::Path| {
+        let o = mixsim()
+            .args(["check", p.to_str().unwrap()])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    assert!(check(&tcp).contains("executor: event engine (flow \"alice\" is TCP"));
+    assert!(check(&scenario_path("fig5-heavy.toml")).contains("executor: stream"));
 }
 
 /// Watermarkers placed on flows (at a relay and at a sender), symmetric unordered jitter and

@@ -21,6 +21,7 @@ fn simulate(file: &str, sets: &[&str], trials: u64) -> RunResult {
             trials,
             jobs: 2,
             progress: false,
+            executor: Default::default(),
         },
     )
 }
@@ -175,6 +176,7 @@ fn simulated_detection_matches_the_refined_model() {
                 trials,
                 jobs: 2,
                 progress: false,
+                executor: Default::default(),
             },
         );
         let mut theorem1_misses = 0;
