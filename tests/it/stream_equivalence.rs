@@ -270,8 +270,9 @@ fn random_network(seed: u64, dir: &std::path::Path) -> String {
         }
         if rng.random_bool(0.3) {
             t += &format!(
-                "jitter = \"{}\"\norder_preserving = {}\n",
+                "jitter = \"{}\"\njitter_model = \"{}\"\norder_preserving = {}\n",
                 pick(&mut rng, &["100us", "2ms"]),
+                pick(&mut rng, &["truncated", "symmetric"]),
                 rng.random_bool(0.5)
             );
         }
