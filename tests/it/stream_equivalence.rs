@@ -388,7 +388,7 @@ fn placed_watermark_stages() {
         let (a, _) = Network::run(&s, 9, trial, tap_setup(&s, false));
         let (b, _) = Network::run_on(&s, 9, trial, tap_setup(&s, false), Executor::Stream);
         for (x, y) in a.stages.iter().zip(&b.stages) {
-            assert!(x.held.len() > 0);
+            assert!(!x.held.is_empty());
             assert!(x.held.iter_recorded().eq(y.held.iter_recorded()));
         }
     }
