@@ -5,9 +5,9 @@
 use crate::common::{mixsim, parse, scenario_path};
 use mixsim::experiment::runner::tap_setup;
 use mixsim::net::stream::{self, Executor};
+use mixsim::net::tap::TapPoint;
 use mixsim::net::Network;
 use mixsim::scenario::Scenario;
-use mixsim::tap::TapPoint;
 use proptest::prelude::*;
 use rand::{Rng, SeedableRng};
 
