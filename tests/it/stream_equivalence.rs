@@ -77,7 +77,13 @@ fn same_with_ties(s: &Scenario, seed: u64, trial: u64) -> Option<u64> {
 
 #[test]
 fn reference_scenarios() {
-    for name in ["fig5-heavy", "fig5-light", "testbed-poisson", "cascade", "mixnet"] {
+    for name in [
+        "fig5-heavy",
+        "fig5-light",
+        "testbed-poisson",
+        "cascade",
+        "mixnet",
+    ] {
         let path = scenario_path(&format!("{name}.toml"));
         // 30 s of traffic per trial keeps the test fast.
         let s = Scenario::load(&path, &["attack.sample_sizes=[10, 100, 2900]".into()]).unwrap();
@@ -304,7 +310,13 @@ proptest! {
 #[test]
 fn summary_json_bytes_are_the_same_on_both_executors() {
     let dir = tempfile::tempdir().unwrap();
-    for name in ["fig5-heavy", "fig5-light", "testbed-poisson", "cascade", "mixnet"] {
+    for name in [
+        "fig5-heavy",
+        "fig5-light",
+        "testbed-poisson",
+        "cascade",
+        "mixnet",
+    ] {
         let path = scenario_path(&format!("{name}.toml"));
         let summary = |engine: Option<&str>| {
             let out = dir
