@@ -17,7 +17,9 @@
 //! events the start schedules (replays first, then flows in scenario order). The parent of a
 //! packet's arrival at a node is the event that put it on the link (an emission, an arrival at a
 //! relay, a mix release); the parent of a release is the arrival at the mix; the parent of an
-//! emission is the flow's previous emission. Every packet carries the times of its last
+//! emission is the flow's previous emission; the parent of a mix's timer event (a batch flush) is
+//! the event that armed it. Batch mixes are driven through the same [`Mix`](super::mix::Mix) calls
+//! as in the engine, timer events included, interleaved with arrivals in the engine's order. Every packet carries the times of its last
 //! [`DEPTH`] ancestors, and a merge of two streams compares them level by level. Within one
 //! stream the order is the stream's own (the engine scheduled them in that order).
 //!
@@ -26,9 +28,10 @@
 //! global state: [`run`] then gives up with [`Ambiguous`] and the caller reruns the trial on
 //! the event engine. Nothing is guessed.
 
+use super::mix::{Arrival, Release};
 use super::network::{Network, NodeState};
 use super::packet::Packet;
-use super::stage::{Stage, StageOutcome};
+use super::stage::StageOutcome;
 use crate::engine::SimTime;
 use std::cmp::Ordering;
 
@@ -45,6 +48,7 @@ const UNKNOWN: u64 = u64::MAX;
 const SRC_LINK: u32 = 0;
 const SRC_RELEASE: u32 = u32::MAX - 1;
 const SRC_ZERO_HOLD: u32 = u32::MAX - 2;
+const SRC_FLUSH: u32 = u32::MAX - 3;
 const SRC_FLOW: u32 = 1 << 30;
 const SRC_STAGE: u32 = 1 << 31;
 
@@ -192,6 +196,11 @@ struct Run<'a> {
     /// Per mix node, releases not yet handled, and arrivals so far.
     pending: Vec<Vec<Item>>,
     arrivals: Vec<u64>,
+    /// Per mix node, its timer events in the queue (time, ancestors), and packets flushed so far.
+    timers: Vec<Vec<(SimTime, [u64; DEPTH])>>,
+    flushes: Vec<u64>,
+    /// Scratch: a mix's flush.
+    releases: Vec<Release>,
     /// Per node, releases of placed stages not yet handled; per stage, packets offered so far.
     stage_pending: Vec<Vec<Item>>,
     stage_offers: Vec<u64>,
@@ -215,6 +224,9 @@ pub fn run(net: &mut Network, plan: &Plan) -> Result<StreamStats, Ambiguous> {
         offered: vec![0; nl],
         pending: vec![Vec::new(); nn],
         arrivals: vec![0; nn],
+        timers: vec![Vec::new(); nn],
+        flushes: vec![0; nn],
+        releases: Vec::new(),
         stage_pending: vec![Vec::new(); nn],
         stage_offers: vec![0; net_stages],
         events: 0,
@@ -421,22 +433,24 @@ impl Run<'_> {
     /// The mix at `node` holds the arrivals `arr` (in the engine's order); its releases before
     /// `hi` go to `fwd`. Returns the number of streams added.
     fn mix(&mut self, node: usize, arr: &[Item], hi: SimTime, fwd: &mut Vec<Item>) -> usize {
-        let NodeState::Mix { strategy, rng } = &mut self.net.nodes[node] else {
-            unreachable!("called for mixes")
-        };
-        let pending = &mut self.pending[node];
-        let mut zero_hold = false;
-        let mut dropped = Vec::new();
+        let before = fwd.len();
+        let mut out = std::mem::take(&mut self.releases);
         for it in arr {
+            // Timer events the engine handles before this arrival.
+            let h = self.hist[it.id as usize];
+            while let Some(k) = self.due_timer(node, it.t, Some(&h)) {
+                self.timer(node, k, &mut out, fwd);
+            }
             let pos = self.arrivals[node];
             self.arrivals[node] += 1;
-            let p = &mut self.net.packets[it.id as usize];
-            match strategy.offer(it.t, p, rng) {
-                StageOutcome::Release(t) => {
-                    p.mix_hold += t - it.t;
+            let NodeState::Mix { mix, .. } = &mut self.net.nodes[node] else {
+                unreachable!("called for mixes")
+            };
+            match mix.arrive(it.t, it.id, &mut out) {
+                Arrival::Release(t) => {
+                    self.net.packets[it.id as usize].mix_hold += t - it.t;
                     if t == it.t {
                         // Forwarded within the arrival's own event.
-                        zero_hold = true;
                         fwd.push(Item {
                             pos,
                             src: SRC_ZERO_HOLD,
@@ -444,7 +458,7 @@ impl Run<'_> {
                         });
                     } else {
                         push_parent(&mut self.hist[it.id as usize], it.t);
-                        pending.push(Item {
+                        self.pending[node].push(Item {
                             t,
                             pos,
                             id: it.id,
@@ -452,19 +466,93 @@ impl Run<'_> {
                         });
                     }
                 }
-                StageOutcome::Drop(reason) => dropped.push((it.id, reason)),
+                Arrival::Held => {
+                    // A flush within the arrival's event: the released packets leave in it.
+                    let h = self.hist[it.id as usize];
+                    self.flushed(node, it.t, h, &mut out, fwd);
+                }
             }
         }
-        for (id, reason) in dropped {
-            self.net.drop_packet(id, reason);
+        while let Some(k) = self.due_timer(node, hi, None) {
+            self.timer(node, k, &mut out, fwd);
         }
+        self.releases = out;
         // Releases in the engine's order: time, then arrival order (the order their events
         // were scheduled in).
+        let pending = &mut self.pending[node];
         pending.sort_unstable_by_key(|it| (it.t, it.pos));
         let due = pending.partition_point(|it| it.t < hi);
         self.events += due as u64;
         fwd.extend(pending.drain(..due));
-        (due > 0) as usize + zero_hold as usize
+        let srcs = [SRC_ZERO_HOLD, SRC_RELEASE, SRC_FLUSH];
+        srcs.iter()
+            .filter(|&&src| fwd[before..].iter().any(|it| it.src == src))
+            .count()
+    }
+
+    /// The next of the mix's timer events that the engine handles before an event at `t` whose
+    /// ancestors are `hist` (`None`: any event at `t` or later), as an index into its timers.
+    fn due_timer(&mut self, node: usize, t: SimTime, hist: Option<&[u64; DEPTH]>) -> Option<usize> {
+        let timers = &self.timers[node];
+        let k = (0..timers.len()).min_by_key(|&k| timers[k].0)?;
+        let (at, th) = &timers[k];
+        match (*at).cmp(&t) {
+            Ordering::Less => Some(k),
+            Ordering::Greater => None,
+            Ordering::Equal => {
+                let h = hist?;
+                (ancestors(th, h, &mut self.ambiguous) == Ordering::Less).then_some(k)
+            }
+        }
+    }
+
+    /// Handle timer event `k` of the mix at `node`, as the engine's `MixTimer`: ignored unless
+    /// it is the mix's live timer; else the due flush, whose packets leave in this event.
+    fn timer(&mut self, node: usize, k: usize, out: &mut Vec<Release>, fwd: &mut Vec<Item>) {
+        let (at, h) = self.timers[node].swap_remove(k);
+        self.events += 1;
+        let NodeState::Mix { mix, timer } = &mut self.net.nodes[node] else {
+            unreachable!("called for mixes")
+        };
+        if *timer == Some(at) {
+            *timer = None;
+            mix.advance(at, out);
+            self.flushed(node, at, h, out, fwd);
+        }
+    }
+
+    /// The packets in `out`, released at `now` by an event whose ancestors are `h`, leave in
+    /// that event; then the mix's timer is kept in the queue, as the engine's `after_mix`.
+    fn flushed(
+        &mut self,
+        node: usize,
+        now: SimTime,
+        h: [u64; DEPTH],
+        out: &mut Vec<Release>,
+        fwd: &mut Vec<Item>,
+    ) {
+        for r in out.drain(..) {
+            self.net.packets[r.handle as usize].mix_hold += r.hold;
+            self.hist[r.handle as usize] = h;
+            fwd.push(Item {
+                t: now,
+                pos: self.flushes[node],
+                id: r.handle,
+                src: SRC_FLUSH,
+            });
+            self.flushes[node] += 1;
+        }
+        let NodeState::Mix { mix, timer } = &mut self.net.nodes[node] else {
+            unreachable!("called for mixes")
+        };
+        if let Some(t) = mix.next_timer() {
+            if *timer != Some(t) {
+                *timer = Some(t);
+                let mut th = h;
+                push_parent(&mut th, now);
+                self.timers[node].push((t, th));
+            }
+        }
     }
 
     /// Packets entering the placed stage of their flow at `node` (emissions and arrivals at a
@@ -476,7 +564,7 @@ impl Run<'_> {
         for it in fwd.drain(..) {
             let p = &net.packets[it.id as usize];
             let f = &net.flows[p.flow as usize];
-            let enters = it.src != SRC_RELEASE && it.src != SRC_ZERO_HOLD && it.src < SRC_STAGE;
+            let enters = it.src < SRC_STAGE;
             if !enters || f.stage_hop != p.hop as u32 {
                 kept.push(it);
                 continue;

@@ -75,15 +75,24 @@ fn same_with_ties(s: &Scenario, seed: u64, trial: u64) -> Option<u64> {
     Some(stats.ties)
 }
 
+/// The open-loop reference scenarios in scenarios/ (every mix strategy among them).
+const REFERENCE: &[&str] = &[
+    "fig5-heavy",
+    "fig5-light",
+    "testbed-poisson",
+    "cascade",
+    "mixnet",
+    "defense-binomial",
+    "defense-threshold-or-timed",
+    "defense-threshold-pool",
+    "defense-threshold",
+    "defense-timed-pool",
+    "defense-timed",
+];
+
 #[test]
 fn reference_scenarios() {
-    for name in [
-        "fig5-heavy",
-        "fig5-light",
-        "testbed-poisson",
-        "cascade",
-        "mixnet",
-    ] {
+    for name in REFERENCE {
         let path = scenario_path(&format!("{name}.toml"));
         // 30 s of traffic per trial keeps the test fast.
         let s = Scenario::load(&path, &["attack.sample_sizes=[10, 100, 2900]".into()]).unwrap();
@@ -197,9 +206,21 @@ fn random_network(seed: u64, dir: &std::path::Path) -> String {
             if rng.random_bool(0.2) {
                 t += &format!("[[node]]\nname = \"{m}\"\nkind = \"host\"\n");
             } else {
-                let strategy = pick(&mut rng, &["exponential", "exponential", "timed"]);
                 let t_avg = pick(&mut rng, &["1ms", "5ms", "20ms"]);
-                t += &format!("[[node]]\nname = \"{m}\"\nkind = \"mix\"\nstrategy = \"{strategy}\"\nt_avg = \"{t_avg}\"\n");
+                let strategy = match rng.random_range(0..8) {
+                    0 | 1 => format!("strategy = \"exponential\"\nt_avg = \"{t_avg}\""),
+                    2 => format!("strategy = \"timed\"\nt_avg = \"{t_avg}\""),
+                    3 => "strategy = \"threshold\"\nthreshold = 3".to_string(),
+                    4 => format!(
+                        "strategy = \"threshold-or-timed\"\nthreshold = 4\nt_avg = \"{t_avg}\""
+                    ),
+                    5 => format!("strategy = \"timed-pool\"\npool = 2\nt_avg = \"{t_avg}\""),
+                    6 => "strategy = \"threshold-pool\"\nthreshold = 3\npool = 2".to_string(),
+                    _ => format!(
+                        "strategy = \"binomial\"\nt_avg = \"{t_avg}\"\nmu = 3.0\nsigma = 2.0"
+                    ),
+                };
+                t += &format!("[[node]]\nname = \"{m}\"\nkind = \"mix\"\n{strategy}\n");
             }
         }
     }
@@ -310,13 +331,7 @@ proptest! {
 #[test]
 fn summary_json_bytes_are_the_same_on_both_executors() {
     let dir = tempfile::tempdir().unwrap();
-    for name in [
-        "fig5-heavy",
-        "fig5-light",
-        "testbed-poisson",
-        "cascade",
-        "mixnet",
-    ] {
+    for name in REFERENCE {
         let path = scenario_path(&format!("{name}.toml"));
         let summary = |engine: Option<&str>| {
             let out = dir
