@@ -102,12 +102,7 @@ fn add_tcp(acc: &mut Vec<TcpStats>, add: &[TcpStats]) {
 
 fn add_links(acc: &mut [LinkStats], add: &[LinkStats]) {
     for (a, b) in acc.iter_mut().zip(add) {
-        a.offered += b.offered;
-        a.sent += b.sent;
-        a.bytes_sent += b.bytes_sent;
-        a.busy_ns += b.busy_ns;
-        a.drops_buffer += b.drops_buffer;
-        a.drops_loss += b.drops_loss;
+        a.add(b);
     }
 }
 

@@ -34,6 +34,21 @@ pub struct LinkSummary {
     pub utilisation: f64,
     pub drops_buffer: u64,
     pub drops_loss: u64,
+    /// A padded link's cost (absent on links without padding).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub padding: Option<PaddingSummary>,
+}
+
+/// What link padding costs: dummies, bandwidth overhead, delay added to real packets.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PaddingSummary {
+    /// Dummies sent per trial (mean).
+    pub dummies_per_trial: f64,
+    /// Fraction of the bytes sent that were dummies.
+    pub overhead: f64,
+    /// Mean wait of a real packet at the link before its transmission (slot wait and
+    /// queueing), in ms.
+    pub mean_wait_ms: f64,
 }
 
 /// Percentiles of a latency histogram, in milliseconds.
@@ -183,6 +198,11 @@ impl Summary {
                 utilisation: s.busy_ns as f64 / (duration * t.trials.max(1) as f64),
                 drops_buffer: s.drops_buffer,
                 drops_loss: s.drops_loss,
+                padding: l.padding.map(|_| PaddingSummary {
+                    dummies_per_trial: s.dummies as f64 / t.trials.max(1) as f64,
+                    overhead: s.dummy_bytes as f64 / s.bytes_sent.max(1) as f64,
+                    mean_wait_ms: s.wait_ns as f64 / 1e6 / (s.sent - s.dummies).max(1) as f64,
+                }),
             })
             .collect();
         let k = t.trials.max(1) as f64;

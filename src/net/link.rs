@@ -5,11 +5,12 @@
 //! a known size, its departure is `max(now, previous departure) + size / bandwidth`. So a link
 //! costs no events of its own; the network schedules only the arrival at the next node.
 
-use super::packet::{DropReason, Packet};
+use super::packet::{DropReason, FlowId, Packet};
 use super::path::{Jitter, JitterModel, Loss};
 use super::stage::{Stage, StageOutcome};
 use super::tap::{Tap, TapPoint};
 use crate::engine::{time, SimRng, SimTime};
+use rand_distr::{Distribution, Exp1};
 use std::collections::VecDeque;
 
 /// Per-link counters over a trial.
@@ -24,6 +25,98 @@ pub struct LinkStats {
     pub busy_ns: u64,
     pub drops_buffer: u64,
     pub drops_loss: u64,
+    /// Padding dummies whose transmission ended before the horizon (counted in `sent`,
+    /// `bytes_sent` and `busy_ns` too).
+    #[serde(default)]
+    pub dummies: u64,
+    #[serde(default)]
+    pub dummy_bytes: u64,
+    /// Total time real packets waited at the link before their transmission began (ns): queueing,
+    /// and on a padded link the wait for a slot.
+    #[serde(default)]
+    pub wait_ns: u64,
+}
+
+impl LinkStats {
+    pub fn add(&mut self, b: &LinkStats) {
+        self.offered += b.offered;
+        self.sent += b.sent;
+        self.bytes_sent += b.bytes_sent;
+        self.busy_ns += b.busy_ns;
+        self.drops_buffer += b.drops_buffer;
+        self.drops_loss += b.drops_loss;
+        self.dummies += b.dummies;
+        self.dummy_bytes += b.dummy_bytes;
+        self.wait_ns += b.wait_ns;
+    }
+}
+
+/// The flow label of padding dummies in tap ground truth.
+pub const DUMMY_FLOW: FlowId = FlowId::MAX;
+
+/// When a padded link may start a transmission.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PaddingKind {
+    /// A slot every 1/rate, at k/rate (k >= 0).
+    Constant,
+    /// Slots at the points of a Poisson process of the rate.
+    Poisson,
+}
+
+/// Link padding: the link starts a transmission at every slot, a real packet if one waits and
+/// a dummy of `size` bytes if none does; real packets wait for the next slot.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Padding {
+    pub kind: PaddingKind,
+    /// Slots per second.
+    pub rate: f64,
+    /// Bytes of a dummy.
+    pub size: u32,
+}
+
+#[derive(Debug, Clone)]
+struct PadState {
+    cfg: Padding,
+    /// The first slot not yet used.
+    next_slot: SimTime,
+    /// Constant padding: slot spacing (ns).
+    period: SimTime,
+    /// Constant padding: index of `next_slot`.
+    k: u64,
+    rng: SimRng,
+}
+
+impl PadState {
+    fn new(cfg: Padding, rng: SimRng) -> Self {
+        let mut st = PadState {
+            cfg,
+            next_slot: 0,
+            period: time::from_ns_f64(1e9 / cfg.rate).max(1),
+            k: 0,
+            rng,
+        };
+        if cfg.kind == PaddingKind::Poisson {
+            let e: f64 = Exp1.sample(&mut st.rng);
+            st.next_slot = time::from_ns_f64(e * 1e9 / cfg.rate);
+        }
+        st
+    }
+
+    /// Use the current slot and move to the next.
+    fn take(&mut self) -> SimTime {
+        let slot = self.next_slot;
+        match self.cfg.kind {
+            PaddingKind::Constant => {
+                self.k += 1;
+                self.next_slot = self.k * self.period;
+            }
+            PaddingKind::Poisson => {
+                let e: f64 = Exp1.sample(&mut self.rng);
+                self.next_slot += time::from_ns_f64(e * 1e9 / self.cfg.rate);
+            }
+        }
+        slot
+    }
 }
 
 /// What became of a packet offered to a link.
@@ -49,6 +142,7 @@ pub struct Link {
     /// Most packets of a link have one size: cache its service time.
     last_size: u32,
     last_service: SimTime,
+    padding: Option<PadState>,
     pub tap: Tap,
     pub stats: LinkStats,
 }
@@ -74,6 +168,7 @@ impl Link {
             horizon,
             last_size: 0,
             last_service: 0,
+            padding: None,
             tap,
             stats: LinkStats::default(),
         }
@@ -106,6 +201,41 @@ impl Link {
         self
     }
 
+    /// Pad the link: slots from `padding`, Poisson slots drawn from `rng` (the padding's own
+    /// stream).
+    pub fn with_padding(mut self, padding: Option<Padding>, rng: SimRng) -> Self {
+        self.padding = padding.map(|p| PadState::new(p, rng));
+        self
+    }
+
+    /// Send a dummy in every slot before `until` (exclusive) that no real packet took. Called
+    /// before each real packet is placed, and at the end of the trial with the horizon.
+    pub fn pad_until(&mut self, until: SimTime) {
+        let Some(pad) = &self.padding else {
+            return;
+        };
+        let size = pad.cfg.size;
+        let service = time::from_ns_f64(size as f64 * self.ns_per_byte);
+        while self.padding.as_ref().is_some_and(|p| p.next_slot < until) {
+            let slot = self.padding.as_mut().map_or(0, PadState::take);
+            let start = slot.max(self.last_departure);
+            let departure = start + service;
+            self.last_departure = departure;
+            if departure <= self.horizon {
+                self.stats.sent += 1;
+                self.stats.bytes_sent += size as u64;
+                self.stats.busy_ns += service;
+                self.stats.dummies += 1;
+                self.stats.dummy_bytes += size as u64;
+            }
+            self.tap.record(TapPoint::Enqueue, slot, size, DUMMY_FLOW);
+            self.tap
+                .record(TapPoint::Depart, departure, size, DUMMY_FLOW);
+            self.tap
+                .record(TapPoint::Arrive, departure + self.delay, size, DUMMY_FLOW);
+        }
+    }
+
     /// Transmission time of `size` bytes.
     #[inline]
     pub fn service_time(&mut self, size: u32) -> SimTime {
@@ -131,7 +261,12 @@ impl Link {
             self.stats.drops_buffer += 1;
             return LinkOutcome::Dropped(DropReason::BufferFull);
         }
-        let start = now.max(self.last_departure);
+        let mut start = now.max(self.last_departure);
+        if self.padding.is_some() {
+            self.pad_until(now);
+            let slot = self.padding.as_mut().map_or(now, PadState::take);
+            start = slot.max(self.last_departure);
+        }
         let service = self.service_time(pkt.size);
         (self.last_size, self.last_service) = (pkt.size, service);
         let departure = start + service;
@@ -139,6 +274,7 @@ impl Link {
         self.in_system.push_back(departure);
         pkt.queueing += start - now;
         if departure <= self.horizon {
+            self.stats.wait_ns += start - now;
             self.stats.sent += 1;
             self.stats.bytes_sent += pkt.size as u64;
             self.stats.busy_ns += service;

@@ -28,6 +28,8 @@ use hdrhistogram::Histogram;
 /// Element-id bases for random streams: node i, link i, flow i and placed stage i get distinct
 /// streams.
 const LINK_STREAM: u64 = 1 << 20;
+/// Base of the link padding streams (one per link).
+const PAD_STREAM: u64 = 3 << 20;
 const FLOW_STREAM: u64 = 2 << 20;
 const STAGE_STREAM: u64 = 3 << 20;
 
@@ -255,11 +257,8 @@ impl Network {
                 )
                 .with_loss(l.loss)
                 .with_outage(l.outage)
-                .with_jitter(
-                    l.jitter.unwrap_or(0),
-                    l.jitter_model,
-                    l.order_preserving,
-                )
+                .with_jitter(l.jitter.unwrap_or(0), l.jitter_model, l.order_preserving)
+                .with_padding(l.padding, stream(seed, trial, PAD_STREAM + i as u64))
             })
             .collect();
         let link_rngs = (0..scenario.links.len())
@@ -471,6 +470,7 @@ impl Network {
         }
         let horizon = self.horizon;
         for l in &mut self.links {
+            l.pad_until(horizon);
             l.tap.finish(horizon);
         }
         engine.events_processed()

@@ -195,6 +195,7 @@ pub use error::ScenarioError;
 pub use watermark::Watermark;
 
 use crate::engine::SimTime;
+use crate::net::link::{Padding, PaddingKind};
 use crate::net::MixStrategy;
 use crate::traffic::replay::{self, FlowFilter, TraceData};
 use crate::traffic::tcp::{TcpParams, HEADER_BYTES};
@@ -232,6 +233,8 @@ pub struct Link {
     pub loss: f64,
     /// Every packet leaving in [from, until) is lost.
     pub outage: Option<(SimTime, SimTime)>,
+    /// Link padding, if any.
+    pub padding: Option<Padding>,
 }
 
 /// A flow after validation.
@@ -287,6 +290,81 @@ pub struct Scenario {
 }
 
 pub use crate::attack::correlation::ESTIMATORS;
+/// The padding of link `i`: `padding` names the slot process and needs `padding_rate`; the slot
+/// rate times the dummy size must fit the bandwidth (a dummy is sent whole before the next
+/// constant slot); padding is refused on a link with jitter, loss or an outage (dummies would
+/// need their own path model).
+fn resolve_padding(
+    i: usize,
+    l: &schema::LinkSpec,
+    packet_size: u64,
+    jittered: bool,
+    err: &dyn Fn(String, String) -> ScenarioError,
+) -> Result<Option<Padding>, ScenarioError> {
+    let Some(model) = l.padding else {
+        for (key, set) in [
+            ("padding_rate", l.padding_rate.is_some()),
+            ("padding_size", l.padding_size.is_some()),
+        ] {
+            if set {
+                return Err(err(
+                    format!("link[{i}].{key}"),
+                    format!("{key} needs padding = \"constant\" or \"poisson\" on the link"),
+                ));
+            }
+        }
+        return Ok(None);
+    };
+    let rate = l.padding_rate.as_ref().ok_or_else(|| {
+        err(
+            format!("link[{i}].padding_rate"),
+            "a padded link needs padding_rate, its slots per second, like padding_rate = \"500pps\"".into(),
+        )
+    })?;
+    let r = rate.get_ref().per_sec();
+    if !(r.is_finite() && r > 0.0) {
+        return Err(err(
+            format!("link[{i}].padding_rate"),
+            format!("expected a slot rate above zero, got {r} pkt/s"),
+        ));
+    }
+    let size = l
+        .padding_size
+        .as_ref()
+        .map_or(packet_size, |s| s.get_ref().0);
+    if size == 0 || size > u32::MAX as u64 {
+        return Err(err(
+            format!("link[{i}].padding_size"),
+            format!("expected a dummy size from 1B to 4GB, got {size}B"),
+        ));
+    }
+    let bits = r * size as f64 * 8.0;
+    if bits > l.bandwidth.get_ref().0 {
+        return Err(err(
+            format!("link[{i}].padding_rate"),
+            format!(
+                "{r} slots/s of {size}B dummies need {} but the link has {}: expected padding_rate x padding_size within the bandwidth",
+                units::Bandwidth(bits),
+                units::Bandwidth(l.bandwidth.get_ref().0)
+            ),
+        ));
+    }
+    if jittered || *l.loss.get_ref() > 0.0 || l.outage.is_some() {
+        return Err(err(
+            format!("link[{i}].padding"),
+            "padding on a link with jitter, loss or an outage is not supported: pad the link before the lossy path".into(),
+        ));
+    }
+    Ok(Some(Padding {
+        kind: match model {
+            schema::PaddingModel::Constant => PaddingKind::Constant,
+            schema::PaddingModel::Poisson => PaddingKind::Poisson,
+        },
+        rate: r,
+        size: size as u32,
+    }))
+}
+
 /// The mix keys a node sets (`t_avg`, `threshold`, `pool`, `mu`, `sigma`), in that order.
 fn mix_keys(n: &schema::NodeSpec) -> Vec<&'static str> {
     [
@@ -541,7 +619,9 @@ impl Scenario {
                     "jitter_model needs a jitter above zero, like jitter = \"9ms\"".into(),
                 ));
             }
+            let padding = resolve_padding(i, l, file.packet_size.0, jitter.is_some(), &err)?;
             links.push(Link {
+                padding,
                 name,
                 from,
                 to,
@@ -777,6 +857,18 @@ impl Scenario {
                 .map(|f| f.traffic.mean_rate() * f.size as f64 * 8.0)
                 .sum();
             let pps: f64 = crossing.iter().map(|f| f.traffic.mean_rate()).sum();
+            if let Some(p) = &l.padding {
+                // Real packets take slots: fewer slots than packets and the queue grows.
+                if pps >= p.rate {
+                    return Err(err(
+                        format!("link[{li}].padding_rate"),
+                        format!(
+                            "padded link {} has {} slots/s but is offered {pps} pkt/s: expected a padding_rate above the offered packet rate",
+                            l.name, p.rate
+                        ),
+                    ));
+                }
+            }
             let rho = bits / l.bandwidth_bps;
             if rho >= 1.0 {
                 let names: Vec<&str> = crossing.iter().map(|f| f.name.as_str()).collect();

@@ -158,6 +158,24 @@ pub struct LinkSpec {
     /// ["from", "until"] like ["10s", "12.5s"]. Default none.
     #[serde(default)]
     pub outage: Option<Vec<Duration>>,
+    /// Link padding: the link starts a transmission at every slot, "constant" (every
+    /// 1/padding_rate) or "poisson", sending a dummy when no real packet waits. Default none.
+    #[serde(default)]
+    pub padding: Option<PaddingModel>,
+    /// Slots per second of a padded link.
+    #[serde(default)]
+    pub padding_rate: Option<Spanned<Rate>>,
+    /// Size of a dummy. Default the scenario's packet_size.
+    #[serde(default)]
+    pub padding_size: Option<Spanned<Bytes>>,
+}
+
+/// How a padded link's slots fall.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PaddingModel {
+    Constant,
+    Poisson,
 }
 
 fn default_buffer() -> Spanned<u64> {

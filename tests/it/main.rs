@@ -11,6 +11,7 @@ mod link;
 mod mix_strategies;
 mod model_correlation;
 mod model_link_exact;
+mod padding;
 mod queueing;
 mod replay;
 mod reproducibility;
