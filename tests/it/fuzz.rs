@@ -216,6 +216,7 @@ fn check_rule(text: &str, sets: &[String], budget: f64) -> Result<(), TestCaseEr
         trials: 1,
         jobs: 1,
         progress: false,
+        executor: Default::default(),
     };
     let result = experiment::run(&s, &opts);
     let summary = Summary::with_model(&s, &result);
