@@ -253,6 +253,7 @@ pub fn run(net: &mut Network, plan: &Plan) -> Result<StreamStats, Ambiguous> {
         lo = hi;
     }
     for l in &mut run.net.links {
+        l.pad_until(horizon);
         l.tap.finish(horizon);
     }
     Ok(StreamStats {

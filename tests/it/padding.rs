@@ -117,6 +117,7 @@ fn full_padding_of_every_candidate_defeats_the_count_attacks() {
             trials: 20,
             jobs: 1,
             progress: false,
+            executor: Default::default(),
         },
     );
     for (e, name) in r.estimators.iter().enumerate() {
@@ -131,6 +132,7 @@ fn full_padding_of_every_candidate_defeats_the_count_attacks() {
             trials: 20,
             jobs: 1,
             progress: false,
+            executor: Default::default(),
         },
     );
     assert!(r.tally.detections[0][1] >= 18, "{:?}", r.tally.detections);

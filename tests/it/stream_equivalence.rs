@@ -88,6 +88,8 @@ const REFERENCE: &[&str] = &[
     "defense-threshold",
     "defense-timed-pool",
     "defense-timed",
+    "defense-padding-constant",
+    "defense-padding-poisson",
 ];
 
 #[test]
