@@ -9,7 +9,7 @@
 //! packet (ACKs, timers, the receiver's event) can be set beside the open-loop sender's.
 //!
 //! Run: `cargo bench --bench engine` (release profile). Set MIXSIM_BENCH_REPS to change the
-//! number of repetitions (default 7); the median is reported. MIXSIM_BENCH_ONLY=binary-heap,
+//! number of repetitions (default 7); the median is reported. MIXSIM_BENCH_ONLY=stream, binary-heap,
 //! quaternary-heap, priority-queue, tcp or attack runs one part.
 
 use mixsim::attack::correlation::estimator;
@@ -65,6 +65,36 @@ fn bench_queue<Q: EventQueue<NetEvent>>(
         packets,
         events as f64 / packets as f64
     );
+}
+
+/// The stream executor on the same trials: simulation and taps only, then end to end with the
+/// MI attack scoring each trial (what `mixsim run` does per trial).
+fn bench_stream(s: &Scenario, reps: usize) {
+    use mixsim::attack::correlation::estimator;
+    use mixsim::experiment::runner::{score_correlation, true_candidate};
+    use mixsim::net::stream::Executor;
+    let setup = tap_setup(s, false);
+    let attack = s.attack.as_ref().expect("attack");
+    let truth = true_candidate(s, attack).expect("target on a candidate");
+    let mi = vec![estimator("mi").expect("known")];
+    let (mut sim, mut e2e) = (Vec::new(), Vec::new());
+    let mut packets = 0;
+    for trial in 0..reps as u64 {
+        let start = Instant::now();
+        let (net, _) = Network::run_on(s, 1, trial, setup.clone(), Executor::Stream);
+        sim.push(start.elapsed().as_secs_f64());
+        std::hint::black_box(score_correlation(attack, &net, truth, &mi));
+        e2e.push(start.elapsed().as_secs_f64());
+        packets = net.counters.delivered;
+    }
+    for (what, secs) in [("stream", sim), ("stream+mi", e2e)] {
+        let t = median(secs);
+        println!(
+            "executor/{what:<14} {:>8.1} ms/trial  {:>6.2} M packets/s  ({packets} packets delivered)",
+            t * 1e3,
+            packets as f64 / t / 1e6,
+        );
+    }
 }
 
 /// Wall time per packet of one testbed scenario over 60 s simulated: (ns per packet created,
@@ -184,6 +214,9 @@ fn main() {
     // MIXSIM_BENCH_ONLY=binary-heap (or priority-queue, attack) runs one part, for profiling.
     let only = std::env::var("MIXSIM_BENCH_ONLY").unwrap_or_default();
     let wanted = |part: &str| only.is_empty() || only == part;
+    if wanted("stream") {
+        bench_stream(&s, reps);
+    }
     if wanted("binary-heap") {
         bench_queue("binary-heap", &s, reps, BinaryHeapQueue::default);
     }
