@@ -82,6 +82,8 @@ const REFERENCE: &[&str] = &[
     "testbed-poisson",
     "cascade",
     "mixnet",
+    "defense-padding-constant",
+    "defense-padding-poisson",
     "defense-binomial",
     "defense-threshold-or-timed",
     "defense-threshold-pool",
