@@ -12,9 +12,10 @@
 //! number of repetitions (default 7); the median is reported. MIXSIM_BENCH_ONLY=stream, binary-heap,
 //! quaternary-heap, priority-queue, tcp or attack runs one part.
 
-use mixsim::attack::correlation::estimator;
 use mixsim::engine::{BinaryHeapQueue, EventQueue, PriorityQueueCrate, QuaternaryHeapQueue};
-use mixsim::experiment::runner::{score_correlation, tap_setup, true_candidate};
+use mixsim::experiment::attacks::{correlation, true_candidate};
+use mixsim::experiment::runner::{score_attacks, tap_setup};
+use mixsim::experiment::{Evaluated, Truth};
 use mixsim::net::{NetEvent, Network};
 use mixsim::scenario::Scenario;
 use std::path::Path;
@@ -147,7 +148,7 @@ fn bench_tcp(reps: usize) {
 fn bench_likelihood(s: &Scenario, reps: usize) {
     use mixsim::attack::likelihood::{score, Kernel};
     use mixsim::net::tap::TapPoint;
-    let attack = s.attack.as_ref().expect("attack");
+    let attack = s.correlation().expect("attack");
     let (net, _) = Network::run(s, 1, 0, tap_setup(s, true));
     let start = s.warmup;
     let end = start + attack.interval * *attack.sample_sizes.last().expect("sizes") as u64;
@@ -235,16 +236,23 @@ fn main() {
 
     bench_likelihood(&s, reps);
 
-    // The attack's cost per trial: every estimator at N = 29 900 on one trial's taps.
-    let attack = s.attack.as_ref().expect("attack");
+    // The attack's cost per trial: every estimator at N = 29 900 on one trial's taps, through
+    // the pipeline (observation, verdict, scoring).
+    let attack = s.correlation().expect("attack");
     let (net, _) = Network::run(&s, 1, 0, tap_setup(&s, false));
-    let truth = true_candidate(&s, attack).expect("target on a candidate");
+    let truth = true_candidate(&s, attack);
     for name in mixsim::scenario::ESTIMATORS {
-        let est = vec![estimator(name).expect("known")];
+        let evaluated = [Evaluated {
+            table: "correlation".into(),
+            attack: Box::new(correlation(attack, name)),
+            truth: Truth::Identification {
+                true_candidate: truth,
+            },
+        }];
         let mut secs = Vec::new();
         for _ in 0..reps {
             let start = Instant::now();
-            std::hint::black_box(score_correlation(attack, &net, truth, &est));
+            std::hint::black_box(score_attacks(&net, &s, &evaluated));
             secs.push(start.elapsed().as_secs_f64());
         }
         println!(

@@ -25,7 +25,7 @@ fn main() {
         .collect();
     sets.push(format!("attack.sample_sizes=[{n}]"));
     let s = Scenario::load(&path, &sets).unwrap_or_else(|e| panic!("{e}"));
-    let a = s.attack.as_ref().expect("attack");
+    let a = s.correlation().expect("attack");
     let (net, _) = Network::run(&s, s.seed, 0, tap_setup(&s, false));
     let x = net.links[a.observe_link]
         .tap

@@ -461,14 +461,19 @@ fn cmd_check(args: &ScenarioArgs) -> Result<(), Failure> {
         ),
         Err(why) => println!("  executor: event engine ({why})"),
     }
-    if let Some(a) = &s.attack {
+    for c in &s.attacks {
+        let mixsim::scenario::AttackKind::Correlation(a) = &c.kind else {
+            println!("  attack {:?}: kind {}", c.name, c.kind.kind_name());
+            continue;
+        };
         let names: Vec<&str> = a
             .candidates
             .iter()
             .map(|&c| s.links[c].name.as_str())
             .collect();
         println!(
-            "  attack on flow {:?}: observed on {} (arrive), candidates {} (depart), T = {:.3} ms, N = {:?}, estimators {:?}",
+            "  attack {:?} on flow {:?}: observed on {} (arrive), candidates {} (depart), T = {:.3} ms, N = {:?}, estimators {:?}",
+            c.name,
             s.flows[a.target].name,
             s.links[a.observe_link].name,
             names.join(", "),

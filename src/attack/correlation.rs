@@ -14,9 +14,15 @@
 //!   0..=[`MAX_LAG`] intervals, for taps placed after a propagation or mixing delay.
 //!
 //! Decision rule: the candidate with the strictly largest score. A tie for the largest score
-//! counts as a failure (the model's D = P(I_1 > max I_j) is strict too).
+//! names no candidate, and the experiment counts it as a failure (the model's
+//! D = P(I_1 > max I_j) is strict too).
+//!
+//! [`Correlation`] is the attack: one estimator, the target's count series at one watched point
+//! against each candidate's, an identification per sample size N on prefixes of the series.
 
 use super::mi::plugin_mi;
+use super::{argmax_strict, Attack, Identification, Needs, Observation, Verdict, Watch};
+use crate::engine::SimTime;
 
 /// Largest shift (in sampling intervals) tried by `xcorr-lag`.
 pub const MAX_LAG: usize = 20;
@@ -48,23 +54,58 @@ pub fn estimator(name: &str) -> Option<Box<dyn Estimator>> {
 
 /// Index of the candidate with the strictly largest score, `None` on a tie for the top.
 pub fn decide(scores: &[f64]) -> Option<usize> {
-    let mut best: Option<usize> = None;
-    let mut tie = false;
-    for (i, &s) in scores.iter().enumerate() {
-        match best {
-            None => best = Some(i),
-            Some(b) if s > scores[b] => {
-                best = Some(i);
-                tie = false;
-            }
-            Some(b) if s == scores[b] => tie = true,
-            _ => {}
+    argmax_strict(scores)
+}
+
+/// The flow-correlation attack with one estimator.
+pub struct Correlation {
+    pub estimator: Box<dyn Estimator>,
+    /// Where the target flow's count series is taken (its access link, far end).
+    pub target: Watch,
+    /// The candidates' count series (the mix's output links, transmission end).
+    pub candidates: Vec<Watch>,
+    /// Sampling interval T.
+    pub interval: SimTime,
+    /// Sample sizes N, ascending; the last is the series length.
+    pub sample_sizes: Vec<usize>,
+}
+
+impl Attack for Correlation {
+    fn name(&self) -> String {
+        self.estimator.name().to_string()
+    }
+
+    fn needs(&self) -> Needs {
+        let mut counts = vec![self.target];
+        counts.extend_from_slice(&self.candidates);
+        Needs {
+            interval: self.interval,
+            bins: self.sample_sizes.last().copied().unwrap_or(0),
+            counts,
+            traces: Vec::new(),
         }
     }
-    if tie {
-        None
-    } else {
-        best
+
+    fn observe(&self, obs: &Observation<'_>) -> Verdict {
+        let x = obs.counts(self.target);
+        let ys: Vec<&[u32]> = self.candidates.iter().map(|&c| obs.counts(c)).collect();
+        Verdict::Identification(
+            self.sample_sizes
+                .iter()
+                .map(|&n| {
+                    let scores: Vec<f64> = ys
+                        .iter()
+                        .map(|y| self.estimator.score(&x[..n], &y[..n]))
+                        .collect();
+                    Identification {
+                        sample_size: n,
+                        chosen: decide(&scores),
+                        scores,
+                        probabilities: None,
+                    }
+                })
+                .collect(),
+        )
     }
 }
 

@@ -5,8 +5,9 @@
 //! The summaries are always built from the records on disk, never from what happens to be in
 //! memory, so an uninterrupted run, a resumed run and a merge of shards give the same bytes.
 
+use super::attacks;
 use super::record::{self, ChunkRecord, Manifest, SweepError, TallyRecord};
-use super::runner::{estimators_of, tally_trials, RunResult, Tally};
+use super::runner::{tally_trials, AttackInfo, RunResult, Tally};
 use super::shard::{self, Shard, Unit};
 use super::summary::Summary;
 use super::sweep::SweepPlan;
@@ -149,17 +150,10 @@ pub fn finalize(out: &Path, plan: &SweepPlan) -> Result<Vec<Summary>, SweepError
     let mut summaries = Vec::with_capacity(spec.points.len());
     for (p, scenario) in plan.scenarios.iter().enumerate() {
         let tally = point_tally(out, plan, &units, p)?;
-        let (names, _) = estimators_of(scenario);
-        let sizes = scenario
-            .attack
-            .as_ref()
-            .map(|a| a.sample_sizes.clone())
-            .unwrap_or_default();
         let result = RunResult {
             seed: spec.points[p].seed,
             tally,
-            estimators: names,
-            sample_sizes: sizes.clone(),
+            attacks: AttackInfo::of(&attacks::of_scenario(scenario)),
         };
         // The same summary, model included, as `mixsim run` computes.
         summaries.push(Summary::with_model(scenario, &result));

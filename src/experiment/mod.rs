@@ -1,24 +1,30 @@
-//! Experiments: trials of a scenario, scored by an attack, aggregated into detection rates.
+//! Experiments: trials of a scenario, scored by its attacks, aggregated into detection rates.
 //!
 //! A trial is one independent simulation (its own random streams, derived from the seed and the
-//! trial index) plus the attack on its taps. The trial is simulated once for the largest sample
-//! size; smaller sizes are scored on prefixes of the same count series. Trials run in parallel
+//! trial index) plus every attack on its taps: the runner fills each attack's observation from
+//! the taps, leaving the labels out, and scores its verdict against the ground truth it holds
+//! apart ([`score`]). The trial is simulated once for the largest sample size; smaller sizes are
+//! scored on prefixes of the same count series. Trials run in parallel
 //! on a rayon pool of `jobs` threads; every aggregate is an integer sum, so results do not depend
 //! on the number of threads or the order in which trials finish.
 
 pub mod anonymity;
+pub mod attacks;
 pub mod execute;
 pub mod export;
 pub mod merge;
 pub mod predict;
 pub mod record;
 pub mod runner;
+pub mod score;
 pub mod semi;
 pub mod shard;
 pub mod summary;
 pub mod sweep;
 pub mod wilson;
 
-pub use runner::{run, run_trial, RunOptions, RunResult, Tally, TrialOutcome};
+pub use attacks::Evaluated;
+pub use runner::{run, run_attacks, run_trial, RunOptions, RunResult, Tally, TrialOutcome};
+pub use score::{AttackTally, Truth};
 pub use summary::Summary;
 pub use wilson::{wilson, Z95};

@@ -24,7 +24,9 @@ pub fn correlation_params(s: &Scenario) -> Result<MixModelParams, NotApplicable>
 }
 
 fn scenario_params(s: &Scenario) -> Result<MixModelParams, String> {
-    let a = s.attack.as_ref().ok_or("the scenario has no [attack]")?;
+    let a = s
+        .correlation()
+        .ok_or("the scenario has no correlation attack")?;
     let target = &s.flows[a.target];
     let lambda_f = match target.traffic {
         Traffic::Poisson { rate } => rate,
@@ -118,8 +120,7 @@ fn scenario_params(s: &Scenario) -> Result<MixModelParams, String> {
 pub fn correlation_model(s: &Scenario, opts: &ModelOptions) -> Result<ModelSummary, NotApplicable> {
     let params = correlation_params(s)?;
     let sizes = &s
-        .attack
-        .as_ref()
+        .correlation()
         .expect("checked by correlation_params")
         .sample_sizes;
     predict(&params, sizes, opts)
@@ -144,7 +145,7 @@ pub fn summary_model(
     s: &Scenario,
     opts: &ModelOptions,
 ) -> (serde_json::Value, Vec<(usize, serde_json::Value)>) {
-    if s.attack.is_none() {
+    if s.correlation().is_none() {
         return (serde_json::Value::Null, Vec::new());
     }
     let not_applicable = |e: NotApplicable| {
@@ -157,7 +158,7 @@ pub fn summary_model(
         Ok(p) => p,
         Err(e) => return not_applicable(e),
     };
-    let sizes = &s.attack.as_ref().expect("checked above").sample_sizes;
+    let sizes = &s.correlation().expect("checked above").sample_sizes;
     let m = match predict(&params, sizes, opts) {
         Ok(m) => m,
         Err(e) => return not_applicable(e),

@@ -15,6 +15,7 @@
 //! interruption, or by two shards) has the same bytes, and so has everything built from them.
 
 use super::runner::Tally;
+use super::score::AttackTally;
 use super::shard::{Shard, Unit};
 use super::sweep::SweepSpec;
 use crate::files::write_atomic;
@@ -270,7 +271,8 @@ pub struct LatencyRecord {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TallyRecord {
     pub trials: u64,
-    pub detections: Vec<Vec<u64>>,
+    /// Per attack, its counts (identification outcomes per N, or detection counts).
+    pub attacks: Vec<AttackTally>,
     pub counters: PacketCounters,
     pub links: Vec<LinkStats>,
     pub latency: LatencyRecord,
@@ -298,7 +300,7 @@ impl TallyRecord {
     pub fn of(t: &Tally) -> Self {
         TallyRecord {
             trials: t.trials,
-            detections: t.detections.clone(),
+            attacks: t.attacks.clone(),
             counters: t.counters,
             links: t.links.clone(),
             latency: LatencyRecord {
@@ -318,7 +320,7 @@ impl TallyRecord {
         histogram(&self.latency.queueing, &mut latency.queueing)?;
         Ok(Tally {
             trials: self.trials,
-            detections: self.detections.clone(),
+            attacks: self.attacks.clone(),
             counters: self.counters,
             links: self.links.clone(),
             latency,

@@ -1,10 +1,13 @@
-//! Running the trials of a scenario.
+//! Running the trials of a scenario: simulate, fill each attack's observation from the taps
+//! (counts and traces, never labels), collect the verdicts and score them against the truth.
 
-use crate::attack::correlation::{decide, estimator, Estimator};
+use super::attacks::{self, Evaluated};
+use super::score::{score, AttackTally};
+use crate::attack::{Needs, Observation, Packet, Point};
 use crate::net::stream::{self, Executor, NotStreamable};
 use crate::net::tap::TapPoint;
 use crate::net::{Latency, LinkStats, Network, PacketCounters, TapSetup};
-use crate::scenario::{CorrelationAttack, Scenario};
+use crate::scenario::Scenario;
 use crate::traffic::tcp::TcpStats;
 use rayon::prelude::*;
 
@@ -24,8 +27,8 @@ pub struct RunOptions {
 /// What one trial produced, reduced to integer tallies.
 #[derive(Debug, Clone)]
 pub struct TrialOutcome {
-    /// correct[estimator][sample size index]
-    pub correct: Vec<Vec<bool>>,
+    /// Per attack (in [`attacks::of_scenario`] order), its scored verdict.
+    pub attacks: Vec<AttackTally>,
     pub counters: PacketCounters,
     pub links: Vec<LinkStats>,
     pub latency: Latency,
@@ -38,8 +41,8 @@ pub struct TrialOutcome {
 #[derive(Debug, Clone)]
 pub struct Tally {
     pub trials: u64,
-    /// detections[estimator][sample size index]
-    pub detections: Vec<Vec<u64>>,
+    /// Per attack (in [`attacks::of_scenario`] order), its counts.
+    pub attacks: Vec<AttackTally>,
     pub counters: PacketCounters,
     pub links: Vec<LinkStats>,
     pub latency: Latency,
@@ -49,10 +52,14 @@ pub struct Tally {
 }
 
 impl Tally {
-    pub fn empty(estimators: usize, sizes: usize, links: usize) -> Self {
+    /// The empty tally of these attacks on a network of `links` links.
+    pub fn empty(attacks: &[Evaluated], links: usize) -> Self {
         Tally {
             trials: 0,
-            detections: vec![vec![0; sizes]; estimators],
+            attacks: attacks
+                .iter()
+                .map(|a| AttackTally::empty(&a.truth))
+                .collect(),
             counters: PacketCounters::default(),
             links: vec![LinkStats::default(); links],
             latency: Latency::default(),
@@ -61,12 +68,19 @@ impl Tally {
         }
     }
 
+    /// Trials where identification attack `attack` named the true candidate at its `size`-th
+    /// sample size (0 for other kinds).
+    pub fn correct(&self, attack: usize, size: usize) -> u64 {
+        match &self.attacks[attack] {
+            AttackTally::Identification(v) => v.get(size).map_or(0, |t| t.correct),
+            _ => 0,
+        }
+    }
+
     pub fn add_trial(&mut self, t: &TrialOutcome) {
         self.trials += 1;
-        for (d, c) in self.detections.iter_mut().zip(&t.correct) {
-            for (d, &c) in d.iter_mut().zip(c) {
-                *d += c as u64;
-            }
+        for (a, b) in self.attacks.iter_mut().zip(&t.attacks) {
+            a.add(b);
         }
         self.counters.add(&t.counters);
         add_links(&mut self.links, &t.links);
@@ -77,10 +91,8 @@ impl Tally {
 
     pub fn merge(mut self, o: Tally) -> Tally {
         self.trials += o.trials;
-        for (d, od) in self.detections.iter_mut().zip(&o.detections) {
-            for (d, od) in d.iter_mut().zip(od) {
-                *d += od;
-            }
+        for (a, b) in self.attacks.iter_mut().zip(&o.attacks) {
+            a.add(b);
         }
         self.counters.add(&o.counters);
         add_links(&mut self.links, &o.links);
@@ -106,81 +118,125 @@ fn add_links(acc: &mut [LinkStats], add: &[LinkStats]) {
     }
 }
 
-/// The result of a run: the scenario's identity, the options that determine it, and the tally.
+/// The identity of an evaluated attack, for reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttackInfo {
+    /// Its attack table's name.
+    pub table: String,
+    /// Its own name (the correlation attack: the estimator).
+    pub name: String,
+}
+
+impl AttackInfo {
+    pub fn of(attacks: &[Evaluated]) -> Vec<AttackInfo> {
+        attacks
+            .iter()
+            .map(|a| AttackInfo {
+                table: a.table.clone(),
+                name: a.attack.name(),
+            })
+            .collect()
+    }
+}
+
+/// The result of a run: the options that determine it, the attacks and the tally.
 #[derive(Debug, Clone)]
 pub struct RunResult {
     pub seed: u64,
     pub tally: Tally,
-    pub estimators: Vec<String>,
-    pub sample_sizes: Vec<usize>,
+    /// Parallel to `tally.attacks`.
+    pub attacks: Vec<AttackInfo>,
 }
 
-/// Tap binning for a scenario: the attack's interval and largest sample size, or 10 ms bins over
-/// the whole run when there is no attack. With `trace` (for `mixsim trace`) every tap watches
-/// and traces every point; otherwise taps watch only what the attack reads (the target's
-/// access link at `arrive`, the candidates at `depart`), or everything when there is no attack.
+fn tap_point(p: Point) -> TapPoint {
+    match p {
+        Point::Enqueue => TapPoint::Enqueue,
+        Point::Depart => TapPoint::Depart,
+        Point::Arrive => TapPoint::Arrive,
+    }
+}
+
+/// Tap binning for a scenario's attacks (see [`tap_setup_for`]).
 pub fn tap_setup(scenario: &Scenario, trace: bool) -> TapSetup {
+    tap_setup_for(scenario, &attacks::of_scenario(scenario), trace)
+}
+
+/// Tap binning for these attacks: their common interval and largest series, or 10 ms bins over
+/// the whole run when none counts. With `trace` (for `mixsim trace`) every tap watches and
+/// traces every point; otherwise taps watch only what the attacks read (traces only if one asks
+/// for them), or everything when there is no attack.
+pub fn tap_setup_for(scenario: &Scenario, attacks: &[Evaluated], trace: bool) -> TapSetup {
     let all = vec![[true; 3]; scenario.links.len()];
-    match &scenario.attack {
-        Some(a) => {
-            let mut points = vec![[false; 3]; scenario.links.len()];
-            points[a.observe_link][TapPoint::Arrive as usize] = true;
-            for &c in &a.candidates {
-                points[c][TapPoint::Depart as usize] = true;
-            }
-            TapSetup {
-                interval: a.interval,
-                bins: scenario.tap_bins(),
-                trace,
-                points: if trace { all } else { points },
-            }
-        }
-        None => TapSetup {
+    let needs: Vec<Needs> = attacks.iter().map(|a| a.attack.needs()).collect();
+    if needs.is_empty() {
+        return TapSetup {
             interval: crate::scenario::DEFAULT_TAP_INTERVAL,
             bins: scenario.tap_bins(),
             trace,
             points: all,
-        },
+        };
+    }
+    let mut points = vec![[false; 3]; scenario.links.len()];
+    for w in needs.iter().flat_map(|n| n.counts.iter().chain(&n.traces)) {
+        points[w.link][tap_point(w.point) as usize] = true;
+    }
+    let counting = needs.iter().find(|n| !n.counts.is_empty());
+    TapSetup {
+        interval: counting
+            .map(|n| n.interval)
+            .unwrap_or(crate::scenario::DEFAULT_TAP_INTERVAL),
+        bins: needs
+            .iter()
+            .filter(|n| !n.counts.is_empty())
+            .map(|n| n.bins)
+            .max()
+            .unwrap_or(0),
+        trace: trace || needs.iter().any(|n| !n.traces.is_empty()),
+        points: if trace { all } else { points },
     }
 }
 
-/// Score one trial's taps with every estimator at every sample size.
-pub fn score_correlation(
-    attack: &CorrelationAttack,
+/// What the adversary holds for `needs` after a trial on `net`: the count series (cut to the
+/// attack's length) and traces it asked for, copied without their labels.
+pub fn observation<'a>(net: &'a Network, scenario: &Scenario, needs: &Needs) -> Observation<'a> {
+    let mut obs = Observation::new(needs.interval, (scenario.warmup, scenario.duration));
+    for &w in &needs.counts {
+        let c = net.links[w.link].tap.view().counts(tap_point(w.point));
+        obs.add_counts(w, &c[..needs.bins.min(c.len())]);
+    }
+    for &w in &needs.traces {
+        let trace = net.links[w.link]
+            .tap
+            .view()
+            .trace(tap_point(w.point))
+            .iter()
+            .map(|r| Packet {
+                time: r.time,
+                size: r.size,
+            })
+            .collect();
+        obs.add_trace(w, trace);
+    }
+    obs
+}
+
+/// Score every attack on one trial's network.
+pub fn score_attacks(
     net: &Network,
-    truth: usize,
-    estimators: &[Box<dyn Estimator>],
-) -> Vec<Vec<bool>> {
-    let x = net.links[attack.observe_link]
-        .tap
-        .view()
-        .counts(TapPoint::Arrive);
-    let ys: Vec<&[u32]> = attack
-        .candidates
+    scenario: &Scenario,
+    attacks: &[Evaluated],
+) -> Vec<AttackTally> {
+    attacks
         .iter()
-        .map(|&l| net.links[l].tap.view().counts(TapPoint::Depart))
-        .collect();
-    estimators
-        .iter()
-        .map(|e| {
-            attack
-                .sample_sizes
-                .iter()
-                .map(|&n| {
-                    let scores: Vec<f64> = ys.iter().map(|y| e.score(&x[..n], &y[..n])).collect();
-                    decide(&scores) == Some(truth)
-                })
-                .collect()
+        .map(|a| {
+            let obs = observation(net, scenario, &a.attack.needs());
+            score(&a.attack.observe(&obs), &a.truth)
         })
         .collect()
 }
 
-/// Index (within the candidates) of the link the target flow really takes: ground truth, known
-/// to the scorer only.
-pub fn true_candidate(scenario: &Scenario, attack: &CorrelationAttack) -> Option<usize> {
-    let route = &scenario.flows[attack.target].links;
-    attack.candidates.iter().position(|l| route.contains(l))
-}
+/// Index (within the candidates) of the link the target flow really takes.
+pub use super::attacks::true_candidate;
 
 /// Whether the stream executor can run this scenario's trials, and if not, why (naming the flow
 /// or node).
@@ -209,30 +265,13 @@ pub fn run_trial(
     scenario: &Scenario,
     seed: u64,
     trial: u64,
-    estimators: &[Box<dyn Estimator>],
-) -> TrialOutcome {
-    run_trial_on(scenario, seed, trial, estimators, Executor::Auto)
-}
-
-/// [`run_trial`] on the executor `exec` asks for.
-pub fn run_trial_on(
-    scenario: &Scenario,
-    seed: u64,
-    trial: u64,
-    estimators: &[Box<dyn Estimator>],
+    attacks: &[Evaluated],
+    taps: &TapSetup,
     exec: Executor,
 ) -> TrialOutcome {
-    let taps = tap_setup(scenario, false);
-    let (net, events) = Network::run_on(scenario, seed, trial, taps, exec);
-    let correct = match &scenario.attack {
-        Some(a) => match true_candidate(scenario, a) {
-            Some(truth) => score_correlation(a, &net, truth, estimators),
-            None => vec![vec![false; a.sample_sizes.len()]; estimators.len()],
-        },
-        None => Vec::new(),
-    };
+    let (net, events) = Network::run_on(scenario, seed, trial, taps.clone(), exec);
     TrialOutcome {
-        correct,
+        attacks: score_attacks(&net, scenario, attacks),
         counters: net.counters,
         links: net.link_stats(),
         latency: net.latency.clone(),
@@ -241,45 +280,33 @@ pub fn run_trial_on(
     }
 }
 
-/// Run all trials of a scenario.
+/// Run all trials of a scenario with its own attacks.
 pub fn run(scenario: &Scenario, opts: &RunOptions) -> RunResult {
-    let names: Vec<String> = scenario
-        .attack
-        .as_ref()
-        .map(|a| a.estimators.clone())
-        .unwrap_or_default();
-    let estimators: Vec<Box<dyn Estimator>> = names
-        .iter()
-        .map(|n| estimator(n).expect("validated estimator name"))
-        .collect();
-    let sizes = scenario
-        .attack
-        .as_ref()
-        .map(|a| a.sample_sizes.clone())
-        .unwrap_or_default();
-    let empty = || Tally::empty(estimators.len(), sizes.len(), scenario.links.len());
+    run_attacks(scenario, &attacks::of_scenario(scenario), opts)
+}
+
+/// Run all trials of a scenario with the given attacks (a library user's own, say).
+pub fn run_attacks(scenario: &Scenario, attacks: &[Evaluated], opts: &RunOptions) -> RunResult {
     let bar = progress_bar(opts.trials, opts.progress);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.jobs.max(1))
         .build()
         .expect("thread pool");
     let tally = pool.install(|| {
-        (0..opts.trials)
-            .into_par_iter()
-            .fold(empty, |mut acc, trial| {
-                let outcome = run_trial_on(scenario, opts.seed, trial, &estimators, opts.executor);
-                acc.add_trial(&outcome);
-                bar.inc(1);
-                acc
-            })
-            .reduce(empty, Tally::merge)
+        tally_attacks(
+            scenario,
+            attacks,
+            opts.seed,
+            0..opts.trials,
+            opts.executor,
+            &|| bar.inc(1),
+        )
     });
     bar.finish_and_clear();
     RunResult {
         seed: opts.seed,
         tally,
-        estimators: names,
-        sample_sizes: sizes,
+        attacks: AttackInfo::of(attacks),
     }
 }
 
@@ -299,20 +326,6 @@ pub fn progress_bar(len: u64, enabled: bool) -> indicatif::ProgressBar {
     bar
 }
 
-/// The estimators a scenario's attack names (none without an attack).
-pub fn estimators_of(scenario: &Scenario) -> (Vec<String>, Vec<Box<dyn Estimator>>) {
-    let names: Vec<String> = scenario
-        .attack
-        .as_ref()
-        .map(|a| a.estimators.clone())
-        .unwrap_or_default();
-    let estimators = names
-        .iter()
-        .map(|n| estimator(n).expect("validated estimator name"))
-        .collect();
-    (names, estimators)
-}
-
 /// Tally trials `trials` of a scenario run with `seed`, in parallel on the current rayon pool
 /// (call it inside `ThreadPool::install`). `on_trial` is called after each trial, from any
 /// thread. The tally is the same as the matching part of [`run`]'s, for any pool size.
@@ -322,17 +335,31 @@ pub fn tally_trials(
     trials: std::ops::Range<u64>,
     on_trial: &(dyn Fn() + Sync),
 ) -> Tally {
-    let (_, estimators) = estimators_of(scenario);
-    let sizes = scenario
-        .attack
-        .as_ref()
-        .map(|a| a.sample_sizes.len())
-        .unwrap_or(0);
-    let empty = || Tally::empty(estimators.len(), sizes, scenario.links.len());
+    tally_attacks(
+        scenario,
+        &attacks::of_scenario(scenario),
+        seed,
+        trials,
+        Executor::Auto,
+        on_trial,
+    )
+}
+
+/// [`tally_trials`] with the given attacks, on the executor `exec` asks for.
+pub fn tally_attacks(
+    scenario: &Scenario,
+    attacks: &[Evaluated],
+    seed: u64,
+    trials: std::ops::Range<u64>,
+    exec: Executor,
+    on_trial: &(dyn Fn() + Sync),
+) -> Tally {
+    let taps = tap_setup_for(scenario, attacks, false);
+    let empty = || Tally::empty(attacks, scenario.links.len());
     trials
         .into_par_iter()
         .fold(empty, |mut acc, trial| {
-            acc.add_trial(&run_trial(scenario, seed, trial, &estimators));
+            acc.add_trial(&run_trial(scenario, seed, trial, attacks, &taps, exec));
             on_trial();
             acc
         })

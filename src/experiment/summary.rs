@@ -1,28 +1,82 @@
-//! The run summary: detection rates with their intervals, the model beside them, link use,
-//! latency and TCP performance, computed from a run's tally. `report` writes it out
-//! (summary.json, points.csv, the terminal table) without computing anything more.
+//! The run summary: detection rates with their intervals (identification and detection
+//! attacks alike), the model beside them, link use, latency and TCP performance, computed from a
+//! run's tally. `report` writes it out (summary.json, points.csv, the terminal table) without
+//! computing anything more.
 //!
 //! Only what the seed determines goes here (no wall times, host names or thread counts), so two
 //! runs with one seed write identical bytes.
 
+use super::runner::AttackInfo;
+use super::score::{AttackTally, DetectionTally, IdentificationTally};
 use super::{wilson, RunResult, Z95};
 use crate::net::Latency;
 use crate::scenario::Scenario;
 use hdrhistogram::Histogram;
 use serde::Serialize;
 
-/// One evaluated point: an estimator at a sample size.
+/// One evaluated point: an identification attack at a sample size, or a detection attack.
+///
+/// `detections`, `detection_rate` and its interval are the share of trials with the true
+/// candidate named (identification) or of marked subjects called marked (detection).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Point {
+    /// The attack table's name.
+    pub attack: String,
+    /// The attack's own name (the correlation attack: its estimator).
     pub estimator: String,
-    pub sample_size: usize,
+    /// "identification" or "detection".
+    pub kind: String,
+    /// Identification: N; detection: null.
+    pub sample_size: Option<usize>,
     pub trials: u64,
     pub detections: u64,
     pub detection_rate: f64,
     pub ci_low: f64,
     pub ci_high: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identification: Option<IdentificationSummary>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detection: Option<DetectionSummary>,
     /// Analytical predictions at this sample size (correlation: theorem1, improved, ...).
     pub model: Option<serde_json::Value>,
+    /// How tables and plots name the series: the estimator, or "attack/estimator" when the
+    /// run has several attack tables.
+    #[serde(skip)]
+    pub label: String,
+}
+
+/// The failures of an identification, and where the true candidate ranked.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct IdentificationSummary {
+    pub wrong: u64,
+    pub ties: u64,
+    /// Trials whose true candidate was not among the candidates.
+    pub absent: u64,
+    /// `ranks[r - 1]`: trials where the true candidate ranked r (1 + the candidates scoring at
+    /// least as high).
+    pub ranks: Vec<u64>,
+}
+
+/// A detection attack's error rates over every examined subject of every trial.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DetectionSummary {
+    /// Marked subjects examined, and those called unmarked.
+    pub marked: u64,
+    pub false_negatives: u64,
+    pub fn_rate: f64,
+    pub fn_ci_low: f64,
+    pub fn_ci_high: f64,
+    /// Unmarked subjects examined, and those called marked.
+    pub unmarked: u64,
+    pub false_positives: u64,
+    pub fp_rate: f64,
+    pub fp_ci_low: f64,
+    pub fp_ci_high: f64,
+    /// The detail's range (say the n of "k of n intervals detected"; 0 without details) and
+    /// its histograms: `marked_hits[k]` marked subjects had k hits.
+    pub out_of: u32,
+    pub marked_hits: Vec<u64>,
+    pub unmarked_hits: Vec<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -123,6 +177,73 @@ pub struct FlowSummary {
     pub acks_sent: f64,
 }
 
+fn identification_point(
+    info: &AttackInfo,
+    id: &IdentificationTally,
+    trials: u64,
+    label: String,
+) -> Point {
+    let (lo, hi) = wilson(id.correct, trials, Z95);
+    Point {
+        attack: info.table.clone(),
+        estimator: info.name.clone(),
+        kind: "identification".into(),
+        sample_size: Some(id.sample_size),
+        trials,
+        detections: id.correct,
+        detection_rate: id.correct as f64 / trials.max(1) as f64,
+        ci_low: lo,
+        ci_high: hi,
+        identification: Some(IdentificationSummary {
+            wrong: id.wrong,
+            ties: id.ties,
+            absent: id.absent,
+            ranks: id.ranks.clone(),
+        }),
+        detection: None,
+        model: None,
+        label,
+    }
+}
+
+fn detection_point(info: &AttackInfo, d: &DetectionTally, trials: u64, label: String) -> Point {
+    let marked = d.true_positives + d.false_negatives;
+    let unmarked = d.false_positives + d.true_negatives;
+    let rate = |k: u64, n: u64| k as f64 / n.max(1) as f64;
+    let (lo, hi) = wilson(d.true_positives, marked, Z95);
+    let (fn_lo, fn_hi) = wilson(d.false_negatives, marked, Z95);
+    let (fp_lo, fp_hi) = wilson(d.false_positives, unmarked, Z95);
+    Point {
+        attack: info.table.clone(),
+        estimator: info.name.clone(),
+        kind: "detection".into(),
+        sample_size: None,
+        trials,
+        detections: d.true_positives,
+        detection_rate: rate(d.true_positives, marked),
+        ci_low: lo,
+        ci_high: hi,
+        identification: None,
+        detection: Some(DetectionSummary {
+            marked,
+            false_negatives: d.false_negatives,
+            fn_rate: rate(d.false_negatives, marked),
+            fn_ci_low: fn_lo,
+            fn_ci_high: fn_hi,
+            unmarked,
+            false_positives: d.false_positives,
+            fp_rate: rate(d.false_positives, unmarked),
+            fp_ci_low: fp_lo,
+            fp_ci_high: fp_hi,
+            out_of: d.out_of,
+            marked_hits: d.marked_hits.clone(),
+            unmarked_hits: d.unmarked_hits.clone(),
+        }),
+        model: None,
+        label,
+    }
+}
+
 /// summary.json.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Summary {
@@ -146,11 +267,17 @@ pub struct Summary {
 
 impl Summary {
     /// Build the summary of a run, with the analytical model of the scenario beside it (the
-    /// model predicts the plug-in MI attack, so its values go on the `mi` points).
+    /// model predicts the plug-in MI attack of the first correlation table, so its values go on
+    /// that table's `mi` points).
     pub fn with_model(scenario: &Scenario, result: &RunResult) -> Self {
         let (model, per_size) = super::predict::summary_model(scenario, &Default::default());
-        Self::new(scenario, result, model, &|estimator, n| {
-            (estimator == "mi")
+        let modelled = scenario
+            .attacks
+            .iter()
+            .find(|a| matches!(a.kind, crate::scenario::AttackKind::Correlation(_)))
+            .map(|a| a.name.clone());
+        Self::new(scenario, result, model, &|attack, estimator, n| {
+            (Some(attack) == modelled.as_deref() && estimator == "mi")
                 .then(|| {
                     per_size
                         .iter()
@@ -161,30 +288,37 @@ impl Summary {
         })
     }
 
-    /// Build the summary of a run. `model_at(estimator, n)` gives the model's predictions for
-    /// that estimator at sample size n.
+    /// Build the summary of a run. `model_at(attack, estimator, n)` gives the model's
+    /// predictions for that attack table's estimator at sample size n.
     pub fn new(
         scenario: &Scenario,
         result: &RunResult,
         model: serde_json::Value,
-        model_at: &dyn Fn(&str, usize) -> Option<serde_json::Value>,
+        model_at: &dyn Fn(&str, &str, usize) -> Option<serde_json::Value>,
     ) -> Self {
         let t = &result.tally;
+        let several = result
+            .attacks
+            .iter()
+            .any(|a| a.table != result.attacks[0].table);
         let mut points = Vec::new();
-        for (e, name) in result.estimators.iter().enumerate() {
-            for (i, &n) in result.sample_sizes.iter().enumerate() {
-                let d = t.detections[e][i];
-                let (lo, hi) = wilson(d, t.trials, Z95);
-                points.push(Point {
-                    estimator: name.clone(),
-                    sample_size: n,
-                    trials: t.trials,
-                    detections: d,
-                    detection_rate: d as f64 / t.trials.max(1) as f64,
-                    ci_low: lo,
-                    ci_high: hi,
-                    model: model_at(name, n),
-                });
+        for (info, tally) in result.attacks.iter().zip(&t.attacks) {
+            let label = if several {
+                format!("{}/{}", info.table, info.name)
+            } else {
+                info.name.clone()
+            };
+            match tally {
+                AttackTally::Identification(sizes) => {
+                    for id in sizes {
+                        let mut p = identification_point(info, id, t.trials, label.clone());
+                        p.model = model_at(&info.table, &info.name, id.sample_size);
+                        points.push(p);
+                    }
+                }
+                AttackTally::Detection(d) => {
+                    points.push(detection_point(info, d, t.trials, label.clone()))
+                }
             }
         }
         let duration = scenario.duration as f64;
@@ -235,7 +369,11 @@ impl Summary {
             trials: t.trials,
             duration_s: scenario.duration as f64 / 1e9,
             warmup_s: scenario.warmup as f64 / 1e9,
-            interval_s: scenario.attack.as_ref().map(|a| a.interval as f64 / 1e9),
+            interval_s: scenario
+                .attacks
+                .iter()
+                .find_map(|a| a.kind.counting())
+                .map(|(interval, _)| interval as f64 / 1e9),
             points,
             model,
             links,

@@ -129,9 +129,9 @@ pub fn detection_plot(
 /// sample size (log scale), and the model's curves for the plug-in MI attack.
 pub fn summary_plot(summary: &crate::experiment::Summary) -> String {
     let mut estimators: Vec<&str> = Vec::new();
-    for p in &summary.points {
-        if !estimators.contains(&p.estimator.as_str()) {
-            estimators.push(&p.estimator);
+    for p in summary.points.iter().filter(|p| p.sample_size.is_some()) {
+        if !estimators.contains(&p.label.as_str()) {
+            estimators.push(&p.label);
         }
     }
     let sims: Vec<SimSeries> = estimators
@@ -141,8 +141,10 @@ pub fn summary_plot(summary: &crate::experiment::Summary) -> String {
             points: summary
                 .points
                 .iter()
-                .filter(|p| p.estimator == *e)
-                .map(|p| (p.sample_size as f64, p.detection_rate, p.ci_low, p.ci_high))
+                .filter(|p| p.label == *e)
+                .filter_map(|p| {
+                    Some((p.sample_size? as f64, p.detection_rate, p.ci_low, p.ci_high))
+                })
                 .collect(),
         })
         .collect();
@@ -157,8 +159,13 @@ pub fn summary_plot(summary: &crate::experiment::Summary) -> String {
         let pts: Vec<(f64, f64)> = summary
             .points
             .iter()
-            .filter(|p| p.estimator == "mi")
-            .filter_map(|p| Some((p.sample_size as f64, p.model.as_ref()?.get(*key)?.as_f64()?)))
+            .filter(|p| p.model.is_some())
+            .filter_map(|p| {
+                Some((
+                    p.sample_size? as f64,
+                    p.model.as_ref()?.get(*key)?.as_f64()?,
+                ))
+            })
             .collect();
         (!pts.is_empty()).then(|| ModelSeries {
             label: format!("model of mi: {label}"),

@@ -1,7 +1,37 @@
 //! Writing the run summary: summary.json, points.csv and the terminal table. The summary itself
 //! (every number in it) is computed by [`crate::experiment::summary`].
 
+use crate::experiment::summary::{DetectionSummary, Point};
 use crate::experiment::Summary;
+
+/// The detection columns of points.csv and sweep.csv.
+pub const DETECTION_COLUMNS: &[&str] = &[
+    "marked",
+    "fn_rate",
+    "fn_ci_low",
+    "fn_ci_high",
+    "unmarked",
+    "fp_rate",
+    "fp_ci_low",
+    "fp_ci_high",
+];
+
+/// A point's cells under [`DETECTION_COLUMNS`] (empty for an identification).
+pub fn detection_cells(p: &Point) -> Vec<String> {
+    match &p.detection {
+        Some(d) => vec![
+            d.marked.to_string(),
+            d.fn_rate.to_string(),
+            d.fn_ci_low.to_string(),
+            d.fn_ci_high.to_string(),
+            d.unmarked.to_string(),
+            d.fp_rate.to_string(),
+            d.fp_ci_low.to_string(),
+            d.fp_ci_high.to_string(),
+        ],
+        None => vec![String::new(); DETECTION_COLUMNS.len()],
+    }
+}
 
 impl Summary {
     pub fn to_json(&self) -> String {
@@ -10,7 +40,8 @@ impl Summary {
         s
     }
 
-    /// points.csv: one row per (estimator, sample size), model columns flattened.
+    /// points.csv: one row per (attack, estimator, sample size), model columns flattened;
+    /// detection columns (FN and FP rates with intervals) when a detection attack ran.
     pub fn points_csv(&self) -> String {
         let model_keys: Vec<String> = self
             .points
@@ -25,9 +56,12 @@ impl Summary {
             })
             .unwrap_or_default();
         let mut w = csv::Writer::from_writer(Vec::new());
+        let detection = self.points.iter().any(|p| p.detection.is_some());
         let mut header = vec![
             "scenario",
+            "attack",
             "estimator",
+            "kind",
             "sample_size",
             "trials",
             "detections",
@@ -38,19 +72,27 @@ impl Summary {
         .into_iter()
         .map(String::from)
         .collect::<Vec<_>>();
+        if detection {
+            header.extend(DETECTION_COLUMNS.iter().map(|c| c.to_string()));
+        }
         header.extend(model_keys.iter().map(|k| format!("model_{k}")));
         w.write_record(&header).expect("in-memory csv");
         for p in &self.points {
             let mut row = vec![
                 self.scenario.clone(),
+                p.attack.clone(),
                 p.estimator.clone(),
-                p.sample_size.to_string(),
+                p.kind.clone(),
+                p.sample_size.map(|n| n.to_string()).unwrap_or_default(),
                 p.trials.to_string(),
                 p.detections.to_string(),
                 p.detection_rate.to_string(),
                 p.ci_low.to_string(),
                 p.ci_high.to_string(),
             ];
+            if detection {
+                row.extend(detection_cells(p));
+            }
             for k in &model_keys {
                 row.push(
                     p.model
@@ -75,13 +117,18 @@ impl Summary {
             "{}: {} trials, seed {}",
             self.scenario, self.trials, self.seed
         );
-        if !self.points.is_empty() {
+        let identifications: Vec<&Point> = self
+            .points
+            .iter()
+            .filter(|p| p.sample_size.is_some())
+            .collect();
+        if !identifications.is_empty() {
             let _ = writeln!(
                 s,
                 "\n{:<10} {:>7} {:>9} {:>17} {:>9} {:>9} {:>9} {:>9}",
                 "estimator", "N", "D", "95% CI", "theorem1", "improved", "refined", "semi"
             );
-            for p in &self.points {
+            for p in identifications {
                 let m = |k: &str| {
                     p.model
                         .as_ref()
@@ -93,8 +140,8 @@ impl Summary {
                 let _ = writeln!(
                     s,
                     "{:<10} {:>7} {:>9.3} {:>8.3}-{:<8.3} {:>9} {:>9} {:>9} {:>9}",
-                    p.estimator,
-                    p.sample_size,
+                    p.label,
+                    p.sample_size.unwrap_or_default(),
                     p.detection_rate,
                     p.ci_low,
                     p.ci_high,
@@ -113,6 +160,7 @@ impl Summary {
                 );
             }
         }
+        self.detection_table(&mut s);
         let _ = writeln!(
             s,
             "\n{:<16} {:>12} {:>8} {:>10} {:>10}",
@@ -183,4 +231,62 @@ impl Summary {
         }
         s
     }
+
+    /// The detection attacks' rows of the terminal table.
+    fn detection_table(&self, s: &mut String) {
+        use std::fmt::Write;
+        let rows: Vec<(&Point, &DetectionSummary)> = self
+            .points
+            .iter()
+            .filter_map(|p| Some((p, p.detection.as_ref()?)))
+            .collect();
+        if rows.is_empty() {
+            return;
+        }
+        let _ = writeln!(
+            s,
+            "\n{:<16} {:>7} {:>7} {:>17} {:>9} {:>7} {:>17} {:>9}",
+            "detection", "marked", "FN", "95% CI", "mean hits", "unmark.", "FP", "95% CI"
+        );
+        for (p, d) in rows {
+            let mean = |h: &[u64]| {
+                let n: u64 = h.iter().sum();
+                let k: u64 = h.iter().enumerate().map(|(k, &c)| k as u64 * c).sum();
+                if n == 0 {
+                    "-".to_string()
+                } else {
+                    format!("{:.2}", k as f64 / n as f64)
+                }
+            };
+            let _ = writeln!(
+                s,
+                "{:<16} {:>7} {:>7.4} {:>8.4}-{:<8.4} {:>9} {:>7} {:>7.4} {:>8.4}-{:<8.4} {:>9}",
+                p.label,
+                d.marked,
+                d.fn_rate,
+                d.fn_ci_low,
+                d.fn_ci_high,
+                mean(&d.marked_hits),
+                d.unmarked,
+                d.fp_rate,
+                d.fp_ci_low,
+                d.fp_ci_high,
+                mean(&d.unmarked_hits),
+            );
+        }
+        let _ = writeln!(
+            s,
+            "(mean hits: of {} per subject, marked / unmarked; histograms in summary.json)",
+            rows_out_of(&self.points)
+        );
+    }
+}
+
+fn rows_out_of(points: &[Point]) -> u32 {
+    points
+        .iter()
+        .filter_map(|p| p.detection.as_ref())
+        .map(|d| d.out_of)
+        .max()
+        .unwrap_or(0)
 }

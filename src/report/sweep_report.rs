@@ -6,7 +6,9 @@
 //! Everything here is a pure function of the sweep spec and the per-point summaries, so the
 //! report of a resumed run or a merge is byte-identical to that of an uninterrupted run.
 
+use super::summary::{detection_cells, DETECTION_COLUMNS};
 use crate::experiment::record::SweepError;
+use crate::experiment::summary::Point;
 use crate::experiment::sweep::{Mode, SweepSpec};
 use crate::experiment::Summary;
 use crate::files::write_atomic;
@@ -45,13 +47,18 @@ pub fn render(spec: &SweepSpec, summaries: &[Summary]) -> Vec<(String, String)> 
     files
 }
 
-/// Estimators in order of first appearance.
+/// Identification series (estimators, or attack/estimator) in order of first appearance.
 fn estimators(summaries: &[Summary]) -> Vec<String> {
+    labels(summaries, |p| p.sample_size.is_some())
+}
+
+/// Labels of the points `keep` selects, in order of first appearance.
+fn labels(summaries: &[Summary], keep: impl Fn(&Point) -> bool) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for s in summaries {
-        for p in &s.points {
-            if !out.contains(&p.estimator) {
-                out.push(p.estimator.clone());
+        for p in s.points.iter().filter(|p| keep(p)) {
+            if !out.contains(&p.label) {
+                out.push(p.label.clone());
             }
         }
     }
@@ -79,14 +86,14 @@ fn model_keys(summaries: &[Summary]) -> Vec<String> {
 fn sample_sizes(summaries: &[Summary]) -> Vec<usize> {
     let mut n: Vec<usize> = summaries
         .iter()
-        .flat_map(|s| s.points.iter().map(|p| p.sample_size))
+        .flat_map(|s| s.points.iter().filter_map(|p| p.sample_size))
         .collect();
     n.sort_unstable();
     n.dedup();
     n
 }
 
-fn model_value(p: &crate::experiment::summary::Point, k: &str) -> Option<f64> {
+fn model_value(p: &Point, k: &str) -> Option<f64> {
     p.model.as_ref()?.get(k)?.as_f64()
 }
 
@@ -96,9 +103,14 @@ pub fn csv(spec: &SweepSpec, summaries: &[Summary]) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header: Vec<String> = vec!["point".into(), "point_seed".into()];
     header.extend(spec.axes.iter().map(|a| a.path.clone()));
+    let detection = summaries
+        .iter()
+        .any(|s| s.points.iter().any(|p| p.detection.is_some()));
     header.extend(
         [
+            "attack",
             "estimator",
+            "kind",
             "sample_size",
             "trials",
             "detections",
@@ -108,6 +120,9 @@ pub fn csv(spec: &SweepSpec, summaries: &[Summary]) -> String {
         ]
         .map(String::from),
     );
+    if detection {
+        header.extend(DETECTION_COLUMNS.iter().map(|c| c.to_string()));
+    }
     header.extend(keys.iter().map(|k| format!("model_{k}")));
     w.write_record(&header).expect("in-memory csv");
     for (point, s) in spec.points.iter().zip(summaries) {
@@ -120,14 +135,19 @@ pub fn csv(spec: &SweepSpec, summaries: &[Summary]) -> String {
                     .map(|(a, &i)| a.values[i].label.clone()),
             );
             row.extend([
+                p.attack.clone(),
                 p.estimator.clone(),
-                p.sample_size.to_string(),
+                p.kind.clone(),
+                p.sample_size.map(|n| n.to_string()).unwrap_or_default(),
                 p.trials.to_string(),
                 p.detections.to_string(),
                 p.detection_rate.to_string(),
                 p.ci_low.to_string(),
                 p.ci_high.to_string(),
             ]);
+            if detection {
+                row.extend(detection_cells(p));
+            }
             row.extend(
                 keys.iter()
                     .map(|k| model_value(p, k).map(|v| v.to_string()).unwrap_or_default()),
@@ -261,7 +281,7 @@ fn plots(spec: &SweepSpec, summaries: &[Summary]) -> Vec<(String, String)> {
                             let q = summaries[p]
                                 .points
                                 .iter()
-                                .find(|q| q.estimator == e && q.sample_size == n)?;
+                                .find(|q| q.label == e && q.sample_size == Some(n))?;
                             Some((x_of(p), q.detection_rate, q.ci_low, q.ci_high))
                         })
                         .collect();
@@ -282,7 +302,7 @@ fn plots(spec: &SweepSpec, summaries: &[Summary]) -> Vec<(String, String)> {
                                 let q = summaries[p]
                                     .points
                                     .iter()
-                                    .find(|q| q.estimator == *e && q.sample_size == n)?;
+                                    .find(|q| q.label == *e && q.sample_size == Some(n))?;
                                 Some((x_of(p), model_value(q, k)?))
                             })
                             .collect();
@@ -490,7 +510,7 @@ pub fn markdown(spec: &SweepSpec, summaries: &[Summary], plots: &[(String, Strin
                 match sum
                     .points
                     .iter()
-                    .find(|q| q.estimator == *e && q.sample_size == n)
+                    .find(|q| q.label == *e && q.sample_size == Some(n))
                 {
                     Some(q) => row.push_str(&format!(
                         " {:.3} [{:.3}, {:.3}] |",
@@ -500,6 +520,42 @@ pub fn markdown(spec: &SweepSpec, summaries: &[Summary], plots: &[(String, Strin
                 }
             }
             let _ = writeln!(s, "{row}");
+        }
+    }
+    for e in labels(summaries, |p| p.detection.is_some()) {
+        let _ = writeln!(s, "\n## Detection attack `{e}`: FN and FP rates [95% CI]\n");
+        let mut h = String::from("|");
+        let mut rule = String::from("|");
+        for a in &spec.axes {
+            h.push_str(&format!(" {} |", a.path));
+            rule.push_str("---|");
+        }
+        let _ = writeln!(
+            s,
+            "{h} marked | FN | unmarked | FP |\n{rule}---:|---:|---:|---:|"
+        );
+        for (p, sum) in summaries.iter().enumerate() {
+            let Some(d) = sum
+                .points
+                .iter()
+                .filter(|q| q.label == e)
+                .find_map(|q| q.detection.as_ref())
+            else {
+                continue;
+            };
+            let _ = writeln!(
+                s,
+                "|{} {} | {:.4} [{:.4}, {:.4}] | {} | {:.4} [{:.4}, {:.4}] |",
+                values(p),
+                d.marked,
+                d.fn_rate,
+                d.fn_ci_low,
+                d.fn_ci_high,
+                d.unmarked,
+                d.fp_rate,
+                d.fp_ci_low,
+                d.fp_ci_high
+            );
         }
     }
     {
@@ -512,7 +568,7 @@ pub fn markdown(spec: &SweepSpec, summaries: &[Summary], plots: &[(String, Strin
                     let v = sum
                         .points
                         .iter()
-                        .filter(|q| q.sample_size == n)
+                        .filter(|q| q.sample_size == Some(n))
                         .find_map(|q| model_value(q, &k));
                     match v {
                         Some(v) => row.push_str(&format!(" {v:.3} |")),
@@ -535,7 +591,8 @@ pub fn markdown(spec: &SweepSpec, summaries: &[Summary], plots: &[(String, Strin
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::experiment::runner::{RunResult, Tally};
+    use crate::experiment::runner::{AttackInfo, RunResult, Tally};
+    use crate::experiment::score::{AttackTally, IdentificationTally};
     use crate::experiment::sweep;
     use std::path::Path;
 
@@ -557,16 +614,25 @@ set = ["attack.sample_sizes=[10, 100]", "attack.estimators=[\"mi\"]"]
             .iter()
             .enumerate()
             .map(|(p, s)| {
-                let mut tally = Tally::empty(1, 2, s.links.len());
+                let attacks = crate::experiment::attacks::of_scenario(s);
+                let mut tally = Tally::empty(&attacks, s.links.len());
                 tally.trials = 2;
-                tally.detections = vec![vec![1, 2]];
+                tally.attacks = vec![AttackTally::Identification(
+                    [(10, 1), (100, 2)]
+                        .map(|(n, c)| IdentificationTally {
+                            sample_size: n,
+                            correct: c,
+                            wrong: 2 - c,
+                            ..Default::default()
+                        })
+                        .to_vec(),
+                )];
                 let result = RunResult {
                     seed: 1,
                     tally,
-                    estimators: vec!["mi".into()],
-                    sample_sizes: vec![10, 100],
+                    attacks: AttackInfo::of(&attacks),
                 };
-                let model = |_: &str, n: usize| {
+                let model = |_: &str, _: &str, n: usize| {
                     Some(serde_json::json!({
                         "theorem1": 0.5 + n as f64 / 1000.0,
                         "improved": 1.0 - p as f64 * 0.25,
@@ -585,7 +651,10 @@ set = ["attack.sample_sizes=[10, 100]", "attack.estimators=[\"mi\"]"]
             .next()
             .unwrap()
             .ends_with("detection_rate,ci_low,ci_high,model_improved,model_theorem1"));
-        assert!(csv.contains(",500ms,mi,100,2,2,1,"), "{csv}");
+        assert!(
+            csv.contains(",500ms,correlation,mi,identification,100,2,2,1,"),
+            "{csv}"
+        );
         assert!(csv.lines().nth(6).unwrap().ends_with(",0.5,0.6"), "{csv}");
         let md = &files[1].1;
         assert!(md.contains("## Model `improved`"));

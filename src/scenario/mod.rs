@@ -91,7 +91,9 @@
 //! model = "poisson"
 //! rate = "650pps"
 //!
-//! [attack]
+//! [attack]                         # or several [[attack]] tables, on the same trials
+//! # kind = "correlation"           # the default kind
+//! # name = "correlation"           # default: the kind; distinct names for [[attack]] tables
 //! target = "alice"                 # the flow whose sender-side trace the adversary holds
 //! interval = "10ms"                # sampling interval T (default 10ms)
 //! sample_sizes = [60, 480, 3000]   # N, in intervals
@@ -145,7 +147,8 @@
 //! unknown nodes, visiting a node twice, or with a hop that has no link; a mix missing a key its
 //! strategy needs or setting one it does not take (a host with any mix key); zero `t_avg`, rate or bandwidth; any link whose offered load (sum of
 //! mean rate x packet size over the flows crossing it) is at or above its bandwidth; an attack
-//! target that is not a flow or crosses no mix; unknown or duplicate candidate links, or
+//! kind that is unknown, a key of another kind, two attacks with one name, counting attacks with
+//! different intervals; an attack target that is not a flow or crosses no mix; unknown or duplicate candidate links, or
 //! candidates missing the target's real link; unknown estimators; empty or zero sample sizes;
 //! a `duration` too short for the warmup or the largest sample size; a model's keys on a flow of
 //! another model (`rwnd` on a Poisson flow, `rate` on a TCP flow); a TCP flow without
@@ -203,6 +206,7 @@ use crate::units;
 use error::Source;
 use schema::{MixStrategyKind, NodeKind, ScenarioFile, TrafficModel};
 use std::path::Path;
+use toml::Spanned;
 
 /// A node after validation.
 #[derive(Debug, Clone, PartialEq)]
@@ -270,6 +274,41 @@ pub struct CorrelationAttack {
     pub estimators: Vec<String>,
 }
 
+/// An attack after validation: its name (unique in the scenario) and what it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttackConfig {
+    pub name: String,
+    pub kind: AttackKind,
+}
+
+/// The attack kinds, with their validated parameters.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum AttackKind {
+    Correlation(CorrelationAttack),
+}
+
+/// The values of `kind` in an attack table.
+pub const ATTACK_KINDS: &[&str] = &["correlation"];
+
+impl AttackKind {
+    /// The `kind` key's value.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            AttackKind::Correlation(_) => "correlation",
+        }
+    }
+
+    /// Sampling interval and series length (intervals) of the count series it reads, if any.
+    pub fn counting(&self) -> Option<(SimTime, usize)> {
+        match self {
+            AttackKind::Correlation(a) => {
+                Some((a.interval, *a.sample_sizes.last().expect("validated")))
+            }
+        }
+    }
+}
+
 /// A validated scenario.
 #[derive(Debug, Clone)]
 pub struct Scenario {
@@ -282,13 +321,15 @@ pub struct Scenario {
     pub nodes: Vec<Node>,
     pub links: Vec<Link>,
     pub flows: Vec<Flow>,
-    pub attack: Option<CorrelationAttack>,
+    /// The attacks, in file order, evaluated on the same trials.
+    pub attacks: Vec<AttackConfig>,
     /// Watermarkers placed on flows.
     pub watermarks: Vec<Watermark>,
     /// The file as parsed (after overrides), kept for reproducibility records.
     pub file: ScenarioFile,
 }
 
+/// Estimator names the correlation attack knows.
 pub use crate::attack::correlation::ESTIMATORS;
 /// The padding of link `i`: `padding` names the slot process and needs `padding_rate`; the slot
 /// rate times the dummy size must fit the bandwidth (a dummy is sent whole before the next
@@ -888,27 +929,28 @@ impl Scenario {
 
         let watermarks = watermark::resolve(&file.watermarks, &nodes, &flows, &err)?;
 
-        let attack = match &file.attack {
-            None => None,
-            Some(a) => Some(resolve_attack(a, &nodes, &links, &flows, &err)?),
-        };
+        let attacks = resolve_attacks(&file.attack, &nodes, &links, &flows, &err)?;
 
         let warmup = file.warmup.0;
-        let need = match &attack {
-            None => None,
-            Some(a) => Some(attack_span(warmup, a).ok_or_else(|| {
+        let mut need: Option<SimTime> = None;
+        for ((at, _), a) in file.attack.entries().iter().zip(&attacks) {
+            let Some((interval, bins)) = a.kind.counting() else {
+                continue;
+            };
+            let span = attack_span(warmup, interval, bins).ok_or_else(|| {
                 err(
-                    "attack.sample_sizes".into(),
+                    format!("{at}.sample_sizes"),
                     format!(
                         "warmup + largest sample size x interval = {} + {} x {} is beyond the largest simulated time {} (2^53 ns): expected fewer or shorter intervals",
                         units::Duration(warmup),
-                        a.sample_sizes.last().expect("non-empty"),
-                        units::Duration(a.interval),
+                        bins,
+                        units::Duration(interval),
                         units::Duration(units::MAX_TIME)
                     ),
                 )
-            })?),
-        };
+            })?;
+            need = Some(need.map_or(span, |n: SimTime| n.max(span)));
+        }
         let duration = match (&file.duration, need) {
             (Some(d), Some(need)) if d.get_ref().0 < need => {
                 return Err(err(
@@ -943,7 +985,7 @@ impl Scenario {
                 ),
             ));
         }
-        check_tap_memory(&file, attack.as_ref(), links.len(), duration, warmup, &err)?;
+        check_tap_memory(&file, &attacks, links.len(), duration, warmup, &err)?;
         check_transmission_times(&links, &flows, &err)?;
         let trials = *file.trials.get_ref();
         if trials == 0 {
@@ -959,7 +1001,7 @@ impl Scenario {
             nodes,
             links,
             flows,
-            attack,
+            attacks,
             watermarks,
             file,
         })
@@ -974,6 +1016,15 @@ impl Scenario {
         file.duration = Some(toml::Spanned::new(0..0, units::Duration(self.duration)));
         file.warmup = units::Duration(self.warmup);
         toml::to_string(&file).expect("a scenario always serialises")
+    }
+
+    /// The first correlation attack (the one the analytical model describes), if any.
+    // With one kind the match is total; it stays right when kinds are added.
+    #[allow(clippy::unnecessary_find_map)]
+    pub fn correlation(&self) -> Option<&CorrelationAttack> {
+        self.attacks.iter().find_map(|a| match &a.kind {
+            AttackKind::Correlation(c) => Some(c),
+        })
     }
 
     /// Index of the link named "from->to".
@@ -1255,50 +1306,66 @@ pub const MAX_TAP_BYTES: u64 = 1 << 30;
 pub const DEFAULT_TAP_INTERVAL: SimTime = 10_000_000;
 
 /// warmup + largest sample size x interval, if it is within [`units::MAX_TIME`].
-fn attack_span(warmup: SimTime, a: &CorrelationAttack) -> Option<SimTime> {
-    let n = *a.sample_sizes.last().expect("non-empty") as u64;
-    a.interval
-        .checked_mul(n)
+fn attack_span(warmup: SimTime, interval: SimTime, bins: usize) -> Option<SimTime> {
+    interval
+        .checked_mul(bins as u64)
         .and_then(|t| t.checked_add(warmup))
         .filter(|&t| t <= units::MAX_TIME)
 }
 
 impl Scenario {
-    /// Intervals every tap counts: the attack's largest sample size, or the run after the
-    /// warm-up in [`DEFAULT_TAP_INTERVAL`] bins without an attack.
+    /// Intervals every tap counts: the largest sample size of the attacks that count, or the
+    /// run after the warm-up in [`DEFAULT_TAP_INTERVAL`] bins without one.
     pub fn tap_bins(&self) -> usize {
-        tap_bins(self.attack.as_ref(), self.duration, self.warmup)
+        tap_bins(&self.attacks, self.duration, self.warmup).0
     }
 }
 
-fn tap_bins(attack: Option<&CorrelationAttack>, duration: SimTime, warmup: SimTime) -> usize {
-    match attack {
-        Some(a) => *a.sample_sizes.last().expect("validated non-empty"),
-        None => (duration.saturating_sub(warmup) / DEFAULT_TAP_INTERVAL) as usize,
+/// The tap bins, and the index of the counting attack that sets them (if any).
+fn tap_bins(
+    attacks: &[AttackConfig],
+    duration: SimTime,
+    warmup: SimTime,
+) -> (usize, Option<usize>) {
+    let longest = attacks
+        .iter()
+        .enumerate()
+        .filter_map(|(i, a)| Some((a.kind.counting()?.1, i)))
+        .max();
+    match longest {
+        Some((bins, i)) => (bins, Some(i)),
+        None => (
+            (duration.saturating_sub(warmup) / DEFAULT_TAP_INTERVAL) as usize,
+            None,
+        ),
     }
 }
 
 /// Refuse a scenario whose taps would need more than [`MAX_TAP_BYTES`] per trial.
 fn check_tap_memory(
     file: &ScenarioFile,
-    attack: Option<&CorrelationAttack>,
+    attacks: &[AttackConfig],
     links: usize,
     duration: SimTime,
     warmup: SimTime,
     err: &dyn Fn(String, String) -> ScenarioError,
 ) -> Result<(), ScenarioError> {
-    let bins = tap_bins(attack, duration, warmup) as u64;
+    let (bins, longest) = tap_bins(attacks, duration, warmup);
+    let bins = bins as u64;
     let bytes = bins.saturating_mul(links as u64 * 3 * 4);
     if bytes <= MAX_TAP_BYTES {
         return Ok(());
     }
-    let (key, what) = match attack {
-        Some(_) => ("attack.sample_sizes", "the largest sample size"),
-        None if file.duration.is_some() => ("duration", "the duration after the warm-up"),
-        None => ("warmup", "the duration after the warm-up"),
+    let (key, what) = match longest {
+        Some(i) => (
+            format!("{}.sample_sizes", file.attack.entries()[i].0),
+            "the largest sample size",
+        ),
+        None if file.duration.is_some() => ("duration".into(), "the duration after the warm-up"),
+        None => ("warmup".into(), "the duration after the warm-up"),
     };
     Err(err(
-        key.into(),
+        key,
         format!(
             "{what} needs {bins} tap intervals on each of {links} links ({:.1} GiB of counters per trial), more than the limit of {} GiB: expected at most {} intervals",
             bytes as f64 / (1u64 << 30) as f64,
@@ -1382,15 +1449,118 @@ fn check_name(name: &str, what: &str, is_node: bool) -> Result<(), String> {
     Ok(())
 }
 
-fn resolve_attack(
+/// Validate every attack table: its kind, its name (unique), the keys its kind takes, and
+/// whatever attacks that count packets must agree on (the taps count in one interval).
+fn resolve_attacks(
+    attacks: &schema::Attacks,
+    nodes: &[Node],
+    links: &[Link],
+    flows: &[Flow],
+    err: &dyn Fn(String, String) -> ScenarioError,
+) -> Result<Vec<AttackConfig>, ScenarioError> {
+    let mut out: Vec<AttackConfig> = Vec::new();
+    let mut counting: Option<(SimTime, String)> = None;
+    for (at, a) in attacks.entries() {
+        let kind = a
+            .kind
+            .as_ref()
+            .map(|k| k.get_ref().as_str())
+            .unwrap_or("correlation");
+        let Some(&(_, keys)) = schema::ATTACK_KEYS.iter().find(|(k, _)| *k == kind) else {
+            return Err(err(
+                format!("{at}.kind"),
+                format!(
+                    "unknown attack kind \"{kind}\"{}; known: {}",
+                    error::suggestion(kind, ATTACK_KINDS),
+                    ATTACK_KINDS.join(", ")
+                ),
+            ));
+        };
+        if let Some(foreign) = attack_keys_set(a).into_iter().find(|k| !keys.contains(k)) {
+            return Err(err(
+                format!("{at}.{foreign}"),
+                format!(
+                    "`{foreign}` does not apply to kind = \"{kind}\"; its keys: kind, name, {}",
+                    keys.join(", ")
+                ),
+            ));
+        }
+        let name = a
+            .name
+            .as_ref()
+            .map(|n| n.get_ref().clone())
+            .unwrap_or_else(|| kind.to_string());
+        if let Err(m) = check_name(&name, "attack", false) {
+            return Err(err(format!("{at}.name"), m));
+        }
+        if out.iter().any(|o| o.name == name) {
+            return Err(err(
+                format!("{at}.name"),
+                format!("two attacks are named \"{name}\": give each attack a distinct `name`"),
+            ));
+        }
+        let resolved = match kind {
+            "correlation" => {
+                AttackKind::Correlation(resolve_correlation(a, &at, nodes, links, flows, err)?)
+            }
+            _ => unreachable!("every kind of ATTACK_KEYS is resolved here"),
+        };
+        if let Some((interval, _)) = resolved.counting() {
+            match &counting {
+                Some((i, first)) if *i != interval => {
+                    return Err(err(
+                        format!("{at}.interval"),
+                        format!(
+                            "expected the interval of {first} ({}), got {}: the taps count packets in one interval for every attack",
+                            units::Duration(*i),
+                            units::Duration(interval)
+                        ),
+                    ))
+                }
+                Some(_) => {}
+                None => counting = Some((interval, at.clone())),
+            }
+        }
+        out.push(AttackConfig {
+            name,
+            kind: resolved,
+        });
+    }
+    Ok(out)
+}
+
+/// The kind-specific keys an attack table sets.
+fn attack_keys_set(a: &schema::AttackSpec) -> Vec<&'static str> {
+    let mut set = Vec::new();
+    for (k, present) in [
+        ("target", a.target.is_some()),
+        ("interval", a.interval.is_some()),
+        ("sample_sizes", a.sample_sizes.is_some()),
+        ("candidates", a.candidates.is_some()),
+        ("estimators", a.estimators.is_some()),
+    ] {
+        if present {
+            set.push(k);
+        }
+    }
+    set
+}
+
+fn resolve_correlation(
     a: &schema::AttackSpec,
+    at: &str,
     nodes: &[Node],
     links: &[Link],
     flows: &[Flow],
     err: &dyn Fn(String, String) -> ScenarioError,
 ) -> Result<CorrelationAttack, ScenarioError> {
-    let key = |k: &str| format!("attack.{k}");
-    let target_name = a.target.get_ref();
+    let key = |k: &str| format!("{at}.{k}");
+    let missing = |k: &str| err(key(k), format!("missing required key \"{k}\" in {at}"));
+    let target_name = a
+        .target
+        .as_ref()
+        .ok_or_else(|| missing("target"))?
+        .get_ref();
     let flow_names: Vec<&str> = flows.iter().map(|f| f.name.as_str()).collect();
     let target = flows
         .iter()
@@ -1438,7 +1608,7 @@ fn resolve_attack(
                     .position(|l| l.name == *name.get_ref())
                     .ok_or_else(|| {
                         err(
-                            format!("attack.candidates[{k}]"),
+                            format!("{at}.candidates[{k}]"),
                             format!(
                                 "no link named \"{}\"{}; links are written \"from->to\": {}",
                                 name.get_ref(),
@@ -1449,7 +1619,7 @@ fn resolve_attack(
                     })?;
                 if out.contains(&i) {
                     return Err(err(
-                        format!("attack.candidates[{k}]"),
+                        format!("{at}.candidates[{k}]"),
                         format!("link {} is listed twice", links[i].name),
                     ));
                 }
@@ -1485,7 +1655,11 @@ fn resolve_attack(
             ),
         ));
     }
-    let raw = a.sample_sizes.get_ref();
+    let raw = a
+        .sample_sizes
+        .as_ref()
+        .ok_or_else(|| missing("sample_sizes"))?
+        .get_ref();
     if raw.is_empty() {
         return Err(err(
             key("sample_sizes"),
@@ -1494,25 +1668,32 @@ fn resolve_attack(
     }
     if let Some(k) = raw.iter().position(|&n| n == 0) {
         return Err(err(
-            format!("attack.sample_sizes[{k}]"),
+            format!("{at}.sample_sizes[{k}]"),
             "expected sample sizes above zero".into(),
         ));
     }
     let mut sizes: Vec<usize> = raw.iter().map(|&n| n as usize).collect();
     sizes.sort_unstable();
     sizes.dedup();
-    if a.interval.0 == 0 {
+    let interval = a
+        .interval
+        .as_ref()
+        .map(|i| i.get_ref().0)
+        .unwrap_or(10_000_000);
+    if interval == 0 {
         return Err(err(
             key("interval"),
             "expected a sampling interval above zero".into(),
         ));
     }
     let mut estimators = Vec::new();
-    for (k, e) in a.estimators.iter().enumerate() {
+    let default_estimators = [Spanned::new(0..0, "mi".to_string())];
+    let named = a.estimators.as_deref().unwrap_or(&default_estimators);
+    for (k, e) in named.iter().enumerate() {
         let e = e.get_ref();
         if !ESTIMATORS.contains(&e.as_str()) {
             return Err(err(
-                format!("attack.estimators[{k}]"),
+                format!("{at}.estimators[{k}]"),
                 format!(
                     "unknown estimator \"{e}\"{}; known: {}",
                     error::suggestion(e, ESTIMATORS),
@@ -1535,7 +1716,7 @@ fn resolve_attack(
         target,
         observe_link,
         candidates,
-        interval: a.interval.0,
+        interval,
         sample_sizes: sizes,
         estimators,
     })

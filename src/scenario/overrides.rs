@@ -5,7 +5,9 @@
 //! `[[watermark]]` are addressed by their name (`node.mix.t_avg`, `flow.alice.rate`,
 //! `watermark.mark.eta`), entries of `[[link]]` by "from->to" (`link.mix->bob.bandwidth`), and any entry by its index in the file
 //! (`link[2].bandwidth`). Values are TOML when they parse as a TOML value (`50`, `[60, 480]`,
-//! `true`, `"text"`), else a bare string (`50ms`, `5Mbps`).
+//! `true`, `"text"`), else a bare string (`50ms`, `5Mbps`). A single `[attack]` table takes
+//! `attack.KEY`; `[[attack]]` entries are addressed like nodes, by name (`attack.NAME.KEY`, the
+//! name defaulting to the kind) or index (`attack[1].KEY`).
 
 use super::error::{closest, is_bare_key, suggestion, ScenarioError, Source};
 use super::schema::{AttackSpec, FlowSpec, LinkSpec, NodeSpec, ScenarioFile, WatermarkSpec};
@@ -92,11 +94,18 @@ fn plan(
         return Err(unknown("top-level key", head, root_keys, path));
     }
     let rest = &segs[1..];
+    // `attack` is an array of tables when written `[[attack]]` (entries by name or index),
+    // else one table (`attack.KEY`).
+    let attack_array = root
+        .get_ref()
+        .get("attack")
+        .is_some_and(|v| v.get_ref().as_array().is_some());
     let entry_keys = match head {
         "node" => Some(fields_of::<NodeSpec>()),
         "link" => Some(fields_of::<LinkSpec>()),
         "flow" => Some(fields_of::<FlowSpec>()),
         "watermark" => Some(fields_of::<WatermarkSpec>()),
+        "attack" if attack_array => Some(fields_of::<AttackSpec>()),
         _ => None,
     };
     if let Some(keys) = entry_keys {
@@ -316,8 +325,16 @@ fn entry_name(head: &str, v: &DeValue<'_>) -> String {
             .unwrap_or("?")
             .to_string()
     };
+    let has = |k: &str| v.as_table().and_then(|t| t.get(k)).is_some();
     if head == "link" {
         format!("{}->{}", get("from"), get("to"))
+    } else if head == "attack" && !has("name") {
+        // An attack is named after its kind by default.
+        if has("kind") {
+            get("kind")
+        } else {
+            "correlation".to_string()
+        }
     } else {
         get("name")
     }
@@ -328,6 +345,7 @@ fn example(head: &str) -> &'static str {
         "node" => "node.mix.t_avg=50ms",
         "link" => "link.mix->bob.bandwidth=5Mbps",
         "watermark" => "watermark.mark.eta=14",
+        "attack" => "attack.correlation.interval=20ms",
         _ => "flow.alice.rate=200pps",
     }
 }

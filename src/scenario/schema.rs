@@ -38,8 +38,9 @@ pub struct ScenarioFile {
     pub links: Vec<LinkSpec>,
     #[serde(default, rename = "flow")]
     pub flows: Vec<FlowSpec>,
-    #[serde(default)]
-    pub attack: Option<AttackSpec>,
+    /// `[attack]` (one) or `[[attack]]` (several, evaluated on the same trials).
+    #[serde(default, skip_serializing_if = "Attacks::is_empty")]
+    pub attack: Attacks,
     /// Watermarkers placed on flows (`[[watermark]]`).
     #[serde(default, rename = "watermark")]
     pub watermarks: Vec<WatermarkSpec>,
@@ -344,31 +345,106 @@ impl Serialize for Window {
     }
 }
 
-/// The flow-correlation attack of seed 000 (section 4), and its relatives.
+/// An attack table. One flat struct for every kind, so that serde keeps every value's
+/// location; keys of another kind are refused by validation (as TCP keys on a Poisson flow).
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct AttackSpec {
-    /// The flow whose sender-side trace the adversary holds (Alice's).
-    pub target: Spanned<String>,
+    /// What the attack is (one of [`super::ATTACK_KINDS`]). Default "correlation".
+    #[serde(default)]
+    pub kind: Option<Spanned<String>>,
+    /// Its name in reports and `--set attack.NAME.key` paths. Default: the kind.
+    #[serde(default)]
+    pub name: Option<Spanned<String>>,
+
+    // ---- kind = "correlation": the flow-correlation attack of seed 000 and its relatives ----
+    /// The flow whose sender-side trace the adversary holds (Alice's). Required.
+    #[serde(default)]
+    pub target: Option<Spanned<String>>,
     /// Sampling interval T. Default 10ms.
-    #[serde(default = "default_interval")]
-    pub interval: Duration,
-    /// Sample sizes N (intervals) at which detection is scored.
-    pub sample_sizes: Spanned<Vec<u64>>,
+    #[serde(default)]
+    pub interval: Option<Spanned<Duration>>,
+    /// Sample sizes N (intervals) at which detection is scored. Required.
+    #[serde(default)]
+    pub sample_sizes: Option<Spanned<Vec<u64>>>,
     /// Candidate links written "from->to". Default: every link leaving the first mix on the
     /// target's route.
     #[serde(default)]
     pub candidates: Option<Vec<Spanned<String>>>,
     /// Estimators to score; the first is the primary one in tables. Default ["mi"].
-    #[serde(default = "default_estimators")]
-    pub estimators: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub estimators: Option<Vec<Spanned<String>>>,
 }
 
-fn default_interval() -> Duration {
-    Duration(10_000_000)
+/// The keys each attack kind takes besides `kind` and `name`.
+pub const ATTACK_KEYS: &[(&str, &[&str])] = &[(
+    "correlation",
+    &[
+        "target",
+        "interval",
+        "sample_sizes",
+        "candidates",
+        "estimators",
+    ],
+)];
+
+/// The `attack` entry of a scenario: absent, one `[attack]` table, or an array `[[attack]]`.
+#[derive(Debug, Clone, Default)]
+pub enum Attacks {
+    #[default]
+    None,
+    One(Box<AttackSpec>),
+    Many(Vec<AttackSpec>),
 }
-fn default_estimators() -> Vec<Spanned<String>> {
-    vec![Spanned::new(0..0, "mi".to_string())]
+
+impl Attacks {
+    pub fn is_empty(&self) -> bool {
+        matches!(self, Attacks::None)
+    }
+
+    /// Every attack table with the key path of its table (`attack`, or `attack[i]`).
+    pub fn entries(&self) -> Vec<(String, &AttackSpec)> {
+        match self {
+            Attacks::None => Vec::new(),
+            Attacks::One(a) => vec![("attack".to_string(), a)],
+            Attacks::Many(v) => v
+                .iter()
+                .enumerate()
+                .map(|(i, a)| (format!("attack[{i}]"), a))
+                .collect(),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Attacks {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Attacks;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an [attack] table or [[attack]] tables")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(self, m: M) -> Result<Attacks, M::Error> {
+                let a = AttackSpec::deserialize(serde::de::value::MapAccessDeserializer::new(m))?;
+                Ok(Attacks::One(Box::new(a)))
+            }
+            fn visit_seq<S: serde::de::SeqAccess<'de>>(self, s: S) -> Result<Attacks, S::Error> {
+                let v = Vec::deserialize(serde::de::value::SeqAccessDeserializer::new(s))?;
+                Ok(Attacks::Many(v))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl Serialize for Attacks {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Attacks::None => s.serialize_none(),
+            Attacks::One(a) => a.serialize(s),
+            Attacks::Many(v) => v.serialize(s),
+        }
+    }
 }
 
 /// The watermark schemes a `[[watermark]]` table may place.

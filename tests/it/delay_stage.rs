@@ -72,7 +72,7 @@ fn mean_hold_is_t_avg() {
 #[test]
 fn per_interval_departures_follow_the_closed_form() {
     let s = parse(SCENARIO);
-    let a = s.attack.as_ref().unwrap();
+    let a = s.correlation().unwrap();
     let stage = DelayStage::new(0.020, 0.010);
     // Successive intervals are dependent (packets held across the boundary); intervals 20
     // apart (200 ms = 10 mean holds) are independent to within e^-10, as the chi-square test

@@ -186,7 +186,9 @@ fn packets(s: &Scenario) -> f64 {
 
 /// What the model would compute: packets per sampling interval on the target's mix ports.
 fn model_load(s: &Scenario) -> f64 {
-    let Some(a) = &s.attack else { return 0.0 };
+    let Some(a) = s.correlation() else {
+        return 0.0;
+    };
     let rate: f64 = s.flows.iter().map(|f| f.traffic.mean_rate()).sum();
     rate * a.interval as f64 * 1e-9
 }

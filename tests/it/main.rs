@@ -12,6 +12,7 @@ mod mix_strategies;
 mod model_correlation;
 mod model_link_exact;
 mod padding;
+mod pipeline;
 mod queueing;
 mod replay;
 mod reproducibility;

@@ -342,7 +342,7 @@ fn simulated_mi(scenario: &str, sets: &[String], n: usize, trials: u64) -> Vec<f
         .join("scenarios")
         .join(scenario);
     let s = mixsim::scenario::Scenario::load(&path, &sets).unwrap();
-    let a = s.attack.as_ref().unwrap();
+    let a = s.correlation().unwrap();
     let truth = a.candidates[true_candidate(&s, a).unwrap()];
     let distinct = |v: &[u32]| {
         let mut v = v.to_vec();
@@ -442,7 +442,7 @@ fn long_run_report() {
             .join("scenarios")
             .join(file);
         let s = mixsim::scenario::Scenario::load(&path, &sets).unwrap();
-        let a = s.attack.as_ref().unwrap();
+        let a = s.correlation().unwrap();
         let truth = a.candidates[true_candidate(&s, a).unwrap()];
         let params = mixsim::experiment::predict::correlation_params(&s).unwrap();
         let m = predict(
@@ -535,7 +535,7 @@ fn serial_dependence_report() {
     let path =
         std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios/fig5-heavy.toml");
     let s = mixsim::scenario::Scenario::load(&path, &sets).unwrap();
-    let a = s.attack.as_ref().unwrap();
+    let a = s.correlation().unwrap();
     let truth = a.candidates[true_candidate(&s, a).unwrap()];
     let other = a.candidates.iter().copied().find(|&c| c != truth).unwrap();
     let params = mixsim::experiment::predict::correlation_params(&s).unwrap();

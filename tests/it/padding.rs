@@ -120,8 +120,9 @@ fn full_padding_of_every_candidate_defeats_the_count_attacks() {
             executor: Default::default(),
         },
     );
-    for (e, name) in r.estimators.iter().enumerate() {
-        assert_eq!(r.tally.detections[e], vec![0, 0], "{name}");
+    for (e, a) in r.attacks.iter().enumerate() {
+        let correct = [0, 1].map(|i| r.tally.correct(e, i));
+        assert_eq!(correct, [0, 0], "{}", a.name);
     }
     // Unpadded, the same scenario is broken at N = 1000 by MI.
     let bare = parse(&padded("model = \"poisson\"\nrate = \"200pps\"", ""));
@@ -135,7 +136,7 @@ fn full_padding_of_every_candidate_defeats_the_count_attacks() {
             executor: Default::default(),
         },
     );
-    assert!(r.tally.detections[0][1] >= 18, "{:?}", r.tally.detections);
+    assert!(r.tally.correct(0, 1) >= 18, "{:?}", r.tally.attacks);
 }
 
 #[test]

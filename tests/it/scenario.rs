@@ -159,7 +159,7 @@ fn base_scenario_resolves() {
     assert_eq!(s.flows[0].route, [0, 1, 2]);
     assert_eq!(s.flows[0].links, [0, 1]);
     assert_eq!(s.flows[0].traffic, Traffic::Poisson { rate: 200.0 });
-    let a = s.attack.as_ref().unwrap();
+    let a = s.correlation().unwrap();
     assert_eq!(
         (a.target, a.observe_link, a.candidates.clone()),
         (0, 0, vec![1, 2])
@@ -664,7 +664,7 @@ fn override_attack_values() {
         ],
     )
     .unwrap();
-    let a = s.attack.unwrap();
+    let a = s.correlation().unwrap().clone();
     assert_eq!(a.interval, 20_000_000);
     assert_eq!(a.sample_sizes, [60, 480, 3840]);
     assert_eq!(a.estimators, ["mi", "xcorr"]);
@@ -713,14 +713,14 @@ fn override_adds_missing_keys_and_tables() {
         1,
     );
     let s = parse(&inline, &["attack.interval=5ms"]).unwrap();
-    assert_eq!(s.attack.unwrap().interval, 5_000_000);
+    assert_eq!(s.correlation().unwrap().clone().interval, 5_000_000);
     let dotted = no_attack.replacen(
         "trials = 10\n",
         "trials = 10\nattack.target = \"alice\"\nattack.sample_sizes = [60]\n",
         1,
     );
     let s = parse(&dotted, &["attack.interval=5ms"]).unwrap();
-    assert_eq!(s.attack.unwrap().interval, 5_000_000);
+    assert_eq!(s.correlation().unwrap().interval, 5_000_000);
     // Watermarks are entries addressed by name: a free-form key is refused.
     assert!(parse(&dotted, &["watermark.amplitude=0.5"]).is_err());
     // No [attack] at all: the override creates it, and the missing target is blamed on it.
@@ -880,5 +880,126 @@ fn effective_scenario_round_trips() {
     assert_eq!(t.nodes, s.nodes);
     assert_eq!(t.links, s.links);
     assert_eq!(t.flows, s.flows);
-    assert_eq!(t.attack, s.attack);
+    assert_eq!(t.attacks, s.attacks);
+}
+
+// ---- several attacks -------------------------------------------------------------------------
+
+/// BASE with its `[attack]` replaced by two `[[attack]]` tables (lines 48-52 and 54-57).
+fn two_attacks() -> String {
+    edit(
+        "[attack]\ntarget = \"alice\"\nsample_sizes = [60, 480]\n",
+        "[[attack]]\nname = \"plain\"\ntarget = \"alice\"\nsample_sizes = [60, 480]\nestimators = [\"mi\", \"xcorr\"]\n\n[[attack]]\nname = \"late\"\nkind = \"correlation\"\ntarget = \"alice\"\nsample_sizes = [100]\n",
+    )
+}
+
+#[test]
+fn several_attacks_parse_in_file_order() {
+    use mixsim::scenario::AttackKind;
+    let s = parse(&two_attacks(), &[]).unwrap();
+    let names: Vec<&str> = s.attacks.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["plain", "late"]);
+    let AttackKind::Correlation(late) = &s.attacks[1].kind else {
+        panic!("a correlation attack")
+    };
+    assert_eq!(late.sample_sizes, [100]);
+    // The duration covers the longest series of all attacks.
+    assert_eq!(s.duration, 1_000_000_000 + 480 * 10_000_000);
+    // A single [attack] is named after its kind.
+    assert_eq!(parse(BASE, &[]).unwrap().attacks[0].name, "correlation");
+}
+
+#[test]
+fn overrides_address_attacks_by_name_or_index() {
+    use mixsim::scenario::AttackKind;
+    let s = parse(
+        &two_attacks(),
+        &[
+            "attack.late.sample_sizes=[30, 60]",
+            "attack[0].estimators=[\"mi-mm\"]",
+        ],
+    )
+    .unwrap();
+    let sizes = |i: usize| match &s.attacks[i].kind {
+        AttackKind::Correlation(c) => (c.sample_sizes.clone(), c.estimators.clone()),
+        _ => unreachable!(),
+    };
+    assert_eq!(sizes(0), (vec![60, 480], vec!["mi-mm".to_string()]));
+    assert_eq!(sizes(1), (vec![30, 60], vec!["mi".to_string()]));
+    let e = fail(&two_attacks(), &["attack.lat.interval=5ms"]);
+    assert!(e.to_string().contains("did you mean \"late\""), "{e}");
+    // The single form keeps `attack.KEY`.
+    let s = parse(BASE, &["attack.interval=20ms"]).unwrap();
+    assert_eq!(s.correlation().unwrap().interval, 20_000_000);
+}
+
+#[test]
+fn attack_table_errors_are_located() {
+    let text = two_attacks();
+    // Unknown key inside the second [[attack]] (line 57 is sample_sizes = [100]).
+    let e = fail(
+        &text.replace("sample_sizes = [100]", "sample_size = [100]"),
+        &[],
+    );
+    assert_at(
+        &e,
+        58,
+        1,
+        "attack[1].sample_size",
+        "(did you mean \"sample_sizes\"?)",
+    );
+    // Unknown kind, with a suggestion.
+    let e = fail(
+        &text.replace("kind = \"correlation\"", "kind = \"corelation\""),
+        &[],
+    );
+    assert_at(
+        &e,
+        56,
+        8,
+        "attack[1].kind",
+        "(did you mean \"correlation\"?)",
+    );
+    // Wrong type.
+    let e = fail(&text.replace("kind = \"correlation\"", "kind = 3"), &[]);
+    assert_at(&e, 56, 8, "attack[1].kind", "expected a string");
+    // Two attacks with one name.
+    let e = fail(&text.replace("name = \"late\"", "name = \"plain\""), &[]);
+    assert_at(
+        &e,
+        55,
+        8,
+        "attack[1].name",
+        "two attacks are named \"plain\"",
+    );
+    // A missing required key points at its table.
+    let e = fail(
+        &text.replace(
+            "target = \"alice\"\nsample_sizes = [100]",
+            "sample_sizes = [100]",
+        ),
+        &[],
+    );
+    assert_at(
+        &e,
+        54,
+        1,
+        "attack[1].target",
+        "missing required key \"target\" in attack[1]",
+    );
+    // The taps count in one interval.
+    let e = fail(
+        &text.replace(
+            "sample_sizes = [100]",
+            "sample_sizes = [100]\ninterval = \"20ms\"",
+        ),
+        &[],
+    );
+    assert_at(
+        &e,
+        59,
+        12,
+        "attack[1].interval",
+        "expected the interval of attack[0] (10ms)",
+    );
 }

@@ -125,12 +125,11 @@ fn output_is_independent_of_jobs_and_shards() {
     // The report: 4 points x 3 estimators x 3 sample sizes, varied values as columns.
     let csv = std::fs::read_to_string(whole.join("sweep.csv")).unwrap();
     let mut lines = csv.lines();
-    assert!(lines
-        .next()
-        .unwrap()
-        .starts_with("point,point_seed,node.mix.t_avg,flow.alice.rate,estimator,sample_size"));
+    assert!(lines.next().unwrap().starts_with(
+        "point,point_seed,node.mix.t_avg,flow.alice.rate,attack,estimator,kind,sample_size"
+    ));
     assert_eq!(lines.count(), 4 * 3 * 3);
-    assert!(csv.contains(",50ms,100pps,mi,30,10,"));
+    assert!(csv.contains(",50ms,100pps,correlation,mi,identification,30,10,"));
     // One plot per estimator and value of the second axis, curves against t_avg.
     let plots: Vec<String> = files(&whole.join("plots")).into_keys().collect();
     assert_eq!(plots.len(), 6, "{plots:?}");

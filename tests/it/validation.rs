@@ -28,7 +28,7 @@ fn simulate(file: &str, sets: &[&str], trials: u64) -> RunResult {
 
 /// Detection rate of the (only) estimator at sample size index `i`.
 fn rate(r: &RunResult, i: usize) -> f64 {
-    r.tally.detections[0][i] as f64 / r.tally.trials as f64
+    r.tally.correct(0, i) as f64 / r.tally.trials as f64
 }
 
 /// Assert that rate `a` exceeds rate `b` by more than 4 standard errors of the difference.
@@ -94,7 +94,7 @@ fn heavy_load_joint_law_fits_the_simulation() {
         &["attack.sample_sizes=[40000]".into()],
     )
     .unwrap();
-    let a = s.attack.as_ref().unwrap();
+    let a = s.correlation().unwrap();
     let params = correlation_params(&s).unwrap();
     let law = model_laws(&params, LinkStage::Exact).unwrap().target;
     let bob = s.link_index("mix->bob").unwrap();

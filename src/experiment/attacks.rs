@@ -1,0 +1,82 @@
+//! The attacks of a scenario, built for the experiment: each as an [`Attack`] object (which sees
+//! only observations) beside its ground truth (which only the scorer sees).
+//!
+//! This is the one place where attack kinds are registered: [`of_scenario`] matches on the
+//! scenario's [`AttackKind`]. A library user can also hand [`super::run_attacks`] any attack of
+//! their own with its truth (see `examples/count_ratio.rs`).
+
+use super::score::Truth;
+use crate::attack::correlation::{estimator, Correlation};
+use crate::attack::{Attack, Point, Watch};
+use crate::scenario::{AttackKind, CorrelationAttack, Scenario};
+
+/// An attack as the experiment runs it.
+pub struct Evaluated {
+    /// The name of its attack table (`[[attack]]`'s `name`).
+    pub table: String,
+    pub attack: Box<dyn Attack>,
+    pub truth: Truth,
+}
+
+impl Evaluated {
+    /// Its label: `table/name`, or just the name when the table is named after it.
+    pub fn label(&self) -> String {
+        let name = self.attack.name();
+        if name == self.table {
+            name
+        } else {
+            format!("{}/{}", self.table, name)
+        }
+    }
+}
+
+/// Every attack of a scenario, in file order (a correlation table gives one attack per
+/// estimator, in its order).
+pub fn of_scenario(s: &Scenario) -> Vec<Evaluated> {
+    let mut out = Vec::new();
+    for a in &s.attacks {
+        match &a.kind {
+            AttackKind::Correlation(c) => {
+                let truth = Truth::Identification {
+                    true_candidate: true_candidate(s, c),
+                };
+                for e in &c.estimators {
+                    out.push(Evaluated {
+                        table: a.name.clone(),
+                        attack: Box::new(correlation(c, e)),
+                        truth: truth.clone(),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The correlation attack of a validated table with estimator `name`.
+pub fn correlation(c: &CorrelationAttack, name: &str) -> Correlation {
+    Correlation {
+        estimator: estimator(name).expect("validated estimator name"),
+        target: Watch {
+            link: c.observe_link,
+            point: Point::Arrive,
+        },
+        candidates: c
+            .candidates
+            .iter()
+            .map(|&link| Watch {
+                link,
+                point: Point::Depart,
+            })
+            .collect(),
+        interval: c.interval,
+        sample_sizes: c.sample_sizes.clone(),
+    }
+}
+
+/// Index (within the candidates) of the link the target flow really takes: ground truth, known
+/// to the scorer only.
+pub fn true_candidate(scenario: &Scenario, attack: &CorrelationAttack) -> Option<usize> {
+    let route = &scenario.flows[attack.target].links;
+    attack.candidates.iter().position(|l| route.contains(l))
+}
