@@ -90,8 +90,6 @@ const REFERENCE: &[&str] = &[
     "defense-threshold",
     "defense-timed-pool",
     "defense-timed",
-    "defense-padding-constant",
-    "defense-padding-poisson",
 ];
 
 #[test]
