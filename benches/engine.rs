@@ -71,20 +71,23 @@ fn bench_queue<Q: EventQueue<NetEvent>>(
 /// The stream executor on the same trials: simulation and taps only, then end to end with the
 /// MI attack scoring each trial (what `mixsim run` does per trial).
 fn bench_stream(s: &Scenario, reps: usize) {
-    use mixsim::attack::correlation::estimator;
-    use mixsim::experiment::runner::{score_correlation, true_candidate};
     use mixsim::net::stream::Executor;
     let setup = tap_setup(s, false);
-    let attack = s.attack.as_ref().expect("attack");
-    let truth = true_candidate(s, attack).expect("target on a candidate");
-    let mi = vec![estimator("mi").expect("known")];
+    let attack = s.correlation().expect("attack");
+    let mi = [Evaluated {
+        table: "correlation".into(),
+        attack: Box::new(correlation(attack, "mi")),
+        truth: Truth::Identification {
+            true_candidate: true_candidate(s, attack),
+        },
+    }];
     let (mut sim, mut e2e) = (Vec::new(), Vec::new());
     let mut packets = 0;
     for trial in 0..reps as u64 {
         let start = Instant::now();
         let (net, _) = Network::run_on(s, 1, trial, setup.clone(), Executor::Stream);
         sim.push(start.elapsed().as_secs_f64());
-        std::hint::black_box(score_correlation(attack, &net, truth, &mi));
+        std::hint::black_box(score_attacks(&net, s, &mi));
         e2e.push(start.elapsed().as_secs_f64());
         packets = net.counters.delivered;
     }
