@@ -204,3 +204,22 @@ fn detection_verdicts_give_fn_and_fp_counts() {
     let alone = run(&s, &opts(trials, 1));
     assert_eq!(alone.tally.attacks[0], r.tally.attacks[0]);
 }
+
+#[path = "../../examples/count_ratio.rs"]
+#[allow(dead_code)]
+mod count_ratio;
+
+/// The add-an-attack example runs through the pipeline: its rows sit beside the scenario's own
+/// attack, scored on the same trials.
+#[test]
+fn example_attack_runs_through_the_pipeline() {
+    let sum = count_ratio::run_example(&scenario_path("fig5-light.toml"), 6);
+    let toy: Vec<_> = sum.points.iter().filter(|p| p.attack == "toy").collect();
+    assert_eq!(toy.len(), 6, "one row per sample size");
+    for p in &toy {
+        assert_eq!(p.estimator, "count-ratio");
+        let id = p.identification.as_ref().unwrap();
+        assert_eq!(p.detections + id.wrong + id.ties + id.absent, 6);
+    }
+    assert!(sum.table().contains("toy/count-ratio"), "{}", sum.table());
+}
