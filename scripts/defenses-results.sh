@@ -18,6 +18,7 @@ names=(testbed-poisson defense-timed defense-threshold defense-threshold-or-time
        defense-padding-constant defense-padding-poisson)
 for s in "${names[@]}"; do
   ./target/release/mixsim run "scenarios/$s.toml" --trials "$trials" --quiet --out "$out/$s" >/dev/null
+  rm -f "$out/$s/run-log.json" # wall times: the one file a rerun would change
 done
 
 row() { # one table row per scenario, from its summary.json
