@@ -1,26 +1,42 @@
 #!/usr/bin/env bash
-# Regenerate results/watermark/: every watermark experiment of issue 4, from the experiment
-# files in scenarios/. Deterministic: the same seed writes the same summary.json bytes on any
-# machine and any --jobs (wall times go to each directory's run-log.json only).
+# Regenerate results/watermark/: every watermark experiment, run by `mixsim run`, `mixsim sweep`
+# and `mixsim model` on the scenarios and sweep files in scenarios/ (plus the MFA example).
+# Deterministic: the same seed writes the same summary.json bytes on any machine and any --jobs
+# (wall times go to run-log.json only). About 5 minutes on 2 cores.
 #
-#   scripts/watermark-results.sh            # all of them (a few minutes on 2 cores)
+#   scripts/watermark-results.sh            # all of them
 #   JOBS=1 scripts/watermark-results.sh     # any thread count gives the same files
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --quiet
+cargo build --release --quiet --bin mixsim --example mfa
 bin=target/release/mixsim
 jobs=(); [[ -n "${JOBS:-}" ]] && jobs=(--jobs "$JOBS")
 out=results/watermark
-run() { # name file [extra args...]
-  local name=$1 file=$2; shift 2
-  echo "== $name: mixsim watermark $file --out $out/$name $*" >&2
-  "$bin" watermark "$file" --out "$out/$name" "${jobs[@]}" "$@" > "$out/$name.txt"
-}
+rm -rf "$out"
 mkdir -p "$out"
-run analysis scenarios/swirl-analysis.toml
-run stepping-stone scenarios/swirl-stepping-stone.toml
-run compare scenarios/swirl-compare.toml
-run mix scenarios/swirl-mix.toml
-# The Fig. 9 timing bar: 1000 + 1000 flows of 130 s at one point, all anchors.
-run fig9-timing scenarios/swirl-fig9.toml
-echo "wrote $out/{analysis,stepping-stone,compare,mix,fig9-timing}/ and the printed tables $out/*.txt" >&2
+say() { echo "== $*" >&2; }
+
+# Figs 5-7 (analysis only) at the paper's point: 4.4 pkt/s and the sigma that gives its COER.
+analysis=(scenarios/swirl-stepping-stone.toml --set flow.alice.rate=4.4pps --set 'link.ss1->bob.jitter=9.38ms')
+say "mixsim model ${analysis[*]}"
+"$bin" model "${analysis[@]}" > "$out/analysis.txt"
+"$bin" model "${analysis[@]}" --json > "$out/analysis.json"
+
+# Fig. 9 at one point (1000 + 1000 interactive flows, 9.5 pkt/s, sigma 9 ms): also the timing.
+say "mixsim run scenarios/swirl-stepping-stone.toml --out $out/fig9"
+"$bin" run scenarios/swirl-stepping-stone.toml --out "$out/fig9" "${jobs[@]}" > "$out/fig9.txt"
+
+for s in stepping-stone-sweep stepping-stone-poisson compare-sweep mix-sweep; do
+  say "mixsim sweep scenarios/swirl-$s.toml --out $out/$s"
+  "$bin" sweep "scenarios/swirl-$s.toml" --out "$out/$s" "${jobs[@]}"
+done
+say "mixsim run scenarios/swirl-compare.toml --set watermark.mark.embedding=uniform --out $out/compare-uniform"
+"$bin" run scenarios/swirl-compare.toml --set watermark.mark.embedding=uniform \
+  --out "$out/compare-uniform" "${jobs[@]}" > "$out/compare-uniform.txt"
+
+say "scripts/watermark-thresholds.py $out/mix-sweep/sweep.csv"
+scripts/watermark-thresholds.py "$out/mix-sweep/sweep.csv" > "$out/mix-thresholds.md"
+
+say "cargo run --release --example mfa"
+target/release/examples/mfa > "$out/mfa.md"
+say "wrote $out/"

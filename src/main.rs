@@ -69,6 +69,10 @@ enum Command {
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
+        /// Watermark scenarios: the cross-over error rate whose jitter sigma is reported (the
+        /// SWIRL paper's published COER at 4.4 pkt/s).
+        #[arg(long, default_value_t = 1e-7)]
+        coer_target: f64,
     },
     /// Validate a scenario and print what it resolves to.
     Check {
@@ -117,33 +121,6 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
-    // --- watermark experiments (issue 4) -------------------------------------------------
-    /// Run a watermark experiment file: stepping-stone simulation, analysis (eqs. 6-18,
-    /// Figs 5-7), the mix experiment, the multi-flow attack, scheme comparison.
-    Watermark {
-        /// Experiment file (TOML), e.g. scenarios/swirl-stepping-stone.toml.
-        experiment: PathBuf,
-        /// Flows per side (watermarked and not) in every section (default: the file's).
-        #[arg(long, value_parser = at_least_one::<usize>)]
-        flows: Option<usize>,
-        /// Seed (default: the file's `seed`).
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Worker threads, at least 1 (default: all cores). Results do not depend on it.
-        #[arg(long, value_parser = at_least_one::<usize>)]
-        jobs: Option<usize>,
-        /// Output directory (default: runs/<experiment name>).
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// No progress lines and no table.
-        #[arg(long)]
-        quiet: bool,
-        /// Analytical values only (no simulation): prints the table; writes files only with
-        /// --out.
-        #[arg(long)]
-        model_only: bool,
-    },
-    // --- end watermark experiments ---------------------------------------------------------
     /// Run a sweep file: a grid of scenario variants (resumable; shardable for a cluster).
     Sweep(SweepArgs),
     /// Join the output directories of a sweep's shards into the output of a whole run.
@@ -235,7 +212,8 @@ fn main() -> ExitCode {
             scenario,
             semi_reps,
             json,
-        } => cmd_model(&scenario, semi_reps, json),
+            coer_target,
+        } => cmd_model(&scenario, semi_reps, json, coer_target),
         Command::Check { scenario } => cmd_check(&scenario),
         Command::Export {
             scenario,
@@ -253,17 +231,6 @@ fn main() -> ExitCode {
             seed,
             out,
         } => cmd_trace(&scenario, &tap, &point, trial, seed, out),
-        // --- watermark experiments (issue 4) ---
-        Command::Watermark {
-            experiment,
-            flows,
-            seed,
-            jobs,
-            out,
-            quiet,
-            model_only,
-        } => cmd_watermark(&experiment, flows, seed, jobs, out, quiet, model_only),
-        // --- end watermark experiments ---
         Command::Sweep(args) => cmd_sweep(&args),
         Command::Merge(args) => cmd_merge(&args),
     };
@@ -355,8 +322,19 @@ fn write_outputs(out: &Path, summary: &Summary) -> Result<(), Failure> {
     Ok(())
 }
 
-fn cmd_model(args: &ScenarioArgs, semi_reps: usize, json: bool) -> Result<(), Failure> {
+fn cmd_model(
+    args: &ScenarioArgs,
+    semi_reps: usize,
+    json: bool,
+    coer_target: f64,
+) -> Result<(), Failure> {
     let scenario = load(args)?;
+    if scenario.correlation().is_none() {
+        if let Some(out) = watermark_model(&scenario, json, coer_target) {
+            print!("{out}");
+            return Ok(());
+        }
+    }
     let opts = mixsim::experiment::semi::ModelOptions {
         semi_reps,
         seed: scenario.seed,
@@ -404,17 +382,154 @@ fn cmd_model(args: &ScenarioArgs, semi_reps: usize, json: bool) -> Result<(), Fa
     Ok(())
 }
 
-/// The kind of file `path` holds when it is not a scenario: a sweep file has a top-level
-/// `base`, a watermark experiment file loads as one.
-fn other_kind(path: &Path) -> Option<&'static str> {
-    let text = std::fs::read_to_string(path).ok()?;
-    let table: toml::Table = text.parse().ok()?;
-    if table.contains_key("base") {
-        return Some("sweep");
-    }
-    mixsim::watermark::experiment::load(path)
+/// Whether `path` holds a sweep file (a top-level `base`) rather than a scenario.
+fn is_sweep_file(path: &Path) -> bool {
+    std::fs::read_to_string(path)
         .ok()
-        .map(|_| "watermark")
+        .and_then(|t| t.parse::<toml::Table>().ok())
+        .is_some_and(|t| t.contains_key("base"))
+}
+
+/// `mixsim model` on a scenario with watermark attacks: SWIRL's analysis of each, and the
+/// paper's analysis-only figures (5-7) at the first one's rate and jitter. `None` when the
+/// scenario has no watermark attack.
+fn watermark_model(s: &mixsim::scenario::Scenario, json: bool, coer_target: f64) -> Option<String> {
+    use mixsim::model::swirl::figures;
+    use std::fmt::Write;
+    let attacks: Vec<(&str, serde_json::Value)> = s
+        .attacks
+        .iter()
+        .filter_map(|a| match &a.kind {
+            mixsim::scenario::AttackKind::Watermark(w) => Some((
+                a.name.as_str(),
+                mixsim::experiment::predict::watermark_model(s, w),
+            )),
+            _ => None,
+        })
+        .collect();
+    let first = attacks.first()?;
+    let swirl = s.watermarks.iter().find_map(|w| match &w.config {
+        mixsim::watermark::WatermarkConfig::Swirl(p) => Some(p.model()),
+        _ => None,
+    });
+    let rates = &first.1["rates"];
+    let figs = match (swirl, rates["lambda"].as_f64(), rates["sigma"].as_f64()) {
+        (Some(p), Some(rate), Some(sigma)) if first.1["delay_law"] == "gaussian" => {
+            Some(figures(&p, rate, sigma, coer_target))
+        }
+        _ => None,
+    };
+    if json {
+        let v = serde_json::json!({
+            "attacks": attacks.iter().map(|(n, m)| serde_json::json!({"attack": n, "model": m})).collect::<Vec<_>>(),
+            "figures": figs,
+        });
+        return Some(serde_json::to_string_pretty(&v).expect("serialises") + "\n");
+    }
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "{}: SWIRL analysis (paper section 4, eqs. 6-18, with mixsim's corrections)",
+        s.name
+    );
+    let _ = writeln!(
+        o,
+        "{:<16} {:>6} {:>8} {:>10} {:>10} {:>10} {:>10} {:>9} {:>9} {:>9}",
+        "attack",
+        "rate",
+        "sigma ms",
+        "FP",
+        "FP exact",
+        "FN",
+        "FN miss",
+        "unmarked",
+        "marked",
+        "w/ miss"
+    );
+    for (name, m) in &attacks {
+        if m["applicable"] != true {
+            let _ = writeln!(
+                o,
+                "{name:<16} not applicable: {}",
+                m["reason"].as_str().unwrap_or("")
+            );
+            continue;
+        }
+        let r = &m["rates"];
+        let f = |k: &str| r[k].as_f64().unwrap_or(f64::NAN);
+        let g = |k: &str| m[k].as_f64().unwrap_or(f64::NAN);
+        let _ = writeln!(
+            o,
+            "{name:<16} {:>6} {:>8.3} {:>10.3e} {:>10.3e} {:>10.3e} {:>10.3e} {:>9.3} {:>9.2} {:>9.2}",
+            f("lambda"),
+            f("sigma") * 1e3,
+            f("fp"),
+            f("fp_exact"),
+            f("fn"),
+            f("fn_miss"),
+            g("mean_hits_unmarked_exact"),
+            g("mean_hits_marked"),
+            g("mean_hits_marked_miss"),
+        );
+        if let Some(k) = m["search_grids"].as_u64() {
+            let _ = writeln!(
+                o,
+                "{:<16} search over {k} grids: FP between {:.3e} (one grid) and {:.3e} (union bound)",
+                "", g("search_fp_single"), g("search_fp_union")
+            );
+        }
+    }
+    let _ = writeln!(o, "(unmarked, marked, w/ miss: mean detected intervals of n; FN miss and w/ miss include the embedding's misses)");
+    if let Some(a) = figs {
+        let _ = writeln!(
+            o,
+            "\nFigures 5-7 at {} pkt/s, sigma {:.3} ms",
+            a.rate, a.sigma_ms
+        );
+        let _ = writeln!(
+            o,
+            "  COER {:.0e}: sigma {:.3} ms (interpolated crossing) / {:.3} ms (attained min-max)",
+            a.coer_target, a.sigma_for_target_interpolated_ms, a.sigma_for_target_attained_ms
+        );
+        let _ = writeln!(
+            o,
+            "  at eta {}: COER {:.3e} (interpolated) / {:.3e} (attained, tau in ({:.3}, {:.3}]: FP {:.3e}, FN {:.3e})",
+            a.coer.eta, a.coer.coer_interp, a.coer.coer, a.coer.tau_low, a.coer.tau, a.coer.fp, a.coer.fn_
+        );
+        let _ = writeln!(o, "  Fig 5(a), eta {}: tau  FP  FN", a.tau_curve_eta);
+        for p in a.tau_curve.iter().step_by(5) {
+            let _ = writeln!(o, "    {:.2} {:.3e} {:.3e}", p.x, p.fp, p.fn_);
+        }
+        let _ = writeln!(o, "  Fig 5(b), tau {}: eta  FP  FN", a.eta_curve_tau);
+        for p in a.eta_curve.iter().step_by(4) {
+            let _ = writeln!(o, "    {:>2} {:.3e} {:.3e}", p.x, p.fp, p.fn_);
+        }
+        let _ = writeln!(o, "  Fig 6: eta  COER (attained)  COER (interpolated)");
+        for c in &a.coer_over_eta {
+            let _ = writeln!(o, "    {:>2} {:.3e} {:.3e}", c.eta, c.coer, c.coer_interp);
+        }
+        let _ = writeln!(
+            o,
+            "  best eta: {} (attained COER {:.3e}), {} (interpolated COER {:.3e})",
+            a.best_eta.eta,
+            a.best_eta.coer,
+            a.best_eta_interpolated.eta,
+            a.best_eta_interpolated.coer_interp
+        );
+        let _ = writeln!(
+            o,
+            "  Fig 7 (T doubled below {} pkt/s): rate  T  best eta  tau  COER",
+            a.double_t_below
+        );
+        for p in &a.coer_over_rate {
+            let _ = writeln!(
+                o,
+                "    {:>4} {:>3} {:>3} {:.3} {:.3e}",
+                p.rate, p.interval_s, p.best.eta, p.best.tau, p.best.coer
+            );
+        }
+    }
+    Some(o)
 }
 
 fn cmd_check(args: &ScenarioArgs) -> Result<(), Failure> {
@@ -486,12 +601,11 @@ fn cmd_check(args: &ScenarioArgs) -> Result<(), Failure> {
 }
 
 /// `check` on a file that is not a scenario: validate a sweep file (and say that `mixsim
-/// sweep` takes it), name the command for a watermark experiment, else report the scenario
-/// error `e`.
+/// sweep` takes it), else report the scenario error `e`.
 fn check_other(args: &ScenarioArgs, e: Failure) -> Result<(), Failure> {
     let path = &args.scenario;
-    match other_kind(path) {
-        Some("sweep") => {
+    match is_sweep_file(path) {
+        true => {
             if !args.set.is_empty() {
                 return Err(Failure::input(format!(
                     "{}: a sweep file takes no --set: put overrides in its `set` list",
@@ -509,15 +623,7 @@ fn check_other(args: &ScenarioArgs, e: Failure) -> Result<(), Failure> {
             );
             Ok(())
         }
-        Some(_) => {
-            println!(
-                "{}: a watermark experiment file, valid: run it with `mixsim watermark {}`",
-                path.display(),
-                path.display()
-            );
-            Ok(())
-        }
-        None => Err(e),
+        false => Err(e),
     }
 }
 
@@ -613,95 +719,6 @@ fn cmd_export(
     }
     Ok(())
 }
-
-// --- watermark experiments (issue 4) ---------------------------------------------------------
-
-/// `mixsim watermark`: load and validate the experiment file (nothing is written for a bad
-/// one), run it on a pool of `jobs` threads, write summary.json, the CSV files and the SVG
-/// plots atomically, and a run log with the wall time apart from them.
-fn cmd_watermark(
-    path: &Path,
-    flows: Option<usize>,
-    seed: Option<u64>,
-    jobs: Option<usize>,
-    out: Option<PathBuf>,
-    quiet: bool,
-    model_only: bool,
-) -> Result<(), Failure> {
-    use mixsim::watermark::{experiment as wx, report as wr};
-    let file = wx::load(path).map_err(|e| Failure::input(e.to_string()))?;
-    let jobs = jobs.unwrap_or_else(|| {
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-    });
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs.max(1))
-        .build()
-        .map_err(|e| Failure {
-            code: 1,
-            message: format!("thread pool: {e}"),
-        })?;
-    let opts = wx::RunOptions {
-        seed,
-        flows,
-        model_only,
-        progress: !quiet,
-    };
-    let out = match (out, model_only) {
-        (Some(o), _) => Some(o),
-        (None, false) => Some(PathBuf::from("runs").join(&file.name)),
-        (None, true) => None,
-    };
-    if let Some(out) = &out {
-        prepare_out(out)?;
-    }
-    let started = std::time::Instant::now();
-    let result = pool.install(|| wx::run(&file, &opts));
-    let wall = started.elapsed().as_secs_f64();
-    if let Some(out) = &out {
-        let mut files: Vec<(String, Vec<u8>)> = vec![(
-            "summary.json".into(),
-            wr::summary_json(&result).into_bytes(),
-        )];
-        files.extend(wr::csv_files(&result));
-        files.extend(
-            wr::svg_files(&result)
-                .into_iter()
-                .map(|(n, s)| (n, s.into_bytes())),
-        );
-        for (name, bytes) in &files {
-            let p = out.join(name);
-            mixsim::files::write_atomic(&p, bytes).map_err(|e| Failure::io(&p, e))?;
-        }
-        let log = serde_json::json!({
-            "mixsim_version": env!("CARGO_PKG_VERSION"),
-            "experiment_file": path.display().to_string(),
-            "jobs": jobs,
-            "flows_override": flows,
-            "model_only": model_only,
-            "wall_seconds": wall,
-        });
-        let p = out.join("run-log.json");
-        mixsim::files::write_atomic(&p, format!("{log:#}\n").as_bytes())
-            .map_err(|e| Failure::io(&p, e))?;
-    }
-    if !quiet {
-        print!("{}", wr::table(&result));
-        match &out {
-            Some(o) => println!(
-                "\nwrote {}/summary.json, CSV and SVG files ({wall:.2} s wall, {jobs} jobs)",
-                o.display()
-            ),
-            None => println!(
-                "\n({wall:.2} s wall; analysis only, nothing written: pass --out to write)"
-            ),
-        }
-    }
-    Ok(())
-}
-
-// --- end watermark experiments ---------------------------------------------------------------
 
 #[derive(clap::Args)]
 struct SweepArgs {

@@ -23,6 +23,7 @@
 pub mod correlation;
 pub mod likelihood;
 pub mod mi;
+pub mod watermark;
 
 use crate::engine::SimTime;
 

@@ -7,7 +7,9 @@
 
 use super::score::Truth;
 use crate::attack::correlation::{estimator, Correlation};
+use crate::attack::watermark::{Anchor, Subject, WatermarkDetection};
 use crate::attack::{Attack, Point, Watch};
+use crate::scenario::watermark::{AnchorKind, WatermarkAttack};
 use crate::scenario::{AttackKind, CorrelationAttack, Scenario};
 
 /// An attack as the experiment runs it.
@@ -48,6 +50,13 @@ pub fn of_scenario(s: &Scenario) -> Vec<Evaluated> {
                     });
                 }
             }
+            AttackKind::Watermark(w) => out.push(Evaluated {
+                table: a.name.clone(),
+                attack: Box::new(watermark_detection(s, w)),
+                truth: Truth::Detection {
+                    marked: marked_subjects(s, w),
+                },
+            }),
         }
     }
     out
@@ -72,6 +81,40 @@ pub fn correlation(c: &CorrelationAttack, name: &str) -> Correlation {
         interval: c.interval,
         sample_sizes: c.sample_sizes.clone(),
     }
+}
+
+/// The watermark detection attack of a validated table: the placed watermark's detector (same
+/// scheme, parameters and key) on the table's links.
+pub fn watermark_detection(s: &Scenario, w: &WatermarkAttack) -> WatermarkDetection {
+    let config = &s.watermarks[w.watermark].config;
+    WatermarkDetection {
+        scheme: config.scheme().to_string(),
+        detector: crate::watermark::detector(config),
+        anchor: match w.anchor {
+            AnchorKind::Known => Anchor::Known,
+            AnchorKind::FirstReceived => Anchor::FirstReceived,
+            AnchorKind::Search { sigmas, step } => Anchor::Search { sigmas, step },
+        },
+        subjects: w
+            .subjects
+            .iter()
+            .map(|x| Subject {
+                link: x.link,
+                sync: x.sync,
+                delay: x.delay,
+                spread: x.spread,
+                reference: x.reference,
+            })
+            .collect(),
+    }
+}
+
+/// Per examined link: does the marked flow cross it after its watermarker? Ground truth,
+/// known to the scorer only.
+pub fn marked_subjects(s: &Scenario, w: &WatermarkAttack) -> Vec<bool> {
+    let mark = &s.watermarks[w.watermark];
+    let after = &s.flows[mark.flow].links[mark.hop..];
+    w.subjects.iter().map(|x| after.contains(&x.link)).collect()
 }
 
 /// Index (within the candidates) of the link the target flow really takes: ground truth, known

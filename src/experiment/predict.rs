@@ -11,6 +11,7 @@ use crate::model::correlation::{
     CandidateLink, MixModelParams, ModelSummary, NotApplicable, Prediction,
 };
 use crate::net::MixStrategy;
+use crate::scenario::watermark::{AnchorKind, WatermarkAttack};
 use crate::scenario::{ResolvedNodeKind, Scenario, Traffic};
 
 /// A link whose utilisation is below this is treated as having no queueing stage (the model's
@@ -182,4 +183,114 @@ pub fn summary_model(
         );
     }
     (top, per_size)
+}
+
+/// SWIRL's analysis (the paper's eqs. 6-18 and mixsim's corrections, [`crate::model::swirl`])
+/// for a watermark attack, as it appears beside the measured error rates in a summary point.
+///
+/// Inputs from the scenario: the marked flow's mean rate (the analysis assumes Poisson counts;
+/// `poisson_flow` says whether the flow is Poisson), and the law of the delay between the
+/// watermarker and the first examined link the marked flow reaches: symmetric Gaussian link
+/// jitter (sigma the root of the summed variances) or one exponential mix (its mean hold), not
+/// both. The analysis assumes a synchronised grid: with `anchor = "first_received"` it is
+/// given as the synchronised detector's, with a note; with `anchor = "search"` the search's
+/// own false-positive bounds (one grid, and the union bound over its K grids) are added.
+pub fn watermark_model(s: &Scenario, w: &WatermarkAttack) -> serde_json::Value {
+    use crate::model::swirl;
+    let na = |reason: String| serde_json::json!({ "applicable": false, "reason": reason });
+    let mark = &s.watermarks[w.watermark];
+    let crate::watermark::WatermarkConfig::Swirl(p) = &mark.config else {
+        return na(format!(
+            "the analysis is SWIRL's; watermark \"{}\" is {}",
+            mark.name,
+            mark.config.scheme()
+        ));
+    };
+    let flow = &s.flows[mark.flow];
+    let after = &flow.links[mark.hop..];
+    let Some(end) = after
+        .iter()
+        .position(|l| w.subjects.iter().any(|x| x.link == *l))
+    else {
+        return na("no examined link carries the marked flow".into());
+    };
+    let (mut var, mut mixes, mut other) = (0.0f64, Vec::new(), None);
+    for (k, &li) in after[..=end].iter().enumerate() {
+        let l = &s.links[li];
+        if k > 0 {
+            match s.nodes[flow.route[mark.hop + k]].kind {
+                ResolvedNodeKind::Mix {
+                    strategy: MixStrategy::Exponential { mean_ns },
+                } => mixes.push(mean_ns / 1e9),
+                ResolvedNodeKind::Mix { .. } => other = Some("a mix that is not exponential"),
+                ResolvedNodeKind::Host => {}
+            }
+        }
+        match (l.jitter, l.jitter_model) {
+            (Some(j), crate::net::JitterModel::Symmetric) => var += (j as f64 / 1e9).powi(2),
+            (Some(_), crate::net::JitterModel::Truncated) => other = Some("truncated jitter"),
+            (None, _) => {}
+        }
+    }
+    let lambda = flow.traffic.mean_rate();
+    let mp = p.model();
+    let rates = match (other, mixes.as_slice(), var > 0.0) {
+        (Some(what), _, _) => {
+            return na(format!(
+                "the analysis covers symmetric Gaussian jitter or one exponential mix; the path has {what}"
+            ))
+        }
+        (None, [], _) => swirl::rates(&mp, lambda, var.sqrt()),
+        (None, [mean], false) => swirl::rates_exponential(&mp, lambda, *mean),
+        _ => {
+            return na(
+                "the analysis covers symmetric Gaussian jitter or one exponential mix, not both or several mixes"
+                    .into(),
+            )
+        }
+    };
+    let n = p.n as f64;
+    let mut v = serde_json::json!({
+        "applicable": true,
+        "analysis": "SWIRL section 4 (eqs. 6-18) with mixsim's corrections",
+        "delay_law": if mixes.is_empty() { "gaussian" } else { "exponential" },
+        "poisson_flow": matches!(flow.traffic, Traffic::Poisson { .. }),
+        "rates": rates,
+        "mean_hits_unmarked_bound": n * rates.fp_interval,
+        "mean_hits_unmarked_exact": n * rates.fp_interval_exact,
+        "sd_hits_unmarked": (n * rates.fp_interval_exact * (1.0 - rates.fp_interval_exact)).sqrt(),
+        "mean_hits_marked": n * (1.0 - rates.fn_interval),
+        "mean_hits_marked_miss": n * (1.0 - rates.fn_interval_miss),
+        "sd_hits_marked_miss": (n * rates.fn_interval_miss * (1.0 - rates.fn_interval_miss)).sqrt(),
+    });
+    let o = v.as_object_mut().expect("an object");
+    match w.anchor {
+        AnchorKind::Known => {}
+        AnchorKind::FirstReceived => {
+            o.insert(
+                "note".into(),
+                "the analysis assumes a synchronised grid (anchor = \"known\"); a blind detector's first-packet error is not in it".into(),
+            );
+        }
+        AnchorKind::Search { sigmas, step } => {
+            let spread = w.subjects[0].spread;
+            let k = crate::attack::watermark::search_anchors(0, spread, sigmas, step).len();
+            let single = swirl::binom_tail(p.eta as u64, p.n as u64, rates.fp_interval_exact);
+            o.insert("search_grids".into(), k.into());
+            o.insert("search_fp_single".into(), single.into());
+            o.insert(
+                "search_fp_union".into(),
+                (k as f64 * single).min(1.0).into(),
+            );
+        }
+    }
+    v
+}
+
+/// The analysis of the watermark attack table named `table`, if it is one.
+pub fn watermark_point_model(s: &Scenario, table: &str) -> Option<serde_json::Value> {
+    s.attacks.iter().find_map(|a| match &a.kind {
+        crate::scenario::AttackKind::Watermark(w) if a.name == table => Some(watermark_model(s, w)),
+        _ => None,
+    })
 }

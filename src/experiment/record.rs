@@ -265,6 +265,8 @@ pub struct LatencyRecord {
     pub end_to_end: Buckets,
     pub mix_hold: Buckets,
     pub queueing: Buckets,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stage_hold: Buckets,
 }
 
 /// A [`Tally`] in a form that serialises exactly.
@@ -307,6 +309,7 @@ impl TallyRecord {
                 end_to_end: buckets(&t.latency.end_to_end),
                 mix_hold: buckets(&t.latency.mix_hold),
                 queueing: buckets(&t.latency.queueing),
+                stage_hold: buckets(&t.latency.stage_hold),
             },
             events: t.events,
             tcp: t.tcp.clone(),
@@ -318,6 +321,7 @@ impl TallyRecord {
         histogram(&self.latency.end_to_end, &mut latency.end_to_end)?;
         histogram(&self.latency.mix_hold, &mut latency.mix_hold)?;
         histogram(&self.latency.queueing, &mut latency.queueing)?;
+        histogram(&self.latency.stage_hold, &mut latency.stage_hold)?;
         Ok(Tally {
             trials: self.trials,
             attacks: self.attacks.clone(),

@@ -274,7 +274,7 @@ pub fn run_trial(
         attacks: score_attacks(&net, scenario, attacks),
         counters: net.counters,
         links: net.link_stats(),
-        latency: net.latency.clone(),
+        latency: net.latency_with_stages(),
         events,
         tcp: net.tcp_stats(),
     }

@@ -77,6 +77,22 @@ pub struct DetectionSummary {
     pub out_of: u32,
     pub marked_hits: Vec<u64>,
     pub unmarked_hits: Vec<u64>,
+    /// Mean hits per marked and per unmarked subject (say detected intervals, SWIRL's
+    /// statistic); null without details.
+    pub mean_hits_marked: Option<f64>,
+    pub mean_hits_unmarked: Option<f64>,
+}
+
+/// Mean of a histogram `h[k]` = count with k hits, None when empty.
+fn hist_mean(h: &[u64]) -> Option<f64> {
+    let n: u64 = h.iter().sum();
+    (n > 0).then(|| {
+        h.iter()
+            .enumerate()
+            .map(|(k, &c)| k as f64 * c as f64)
+            .sum::<f64>()
+            / n as f64
+    })
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -137,6 +153,9 @@ pub struct LatencyReport {
     pub end_to_end: LatencySummary,
     pub mix_hold: LatencySummary,
     pub queueing: LatencySummary,
+    /// Time held by watermarkers (absent without `[[watermark]]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub watermark_hold: Option<LatencySummary>,
 }
 
 impl LatencyReport {
@@ -145,6 +164,7 @@ impl LatencyReport {
             end_to_end: LatencySummary::of(&l.end_to_end),
             mix_hold: LatencySummary::of(&l.mix_hold),
             queueing: LatencySummary::of(&l.queueing),
+            watermark_hold: (!l.stage_hold.is_empty()).then(|| LatencySummary::of(&l.stage_hold)),
         }
     }
 }
@@ -238,6 +258,8 @@ fn detection_point(info: &AttackInfo, d: &DetectionTally, trials: u64, label: St
             out_of: d.out_of,
             marked_hits: d.marked_hits.clone(),
             unmarked_hits: d.unmarked_hits.clone(),
+            mean_hits_marked: hist_mean(&d.marked_hits),
+            mean_hits_unmarked: hist_mean(&d.unmarked_hits),
         }),
         model: None,
         label,
@@ -277,6 +299,9 @@ impl Summary {
             .find(|a| matches!(a.kind, crate::scenario::AttackKind::Correlation(_)))
             .map(|a| a.name.clone());
         Self::new(scenario, result, model, &|attack, estimator, n| {
+            if n == 0 {
+                return super::predict::watermark_point_model(scenario, attack);
+            }
             (Some(attack) == modelled.as_deref() && estimator == "mi")
                 .then(|| {
                     per_size
@@ -289,7 +314,8 @@ impl Summary {
     }
 
     /// Build the summary of a run. `model_at(attack, estimator, n)` gives the model's
-    /// predictions for that attack table's estimator at sample size n.
+    /// predictions for that attack table's estimator at sample size n (n = 0: a detection
+    /// attack's analysis).
     pub fn new(
         scenario: &Scenario,
         result: &RunResult,
@@ -317,7 +343,9 @@ impl Summary {
                     }
                 }
                 AttackTally::Detection(d) => {
-                    points.push(detection_point(info, d, t.trials, label.clone()))
+                    let mut p = detection_point(info, d, t.trials, label.clone());
+                    p.model = model_at(&info.table, &info.name, 0);
+                    points.push(p);
                 }
             }
         }

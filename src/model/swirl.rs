@@ -616,6 +616,145 @@ pub fn sigma_for_coer(
     0.5 * (lo + hi)
 }
 
+/// One tau or eta point of Fig. 5.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct CurvePoint {
+    pub x: f64,
+    pub fp: f64,
+    #[serde(rename = "fn")]
+    pub fn_: f64,
+}
+
+/// One rate of Fig. 7 (and Fig. 8's fixed threshold).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct RatePoint {
+    pub rate: f64,
+    pub interval_s: f64,
+    pub best: Coer,
+    /// FP and FN at the parameters' eta and tau (Fig. 8).
+    pub fixed_fp: f64,
+    pub fixed_fn: f64,
+}
+
+/// The paper's analysis-only figures at one (rate, sigma).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Figures {
+    pub rate: f64,
+    pub sigma_ms: f64,
+    /// The COER the sigma search aims at, and the sigma (ms) that reaches it at the
+    /// parameters' eta, with either definition of the COER ([`CoerKind`]).
+    pub coer_target: f64,
+    pub sigma_for_target_interpolated_ms: f64,
+    pub sigma_for_target_attained_ms: f64,
+    /// The COER over tau at the parameters' eta.
+    pub coer: Coer,
+    /// Fig. 5(a): FP and FN against tau at eta = `tau_curve_eta`.
+    pub tau_curve_eta: u32,
+    pub tau_curve: Vec<CurvePoint>,
+    /// Fig. 5(b): FP and FN against eta at tau = `eta_curve_tau`.
+    pub eta_curve_tau: f64,
+    pub eta_curve: Vec<CurvePoint>,
+    /// Fig. 6: the COER against eta, and the best eta by either definition.
+    pub coer_over_eta: Vec<Coer>,
+    pub best_eta: Coer,
+    pub best_eta_interpolated: Coer,
+    /// Fig. 7: per rate, the best eta and its COER, T doubled below `double_t_below` pkt/s.
+    pub double_t_below: f64,
+    pub coer_over_rate: Vec<RatePoint>,
+}
+
+/// The rates of Fig. 7.
+pub const FIG7_RATES: &[f64] = &[
+    1.0, 1.5, 2.0, 2.5, 2.9, 3.0, 3.5, 4.0, 4.4, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0,
+];
+
+/// Figs 5(a), 5(b), 6 and 7 of the paper at `rate` pkt/s and jitter `sigma` s, and the sigma
+/// at which the COER at the parameters' eta equals `coer_target` (the paper reports 1e-7 at
+/// 4.4 pkt/s without giving its jitter). Fig. 5(a) is drawn at eta = 16 and Fig. 5(b) at
+/// tau = 0.5, as in the paper; Fig. 7 doubles T below 3 pkt/s.
+pub fn figures(params: &SwirlParams, rate: f64, sigma: f64, coer_target: f64) -> Figures {
+    let (tau_curve_eta, eta_curve_tau, double_t_below) = (16.min(params.n), 0.5, 3.0);
+    let s_int = sigma_for_coer(
+        params,
+        rate,
+        coer_target,
+        CoerKind::Interpolated,
+        1e-4,
+        0.05,
+    );
+    let s_att = sigma_for_coer(params, rate, coer_target, CoerKind::Attained, 1e-4, 0.05);
+    let curve = |q: SwirlParams, x: f64| CurvePoint {
+        x,
+        fp: fp(&q, rate),
+        fn_: fn_rate(&q, rate, sigma),
+    };
+    let tau_curve = (1..=49)
+        .map(|i| {
+            let tau = i as f64 * 0.02;
+            curve(
+                SwirlParams {
+                    tau,
+                    eta: tau_curve_eta,
+                    ..*params
+                },
+                tau,
+            )
+        })
+        .collect();
+    let eta_curve = (1..=params.n)
+        .map(|eta| {
+            curve(
+                SwirlParams {
+                    tau: eta_curve_tau,
+                    eta,
+                    ..*params
+                },
+                eta as f64,
+            )
+        })
+        .collect();
+    let (all, best) = coer_over_eta(params, rate, sigma);
+    let best_int = *all
+        .iter()
+        .min_by(|x, y| x.coer_interp.total_cmp(&y.coer_interp))
+        .expect("n >= 1");
+    let coer_over_rate = FIG7_RATES
+        .iter()
+        .map(|&r| {
+            let t = if r < double_t_below {
+                2.0 * params.t
+            } else {
+                params.t
+            };
+            let q = SwirlParams { t, ..*params };
+            RatePoint {
+                rate: r,
+                interval_s: t,
+                best: coer_over_eta(&q, r, sigma).1,
+                fixed_fp: fp(&q, r),
+                fixed_fn: fn_rate(&q, r, sigma),
+            }
+        })
+        .collect();
+    Figures {
+        rate,
+        sigma_ms: sigma * 1e3,
+        coer_target,
+        sigma_for_target_interpolated_ms: s_int * 1e3,
+        sigma_for_target_attained_ms: s_att * 1e3,
+        coer: coer_over_tau(params, rate, sigma),
+        tau_curve_eta,
+        tau_curve,
+        eta_curve_tau,
+        eta_curve,
+        coer_over_eta: all,
+        best_eta: best,
+        best_eta_interpolated: best_int,
+        double_t_below,
+        coer_over_rate,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

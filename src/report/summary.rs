@@ -14,6 +14,8 @@ pub const DETECTION_COLUMNS: &[&str] = &[
     "fp_rate",
     "fp_ci_low",
     "fp_ci_high",
+    "mean_hits_marked",
+    "mean_hits_unmarked",
 ];
 
 /// A point's cells under [`DETECTION_COLUMNS`] (empty for an identification).
@@ -28,6 +30,12 @@ pub fn detection_cells(p: &Point) -> Vec<String> {
             d.fp_rate.to_string(),
             d.fp_ci_low.to_string(),
             d.fp_ci_high.to_string(),
+            d.mean_hits_marked
+                .map(|x| x.to_string())
+                .unwrap_or_default(),
+            d.mean_hits_unmarked
+                .map(|x| x.to_string())
+                .unwrap_or_default(),
         ],
         None => vec![String::new(); DETECTION_COLUMNS.len()],
     }
@@ -179,10 +187,14 @@ impl Summary {
             "latency ms", "mean", "p50", "p90", "p99", "p99.9", "max"
         );
         for (name, l) in [
-            ("end-to-end", &self.latency.end_to_end),
-            ("mix hold", &self.latency.mix_hold),
-            ("queueing", &self.latency.queueing),
-        ] {
+            ("end-to-end", Some(&self.latency.end_to_end)),
+            ("mix hold", Some(&self.latency.mix_hold)),
+            ("queueing", Some(&self.latency.queueing)),
+            ("watermark", self.latency.watermark_hold.as_ref()),
+        ]
+        .into_iter()
+        .filter_map(|(n, l)| Some((n, l?)))
+        {
             let _ = writeln!(
                 s,
                 "{:<12} {:>9.3} {:>9.3} {:>9.3} {:>9.3} {:>9.3} {:>9.3}",

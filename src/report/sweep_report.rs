@@ -532,8 +532,9 @@ pub fn markdown(spec: &SweepSpec, summaries: &[Summary], plots: &[(String, Strin
         }
         let _ = writeln!(
             s,
-            "{h} marked | FN | unmarked | FP |\n{rule}---:|---:|---:|---:|"
+            "{h} marked | FN | unmarked | FP | mean hits marked | mean hits unmarked |\n{rule}---:|---:|---:|---:|---:|---:|"
         );
+        let hits = |x: Option<f64>| x.map(|v| format!("{v:.3}")).unwrap_or_default();
         for (p, sum) in summaries.iter().enumerate() {
             let Some(d) = sum
                 .points
@@ -545,7 +546,7 @@ pub fn markdown(spec: &SweepSpec, summaries: &[Summary], plots: &[(String, Strin
             };
             let _ = writeln!(
                 s,
-                "|{} {} | {:.4} [{:.4}, {:.4}] | {} | {:.4} [{:.4}, {:.4}] |",
+                "|{} {} | {:.4} [{:.4}, {:.4}] | {} | {:.4} [{:.4}, {:.4}] | {} | {} |",
                 values(p),
                 d.marked,
                 d.fn_rate,
@@ -554,7 +555,9 @@ pub fn markdown(spec: &SweepSpec, summaries: &[Summary], plots: &[(String, Strin
                 d.unmarked,
                 d.fp_rate,
                 d.fp_ci_low,
-                d.fp_ci_high
+                d.fp_ci_high,
+                hits(d.mean_hits_marked),
+                hits(d.mean_hits_unmarked)
             );
         }
     }

@@ -286,16 +286,18 @@ pub struct AttackConfig {
 #[non_exhaustive]
 pub enum AttackKind {
     Correlation(CorrelationAttack),
+    Watermark(watermark::WatermarkAttack),
 }
 
 /// The values of `kind` in an attack table.
-pub const ATTACK_KINDS: &[&str] = &["correlation"];
+pub const ATTACK_KINDS: &[&str] = &["correlation", "watermark"];
 
 impl AttackKind {
     /// The `kind` key's value.
     pub fn kind_name(&self) -> &'static str {
         match self {
             AttackKind::Correlation(_) => "correlation",
+            AttackKind::Watermark(_) => "watermark",
         }
     }
 
@@ -305,6 +307,7 @@ impl AttackKind {
             AttackKind::Correlation(a) => {
                 Some((a.interval, *a.sample_sizes.last().expect("validated")))
             }
+            AttackKind::Watermark(_) => None,
         }
     }
 }
@@ -929,7 +932,16 @@ impl Scenario {
 
         let watermarks = watermark::resolve(&file.watermarks, &nodes, &flows, &err)?;
 
-        let attacks = resolve_attacks(&file.attack, &nodes, &links, &flows, &err)?;
+        let attacks = resolve_attacks(
+            &file.attack,
+            &Placed {
+                nodes: &nodes,
+                links: &links,
+                flows: &flows,
+                watermarks: &watermarks,
+            },
+            &err,
+        )?;
 
         let warmup = file.warmup.0;
         let mut need: Option<SimTime> = None;
@@ -1020,10 +1032,10 @@ impl Scenario {
 
     /// The first correlation attack (the one the analytical model describes), if any.
     // With one kind the match is total; it stays right when kinds are added.
-    #[allow(clippy::unnecessary_find_map)]
     pub fn correlation(&self) -> Option<&CorrelationAttack> {
         self.attacks.iter().find_map(|a| match &a.kind {
             AttackKind::Correlation(c) => Some(c),
+            _ => None,
         })
     }
 
@@ -1451,13 +1463,20 @@ fn check_name(name: &str, what: &str, is_node: bool) -> Result<(), String> {
 
 /// Validate every attack table: its kind, its name (unique), the keys its kind takes, and
 /// whatever attacks that count packets must agree on (the taps count in one interval).
+/// What attacks are resolved against.
+pub(crate) struct Placed<'a> {
+    pub nodes: &'a [Node],
+    pub links: &'a [Link],
+    pub flows: &'a [Flow],
+    pub watermarks: &'a [Watermark],
+}
+
 fn resolve_attacks(
     attacks: &schema::Attacks,
-    nodes: &[Node],
-    links: &[Link],
-    flows: &[Flow],
+    placed: &Placed<'_>,
     err: &dyn Fn(String, String) -> ScenarioError,
 ) -> Result<Vec<AttackConfig>, ScenarioError> {
+    let (nodes, links, flows) = (placed.nodes, placed.links, placed.flows);
     let mut out: Vec<AttackConfig> = Vec::new();
     let mut counting: Option<(SimTime, String)> = None;
     for (at, a) in attacks.entries() {
@@ -1503,6 +1522,7 @@ fn resolve_attacks(
             "correlation" => {
                 AttackKind::Correlation(resolve_correlation(a, &at, nodes, links, flows, err)?)
             }
+            "watermark" => AttackKind::Watermark(watermark::resolve_attack(a, &at, placed, err)?),
             _ => unreachable!("every kind of ATTACK_KEYS is resolved here"),
         };
         if let Some((interval, _)) = resolved.counting() {
@@ -1538,6 +1558,15 @@ fn attack_keys_set(a: &schema::AttackSpec) -> Vec<&'static str> {
         ("sample_sizes", a.sample_sizes.is_some()),
         ("candidates", a.candidates.is_some()),
         ("estimators", a.estimators.is_some()),
+        ("watermark", a.watermark.is_some()),
+        ("observe", a.observe.is_some()),
+        ("anchor", a.anchor.is_some()),
+        ("sync", a.sync.is_some()),
+        ("sync_delay", a.sync_delay.is_some()),
+        ("reference", a.reference.is_some()),
+        ("search_sigmas", a.search_sigmas.is_some()),
+        ("search_step", a.search_step.is_some()),
+        ("search_spread", a.search_spread.is_some()),
     ] {
         if present {
             set.push(k);

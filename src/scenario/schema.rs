@@ -374,19 +374,67 @@ pub struct AttackSpec {
     /// Estimators to score; the first is the primary one in tables. Default ["mi"].
     #[serde(default)]
     pub estimators: Option<Vec<Spanned<String>>>,
+
+    // ---- kind = "watermark": detection of a placed watermark (see scenario::watermark) ----
+    /// The `[[watermark]]` whose scheme, parameters and key the detector shares. Required.
+    #[serde(default)]
+    pub watermark: Option<Spanned<String>>,
+    /// Links "from->to" whose arrivals the detector reads, one detection each. Required.
+    #[serde(default)]
+    pub observe: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Where the detector's grid starts: "known", "first_received" (default) or "search".
+    #[serde(default)]
+    pub anchor: Option<Spanned<String>>,
+    /// Per observed link, the link into the watermarker's node (for an unmarked path, into the
+    /// node in the same place): a known anchor starts at its first arrival plus the mean delay
+    /// from there, and a search covers the spread of that delay. Required for those anchors.
+    #[serde(default)]
+    pub sync: Option<Spanned<Vec<Spanned<String>>>>,
+    /// The known anchor's delay after that arrival. Default: the mean delay along the route.
+    #[serde(default)]
+    pub sync_delay: Option<Spanned<Duration>>,
+    /// RAINBOW: per observed link, the link whose arrivals are the flow entering the
+    /// watermarker. Required for rainbow, ignored by the blind schemes.
+    #[serde(default)]
+    pub reference: Option<Spanned<Vec<Spanned<String>>>>,
+    /// The search's half-width in delay spreads. Default 3.
+    #[serde(default)]
+    pub search_sigmas: Option<Spanned<f64>>,
+    /// The search's step. Default 5ms.
+    #[serde(default)]
+    pub search_step: Option<Spanned<Duration>>,
+    /// The search's delay spread. Default: the standard deviation of the delay along the route.
+    #[serde(default)]
+    pub search_spread: Option<Spanned<Duration>>,
 }
 
 /// The keys each attack kind takes besides `kind` and `name`.
-pub const ATTACK_KEYS: &[(&str, &[&str])] = &[(
-    "correlation",
-    &[
-        "target",
-        "interval",
-        "sample_sizes",
-        "candidates",
-        "estimators",
-    ],
-)];
+pub const ATTACK_KEYS: &[(&str, &[&str])] = &[
+    (
+        "correlation",
+        &[
+            "target",
+            "interval",
+            "sample_sizes",
+            "candidates",
+            "estimators",
+        ],
+    ),
+    (
+        "watermark",
+        &[
+            "watermark",
+            "observe",
+            "anchor",
+            "sync",
+            "sync_delay",
+            "reference",
+            "search_sigmas",
+            "search_step",
+            "search_spread",
+        ],
+    ),
+];
 
 /// The `attack` entry of a scenario: absent, one `[attack]` table, or an array `[[attack]]`.
 #[derive(Debug, Clone, Default)]

@@ -26,7 +26,9 @@
 
 use super::error::{self, ScenarioError};
 use super::schema::{SchemeKind, WatermarkSpec};
-use super::{Flow, Node, ResolvedNodeKind};
+use super::{Flow, Node, Placed, ResolvedNodeKind};
+use crate::engine::SimTime;
+use crate::net::{JitterModel, MixStrategy};
 use crate::watermark::ibw::IbwParams;
 use crate::watermark::icbw::IcbwParams;
 use crate::watermark::rainbow::RainbowParams;
@@ -127,7 +129,7 @@ fn set_keys(w: &WatermarkSpec) -> Vec<&'static str> {
 /// The scheme's parameters: its defaults with the table's keys applied.
 fn config(w: &WatermarkSpec) -> WatermarkConfig {
     let v = |o: &Option<toml::Spanned<u32>>, d: u32| o.as_ref().map_or(d, |x| *x.get_ref());
-    let dur = |o: &Option<toml::Spanned<crate::units::Duration>>, d: crate::units::Duration| {
+    let dur = |o: &Option<toml::Spanned<super::units::Duration>>, d: super::units::Duration| {
         o.as_ref().map_or(d, |x| *x.get_ref())
     };
     let f = |o: &Option<toml::Spanned<f64>>, d: f64| o.as_ref().map_or(d, |x| *x.get_ref());
@@ -296,4 +298,296 @@ pub(crate) fn resolve(
         });
     }
     Ok(out)
+}
+
+/// Where the detector of a watermark attack starts its grid.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum AnchorKind {
+    Known,
+    FirstReceived,
+    Search { sigmas: f64, step: SimTime },
+}
+
+/// A link a watermark attack examines, after validation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WatchedLink {
+    /// The link whose arrivals the detector reads.
+    pub link: usize,
+    /// The link into the watermarker: its first arrival starts a known anchor.
+    pub sync: usize,
+    /// Mean delay from the sync link's arrival to the observed arrival.
+    pub delay: SimTime,
+    /// Standard deviation of that delay (for the search).
+    pub spread: SimTime,
+    /// RAINBOW: the link whose arrivals are the flow entering the watermarker.
+    pub reference: Option<usize>,
+}
+
+/// A watermark detection attack (`kind = "watermark"`) after validation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WatermarkAttack {
+    /// Index into the scenario's watermarks: the scheme, parameters and key the detector
+    /// shares.
+    pub watermark: usize,
+    pub anchor: AnchorKind,
+    pub subjects: Vec<WatchedLink>,
+}
+
+/// Mean and variance (ns, ns^2) of the delay from arriving at the end of `links[a]` (at the
+/// watermarker's node) to arriving at the end of `links[b]` along `flow`'s route: mix holds,
+/// transmission of the flow's packets, propagation and jitter; queueing is left out.
+fn path_delay(placed: &Placed<'_>, flow: &Flow, a: usize, b: usize) -> (f64, f64) {
+    let (mut mean, mut var) = (0.0, 0.0);
+    for (k, &li) in flow.links.iter().enumerate().take(b + 1).skip(a + 1) {
+        let l = &placed.links[li];
+        // Mixes whose hold has a simple law; other strategies (threshold, pool, binomial)
+        // depend on the traffic and are left out: give sync_delay and search_spread for them.
+        if let ResolvedNodeKind::Mix { strategy } = placed.nodes[flow.route[k]].kind {
+            match strategy {
+                MixStrategy::Exponential { mean_ns } => {
+                    mean += mean_ns;
+                    var += mean_ns * mean_ns;
+                }
+                MixStrategy::Timed { period } => {
+                    let t = period as f64;
+                    mean += t / 2.0;
+                    var += t * t / 12.0;
+                }
+                _ => {}
+            }
+        }
+        mean += flow.size as f64 * 8e9 / l.bandwidth_bps + l.delay as f64;
+        if let Some(s) = l.jitter {
+            let s = s as f64;
+            match l.jitter_model {
+                JitterModel::Symmetric => var += s * s,
+                JitterModel::Truncated => {
+                    let m = s / (2.0 * std::f64::consts::PI).sqrt();
+                    mean += m;
+                    var += s * s / 2.0 - m * m;
+                }
+            }
+        }
+    }
+    (mean, var)
+}
+
+/// Link indices of a list of "from->to" names.
+fn link_list(
+    v: &toml::Spanned<Vec<toml::Spanned<String>>>,
+    key: &str,
+    links: &[super::Link],
+    err: &dyn Fn(String, String) -> ScenarioError,
+) -> Result<Vec<usize>, ScenarioError> {
+    let names: Vec<&str> = links.iter().map(|l| l.name.as_str()).collect();
+    v.get_ref()
+        .iter()
+        .enumerate()
+        .map(|(j, n)| {
+            names.iter().position(|x| x == n.get_ref()).ok_or_else(|| {
+                err(
+                    format!("{key}[{j}]"),
+                    format!(
+                        "no link \"{}\"{}; links are written from->to: {}",
+                        n.get_ref(),
+                        error::suggestion(n.get_ref(), &names),
+                        names.join(", ")
+                    ),
+                )
+            })
+        })
+        .collect()
+}
+
+/// Resolve a `kind = "watermark"` attack table at key path `at`.
+pub(crate) fn resolve_attack(
+    a: &super::schema::AttackSpec,
+    at: &str,
+    placed: &Placed<'_>,
+    err: &dyn Fn(String, String) -> ScenarioError,
+) -> Result<WatermarkAttack, ScenarioError> {
+    let key = |k: &str| format!("{at}.{k}");
+    let missing = |k: &str, eg: &str| {
+        err(
+            key(k),
+            format!("missing required key \"{k}\" in {at}, like {k} = {eg}"),
+        )
+    };
+    let names: Vec<&str> = placed.watermarks.iter().map(|w| w.name.as_str()).collect();
+    let wname = a
+        .watermark
+        .as_ref()
+        .ok_or_else(|| missing("watermark", "\"mark\""))?;
+    let wi = names
+        .iter()
+        .position(|n| n == wname.get_ref())
+        .ok_or_else(|| {
+            err(
+                key("watermark"),
+                format!(
+                    "no [[watermark]] named \"{}\"{}; the scenario has: {}",
+                    wname.get_ref(),
+                    error::suggestion(wname.get_ref(), &names),
+                    if names.is_empty() {
+                        "none (add a [[watermark]] table)".to_string()
+                    } else {
+                        names.join(", ")
+                    }
+                ),
+            )
+        })?;
+    let w = &placed.watermarks[wi];
+    let observe = a
+        .observe
+        .as_ref()
+        .ok_or_else(|| missing("observe", "[\"ss->bob\"]"))?;
+    let links = link_list(observe, &key("observe"), placed.links, err)?;
+    if links.is_empty() {
+        return Err(err(key("observe"), "expected at least one link".into()));
+    }
+    let per_link = |k: &str, v: &Option<toml::Spanned<Vec<toml::Spanned<String>>>>| {
+        v.as_ref()
+            .map(|v| {
+                let l = link_list(v, &key(k), placed.links, err)?;
+                if l.len() != links.len() {
+                    return Err(err(
+                        key(k),
+                        format!(
+                            "expected one link per observed link ({}), got {}",
+                            links.len(),
+                            l.len()
+                        ),
+                    ));
+                }
+                Ok(l)
+            })
+            .transpose()
+    };
+    let sync = per_link("sync", &a.sync)?;
+    let reference = per_link("reference", &a.reference)?;
+    let blind = !matches!(w.config, WatermarkConfig::Rainbow(_));
+    // Blind schemes ignore a reference (so one table serves a sweep over schemes).
+    if reference.is_none() && !blind {
+        return Err(missing(
+            "reference",
+            "[\"alice->ss\"], the link into the watermarker",
+        ));
+    }
+    let anchor_name = a.anchor.as_ref().map(|x| x.get_ref().as_str());
+    let search_keys = [
+        ("search_sigmas", a.search_sigmas.is_some()),
+        ("search_step", a.search_step.is_some()),
+        ("search_spread", a.search_spread.is_some()),
+    ];
+    let anchor = match anchor_name.unwrap_or("first_received") {
+        "known" => AnchorKind::Known,
+        "first_received" => AnchorKind::FirstReceived,
+        "search" => {
+            let sigmas = a.search_sigmas.as_ref().map_or(3.0, |x| *x.get_ref());
+            if !(sigmas.is_finite() && sigmas >= 0.0) {
+                return Err(err(
+                    key("search_sigmas"),
+                    format!("expected a number of 0 or more, got {sigmas}"),
+                ));
+            }
+            let step = a.search_step.as_ref().map_or(5_000_000, |x| x.get_ref().0);
+            if step == 0 {
+                return Err(err(key("search_step"), "expected a step above zero".into()));
+            }
+            AnchorKind::Search { sigmas, step }
+        }
+        other => {
+            let known = ["known", "first_received", "search"];
+            return Err(err(
+                key("anchor"),
+                format!(
+                    "unknown anchor \"{other}\"{}; expected one of: {}",
+                    error::suggestion(other, &known),
+                    known.join(", ")
+                ),
+            ));
+        }
+    };
+    if !matches!(anchor, AnchorKind::Search { .. }) {
+        if let Some((k, _)) = search_keys.iter().find(|(_, on)| *on) {
+            return Err(err(
+                key(k),
+                format!("`{k}` applies only to anchor = \"search\""),
+            ));
+        }
+    }
+    if anchor != AnchorKind::Known && a.sync_delay.is_some() {
+        return Err(err(
+            key("sync_delay"),
+            "`sync_delay` applies only to anchor = \"known\"".into(),
+        ));
+    }
+    if anchor == AnchorKind::FirstReceived && a.sync.is_some() {
+        return Err(err(
+            key("sync"),
+            "`sync` applies only to anchor = \"known\" (where the grid starts) and \"search\" (the delay spread it covers)".into(),
+        ));
+    }
+    let sync = match (sync, anchor) {
+        (Some(s), _) => s,
+        (None, AnchorKind::FirstReceived) => links.clone(),
+        (None, _) => {
+            return Err(missing(
+                "sync",
+                "[\"alice->ss\"], per observed link the link into the watermarker",
+            ))
+        }
+    };
+    let mut subjects = Vec::new();
+    for (j, (&link, &sync)) in links.iter().zip(&sync).enumerate() {
+        // The delay law from the sync link to the observed link, along a flow that takes both
+        // in that order: the topology the adversary is assumed to know (not who is marked).
+        let route = placed.flows.iter().find_map(|f| {
+            let pa = f.links.iter().position(|&l| l == sync)?;
+            let pb = f.links.iter().position(|&l| l == link)?;
+            (pa < pb).then(|| path_delay(placed, f, pa, pb))
+        });
+        let needs_route = (anchor == AnchorKind::Known && a.sync_delay.is_none())
+            || (matches!(anchor, AnchorKind::Search { .. }) && a.search_spread.is_none());
+        let (mean, var) = match route {
+            Some(d) => d,
+            None if needs_route => {
+                return Err(err(
+                    format!(
+                        "{}[{j}]",
+                        key(if a.sync.is_some() { "sync" } else { "observe" })
+                    ),
+                    format!(
+                        "no flow goes from {} to {}: give {} explicitly",
+                        placed.links[sync].name,
+                        placed.links[link].name,
+                        if anchor == AnchorKind::Known {
+                            "sync_delay"
+                        } else {
+                            "search_spread"
+                        }
+                    ),
+                ))
+            }
+            None => (0.0, 0.0),
+        };
+        subjects.push(WatchedLink {
+            link,
+            sync,
+            delay: a
+                .sync_delay
+                .as_ref()
+                .map_or(mean.round() as SimTime, |d| d.get_ref().0),
+            spread: a
+                .search_spread
+                .as_ref()
+                .map_or(var.sqrt().round() as SimTime, |d| d.get_ref().0),
+            reference: reference.as_ref().filter(|_| !blind).map(|r| r[j]),
+        });
+    }
+    Ok(WatermarkAttack {
+        watermark: wi,
+        anchor,
+        subjects,
+    })
 }

@@ -202,10 +202,10 @@ impl IbwDetector {
 }
 
 impl Detector for IbwDetector {
-    fn detect(&self, _flow: FlowId, received: &[SimTime]) -> Detection {
+    fn detect(&self, received: &[SimTime]) -> Detection {
         self.decode(received, received.first().copied().unwrap_or(0))
     }
-    fn detect_anchored(&self, _flow: FlowId, received: &[SimTime], anchor: SimTime) -> Detection {
+    fn detect_anchored(&self, received: &[SimTime], anchor: SimTime) -> Detection {
         self.decode(received, anchor)
     }
 }

@@ -219,10 +219,10 @@ impl IcbwDetector {
 }
 
 impl Detector for IcbwDetector {
-    fn detect(&self, _flow: FlowId, received: &[SimTime]) -> Detection {
+    fn detect(&self, received: &[SimTime]) -> Detection {
         self.decode(received, received.first().copied().unwrap_or(0))
     }
-    fn detect_anchored(&self, _flow: FlowId, received: &[SimTime], anchor: SimTime) -> Detection {
+    fn detect_anchored(&self, received: &[SimTime], anchor: SimTime) -> Detection {
         self.decode(received, anchor)
     }
 }

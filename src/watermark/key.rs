@@ -1,7 +1,7 @@
 //! The SWIRL key shared by watermarker and detector. [design]
 //!
 //! The paper's design section is not in our fragment; this is mixsim's reconstruction
-//! (watermark.md section 2). From a key seed it derives, deterministically:
+//! (mixsim's reconstruction). From a key seed it derives, deterministically:
 //! - the offset of interval 0 relative to the flow's first packet (a parameter, default 0);
 //! - the layout: which of the 2n intervals is base or mark of which pair (consecutive by
 //!   default, or a keyed pairing where every base precedes its mark);
@@ -134,7 +134,7 @@ pub fn locate(t: SimTime, anchor: SimTime, key: &SwirlKey, interval: SimTime) ->
 }
 
 /// Quantised symbol of a centroid `c` (ns from the start of the base interval):
-/// s = floor(c / Delta) mod m, and the neighbouring candidate s' (watermark.md section 4.2).
+/// s = floor(c / Delta) mod m, and the neighbouring candidate s'.
 #[inline]
 pub fn symbols(c: f64, delta: f64, m: u32) -> (u32, u32) {
     let x = c / delta;

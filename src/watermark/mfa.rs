@@ -1,4 +1,4 @@
-//! The multi-flow attack (MFA, watermark.md section 6). [design]
+//! The multi-flow attack (MFA). [design]
 //!
 //! An attacker who sees F flows marked with one key aligns them at their first packets, adds
 //! their packet counts per time bin (the slot width, by default), and compares the aggregate
@@ -11,7 +11,6 @@
 //! same with two unmarked groups (it checks the chi-square calibration). Flows are Poisson (so
 //! the unmarked aggregate is a multinomial sample and the chi-square law applies).
 
-use super::stepping::Proportion;
 use super::{build, WatermarkConfig};
 use crate::engine::{stream, SimTime};
 use crate::net::{Jitter, Packet, Stage, StageOutcome};
@@ -138,6 +137,29 @@ pub fn profile_test(
         }
     }
     ((1 + ge) as f64 / (1 + perms) as f64, obs)
+}
+
+/// A proportion with its Wilson 95 % interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Proportion {
+    pub k: u64,
+    pub n: u64,
+    pub rate: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+}
+
+impl Proportion {
+    pub fn new(k: u64, n: u64) -> Self {
+        let (lo, hi) = crate::experiment::wilson(k, n, crate::experiment::Z95);
+        Proportion {
+            k,
+            n,
+            rate: k as f64 / n.max(1) as f64,
+            ci_low: if k == 0 { 0.0 } else { lo },
+            ci_high: if k == n { 1.0 } else { hi },
+        }
+    }
 }
 
 /// What the MFA measured.

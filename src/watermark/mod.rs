@@ -1,26 +1,24 @@
 //! Flow watermarks: SWIRL (Houmansadr and Borisov, NDSS 2011) and its predecessors.
 //!
-//! Every scheme is a pair of a watermarker, a [`Stage`] that delays packets on a link, and a
-//! detector that looks at the timestamps an observer received for one flow. Both sides share a
-//! key; [`Watermarker::detector`] hands out the matching detector (for the non-blind RAINBOW it
-//! also carries what the watermarker recorded).
+//! Every scheme is a pair of a watermarker, a [`Stage`] that the network places on one flow at
+//! one host of its route (a scenario's `[[watermark]]`), and a detector that looks at the
+//! timestamps an observer received (the `watermark` attack runs it on a tap). Both sides share a
+//! key; [`detector`] builds the matching detector from the same parameters (RAINBOW's is
+//! non-blind: it is also given the flow as it entered the watermarker).
 //!
-//! Parts of SWIRL's design that the paper fragment does not give are mixsim's reconstruction
-//! (see `shared/watermark.md`, items marked [design]); they are chosen to match the fragment's
-//! bounds exactly: slot width T/(rm), largest delay T/r (2 - 2/m), centroid tolerance
-//! T/(2mq), uniform in-slot position.
+//! The paper fragment mixsim works from gives SWIRL's error analysis, parameters and simulation
+//! set-up but not its design section. Everything marked [design] in these modules (the key
+//! layout, the embedding rules, the detector's details) is mixsim's reconstruction, chosen to
+//! match the fragment's bounds exactly: slot width T/(rm), largest delay T/r (2 - 2/m),
+//! centroid tolerance T/(2mq), uniform in-slot position. IBW, ICBW and RAINBOW are described
+//! from secondary sources, with every parameter configurable.
 
-pub mod experiment;
 pub mod ibw;
 pub mod icbw;
 pub mod key;
 pub mod mfa;
-pub mod mixexp;
 pub mod params;
-pub mod plots;
 pub mod rainbow;
-pub mod report;
-pub mod stepping;
 pub mod swirl_detect;
 pub mod swirl_embed;
 
@@ -30,7 +28,7 @@ pub use swirl_detect::SwirlDetector;
 pub use swirl_embed::SwirlWatermarker;
 
 use crate::engine::SimTime;
-use crate::net::{FlowId, Stage};
+use crate::net::Stage;
 use hdrhistogram::Histogram;
 
 /// What a detector says about one flow.
@@ -61,20 +59,49 @@ pub trait Watermarker: Stage + Send {
     fn detector(&self) -> Box<dyn Detector>;
 }
 
-/// A watermark detector over the received timestamps of one flow.
+/// A watermark detector over received timestamps. It is told nothing about which flow they
+/// belong to: whoever calls it decides what it looks at (a tap on a link, say).
 pub trait Detector: Send + Sync {
-    /// `received`: the times the observer saw the flow's packets, in non-decreasing order.
-    fn detect(&self, flow: FlowId, received: &[SimTime]) -> Detection;
-    /// Detection with the flow's time origin given (a detector synchronised with the
-    /// watermarker, e.g. told when the flow's first packet left it). Schemes without a time
-    /// grid ignore it.
-    fn detect_anchored(&self, flow: FlowId, received: &[SimTime], anchor: SimTime) -> Detection {
+    /// `received`: the times the observer saw, in non-decreasing order; the grid is anchored
+    /// at the first of them (a blind detector).
+    fn detect(&self, received: &[SimTime]) -> Detection;
+    /// Detection with the time origin given (a detector synchronised with the watermarker,
+    /// e.g. told when the flow's first packet left it). Schemes without a time grid ignore it.
+    fn detect_anchored(&self, received: &[SimTime], anchor: SimTime) -> Detection {
         let _ = anchor;
-        self.detect(flow, received)
+        self.detect(received)
+    }
+    /// Detection of a non-blind scheme, given the flow's packet times as they entered the
+    /// watermarker (`reference`). Blind schemes ignore the reference.
+    fn detect_with_reference(&self, received: &[SimTime], reference: &[SimTime]) -> Detection {
+        let _ = reference;
+        self.detect(received)
     }
 }
 
-/// Build the watermarker a scenario's `[watermark]` table asks for.
+/// The best detection over several anchors (the first on ties): the blind anchor search.
+pub fn detect_best(det: &dyn Detector, received: &[SimTime], anchors: &[SimTime]) -> Detection {
+    let mut best: Option<Detection> = None;
+    for &a in anchors {
+        let d = det.detect_anchored(received, a);
+        if best.is_none_or(|b| d.score > b.score) {
+            best = Some(d);
+        }
+    }
+    best.unwrap_or_else(|| det.detect(received))
+}
+
+/// The detector of a scheme: it shares the key that `config`'s seed makes.
+pub fn detector(config: &WatermarkConfig) -> Box<dyn Detector> {
+    match config {
+        WatermarkConfig::Swirl(p) => Box::new(SwirlDetector::new(p.clone())),
+        WatermarkConfig::Ibw(p) => Box::new(ibw::IbwDetector::new(p.clone())),
+        WatermarkConfig::Icbw(p) => Box::new(icbw::IcbwDetector::new(p.clone())),
+        WatermarkConfig::Rainbow(p) => Box::new(rainbow::RainbowDetector::new(p.clone())),
+    }
+}
+
+/// Build the watermarker a scenario's `[[watermark]]` table asks for.
 pub fn build(config: &WatermarkConfig) -> Result<Box<dyn Watermarker>, String> {
     config.validate()?;
     Ok(match config {

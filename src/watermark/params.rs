@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Pairing {
-    /// base_i = interval 2i, mark_i = interval 2i + 1 (watermark.md section 2, the default).
+    /// base_i = interval 2i, mark_i = interval 2i + 1 (the default).
     #[default]
     Consecutive,
     /// A keyed random pairing of the 2n intervals; in every pair the base comes first.
@@ -40,7 +40,7 @@ pub enum Pairing {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Embedding {
-    /// perm[i][j][s]: a fresh keyed permutation per subinterval j (watermark.md section 2).
+    /// perm[i][j][s]: a fresh keyed permutation per subinterval j.
     /// Every marked flow shares a key-independent slot-density sawtooth that the multi-flow
     /// attack sees (see `mfa`).
     #[default]

@@ -116,38 +116,38 @@ impl Watermarker for RainbowWatermarker {
         self.enabled = on;
     }
     fn detector(&self) -> Box<dyn Detector> {
-        let records = self
-            .flows
-            .iter()
-            .map(|(&f, (_, r))| (f, r.clone()))
-            .collect();
-        Box::new(RainbowDetector {
-            params: self.params.clone(),
-            signs: self.signs.clone(),
-            records,
-        })
+        Box::new(RainbowDetector::new(self.params.clone()))
     }
 }
 
-/// The RAINBOW detector (non-blind: holds the watermarker's records).
+/// The RAINBOW detector. It is non-blind: it compares the received times with the flow's
+/// packet times as they entered the watermarker (the reference, which the watermarker's owner
+/// records), so [`Detector::detect`] without a reference finds nothing.
 #[derive(Debug, Clone)]
 pub struct RainbowDetector {
     params: RainbowParams,
     signs: Arc<Vec<f64>>,
-    records: HashMap<FlowId, Vec<SimTime>>,
+}
+
+impl RainbowDetector {
+    pub fn new(params: RainbowParams) -> Self {
+        let signs = key_signs(&params);
+        RainbowDetector { params, signs }
+    }
 }
 
 impl Detector for RainbowDetector {
-    fn detect(&self, flow: FlowId, received: &[SimTime]) -> Detection {
-        let none = Detection {
+    fn detect(&self, _received: &[SimTime]) -> Detection {
+        Detection {
             watermarked: false,
             score: 0.0,
             detected: 0,
             of: 0,
-        };
-        let Some(rec) = self.records.get(&flow) else {
-            return none;
-        };
+        }
+    }
+
+    fn detect_with_reference(&self, received: &[SimTime], rec: &[SimTime]) -> Detection {
+        let none = self.detect(received);
         let len = rec.len().min(received.len()).min(self.signs.len());
         if len < 3 {
             return none;

@@ -1,4 +1,4 @@
-//! The SWIRL detector over one flow's received timestamps (watermark.md section 4).
+//! The SWIRL detector over one flow's received timestamps .
 //!
 //! Interval 0 is anchored at the first received packet plus the key's offset (the detector is
 //! blind: it does not know when the flow left the watermarker, so the jitter of the first
@@ -15,7 +15,6 @@ use super::key::{locate, symbols, Role, SwirlKey};
 use super::params::SwirlParams;
 use super::{Detection, Detector};
 use crate::engine::SimTime;
-use crate::net::FlowId;
 use std::sync::Arc;
 
 /// The detector's finding on one pair.
@@ -122,7 +121,7 @@ impl SwirlDetector {
 }
 
 impl Detector for SwirlDetector {
-    fn detect(&self, _flow: FlowId, received: &[SimTime]) -> Detection {
+    fn detect(&self, received: &[SimTime]) -> Detection {
         match received.first() {
             Some(&a) => self.detect_at(received, a),
             None => Detection {
@@ -134,7 +133,61 @@ impl Detector for SwirlDetector {
         }
     }
 
-    fn detect_anchored(&self, _flow: FlowId, received: &[SimTime], anchor: SimTime) -> Detection {
+    fn detect_anchored(&self, received: &[SimTime], anchor: SimTime) -> Detection {
         self.detect_at(received, anchor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::time::MS;
+    use crate::net::{Packet, Stage, StageOutcome};
+    use crate::watermark::SwirlWatermarker;
+
+    /// A mark embedded with symbol s is found through the second candidate s^' when jitter
+    /// pushes the base centroid across a cell boundary, and only through it.
+    #[test]
+    fn detector_tries_both_quantisations() {
+        let p = SwirlParams {
+            key_seed: 3,
+            ..Default::default()
+        };
+        // Base interval 0 is [0, 2 s): centroid 479 ms, just below the cell boundary
+        // 3 Delta = 480 ms (Delta = 160 ms), so s = 2. Mark interval 0 is [2 s, 4 s): one
+        // packet every 7 ms.
+        let base: Vec<SimTime> = vec![0, 479 * MS, 958 * MS];
+        let mark: Vec<SimTime> = (0..285u64).map(|k| 2000 * MS + 1 + k * 7 * MS).collect();
+        let mut wm = SwirlWatermarker::new(p.clone());
+        let mut rng = crate::engine::stream(0, 0, 0);
+        let mut out: Vec<SimTime> = base
+            .iter()
+            .chain(&mark)
+            .enumerate()
+            .map(
+                |(k, &t)| match wm.offer(t, &Packet::new(0, k as u64, 100, t), &mut rng) {
+                    StageOutcome::Release(x) => x,
+                    StageOutcome::Drop(_) => panic!("dropped"),
+                },
+            )
+            .collect();
+        let det = SwirlDetector::new(p.clone());
+        let before = det.pairs(&out, 0)[0];
+        assert!(before.detected && before.s_hat == 2, "{before:?}");
+        // Jitter of +2 ms on the base packets: C^ = 481 ms, s^ = 3, s^' = 2.
+        for t in out.iter_mut().take(3).skip(1) {
+            *t += 2 * MS;
+        }
+        let after = det.pairs(&out, 0)[0];
+        assert_eq!((after.s_hat, after.s_alt), (3, 2), "{after:?}");
+        assert!(after.detected, "{after:?}");
+        assert!(
+            (after.hits_hat as u64) < p.needed(after.p as u64),
+            "{after:?}"
+        );
+        assert!(
+            (after.hits_alt as u64) >= p.needed(after.p as u64),
+            "{after:?}"
+        );
     }
 }

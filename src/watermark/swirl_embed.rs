@@ -1,4 +1,4 @@
-//! The SWIRL watermarker, an online link [`Stage`] (watermark.md section 3). [design]
+//! The SWIRL watermarker, an online link [`Stage`] . [design]
 //!
 //! Per flow (keyed on [`Packet::flow`], so one watermarker can serve a link), interval 0 starts
 //! at the flow's first packet plus the key's offset. For pair i:
@@ -317,7 +317,7 @@ mod tests {
                     q[i] > 0 && pcount[i] > 0 && pcount[i] - misses[i] >= p.needed(pcount[i])
                 })
                 .count() as u32;
-            let d = det.detect(0, &out);
+            let d = det.detect(&out);
             assert_eq!(d.detected, eligible, "rate {rate}");
             // At these rates, nearly every pair has packets: at least 28 of 32 at 4.4 pkt/s.
             if rate > 4.0 {

@@ -245,13 +245,11 @@ fn a_file_that_is_not_utf8_is_located() {
 fn counts_and_intervals_on_the_command_line_are_validated_alike() {
     let sc = scenario_path("fig5-light.toml");
     let fig6 = crate::common::repo().join("scenarios/fig6.toml");
-    let wm = crate::common::repo().join("scenarios/swirl-analysis.toml");
     for args in [
         vec!["run", s(&sc), "--jobs", "0"],
         vec!["run", s(&sc), "--trials", "0"],
         vec!["sweep", s(&fig6), "--jobs", "0"],
         vec!["sweep", s(&fig6), "--trials", "0"],
-        vec!["watermark", s(&wm), "--jobs", "0"],
         vec!["export", s(&sc), "--jobs", "0", "--out", "x"],
         vec!["export", s(&sc), "--trials", "0", "--out", "x"],
     ] {

@@ -23,5 +23,4 @@ mod tcp;
 mod topology;
 mod validation;
 mod watermark;
-mod watermark_experiment;
 mod watermark_net;

@@ -309,3 +309,49 @@ fn swirl_detects_the_marked_flow_after_a_symmetric_jitter_path() {
         assert!(!u.watermarked, "trial {trial}: {u:?}");
     }
 }
+
+/// `mixsim check` refuses unknown keys in watermark and watermark-attack tables, with the key
+/// and a suggestion, exit status 2.
+#[test]
+fn check_refuses_unknown_keys_in_watermark_and_attack_tables() {
+    let dir = std::env::temp_dir().join(format!("mixsim-wm-check-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let attack =
+        "\n[[attack]]\nkind = \"watermark\"\nwatermark = \"mark\"\nobserve = [\"ss->bob\"]\n";
+    for (extra, key, hint) in [
+        (
+            format!("{MARK}taw = 0.4\n"),
+            "watermark[0].taw",
+            "did you mean \"tau\"",
+        ),
+        (
+            format!("{MARK}{attack}anchr = \"known\"\n"),
+            "attack[0].anchr",
+            "did you mean \"anchor\"",
+        ),
+    ] {
+        let file = dir.join("s.toml");
+        std::fs::write(&file, stepping(&extra)).unwrap();
+        let out = crate::common::mixsim()
+            .arg("check")
+            .arg(&file)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains(key) && err.contains(hint), "{err}");
+    }
+    // The same attack without the typo is valid.
+    std::fs::write(dir.join("s.toml"), stepping(&format!("{MARK}{attack}"))).unwrap();
+    let out = crate::common::mixsim()
+        .arg("check")
+        .arg(dir.join("s.toml"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
