@@ -25,6 +25,7 @@ fn simulate(file: &str, sets: &[&str], trials: u64, seed: u64, jobs: usize) -> R
             trials,
             jobs,
             progress: false,
+            executor: Default::default(),
         },
     )
 }
