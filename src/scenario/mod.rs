@@ -205,6 +205,7 @@ use crate::traffic::tcp::{TcpParams, HEADER_BYTES};
 use crate::units;
 use error::Source;
 use schema::{MixStrategyKind, NodeKind, ScenarioFile, TrafficModel};
+use std::collections::HashMap;
 use std::path::Path;
 use toml::Spanned;
 
@@ -563,11 +564,14 @@ impl Scenario {
         let err = |key: String, msg: String| src.error_at(&key, msg);
         check_file_name(&file.name).map_err(|m| err("name".into(), m))?;
 
+        // Names are looked up in hash maps: resolution stays linear in the size of the file
+        // (a generated mixnet has tens of thousands of nodes, links and flows).
         let mut nodes: Vec<Node> = Vec::new();
+        let mut node_at: HashMap<&str, usize> = HashMap::with_capacity(file.nodes.len());
         for (i, n) in file.nodes.iter().enumerate() {
             let name = n.name.get_ref();
             check_name(name, "node", true).map_err(|m| err(format!("node[{i}].name"), m))?;
-            if let Some(j) = nodes.iter().position(|m| m.name == *name) {
+            if let Some(&j) = node_at.get(name.as_str()) {
                 return Err(err(
                     format!("node[{i}].name"),
                     format!("node \"{name}\" is defined twice (first as node[{j}])"),
@@ -589,6 +593,7 @@ impl Scenario {
                     })?,
                 },
             };
+            node_at.insert(name.as_str(), nodes.len());
             nodes.push(Node {
                 name: name.clone(),
                 kind,
@@ -596,7 +601,7 @@ impl Scenario {
         }
         let node_names: Vec<&str> = nodes.iter().map(|n| n.name.as_str()).collect();
         let node_index = |name: &str, key: String| -> Result<usize, ScenarioError> {
-            node_names.iter().position(|n| *n == name).ok_or_else(|| {
+            node_at.get(name).copied().ok_or_else(|| {
                 err(
                     key,
                     format!(
@@ -613,6 +618,7 @@ impl Scenario {
         };
 
         let mut links: Vec<Link> = Vec::new();
+        let mut link_at: HashMap<(usize, usize), usize> = HashMap::with_capacity(file.links.len());
         for (i, l) in file.links.iter().enumerate() {
             let from = node_index(l.from.get_ref(), format!("link[{i}].from"))?;
             let to = node_index(l.to.get_ref(), format!("link[{i}].to"))?;
@@ -623,7 +629,7 @@ impl Scenario {
                 ));
             }
             let name = format!("{}->{}", nodes[from].name, nodes[to].name);
-            if let Some(j) = links.iter().position(|k| k.name == name) {
+            if let Some(&j) = link_at.get(&(from, to)) {
                 return Err(err(
                     format!("link[{i}]"),
                     format!("link {name} is defined twice (first as link[{j}])"),
@@ -664,6 +670,7 @@ impl Scenario {
                 ));
             }
             let padding = resolve_padding(i, l, file.packet_size.0, jitter.is_some(), &err)?;
+            link_at.insert((from, to), links.len());
             links.push(Link {
                 padding,
                 name,
@@ -685,10 +692,11 @@ impl Scenario {
         }
 
         let mut flows: Vec<Flow> = Vec::new();
+        let mut flow_at: HashMap<&str, usize> = HashMap::with_capacity(file.flows.len());
         for (i, f) in file.flows.iter().enumerate() {
             let name = f.name.get_ref();
             check_name(name, "flow", false).map_err(|m| err(format!("flow[{i}].name"), m))?;
-            if let Some(j) = flows.iter().position(|g| g.name == *name) {
+            if let Some(&j) = flow_at.get(name.as_str()) {
                 return Err(err(
                     format!("flow[{i}].name"),
                     format!("flow \"{name}\" is defined twice (first as flow[{j}])"),
@@ -699,7 +707,7 @@ impl Scenario {
                 &format!("flow[{i}].route"),
                 "sender first, like [\"alice\", \"mix\", \"bob\"]",
                 &nodes,
-                &links,
+                &link_at,
                 &node_index,
                 &err,
             )?;
@@ -786,7 +794,7 @@ impl Scenario {
                         &format!("flow[{i}].ack_route"),
                         "receiver first",
                         &nodes,
-                        &links,
+                        &link_at,
                         &node_index,
                         &err,
                     )?;
@@ -880,6 +888,7 @@ impl Scenario {
                     format!("expected a packet size below 4 GiB, got {size}B"),
                 )
             })?;
+            flow_at.insert(name.as_str(), flows.len());
             flows.push(Flow {
                 name: name.clone(),
                 route,
@@ -894,8 +903,14 @@ impl Scenario {
 
         // Offered load on every link must stay below its capacity, or its queue grows without
         // bound and no steady state exists for the model (or the adversary) to rely on.
+        let mut crossing_at: Vec<Vec<&Flow>> = vec![Vec::new(); links.len()];
+        for f in &flows {
+            for &li in &f.links {
+                crossing_at[li].push(f);
+            }
+        }
         for (li, l) in links.iter().enumerate() {
-            let crossing: Vec<&Flow> = flows.iter().filter(|f| f.links.contains(&li)).collect();
+            let crossing = &crossing_at[li];
             let bits: f64 = crossing
                 .iter()
                 .map(|f| f.traffic.mean_rate() * f.size as f64 * 8.0)
@@ -1122,7 +1137,7 @@ fn resolve_route(
     key: &str,
     hint: &str,
     nodes: &[Node],
-    links: &[Link],
+    link_at: &HashMap<(usize, usize), usize>,
     node_index: &dyn Fn(&str, String) -> Result<usize, ScenarioError>,
     err: &dyn Fn(String, String) -> ScenarioError,
 ) -> Result<(Vec<usize>, Vec<usize>), ScenarioError> {
@@ -1148,9 +1163,9 @@ fn resolve_route(
     }
     let mut route_links = Vec::new();
     for (w, pair) in route.windows(2).enumerate() {
-        let l = links
-            .iter()
-            .position(|l| l.from == pair[0] && l.to == pair[1])
+        let l = link_at
+            .get(&(pair[0], pair[1]))
+            .copied()
             .ok_or_else(|| {
                 let (a, b) = (&nodes[pair[0]].name, &nodes[pair[1]].name);
                 err(
@@ -1394,19 +1409,16 @@ fn check_transmission_times(
     flows: &[Flow],
     err: &dyn Fn(String, String) -> ScenarioError,
 ) -> Result<(), ScenarioError> {
+    let mut biggest_at: Vec<Option<u32>> = vec![None; links.len()];
+    for f in flows {
+        let ack = f.traffic.tcp().map(|p| p.ack_size);
+        let sized = f.links.iter().map(|&l| (l, Some(f.size)));
+        for (li, size) in sized.chain(f.ack_links.iter().map(|&l| (l, ack))) {
+            biggest_at[li] = biggest_at[li].max(size);
+        }
+    }
     for (li, l) in links.iter().enumerate() {
-        let biggest = flows
-            .iter()
-            .flat_map(|f| {
-                let data = f.links.contains(&li).then_some(f.size);
-                let ack = f
-                    .traffic
-                    .tcp()
-                    .filter(|_| f.ack_links.contains(&li))
-                    .map(|p| p.ack_size);
-                data.into_iter().chain(ack)
-            })
-            .max();
+        let biggest = biggest_at[li];
         if let Some(size) = biggest {
             let ns = size as f64 * 8.0 / l.bandwidth_bps * 1e9;
             if ns > units::MAX_TIME as f64 {
