@@ -48,11 +48,12 @@ fn bench_queue<Q: EventQueue<NetEvent>>(
     make: impl Fn() -> Q,
 ) {
     let setup = tap_setup(s, false);
+    let topology = s.topology();
     let mut secs = Vec::new();
     let (mut packets, mut events) = (0, 0);
     for trial in 0..reps as u64 {
         let start = Instant::now();
-        let (net, ev) = Network::run_with_queue(s, 1, trial, setup.clone(), make());
+        let (net, ev) = Network::run_with_queue(&topology, 1, trial, setup.clone(), make());
         secs.push(start.elapsed().as_secs_f64());
         packets = net.counters.delivered;
         events = ev;
@@ -81,11 +82,12 @@ fn bench_stream(s: &Scenario, reps: usize) {
             true_candidate: true_candidate(s, attack),
         },
     }];
+    let topology = s.topology();
     let (mut sim, mut e2e) = (Vec::new(), Vec::new());
     let mut packets = 0;
     for trial in 0..reps as u64 {
         let start = Instant::now();
-        let (net, _) = Network::run_on(s, 1, trial, setup.clone(), Executor::Stream);
+        let (net, _) = Network::run_on(&topology, 1, trial, setup.clone(), Executor::Stream);
         sim.push(start.elapsed().as_secs_f64());
         std::hint::black_box(score_attacks(&net, s, &mi));
         e2e.push(start.elapsed().as_secs_f64());
@@ -107,11 +109,12 @@ fn per_packet(name: &str, reps: usize) -> (f64, f64, u64, u64, u64) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/{name}.toml"));
     let s = Scenario::load(&path, &["attack.sample_sizes=[5800]".to_string()]).expect("loads");
     let setup = tap_setup(&s, false);
+    let topology = s.topology();
     let mut secs = Vec::new();
     let (mut created, mut data, mut events) = (0, 0, 0);
     for trial in 0..reps as u64 {
         let start = Instant::now();
-        let (net, ev) = Network::run(&s, 1, trial, setup.clone());
+        let (net, ev) = Network::run(&topology, 1, trial, setup.clone());
         secs.push(start.elapsed().as_secs_f64());
         created = net.counters.created;
         let acks: u64 = net.tcp_stats().iter().map(|t| t.receiver.acks_sent).sum();
@@ -152,7 +155,7 @@ fn bench_likelihood(s: &Scenario, reps: usize) {
     use mixsim::attack::likelihood::{score, Kernel};
     use mixsim::net::tap::TapPoint;
     let attack = s.correlation().expect("attack");
-    let (net, _) = Network::run(s, 1, 0, tap_setup(s, true));
+    let (net, _) = Network::run(&s.topology(), 1, 0, tap_setup(s, true));
     let start = s.warmup;
     let end = start + attack.interval * *attack.sample_sizes.last().expect("sizes") as u64;
     let window = (end - start) as f64 * 1e-9;
@@ -242,7 +245,7 @@ fn main() {
     // The attack's cost per trial: every estimator at N = 29 900 on one trial's taps, through
     // the pipeline (observation, verdict, scoring).
     let attack = s.correlation().expect("attack");
-    let (net, _) = Network::run(&s, 1, 0, tap_setup(&s, false));
+    let (net, _) = Network::run(&s.topology(), 1, 0, tap_setup(&s, false));
     let truth = true_candidate(&s, attack);
     for name in mixsim::scenario::ESTIMATORS {
         let evaluated = [Evaluated {

@@ -26,7 +26,7 @@ fn main() {
     sets.push(format!("attack.sample_sizes=[{n}]"));
     let s = Scenario::load(&path, &sets).unwrap_or_else(|e| panic!("{e}"));
     let a = s.correlation().expect("attack");
-    let (net, _) = Network::run(&s, s.seed, 0, tap_setup(&s, false));
+    let (net, _) = Network::run(&s.topology(), s.seed, 0, tap_setup(&s, false));
     let x = net.links[a.observe_link]
         .tap
         .view()

@@ -666,8 +666,12 @@ fn cmd_trace(
         }
     }
     let setup = experiment::runner::tap_setup(&scenario, true);
-    let (net, _) =
-        mixsim::net::Network::run(&scenario, seed.unwrap_or(scenario.seed), trial, setup);
+    let (net, _) = mixsim::net::Network::run(
+        &scenario.topology(),
+        seed.unwrap_or(scenario.seed),
+        trial,
+        setup,
+    );
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(["time_s", "size_bytes"])
         .expect("in-memory csv");

@@ -100,7 +100,7 @@ fn flow_trace(net: &Network, link: usize, flow: usize) -> Vec<TapRecord> {
 }
 
 fn simulate(scenario: &Scenario, seed: u64, trial: u64) -> TrialTraces {
-    let (net, _) = Network::run(scenario, seed, trial, setup(scenario));
+    let (net, _) = Network::run(&scenario.topology(), seed, trial, setup(scenario));
     let n = scenario.flows.len();
     let entry = (0..n)
         .map(|f| flow_trace(&net, scenario.flows[f].links[0], f))

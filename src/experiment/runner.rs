@@ -247,7 +247,7 @@ pub fn stream_plan(scenario: &Scenario) -> Result<(), String> {
         trace: false,
         points: Vec::new(),
     };
-    match stream::plan(&Network::new(scenario, scenario.seed, 0, taps)) {
+    match stream::plan(&Network::new(&scenario.topology(), scenario.seed, 0, taps)) {
         Ok(_) => Ok(()),
         Err(NotStreamable::Tcp(f)) => Err(format!(
             "flow \"{}\" is TCP, a closed loop (its ACKs drive its sender), which only the event engine runs",
@@ -269,7 +269,7 @@ pub fn run_trial(
     taps: &TapSetup,
     exec: Executor,
 ) -> TrialOutcome {
-    let (net, events) = Network::run_on(scenario, seed, trial, taps.clone(), exec);
+    let (net, events) = Network::run_on(&scenario.topology(), seed, trial, taps.clone(), exec);
     TrialOutcome {
         attacks: score_attacks(&net, scenario, attacks),
         counters: net.counters,

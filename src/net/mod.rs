@@ -1,6 +1,7 @@
 //! Network elements: packets, links and their decorator stages, mixes, the taps that record
-//! what an observer of each link sees ([`tap`]), and the network that routes packets between
-//! them on the event engine.
+//! what an observer of each link sees ([`tap`]); a network described as plain data and built
+//! with a few calls ([`Topology`]); and the event executor that runs one trial of it
+//! ([`Network`]).
 
 pub mod link;
 pub mod mix;
@@ -10,6 +11,7 @@ pub mod path;
 pub mod stage;
 pub mod stream;
 pub mod tap;
+pub mod topology;
 
 pub use link::{Link, LinkOutcome, LinkStats};
 pub use mix::MixStrategy;
@@ -17,3 +19,7 @@ pub use network::{Latency, NetEvent, Network, PacketCounters, PlacedStage, TapSe
 pub use packet::{DropReason, FlowId, Packet};
 pub use path::{Jitter, JitterModel, Loss};
 pub use stage::{Stage, StageOutcome};
+pub use topology::{
+    LinkId, LinkParams, LinkSpec, NodeId, NodeKind, NodeSpec, StageFactory, StageSpec, Topology,
+    TopologyError,
+};

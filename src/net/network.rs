@@ -1,4 +1,4 @@
-//! The network: nodes, links and flows of a scenario wired onto the event engine.
+//! The event executor: the nodes, links and flows of a [`Topology`] wired onto the event engine.
 //!
 //! Three kinds of event drive it: a sender emitting its next packet, a packet arriving at a node,
 //! and a mix releasing a packet it held. Links never need events of their own (see
@@ -10,7 +10,7 @@
 //! `Vec` of connections that a flow points into), so the Poisson path does not carry it. A TCP
 //! flow's receiver is not a sink: its data segments get an `Arrive` event at the receiver, which
 //! answers with an ACK at that time. ACKs are packets of an internal flow of their own (flow ids
-//! from the number of scenario flows up, one per TCP flow, in scenario order), routed along the
+//! from the number of topology flows up, one per TCP flow, in flow order), routed along the
 //! flow's `ack_route`: they cross links, queues, mixes and taps like any packet, and arrive at
 //! the sender as events.
 
@@ -19,10 +19,10 @@ use super::mix::{Arrival, Mix, Release};
 use super::packet::{DropReason, Packet};
 use super::stage::{Stage, StageOutcome};
 use super::tap::{Tap, TapConfig};
+use super::topology::{NodeKind, Topology};
 use crate::engine::{stream, BinaryHeapQueue, Engine, EventQueue, SimRng, SimTime};
-use crate::scenario::{ResolvedNodeKind, Scenario, Traffic};
 use crate::traffic::tcp::{LazyTimer, Receiver, Sender, TcpStats};
-use crate::traffic::ArrivalProcess;
+use crate::traffic::{ArrivalProcess, Traffic};
 use hdrhistogram::Histogram;
 
 /// Element-id bases for random streams: node i, link i, flow i and placed stage i get distinct
@@ -76,7 +76,7 @@ pub(super) struct ReplayState {
 
 /// One TCP connection: both ends, their timers, and the flows carrying its packets.
 pub struct TcpConn {
-    /// The scenario flow carrying data segments.
+    /// The flow carrying data segments.
     pub data_flow: u32,
     /// The internal flow carrying ACKs along the ACK route.
     pub ack_flow: u32,
@@ -199,13 +199,27 @@ pub struct TapSetup {
     pub points: Vec<[bool; 3]>,
 }
 
+impl TapSetup {
+    /// Count packets per `interval` at every point of every link, from the warm-up to the end
+    /// of the trial; keep no traces.
+    pub fn counts(topology: &Topology, interval: SimTime) -> TapSetup {
+        let span = topology.duration.saturating_sub(topology.warmup);
+        TapSetup {
+            interval,
+            bins: span.div_ceil(interval.max(1)) as usize,
+            trace: false,
+            points: vec![[true; 3]; topology.links.len()],
+        }
+    }
+}
+
 /// One trial's network.
 pub struct Network {
     pub(super) nodes: Vec<NodeState>,
     pub links: Vec<Link>,
     pub(super) link_rngs: Vec<SimRng>,
     pub(super) flows: Vec<FlowState>,
-    /// TCP connections, in scenario flow order.
+    /// TCP connections, in flow order.
     pub tcp: Vec<TcpConn>,
     /// Per flow, the TCP connection it carries data or ACKs of, or `NO_TCP`. Kept out of
     /// `FlowState` so that the open-loop path does not carry it.
@@ -224,31 +238,35 @@ pub struct Network {
     pub(super) landing_after_horizon: u64,
     pub(super) warmup: SimTime,
     pub(super) horizon: SimTime,
+    /// Each flow's start.
+    pub(super) starts: Vec<SimTime>,
 }
 
 impl Network {
-    /// Build trial `trial` of `scenario` under `seed`.
-    pub fn new(scenario: &Scenario, seed: u64, trial: u64, taps: TapSetup) -> Self {
-        let nodes = scenario
+    /// Build trial `trial` of `topology` under `seed`: element `e` (node i, link i, flow i,
+    /// stage i, at the id bases above) draws from the stream (seed, trial, e).
+    pub fn new(topology: &Topology, seed: u64, trial: u64, taps: TapSetup) -> Self {
+        let nodes = topology
             .nodes
             .iter()
             .enumerate()
             .map(|(i, n)| match n.kind {
-                ResolvedNodeKind::Host => NodeState::Host,
-                ResolvedNodeKind::Mix { strategy } => NodeState::Mix {
+                NodeKind::Host => NodeState::Host,
+                NodeKind::Mix(strategy) => NodeState::Mix {
                     mix: Mix::new(strategy, stream(seed, trial, i as u64)),
                     timer: None,
                 },
             })
             .collect();
-        let links = scenario
+        let links = topology
             .links
             .iter()
             .enumerate()
-            .map(|(i, l)| {
+            .map(|(i, spec)| {
+                let l = &spec.params;
                 let tap = Tap::new(TapConfig {
                     points: taps.points.get(i).copied().unwrap_or([true; 3]),
-                    start: scenario.warmup,
+                    start: topology.warmup,
                     interval: taps.interval,
                     bins: taps.bins,
                     trace: taps.trace,
@@ -258,18 +276,18 @@ impl Network {
                     l.delay,
                     l.buffer_packets,
                     tap,
-                    scenario.duration,
+                    topology.duration,
                 )
                 .with_loss(l.loss)
                 .with_outage(l.outage)
-                .with_jitter(l.jitter.unwrap_or(0), l.jitter_model, l.order_preserving)
+                .with_jitter(l.jitter, l.jitter_model, l.order_preserving)
                 .with_padding(l.padding, stream(seed, trial, PAD_STREAM + i as u64))
             })
             .collect();
-        let link_rngs = (0..scenario.links.len())
+        let link_rngs = (0..topology.links.len())
             .map(|i| stream(seed, trial, LINK_STREAM + i as u64))
             .collect();
-        let mut flows: Vec<FlowState> = scenario
+        let mut flows: Vec<FlowState> = topology
             .flows
             .iter()
             .enumerate()
@@ -286,7 +304,7 @@ impl Network {
                 stage: 0,
             })
             .collect();
-        let replays = scenario
+        let replays = topology
             .flows
             .iter()
             .enumerate()
@@ -303,7 +321,7 @@ impl Network {
             .collect();
         let mut tcp = Vec::new();
         let mut flow_tcp = vec![NO_TCP; flows.len()];
-        for (i, f) in scenario.flows.iter().enumerate() {
+        for (i, f) in topology.flows.iter().enumerate() {
             let Some(p) = f.traffic.tcp() else { continue };
             let conn = tcp.len() as u32;
             let ack_flow = flows.len() as u32;
@@ -331,7 +349,7 @@ impl Network {
                     p.rwnd,
                     p.ack_every,
                     p.delayed_ack.then_some(p.ack_timeout),
-                    scenario.warmup,
+                    topology.warmup,
                 ),
                 rto: LazyTimer::default(),
                 delack: LazyTimer::default(),
@@ -356,12 +374,13 @@ impl Network {
             counters: PacketCounters::default(),
             latency: Latency::default(),
             landing_after_horizon: 0,
-            warmup: scenario.warmup,
-            horizon: scenario.duration,
+            warmup: topology.warmup,
+            horizon: topology.duration,
+            starts: topology.flows.iter().map(|f| f.start).collect(),
         };
-        for (i, w) in scenario.watermarks.iter().enumerate() {
+        for (i, s) in topology.stages.iter().enumerate() {
             let rng = stream(seed, trial, STAGE_STREAM + i as u64);
-            net.place_stage(w.flow, w.hop, w.stage(), rng);
+            net.place_stage(s.flow as usize, s.hop, (s.make)(), rng);
         }
         net
     }
@@ -426,8 +445,8 @@ impl Network {
     }
 
     /// Run a whole trial: start the flows, step to the horizon, close the taps.
-    pub fn run(scenario: &Scenario, seed: u64, trial: u64, taps: TapSetup) -> (Network, u64) {
-        Self::run_with_queue(scenario, seed, trial, taps, BinaryHeapQueue::default())
+    pub fn run(topology: &Topology, seed: u64, trial: u64, taps: TapSetup) -> (Network, u64) {
+        Self::run_with_queue(topology, seed, trial, taps, BinaryHeapQueue::default())
     }
 
     /// Run a whole trial on the executor `exec` asks for. The stream executor runs it when the
@@ -435,41 +454,43 @@ impl Network {
     /// ([`super::stream::Ambiguous`]) and every other case run on the event engine. Either way the
     /// result is the event engine's, bit for bit.
     pub fn run_on(
-        scenario: &Scenario,
+        topology: &Topology,
         seed: u64,
         trial: u64,
         taps: TapSetup,
         exec: super::stream::Executor,
     ) -> (Network, u64) {
         if exec != super::stream::Executor::Event {
-            let mut net = Network::new(scenario, seed, trial, taps.clone());
+            let mut net = Network::new(topology, seed, trial, taps.clone());
             if let Ok(plan) = super::stream::plan(&net) {
                 if let Ok(stats) = super::stream::run(&mut net, &plan) {
                     return (net, stats.events);
                 }
             }
         }
-        Self::run(scenario, seed, trial, taps)
+        Self::run(topology, seed, trial, taps)
     }
 
     /// [`Network::run`] over a given event queue (for benchmarking queues).
     pub fn run_with_queue<Q: EventQueue<NetEvent>>(
-        scenario: &Scenario,
+        topology: &Topology,
         seed: u64,
         trial: u64,
         taps: TapSetup,
         queue: Q,
     ) -> (Network, u64) {
-        let mut net = Network::new(scenario, seed, trial, taps);
-        let events = net.simulate(scenario, queue);
+        let mut net = Network::new(topology, seed, trial, taps);
+        let events = net.simulate(queue);
         (net, events)
     }
 
     /// Run this network (fresh from [`Network::new`], perhaps with logs enabled) to the horizon
     /// over `queue`: start the flows, step, close the taps. Returns the number of events.
-    pub fn simulate<Q: EventQueue<NetEvent>>(&mut self, scenario: &Scenario, queue: Q) -> u64 {
+    pub fn simulate<Q: EventQueue<NetEvent>>(&mut self, queue: Q) -> u64 {
         let mut engine = Engine::with_queue(queue);
-        self.start(&mut engine, scenario.flows.iter().map(|f| f.start));
+        let starts = std::mem::take(&mut self.starts);
+        self.start(&mut engine, starts.iter().copied());
+        self.starts = starts;
         while let Some(ev) = engine.step_until(self.horizon) {
             self.handle(&mut engine, ev);
         }
@@ -648,7 +669,7 @@ impl Network {
         }
     }
 
-    /// Per-connection counters of the TCP flows, in scenario flow order.
+    /// Per-connection counters of the TCP flows, in flow order.
     pub fn tcp_stats(&self) -> Vec<TcpStats> {
         self.tcp
             .iter()
@@ -660,7 +681,7 @@ impl Network {
             .collect()
     }
 
-    /// The TCP connection carrying scenario flow `flow`, if it is a TCP flow.
+    /// The TCP connection carrying flow `flow`, if it is a TCP flow.
     pub fn tcp_conn(&self, flow: usize) -> Option<&TcpConn> {
         let c = *self.flow_tcp.get(flow)?;
         (c != NO_TCP).then(|| &self.tcp[c as usize])

@@ -188,6 +188,7 @@
 //! Loading is three steps: overrides are spliced into the text, [`schema`] deserialises it with
 //! serde, then [`Scenario::from_file`] resolves names to indices and checks what serde cannot.
 
+mod build;
 pub mod error;
 mod overrides;
 pub mod schema;

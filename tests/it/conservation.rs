@@ -15,7 +15,7 @@ fn created_equals_delivered_plus_dropped_plus_in_flight() {
     );
     let s = parse(&text);
     for trial in 0..3 {
-        let (net, events) = Network::run(&s, 7, trial, tap_setup(&s, false));
+        let (net, events) = Network::run(&s.topology(), 7, trial, tap_setup(&s, false));
         let c = net.counters;
         assert!(events > 0);
         assert!(c.created > 10_000, "{c:?}");

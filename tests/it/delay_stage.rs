@@ -56,7 +56,7 @@ candidates = ["mix->bob", "s2->mix"]
 #[test]
 fn mean_hold_is_t_avg() {
     let s = parse(SCENARIO);
-    let (net, _) = Network::run(&s, 3, 0, tap_setup(&s, false));
+    let (net, _) = Network::run(&s.topology(), 3, 0, tap_setup(&s, false));
     let h = &net.latency.mix_hold;
     let mean = h.mean() * 1e-9;
     // Exponential holds: the standard error of the mean is t_avg / sqrt(n); 5 of them, plus
@@ -82,7 +82,7 @@ fn per_interval_departures_follow_the_closed_form() {
     let mut observed = vec![0u64; nx * ny];
     let mut n = 0u64;
     for trial in 0..20 {
-        let (net, _) = Network::run(&s, 9, trial, tap_setup(&s, false));
+        let (net, _) = Network::run(&s.topology(), 9, trial, tap_setup(&s, false));
         let x = net.links[a.observe_link]
             .tap
             .view()

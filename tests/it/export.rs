@@ -57,7 +57,7 @@ fn files_match_the_taps_and_the_pairing() {
     let mut permuted = false;
     for trial in 0..3u64 {
         // The same trial through the ordinary trace path: every point of every link traced.
-        let (net, _) = Network::run(&s, 7, trial, tap_setup(&s, true));
+        let (net, _) = Network::run(&s.topology(), 7, trial, tap_setup(&s, true));
         for row in pairs.chunks(3).filter(|r| r[0] == trial) {
             let (f, exit_id) = (row[1] as usize, row[2] as usize);
             permuted |= f != exit_id;

@@ -1,5 +1,7 @@
 //! Integration tests: one binary, one file per behaviour.
 
+mod architecture;
+mod build_network;
 mod cli;
 mod common;
 mod conservation;

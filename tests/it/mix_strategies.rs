@@ -65,7 +65,7 @@ rate = "150pps"
 
 /// Enqueue times at both mix output links, merged and sorted.
 fn mix_output_times(s: &Scenario, trial: u64) -> Vec<u64> {
-    let (net, _) = Network::run(s, 3, trial, tap_setup(s, true));
+    let (net, _) = Network::run(&s.topology(), 3, trial, tap_setup(s, true));
     let mut t: Vec<u64> = [2, 3]
         .iter()
         .flat_map(|&l| net.links[l].tap.view().trace(TapPoint::Enqueue).to_vec())
@@ -102,7 +102,7 @@ fn threshold_pool_releases_n_and_timed_pool_keeps_f() {
         "strategy = \"timed-pool\"\nt_avg = \"100ms\"\npool = 10",
         "11s",
     ));
-    let (net, _) = Network::run(&s, 3, 0, tap_setup(&s, true));
+    let (net, _) = Network::run(&s.topology(), 3, 0, tap_setup(&s, true));
     let times = |links: [usize; 2], point: TapPoint| -> Vec<u64> {
         let mut t: Vec<u64> = links
             .iter()
@@ -136,7 +136,7 @@ fn binomial_mean_hold_matches_its_markov_chain() {
     // Per-trial means; their spread gives the standard error of the overall mean.
     let means: Vec<f64> = (0..8)
         .map(|trial| {
-            let (net, _) = Network::run(&s, 11, trial, tap_setup(&s, false));
+            let (net, _) = Network::run(&s.topology(), 11, trial, tap_setup(&s, false));
             net.latency.mix_hold.mean() * 1e-9
         })
         .collect();
@@ -163,7 +163,7 @@ fn timed_pool_mean_hold_matches_its_markov_chain() {
     let model = mixhold::timed_pool_mean_hold(250.0, 0.02, 4, 200);
     let means: Vec<f64> = (0..8)
         .map(|trial| {
-            let (net, _) = Network::run(&s, 11, trial, tap_setup(&s, false));
+            let (net, _) = Network::run(&s.topology(), 11, trial, tap_setup(&s, false));
             net.latency.mix_hold.mean() * 1e-9
         })
         .collect();
@@ -190,7 +190,7 @@ fn every_strategy_conserves_packets() {
         "strategy = \"binomial\"\nt_avg = \"20ms\"\nmu = 6.0\nsigma = 2.0",
     ] {
         let s = parse(&two_out(keys, "6s"));
-        let (net, _) = Network::run(&s, 5, 0, tap_setup(&s, false));
+        let (net, _) = Network::run(&s.topology(), 5, 0, tap_setup(&s, false));
         let c = net.counters;
         assert!(c.created > 1000, "{keys}: {c:?}");
         assert!(c.delivered > c.created * 9 / 10, "{keys}: {c:?}");

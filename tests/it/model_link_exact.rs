@@ -353,7 +353,8 @@ fn simulated_mi(scenario: &str, sets: &[String], n: usize, trials: u64) -> Vec<f
     (0..trials)
         .into_par_iter()
         .map(|trial| {
-            let (net, _) = mixsim::net::Network::run(&s, s.seed, trial, tap_setup(&s, false));
+            let (net, _) =
+                mixsim::net::Network::run(&s.topology(), s.seed, trial, tap_setup(&s, false));
             let x = net.links[a.observe_link]
                 .tap
                 .view()
@@ -464,7 +465,8 @@ fn long_run_report() {
         let res: Vec<(f64, f64, f64, f64, f64)> = (0..trials)
             .into_par_iter()
             .map(|trial| {
-                let (net, _) = mixsim::net::Network::run(&s, s.seed, trial, tap_setup(&s, false));
+                let (net, _) =
+                    mixsim::net::Network::run(&s.topology(), s.seed, trial, tap_setup(&s, false));
                 let x = net.links[a.observe_link]
                     .tap
                     .view()
@@ -544,7 +546,8 @@ fn serial_dependence_report() {
     let series: Vec<(Vec<u32>, Vec<u32>, Vec<u32>)> = (0..4u64)
         .into_par_iter()
         .map(|trial| {
-            let (net, _) = mixsim::net::Network::run(&s, s.seed, trial, tap_setup(&s, false));
+            let (net, _) =
+                mixsim::net::Network::run(&s.topology(), s.seed, trial, tap_setup(&s, false));
             (
                 net.links[a.observe_link]
                     .tap

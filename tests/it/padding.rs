@@ -78,7 +78,7 @@ fn constant_padding_output_is_constant_whatever_the_input() {
         "model = \"constant\"\nrate = \"50pps\"",
     ] {
         let s = parse(&padded(alice, CONSTANT));
-        let (net, _) = Network::run(&s, 9, 0, tap_setup(&s, true));
+        let (net, _) = Network::run(&s.topology(), 9, 0, tap_setup(&s, true));
         for l in [2, 3] {
             let counts = net.links[l].tap.view().counts(TapPoint::Depart);
             assert_eq!(counts.len(), 1000);
@@ -105,7 +105,7 @@ fn constant_padding_output_is_constant_whatever_the_input() {
 fn full_padding_of_every_candidate_defeats_the_count_attacks() {
     let s = parse(&padded("model = \"poisson\"\nrate = \"200pps\"", CONSTANT));
     // Every candidate's count series is the same constant...
-    let (net, _) = Network::run(&s, 4, 0, tap_setup(&s, false));
+    let (net, _) = Network::run(&s.topology(), 4, 0, tap_setup(&s, false));
     let bob = net.links[2].tap.view().counts(TapPoint::Depart);
     let r2 = net.links[3].tap.view().counts(TapPoint::Depart);
     assert_eq!(bob, r2);
@@ -145,7 +145,7 @@ fn poisson_padding_sends_at_its_rate_and_delays_real_packets() {
         "model = \"poisson\"\nrate = \"200pps\"",
         "padding = \"poisson\"\npadding_rate = \"600pps\"",
     ));
-    let (net, _) = Network::run(&s, 2, 0, tap_setup(&s, false));
+    let (net, _) = Network::run(&s.topology(), 2, 0, tap_setup(&s, false));
     // 11 s at 600 slots/s: 6600 slots, Poisson: within 5 sd (sd = 81).
     for l in [2, 3] {
         let st = net.links[l].stats;

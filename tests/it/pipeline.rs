@@ -171,7 +171,7 @@ fn detection_verdicts_give_fn_and_fp_counts() {
     let taps = tap_setup_for(&s, &evaluated, false);
     let (mut fneg, mut fpos) = (0, 0);
     for trial in 0..trials {
-        let (net, _) = Network::run(&s, 3, trial, taps.clone());
+        let (net, _) = Network::run(&s.topology(), 3, trial, taps.clone());
         let sent = |l: usize| -> u64 {
             net.links[l]
                 .tap

@@ -19,7 +19,7 @@ fn md1_mean_wait_matches_pollaczek_khinchine() {
     // within-trial standard error would be wrong).
     let means: Vec<f64> = (0..8)
         .map(|trial| {
-            let (net, _) = Network::run(&s, 11, trial, tap_setup(&s, false));
+            let (net, _) = Network::run(&s.topology(), 11, trial, tap_setup(&s, false));
             // The access link is 1 Tb/s: all queueing happens on the output link.
             net.latency.queueing.mean() * 1e-9
         })

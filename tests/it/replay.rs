@@ -92,7 +92,7 @@ fn replayed_packets_leave_at_the_trace_times_from_the_flow_start() {
         panic!("a trace flow")
     };
     let trace: &TraceData = trace;
-    let (net, _) = Network::run(&s, 1, 0, tap_setup(&s, true));
+    let (net, _) = Network::run(&s.topology(), 1, 0, tap_setup(&s, true));
     assert_eq!(net.counters.created, 200);
     let seen = net.links[0].tap.view().trace(TapPoint::Enqueue);
     assert_eq!(seen.len(), 200);
@@ -122,7 +122,7 @@ fn relative_paths_are_resolved_from_the_scenario_file() {
     )
     .unwrap();
     let s = Scenario::load(&path, &[]).unwrap();
-    let (net, _) = Network::run(&s, 1, 0, tap_setup(&s, true));
+    let (net, _) = Network::run(&s.topology(), 1, 0, tap_setup(&s, true));
     let seen = net.links[0].tap.view().trace(TapPoint::Enqueue);
     let got: Vec<(u64, u32)> = seen.iter().map(|r| (r.time, r.size)).collect();
     assert_eq!(got, [(0, 300), (250_000_000, 300), (500_000_000, 300)]);

@@ -21,14 +21,20 @@ fn assert_same(s: &Scenario, seed: u64, trial: u64) -> bool {
 /// [`assert_same`], returning the stream run's count of tie comparisons when it ran the trial.
 fn same_with_ties(s: &Scenario, seed: u64, trial: u64) -> Option<u64> {
     let setup = tap_setup(s, true);
-    let (ev, ev_events) = Network::run(s, seed, trial, setup.clone());
-    let mut st = Network::new(s, seed, trial, setup);
+    let (ev, ev_events) = Network::run(&s.topology(), seed, trial, setup.clone());
+    let mut st = Network::new(&s.topology(), seed, trial, setup);
     let plan = stream::plan(&st).expect("open loop");
     let Ok(stats) = stream::run(&mut st, &plan) else {
         return None;
     };
     let st_events = stats.events;
-    let (_, auto_events) = Network::run_on(s, seed, trial, tap_setup(s, true), Executor::Auto);
+    let (_, auto_events) = Network::run_on(
+        &s.topology(),
+        seed,
+        trial,
+        tap_setup(s, true),
+        Executor::Auto,
+    );
     assert_eq!(auto_events, ev_events);
     assert_eq!(st.counters, ev.counters, "counters, trial {trial}");
     assert_eq!(
@@ -107,7 +113,7 @@ fn reference_scenarios() {
 #[test]
 fn tcp_is_refused() {
     let s = Scenario::load(&scenario_path("testbed-tcp.toml"), &[]).unwrap();
-    let net = Network::new(&s, 1, 0, tap_setup(&s, false));
+    let net = Network::new(&s.topology(), 1, 0, tap_setup(&s, false));
     assert!(matches!(
         stream::plan(&net),
         Err(stream::NotStreamable::Tcp(_))
@@ -172,8 +178,8 @@ fn lockstep_flows_fall_back_to_the_engine() {
         !assert_same(&s, 1, 0),
         "lockstep ties are beyond the carried history"
     );
-    let (auto, _) = Network::run_on(&s, 1, 0, tap_setup(&s, true), Executor::Auto);
-    let (event, _) = Network::run(&s, 1, 0, tap_setup(&s, true));
+    let (auto, _) = Network::run_on(&s.topology(), 1, 0, tap_setup(&s, true), Executor::Auto);
+    let (event, _) = Network::run(&s.topology(), 1, 0, tap_setup(&s, true));
     assert_eq!(auto.counters, event.counters);
     assert_eq!(auto.link_stats(), event.link_stats());
 }
@@ -414,8 +420,14 @@ fn placed_watermark_stages() {
     let s = parse(&text);
     for trial in 0..2 {
         assert!(assert_same(&s, 9, trial));
-        let (a, _) = Network::run(&s, 9, trial, tap_setup(&s, false));
-        let (b, _) = Network::run_on(&s, 9, trial, tap_setup(&s, false), Executor::Stream);
+        let (a, _) = Network::run(&s.topology(), 9, trial, tap_setup(&s, false));
+        let (b, _) = Network::run_on(
+            &s.topology(),
+            9,
+            trial,
+            tap_setup(&s, false),
+            Executor::Stream,
+        );
         for (x, y) in a.stages.iter().zip(&b.stages) {
             assert!(!x.held.is_empty());
             assert!(x.held.iter_recorded().eq(y.held.iter_recorded()));

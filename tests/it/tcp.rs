@@ -52,7 +52,7 @@ fn goodputs(s: &Scenario, net: &Network) -> Vec<f64> {
 }
 
 fn run(s: &Scenario, trial: u64) -> Network {
-    Network::run(s, 1, trial, tap_setup(s, false)).0
+    Network::run(&s.topology(), 1, trial, tap_setup(s, false)).0
 }
 
 #[test]
@@ -242,11 +242,11 @@ fn every_byte_is_delivered_exactly_once_in_order() {
         "rwnd = 200\nmin_rto = \"200ms\"\ndelayed_ack = true",
         Some("5ms"),
     ));
-    let mut net = Network::new(&s, 3, 0, tap_setup(&s, false));
+    let mut net = Network::new(&s.topology(), 3, 0, tap_setup(&s, false));
     for f in 0..2 {
         net.tcp_conn_mut(f).expect("tcp").receiver.app_log = Some(Vec::new());
     }
-    net.simulate(&s, BinaryHeapQueue::default());
+    net.simulate(BinaryHeapQueue::default());
     for f in 0..2 {
         let c = net.tcp_conn(f).expect("tcp");
         let r = &c.receiver;

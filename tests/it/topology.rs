@@ -53,7 +53,7 @@ rate = "500pps"
 #[test]
 fn a_route_through_two_exponential_mixes_is_held_by_both() {
     let s = parse(&cascade("exponential"));
-    let (net, _) = Network::run(&s, 4, 0, tap_setup(&s, false));
+    let (net, _) = Network::run(&s.topology(), 4, 0, tap_setup(&s, false));
     let hold = &net.latency.mix_hold;
     let e2e = &net.latency.end_to_end;
     // Total hold = Exp(10 ms) + Exp(30 ms): mean 40 ms, variance 100 + 900 ms^2.
@@ -77,7 +77,7 @@ fn a_route_through_two_exponential_mixes_is_held_by_both() {
 #[test]
 fn a_timed_mix_releases_on_its_period_boundaries() {
     let s = parse(&cascade("timed"));
-    let (net, _) = Network::run(&s, 4, 0, tap_setup(&s, true));
+    let (net, _) = Network::run(&s.topology(), 4, 0, tap_setup(&s, true));
     // m1 flushes every 10 ms: every packet leaves m1 (enters link m1->m2) at a multiple of
     // 10 ms, and m2 holds until the next multiple of 30 ms.
     let link = &net.links[s.link_index("m1->m2").unwrap()];

@@ -101,7 +101,7 @@ fn heavy_load_joint_law_fits_the_simulation() {
     let mut observed = vec![0u64; law.nx * law.ny];
     let mut n = 0u64;
     for trial in 0..10 {
-        let (net, _) = Network::run(&s, 31, trial, tap_setup(&s, false));
+        let (net, _) = Network::run(&s.topology(), 31, trial, tap_setup(&s, false));
         let x = net.links[a.observe_link]
             .tap
             .view()

@@ -241,7 +241,7 @@ fn run(s: &Scenario, trial: u64) -> Network {
         trace: true,
         points: vec![[true; 3]; s.links.len()],
     };
-    Network::run(s, 3, trial, taps).0
+    Network::run(&s.topology(), 3, trial, taps).0
 }
 
 #[test]
