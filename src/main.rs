@@ -253,6 +253,9 @@ fn cmd_run(
     engine: Option<EngineArg>,
 ) -> Result<(), Failure> {
     let scenario = load(args)?;
+    for w in &scenario.warnings {
+        eprintln!("warning: {w}");
+    }
     let executor = match engine {
         None => Executor::Auto,
         Some(EngineArg::Event) => Executor::Event,
@@ -538,6 +541,9 @@ fn cmd_check(args: &ScenarioArgs) -> Result<(), Failure> {
         Err(e) => return check_other(args, e),
     };
     println!("{}: valid", args.scenario.display());
+    for w in &s.warnings {
+        println!("  warning: {w}");
+    }
     println!(
         "  scenario {:?}: {} nodes, {} links, {} flows; {} trials, seed {}",
         s.name,

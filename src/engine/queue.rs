@@ -101,7 +101,7 @@ heap_queue!(
     dary_heap::QuaternaryHeap<Scheduled<P>>
 );
 
-/// The design card's `priority-queue` crate. It is an indexed heap (items must be hashable and
+/// The `priority-queue` crate, benchmarked beside the heaps. It is an indexed heap (items must be hashable and
 /// unique, priorities can change), so payloads live in a side table keyed by sequence number.
 pub struct PriorityQueueCrate<P> {
     pq: priority_queue::PriorityQueue<u64, std::cmp::Reverse<(SimTime, u64)>>,

@@ -1,5 +1,5 @@
 //! The mix alone (no queueing after it): each packet is held Exp(mean t_avg), and the joint law
-//! of (X, Y') per sampling interval follows the closed form of DESIGN 6.2,
+//! of (X, Y') per sampling interval follows the closed form of model::correlation::delay,
 //! Y' | X = u ~ Binomial(u, p_same) + Poisson(lambda_z T p_same + lambda_port t_avg (1 - e^{-T/t_avg})).
 
 use crate::common::{chi_square_999, parse, pearson_chi_square};

@@ -2,6 +2,7 @@
 
 mod architecture;
 mod build_network;
+mod candidates;
 mod cli;
 mod common;
 mod conservation;

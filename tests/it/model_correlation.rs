@@ -691,7 +691,7 @@ fn semi_analytic_is_deterministic_and_counts_ties_as_failures() {
 fn models_agree_with_the_semi_analytic_estimate() {
     // 2000 repetitions: the semi-analytic rate has standard error sqrt(D(1-D)/2000) <= 0.0112,
     // so the tolerance is 3 standard errors, 0.034. The refined model must hold it on both
-    // fig5 loads at N = 480 and 1000. The DESIGN 6.3 model holds it on fig5-light only: behind
+    // fig5 loads at N = 480 and 1000. The improved model holds it on fig5-light only: behind
     // the saturated heavy link the target's plug-in bias is lower than the independent
     // candidate's and Lemma 2 misses the second-order spread (see model::correlation::refined);
     // it overestimates there, by more than the tolerance at N = 480.

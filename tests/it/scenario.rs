@@ -596,14 +596,6 @@ fn candidates_and_estimators() {
     let e = fail(
         &edit(
             "target = \"alice\"",
-            "target = \"alice\"\ncandidates = [\"mix->r2\", \"alice->mix\"]",
-        ),
-        &[],
-    );
-    assert_at(&e, 50, 14, "attack.candidates", "do not include mix->bob");
-    let e = fail(
-        &edit(
-            "target = \"alice\"",
             "target = \"alice\"\nestimators = [\"mi\", \"xcor\"]",
         ),
         &[],

@@ -1,4 +1,4 @@
-//! Model-accuracy validation on short seeded runs of the reference scenarios (issue 3, item 6).
+//! Model-accuracy validation on short seeded runs of the reference scenarios.
 //!
 //! Two kinds of check:
 //! - the paper's qualitative results, each a comparison of two simulated detection rates whose

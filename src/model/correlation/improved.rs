@@ -1,4 +1,6 @@
-//! The improved detection model (DESIGN 6.3): D = P(I^_1 > max_{j != 1} I^_j) with
+//! The improved detection model: Theorem 1 treats the estimates I^_j of the independent
+//! candidates as the constant (r-1)(s-1)/(2N); they are random, and the attack fails whenever
+//! one of them beats I^_1. So D = P(I^_1 > max_{j != 1} I^_j) with
 //! - I^_1 ~ Normal(I_1 + (r-1)(s_1-1)/(2N), C_1/N) (Lemmas 1 and 2), and
 //! - 2N I^_j ~ chi-square((r-1)(s_j-1)) for every independent candidate j, all independent
 //!   (the classical G-test law of the plug-in MI under independence),

@@ -1,5 +1,5 @@
 //! Analytical model of flow-correlation detection on a continuous-time mix (seed 000,
-//! section 5 and appendix; DESIGN 6.1-6.3).
+//! section 5 and appendix), with the improved and refined models mixsim adds beside it.
 //!
 //! Pipeline, one idea per file:
 //! - [`delay`]: the M/M/inf delay stage in closed form, p(Y' | X);
@@ -164,7 +164,8 @@ pub struct Prediction {
     pub theorem1_conserving: f64,
     /// Theorem 1 on the exact joint law.
     pub theorem1_exact: f64,
-    /// DESIGN 6.3 improved model on the exact joint law ([`exact`]).
+    /// The improved model ([`improved`]: independent candidates' estimates as chi-square
+    /// variables, not a constant) on the exact joint law ([`exact`]).
     pub improved: f64,
     /// The refined model of [`refined`] (exact finite-N bias, second-order spread of I^_1) on
     /// the exact joint law: closer to the semi-analytic estimate than `improved`.
