@@ -759,7 +759,7 @@ struct SweepArgs {
     /// Seconds between progress lines when stderr is not a terminal (0 to 86400).
     #[arg(long, default_value = "10", value_name = "SECS", value_parser = progress_interval)]
     progress_every: std::time::Duration,
-    /// No progress and no table.
+    /// No progress lines and no closing summary.
     #[arg(long)]
     quiet: bool,
 }

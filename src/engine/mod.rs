@@ -24,6 +24,7 @@
 
 pub mod queue;
 pub mod rng;
+pub mod seed;
 
 pub use queue::{BinaryHeapQueue, EventQueue, PriorityQueueCrate, QuaternaryHeapQueue, Scheduled};
 pub use rng::{stream, SimRng};

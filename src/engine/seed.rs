@@ -21,7 +21,9 @@ struct SeedVisitor;
 impl de::Visitor<'_> for SeedVisitor {
     type Value = u64;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a seed: a whole number from 0 to 18446744073709551615, or the same as a string")
+        f.write_str(
+            "a seed: a whole number from 0 to 18446744073709551615, or the same as a string",
+        )
     }
     fn visit_u64<E: de::Error>(self, n: u64) -> Result<u64, E> {
         Ok(n)

@@ -113,6 +113,20 @@ pub fn spec_difference(there: &SweepSpec, here: &SweepSpec) -> Option<String> {
     if there.name != here.name {
         d.push(format!("name {:?} there, {:?} here", there.name, here.name));
     }
+    if there.mixsim_version != here.mixsim_version {
+        d.push(format!(
+            "written by mixsim {} there, this is {}",
+            if there.mixsim_version.is_empty() {
+                "before 0.1.0"
+            } else {
+                &there.mixsim_version
+            },
+            here.mixsim_version
+        ));
+    }
+    if there.traces != here.traces {
+        d.push("the replayed trace files differ".into());
+    }
     if there.seed != here.seed {
         d.push(format!("seed {} there, {} here", there.seed, here.seed));
     }
@@ -343,6 +357,7 @@ pub struct ChunkRecord {
     pub chunk: usize,
     pub first_trial: u64,
     pub trials: u64,
+    #[serde(with = "crate::engine::seed")]
     pub seed: u64,
     pub tally: TallyRecord,
 }

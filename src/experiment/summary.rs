@@ -271,6 +271,8 @@ fn detection_point(info: &AttackInfo, d: &DetectionTally, trials: u64, label: St
 pub struct Summary {
     pub scenario: String,
     pub description: String,
+    /// Written as a string: JSON readers round integers above 2^53.
+    #[serde(with = "crate::engine::seed")]
     pub seed: u64,
     pub trials: u64,
     pub duration_s: f64,
@@ -285,6 +287,34 @@ pub struct Summary {
     /// TCP flows (absent when there are none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub flows: Vec<FlowSummary>,
+    /// What produced these numbers: version, overrides, the scenario as resolved.
+    pub provenance: Provenance,
+}
+
+/// Where a summary's numbers come from, so that they can be reproduced or told apart.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Provenance {
+    /// The mixsim version that computed them.
+    pub mixsim_version: String,
+    /// The `--set` overrides applied to the scenario file, in order.
+    pub overrides: Vec<String>,
+    /// FNV-1a (64 bits, hex) of `scenario`: equal hashes, equal scenarios.
+    pub scenario_fnv1a64: String,
+    /// The scenario after overrides, with every default filled in, as TOML (seed and trials
+    /// as in the file; the run's are the summary's `seed` and `trials`).
+    pub scenario: String,
+}
+
+impl Provenance {
+    pub fn of(scenario: &Scenario) -> Self {
+        let text = scenario.to_toml_string();
+        Provenance {
+            mixsim_version: env!("CARGO_PKG_VERSION").to_string(),
+            overrides: scenario.overrides.clone(),
+            scenario_fnv1a64: format!("{:016x}", crate::engine::seed::fnv1a(text.as_bytes())),
+            scenario: text,
+        }
+    }
 }
 
 impl Summary {
@@ -413,6 +443,7 @@ impl Summary {
                 in_flight_at_end: t.counters.in_flight(),
             },
             flows,
+            provenance: Provenance::of(scenario),
         }
     }
 }

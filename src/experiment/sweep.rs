@@ -44,7 +44,7 @@ struct SweepFile {
     mode: Mode,
     #[serde(default)]
     trials: Option<Spanned<u64>>,
-    #[serde(default)]
+    #[serde(default, with = "crate::engine::seed::option")]
     seed: Option<u64>,
     #[serde(default)]
     chunk: Option<Spanned<u64>>,
@@ -97,7 +97,8 @@ pub struct SweepPoint {
     pub index: usize,
     /// Index into each axis's values.
     pub at: Vec<usize>,
-    /// The seed of this point's trials.
+    /// The seed of this point's trials (a string in JSON).
+    #[serde(with = "crate::engine::seed")]
     pub seed: u64,
     /// Every override applied to the base scenario, in order (the sweep's `set`, then the
     /// point's values), as `path=value`.
@@ -115,12 +116,20 @@ pub struct SweepSpec {
     /// The base scenario's full text, so that merge needs no file but the shard outputs.
     pub base_scenario: String,
     pub mode: Mode,
+    #[serde(with = "crate::engine::seed")]
     pub seed: u64,
     pub trials: u64,
     pub chunk: u64,
     pub set: Vec<String>,
     pub axes: Vec<Axis>,
     pub points: Vec<SweepPoint>,
+    /// The mixsim version that plans the sweep: records of another version are not mixed in.
+    #[serde(default)]
+    pub mixsim_version: String,
+    /// FNV-1a (hex) of the packets every replayed trace holds, "point/flow: hash", so that a
+    /// resume after a trace file changed is refused. Filled when the plan is made.
+    #[serde(default)]
+    pub traces: Vec<String>,
 }
 
 /// A sweep ready to run: its spec and the scenario of every point.
@@ -144,14 +153,27 @@ pub fn point_seed(seed: u64, point: usize) -> u64 {
     mix64(seed ^ mix64((point as u64).wrapping_add(0xD1B5_4A32_D192_ED03)))
 }
 
-/// FNV-1a, 64 bits: a stable fingerprint (not a security hash).
-pub fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+pub use crate::engine::seed::fnv1a;
+
+/// "p/flow: hash" for every trace flow of every point's scenario, hashing the packet times and
+/// sizes it replays.
+fn trace_hashes(scenarios: &[Scenario]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (p, s) in scenarios.iter().enumerate() {
+        for f in &s.flows {
+            if let crate::scenario::Traffic::Trace(data) = &f.traffic {
+                let mut bytes: Vec<u8> = Vec::with_capacity(data.times.len() * 12);
+                for t in &data.times {
+                    bytes.extend_from_slice(&t.to_le_bytes());
+                }
+                for z in data.sizes.iter().flatten() {
+                    bytes.extend_from_slice(&z.to_le_bytes());
+                }
+                out.push(format!("{p}/{}: {:016x}", f.name, fnv1a(&bytes)));
+            }
+        }
     }
-    h
+    out
 }
 
 impl SweepSpec {
@@ -186,10 +208,9 @@ impl SweepSpec {
             })?;
             scenarios.push(s);
         }
-        Ok(SweepPlan {
-            spec: self,
-            scenarios,
-        })
+        let mut spec = self;
+        spec.traces = trace_hashes(&scenarios);
+        Ok(SweepPlan { spec, scenarios })
     }
 
     /// Spec with the command line's `--trials` and `--seed` applied (point seeds follow).
@@ -453,6 +474,8 @@ pub fn parse(text: &str, path: &Path) -> Result<SweepSpec, SweepFileError> {
             .to_string(),
     };
     Ok(SweepSpec {
+        mixsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        traces: Vec::new(),
         name,
         description: file.description,
         base_file: file.base.get_ref().clone(),

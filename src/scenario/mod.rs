@@ -339,6 +339,8 @@ pub struct Scenario {
     pub warnings: Vec<ScenarioError>,
     /// The file as parsed (after overrides), kept for reproducibility records.
     pub file: ScenarioFile,
+    /// The `--set` overrides applied, in order (for reproducibility records).
+    pub overrides: Vec<String>,
 }
 
 /// Estimator names the correlation attack knows.
@@ -556,7 +558,9 @@ impl Scenario {
         toml::de::DeTable::parse(text).map_err(|e| src.syntax_error(e))?;
         overrides::apply(&mut src, overrides)?;
         let file: ScenarioFile = toml::from_str(&src.text).map_err(|e| src.toml_error(e))?;
-        Self::resolve(file, &src)
+        let mut s = Self::resolve(file, &src)?;
+        s.overrides = overrides.to_vec();
+        Ok(s)
     }
 
     /// Resolve names and check what serde cannot (`text` is what `file` was parsed from).
@@ -1042,6 +1046,7 @@ impl Scenario {
             watermarks,
             warnings,
             file,
+            overrides: Vec::new(),
         })
     }
 

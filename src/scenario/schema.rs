@@ -17,8 +17,8 @@ pub struct ScenarioFile {
     /// Free text: where the numbers come from.
     #[serde(default)]
     pub description: String,
-    /// Default seed (the command line's --seed wins).
-    #[serde(default = "default_seed")]
+    /// Default seed (the command line's --seed wins); an integer or a string of one.
+    #[serde(default = "default_seed", with = "crate::engine::seed")]
     pub seed: u64,
     /// Default number of trials (the command line's --trials wins).
     #[serde(default = "default_trials")]

@@ -399,3 +399,78 @@ fn a_closed_pipe_is_a_quiet_exit() {
 fn libc_sigpipe() -> i32 {
     13
 }
+
+/// summary.json says what produced it: version, overrides, the resolved scenario and its hash;
+/// seeds are strings (a seed above 2^53 copied through a JSON tool stays itself) and read back
+/// from strings or integers.
+#[test]
+fn summaries_carry_provenance_and_seeds_as_strings() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let set = "attack.sample_sizes=[10]";
+    ok(&run(&[
+        "run",
+        s(&scenario_path("fig5-light.toml")),
+        "--set",
+        set,
+        "--trials",
+        "1",
+        "--seed",
+        "18446744073709551615",
+        "--out",
+        s(&out),
+        "--quiet",
+    ]));
+    let text = std::fs::read_to_string(out.join("summary.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["seed"], "18446744073709551615");
+    let p = &v["provenance"];
+    assert_eq!(p["mixsim_version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(p["overrides"], serde_json::json!([set]));
+    let scenario = p["scenario"].as_str().unwrap();
+    assert_eq!(
+        p["scenario_fnv1a64"].as_str().unwrap(),
+        format!("{:016x}", mixsim::engine::seed::fnv1a(scenario.as_bytes()))
+    );
+    // The recorded scenario is a scenario, and it is the one that ran.
+    let again = mixsim::scenario::Scenario::parse(scenario, Path::new("p.toml"), &[]).unwrap();
+    assert_eq!(again.attack.unwrap().sample_sizes, vec![10]);
+    // Seeds are read from strings, also beyond the range of TOML integers.
+    let file = dir.path().join("s.toml");
+    let base = std::fs::read_to_string(scenario_path("fig5-light.toml")).unwrap();
+    let text = base.replacen("\nseed = ", "\nseed = \"18446744073709551615\" # was ", 1);
+    assert_ne!(text, base);
+    std::fs::write(&file, text).unwrap();
+    let o = run(&["check", s(&file)]);
+    ok(&o);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("seed 18446744073709551615"));
+}
+
+/// A sweep directory written by another mixsim version is not resumed into (its records
+/// would be mixed with this version's).
+#[test]
+fn resume_refuses_a_sweep_of_another_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let sweep = dir.path().join("v.toml");
+    std::fs::write(
+        &sweep,
+        format!(
+            "name = \"v\"\nbase = \"{}\"\ntrials = 1\nset = [\"attack.sample_sizes=[10]\"]\n[vary]\n\"node.mix.t_avg\" = [\"5ms\"]\n",
+            scenario_path("fig5-light.toml").display()
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    ok(&run(&["sweep", s(&sweep), "--out", s(&out), "--quiet"]));
+    let manifest = out.join("sweep.json");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let version = format!("\"mixsim_version\": \"{}\"", env!("CARGO_PKG_VERSION"));
+    assert!(text.contains(&version), "{text}");
+    std::fs::write(
+        &manifest,
+        text.replace(&version, "\"mixsim_version\": \"0.0.1\""),
+    )
+    .unwrap();
+    let o = run(&["sweep", s(&sweep), "--out", s(&out), "--quiet"]);
+    refused(&o, &["written by mixsim 0.0.1 there"]);
+}

@@ -38,7 +38,7 @@ fn same_seed_same_bytes_any_jobs() {
     assert_ne!(a, d, "a different seed should give a different run");
     let summary: serde_json::Value = serde_json::from_slice(&a).unwrap();
     assert_eq!(summary["trials"], 12);
-    assert_eq!(summary["seed"], 5);
+    assert_eq!(summary["seed"], "5");
     assert!(summary["points"]
         .as_array()
         .unwrap()

@@ -206,7 +206,7 @@ fn a_point_is_what_mixsim_run_gives_with_its_seed() {
         "--trials".into(),
         "6".into(),
         "--seed".into(),
-        point["seed"].as_u64().unwrap().to_string(),
+        point["seed"].as_str().unwrap().to_string(),
         "--quiet".into(),
         "--out".into(),
         s(&t.join("run")).to_string(),
