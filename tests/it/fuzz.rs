@@ -218,6 +218,7 @@ fn check_rule(text: &str, sets: &[String], budget: f64) -> Result<(), TestCaseEr
         trials: 1,
         jobs: 1,
         progress: false,
+        // The executor `mixsim run` picks: the stream executor where the network allows it.
         executor: Default::default(),
     };
     let result = experiment::run(&s, &opts);
