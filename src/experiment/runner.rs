@@ -287,7 +287,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> RunResult {
 
 /// Run all trials of a scenario with the given attacks (a library user's own, say).
 pub fn run_attacks(scenario: &Scenario, attacks: &[Evaluated], opts: &RunOptions) -> RunResult {
-    let bar = progress_bar(opts.trials, opts.progress);
+    let bar = RunProgress::new(opts.trials, opts.progress);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.jobs.max(1))
         .build()
@@ -299,14 +299,84 @@ pub fn run_attacks(scenario: &Scenario, attacks: &[Evaluated], opts: &RunOptions
             opts.seed,
             0..opts.trials,
             opts.executor,
-            &|| bar.inc(1),
+            &|| bar.trial(),
         )
     });
-    bar.finish_and_clear();
+    bar.finish();
     RunResult {
         seed: opts.seed,
         tally,
         attacks: AttackInfo::of(attacks),
+    }
+}
+
+/// Progress of a run on stderr: a bar on a terminal; elsewhere (a log file, a pipe) a plain
+/// line every [`PLAIN_EVERY`] and one at the end, as `mixsim sweep` does.
+struct RunProgress {
+    bar: indicatif::ProgressBar,
+    plain: Option<PlainLines>,
+}
+
+/// Time between plain progress lines.
+const PLAIN_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+
+struct PlainLines {
+    total: u64,
+    done: std::sync::atomic::AtomicU64,
+    started: std::time::Instant,
+    last: std::sync::Mutex<std::time::Instant>,
+}
+
+impl RunProgress {
+    fn new(total: u64, enabled: bool) -> Self {
+        use std::io::IsTerminal;
+        let plain = (enabled && !std::io::stderr().is_terminal()).then(|| PlainLines {
+            total,
+            done: 0.into(),
+            started: std::time::Instant::now(),
+            last: std::sync::Mutex::new(std::time::Instant::now()),
+        });
+        RunProgress {
+            bar: progress_bar(total, enabled),
+            plain,
+        }
+    }
+
+    fn trial(&self) {
+        self.bar.inc(1);
+        let Some(p) = &self.plain else { return };
+        let done = p.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        if let Ok(mut last) = p.last.try_lock() {
+            if last.elapsed() >= PLAIN_EVERY {
+                *last = std::time::Instant::now();
+                p.line(done);
+            }
+        }
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+        if let Some(p) = &self.plain {
+            p.line(p.done.load(std::sync::atomic::Ordering::Relaxed));
+        }
+    }
+}
+
+impl PlainLines {
+    fn line(&self, done: u64) {
+        let elapsed = self.started.elapsed().as_secs_f64();
+        let eta = if done > 0 {
+            format!(
+                "{:.0} s",
+                elapsed * (self.total - done) as f64 / done as f64
+            )
+        } else {
+            "?".into()
+        };
+        eprintln!(
+            "trials {done}/{}; {elapsed:.0} s elapsed, ETA {eta}",
+            self.total
+        );
     }
 }
 

@@ -1214,13 +1214,12 @@ fn resolve_trace(
     };
     let dir = scenario_file.parent().unwrap_or(Path::new(""));
     let path = dir.join(name);
-    replay::load(&path, filter.as_ref()).map_err(|m| {
-        let k = if m.contains("filter") && !m.starts_with("cannot") {
-            key("filter")
-        } else {
-            key("file")
+    replay::load(&path, filter.as_ref()).map_err(|e| {
+        let k = match e {
+            replay::TraceError::Filter(_) => key("filter"),
+            replay::TraceError::File(_) => key("file"),
         };
-        err(k, format!("trace file {}: {m}", path.display()))
+        err(k, format!("trace file {}: {e}", path.display()))
     })
 }
 

@@ -101,9 +101,25 @@ impl std::str::FromStr for FlowFilter {
     }
 }
 
-/// Load a trace file. `filter` is required for captures and refused for CSV. The error says
-/// what is wrong; the caller names the file.
-pub fn load(path: &Path, filter: Option<&FlowFilter>) -> Result<TraceData, String> {
+/// Why a trace did not load; the message says what is wrong, the caller names the file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TraceError {
+    /// The file: it cannot be read, is not the format it claims, or holds no usable packet.
+    #[error("{0}")]
+    File(String),
+    /// The `filter`: missing for a capture, given for a CSV, or matching no packet.
+    #[error("{0}")]
+    Filter(String),
+}
+
+impl From<String> for TraceError {
+    fn from(m: String) -> Self {
+        TraceError::File(m)
+    }
+}
+
+/// Load a trace file. `filter` is required for captures and refused for CSV.
+pub fn load(path: &Path, filter: Option<&FlowFilter>) -> Result<TraceData, TraceError> {
     let mut file = std::fs::File::open(path).map_err(|e| format!("cannot open it: {e}"))?;
     let mut magic = [0u8; 4];
     let n = read_up_to(&mut file, &mut magic).map_err(|e| format!("cannot read it: {e}"))?;
@@ -124,14 +140,14 @@ pub fn load(path: &Path, filter: Option<&FlowFilter>) -> Result<TraceData, Strin
         .unwrap_or("")
         .to_ascii_lowercase();
     if !is_pcap && !is_pcapng && (ext == "pcap" || ext == "pcapng" || ext == "cap") {
-        return Err(format!(
+        return Err(TraceError::File(format!(
             "not a pcap or pcapng file: wrong magic number {}",
             hex(&magic[..n])
-        ));
+        )));
     }
     let packets = if is_pcap || is_pcapng {
         let filter = filter.ok_or_else(|| {
-            "a capture needs `filter`, the one flow to replay, like filter = \"10.0.0.1:5000->10.0.0.2:22/tcp\"".to_string()
+            TraceError::Filter("a capture needs `filter`, the one flow to replay, like filter = \"10.0.0.1:5000->10.0.0.2:22/tcp\"".to_string())
         })?;
         let all = if is_pcap {
             read_pcap(&bytes)?
@@ -145,14 +161,16 @@ pub fn load(path: &Path, filter: Option<&FlowFilter>) -> Result<TraceData, Strin
             .map(|p| (p.time, p.size))
             .collect();
         if mine.is_empty() {
-            return Err(format!(
+            return Err(TraceError::Filter(format!(
                 "no packets match filter {filter} ({total} packets read)"
-            ));
+            )));
         }
         mine
     } else {
         if filter.is_some() {
-            return Err("`filter` applies to pcap/pcapng captures, not to CSV".into());
+            return Err(TraceError::Filter(
+                "`filter` applies to pcap/pcapng captures, not to CSV".into(),
+            ));
         }
         read_csv(&bytes)?
     };
