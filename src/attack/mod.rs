@@ -181,8 +181,12 @@ pub trait Attack: Send + Sync {
     fn observe(&self, obs: &Observation<'_>) -> Verdict;
 }
 
-/// Index of the strictly largest score, `None` on a tie for the top (or no scores).
+/// Index of the strictly largest score, `None` on a tie for the top, no scores, or a NaN
+/// score (a NaN compares with nothing, so it could otherwise never be beaten).
 pub fn argmax_strict(scores: &[f64]) -> Option<usize> {
+    if scores.iter().any(|s| s.is_nan()) {
+        return None;
+    }
     let mut best: Option<usize> = None;
     let mut tie = false;
     for (i, &s) in scores.iter().enumerate() {
@@ -220,6 +224,15 @@ mod tests {
         assert_eq!(o.counts(w), &[1, 2, 3]);
         assert_eq!(o.trace(w)[0].size, 7);
         assert_eq!((o.interval(), o.window()), (10, (100, 200)));
+    }
+
+    #[test]
+    fn argmax_is_strict_and_refuses_nan() {
+        assert_eq!(argmax_strict(&[1.0, 3.0, 2.0]), Some(1));
+        assert_eq!(argmax_strict(&[3.0, 1.0, 3.0]), None);
+        assert_eq!(argmax_strict(&[]), None);
+        assert_eq!(argmax_strict(&[f64::NAN, 1.0]), None);
+        assert_eq!(argmax_strict(&[1.0, f64::NAN]), None);
     }
 
     #[test]
