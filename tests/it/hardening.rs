@@ -434,7 +434,7 @@ fn summaries_carry_provenance_and_seeds_as_strings() {
     );
     // The recorded scenario is a scenario, and it is the one that ran.
     let again = mixsim::scenario::Scenario::parse(scenario, Path::new("p.toml"), &[]).unwrap();
-    assert_eq!(again.attack.unwrap().sample_sizes, vec![10]);
+    assert_eq!(again.correlation().unwrap().sample_sizes, vec![10]);
     // Seeds are read from strings, also beyond the range of TOML integers.
     let file = dir.path().join("s.toml");
     let base = std::fs::read_to_string(scenario_path("fig5-light.toml")).unwrap();
