@@ -51,7 +51,9 @@ fn main() {
         eprintln!("{e}");
         std::process::exit(2)
     });
-    let a = s.correlation().expect("the scenario has a correlation attack");
+    let a = s
+        .correlation()
+        .expect("the scenario has a correlation attack");
     // Per trial, per candidate: bias-corrected plug-in MI and the lag-1 autocorrelation of Y.
     let per_trial: Vec<Vec<(f64, f64)>> = (0..trials)
         .into_par_iter()

@@ -50,7 +50,9 @@ fn main() {
         eprintln!("{e}");
         std::process::exit(2)
     });
-    let a = s.correlation().expect("the scenario has a correlation attack");
+    let a = s
+        .correlation()
+        .expect("the scenario has a correlation attack");
     let truth = true_candidate(&s, a).expect("the target crosses a candidate");
     // counts[stride][size][outcome]
     let empty = || vec![vec![[0u64; 3]; SIZES.len()]; STRIDES.len()];
