@@ -54,11 +54,12 @@ fn main() {
     let a = s
         .correlation()
         .expect("the scenario has a correlation attack");
+    let topology = s.topology();
     // Per trial, per candidate: bias-corrected plug-in MI and the lag-1 autocorrelation of Y.
     let per_trial: Vec<Vec<(f64, f64)>> = (0..trials)
         .into_par_iter()
         .map(|trial| {
-            let (net, _) = Network::run(&s, s.seed, trial, tap_setup(&s, false));
+            let (net, _) = Network::run(&topology, s.seed, trial, tap_setup(&s, false));
             let x = net.links[a.observe_link]
                 .tap
                 .view()

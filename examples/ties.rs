@@ -53,13 +53,14 @@ fn main() {
     let a = s
         .correlation()
         .expect("the scenario has a correlation attack");
+    let topology = s.topology();
     let truth = true_candidate(&s, a).expect("the target crosses a candidate");
     // counts[stride][size][outcome]
     let empty = || vec![vec![[0u64; 3]; SIZES.len()]; STRIDES.len()];
     let counts = (0..trials)
         .into_par_iter()
         .map(|trial| {
-            let (net, _) = Network::run(&s, seed, trial, tap_setup(&s, false));
+            let (net, _) = Network::run(&topology, seed, trial, tap_setup(&s, false));
             let x = net.links[a.observe_link]
                 .tap
                 .view()
