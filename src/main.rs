@@ -588,6 +588,20 @@ fn cmd_check(args: &ScenarioArgs) -> Result<(), Failure> {
         Err(why) => println!("  executor: event engine ({why})"),
     }
     for c in &s.attacks {
+        if let mixsim::scenario::AttackKind::Likelihood(l) = &c.kind {
+            println!(
+                "  attack {:?} (likelihood) on flow {:?}: observed on {} (arrive), candidates {} (depart), T = {:.3} ms, N = {:?}, assumed t_avg {:.3} ms, variants {:?}",
+                c.name,
+                s.flows[l.target].name,
+                s.links[l.observe_link].name,
+                l.candidates.iter().map(|&c| s.links[c].name.as_str()).collect::<Vec<_>>().join(", "),
+                l.interval as f64 * 1e-6,
+                l.sample_sizes,
+                l.t_avg as f64 * 1e-6,
+                l.variants
+            );
+            continue;
+        }
         let mixsim::scenario::AttackKind::Correlation(a) = &c.kind else {
             println!("  attack {:?}: kind {}", c.name, c.kind.kind_name());
             continue;

@@ -7,10 +7,11 @@
 
 use super::score::Truth;
 use crate::attack::correlation::{estimator, Correlation};
+use crate::attack::likelihood::{self, Variant};
 use crate::attack::watermark::{Anchor, Subject, WatermarkDetection};
 use crate::attack::{Attack, Point, Watch};
 use crate::scenario::watermark::{AnchorKind, WatermarkAttack};
-use crate::scenario::{AttackKind, CorrelationAttack, Scenario};
+use crate::scenario::{AttackKind, CorrelationAttack, LikelihoodAttack, Scenario};
 
 /// An attack as the experiment runs it.
 pub struct Evaluated {
@@ -57,6 +58,18 @@ pub fn of_scenario(s: &Scenario) -> Vec<Evaluated> {
                     marked: marked_subjects(s, w),
                 },
             }),
+            AttackKind::Likelihood(l) => {
+                let truth = Truth::Identification {
+                    true_candidate: candidate_on_route(s, l.target, &l.candidates),
+                };
+                for v in &l.variants {
+                    out.push(Evaluated {
+                        table: a.name.clone(),
+                        attack: Box::new(likelihood_attack(s, l, v)),
+                        truth: truth.clone(),
+                    });
+                }
+            }
         }
     }
     out
@@ -117,9 +130,52 @@ pub fn marked_subjects(s: &Scenario, w: &WatermarkAttack) -> Vec<bool> {
     w.subjects.iter().map(|x| after.contains(&x.link)).collect()
 }
 
+/// The likelihood attack of a validated table with delay law `variant`: what the adversary
+/// knows of the system is the assumed mean hold and the candidate links' bandwidths.
+pub fn likelihood_attack(
+    s: &Scenario,
+    l: &LikelihoodAttack,
+    variant: &str,
+) -> likelihood::LikelihoodAttack {
+    let variant = Variant::parse(variant).expect("validated variant");
+    likelihood::LikelihoodAttack {
+        label: format!("likelihood-{}", variant.name()),
+        variant,
+        target: Watch {
+            link: l.observe_link,
+            point: Point::Arrive,
+        },
+        candidates: l
+            .candidates
+            .iter()
+            .map(|&link| Watch {
+                link,
+                point: Point::Depart,
+            })
+            .collect(),
+        bandwidth_bps: l
+            .candidates
+            .iter()
+            .map(|&c| s.links[c].bandwidth_bps)
+            .collect(),
+        t_avg: l.t_avg as f64 * 1e-9,
+        interval: l.interval,
+        sample_sizes: l.sample_sizes.clone(),
+    }
+}
+
 /// Index (within the candidates) of the link the target flow really takes: ground truth, known
 /// to the scorer only.
 pub fn true_candidate(scenario: &Scenario, attack: &CorrelationAttack) -> Option<usize> {
-    let route = &scenario.flows[attack.target].links;
-    attack.candidates.iter().position(|l| route.contains(l))
+    candidate_on_route(scenario, attack.target, &attack.candidates)
+}
+
+/// Index of the first of `candidates` on flow `target`'s route.
+pub fn candidate_on_route(
+    scenario: &Scenario,
+    target: usize,
+    candidates: &[usize],
+) -> Option<usize> {
+    let route = &scenario.flows[target].links;
+    candidates.iter().position(|l| route.contains(l))
 }

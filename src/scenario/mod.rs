@@ -287,16 +287,38 @@ pub struct AttackConfig {
     pub kind: AttackKind,
 }
 
+/// Danezis's likelihood attack (timestamps) after validation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LikelihoodAttack {
+    /// Index into `Scenario::flows`.
+    pub target: usize,
+    /// The link whose far end shows the target entering its first mix.
+    pub observe_link: usize,
+    /// Candidate links (their transmission ends are observed).
+    pub candidates: Vec<usize>,
+    /// The window at sample size N is N intervals of this length after the warm-up.
+    pub interval: SimTime,
+    pub sample_sizes: Vec<usize>,
+    /// Delay laws, each one of [`LIKELIHOOD_VARIANTS`].
+    pub variants: Vec<String>,
+    /// The mean mix hold the adversary assumes.
+    pub t_avg: SimTime,
+}
+
+/// The delay laws of the likelihood attack.
+pub const LIKELIHOOD_VARIANTS: &[&str] = &["paper", "queue"];
+
 /// The attack kinds, with their validated parameters.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum AttackKind {
     Correlation(CorrelationAttack),
     Watermark(watermark::WatermarkAttack),
+    Likelihood(LikelihoodAttack),
 }
 
 /// The values of `kind` in an attack table.
-pub const ATTACK_KINDS: &[&str] = &["correlation", "watermark"];
+pub const ATTACK_KINDS: &[&str] = &["correlation", "watermark", "likelihood"];
 
 impl AttackKind {
     /// The `kind` key's value.
@@ -304,16 +326,22 @@ impl AttackKind {
         match self {
             AttackKind::Correlation(_) => "correlation",
             AttackKind::Watermark(_) => "watermark",
+            AttackKind::Likelihood(_) => "likelihood",
         }
     }
 
-    /// Sampling interval and series length (intervals) of the count series it reads, if any.
+    /// Sampling interval and series length (intervals) it observes, if it is measured in
+    /// intervals (the likelihood attack's windows are, so that it compares with the count
+    /// attacks at equal N and shares their interval).
     pub fn counting(&self) -> Option<(SimTime, usize)> {
         match self {
             AttackKind::Correlation(a) => {
                 Some((a.interval, *a.sample_sizes.last().expect("validated")))
             }
             AttackKind::Watermark(_) => None,
+            AttackKind::Likelihood(a) => {
+                Some((a.interval, *a.sample_sizes.last().expect("validated")))
+            }
         }
     }
 }
@@ -1062,7 +1090,6 @@ impl Scenario {
     }
 
     /// The first correlation attack (the one the analytical model describes), if any.
-    // With one kind the match is total; it stays right when kinds are added.
     pub fn correlation(&self) -> Option<&CorrelationAttack> {
         self.attacks.iter().find_map(|a| match &a.kind {
             AttackKind::Correlation(c) => Some(c),
@@ -1551,6 +1578,9 @@ fn resolve_attacks(
                 a, &at, nodes, links, flows, err, warnings,
             )?),
             "watermark" => AttackKind::Watermark(watermark::resolve_attack(a, &at, placed, err)?),
+            "likelihood" => {
+                AttackKind::Likelihood(resolve_likelihood(a, &at, nodes, links, flows, err)?)
+            }
             _ => unreachable!("every kind of ATTACK_KEYS is resolved here"),
         };
         if let Some((interval, _)) = resolved.counting() {
@@ -1595,12 +1625,95 @@ fn attack_keys_set(a: &schema::AttackSpec) -> Vec<&'static str> {
         ("search_sigmas", a.search_sigmas.is_some()),
         ("search_step", a.search_step.is_some()),
         ("search_spread", a.search_spread.is_some()),
+        ("variants", a.variants.is_some()),
+        ("t_avg", a.t_avg.is_some()),
     ] {
         if present {
             set.push(k);
         }
     }
     set
+}
+
+/// A likelihood table: target, candidates, interval and sample sizes as for correlation; its
+/// variants; the mean hold it assumes (by default the target's first mix's, which must then
+/// be an exponential mix: the attack needs a delay law).
+fn resolve_likelihood(
+    a: &schema::AttackSpec,
+    at: &str,
+    nodes: &[Node],
+    links: &[Link],
+    flows: &[Flow],
+    err: &dyn Fn(String, String) -> ScenarioError,
+) -> Result<LikelihoodAttack, ScenarioError> {
+    let c = resolve_correlation(a, at, nodes, links, flows, err)?;
+    let variants: Vec<String> = match &a.variants {
+        None => LIKELIHOOD_VARIANTS.iter().map(|v| v.to_string()).collect(),
+        Some(list) => {
+            let mut out = Vec::new();
+            for (i, v) in list.iter().enumerate() {
+                let name = v.get_ref();
+                if !LIKELIHOOD_VARIANTS.contains(&name.as_str()) {
+                    return Err(err(
+                        format!("{at}.variants[{i}]"),
+                        format!(
+                            "unknown variant \"{name}\"{}; expected one of: {}",
+                            error::suggestion(name, LIKELIHOOD_VARIANTS),
+                            LIKELIHOOD_VARIANTS.join(", ")
+                        ),
+                    ));
+                }
+                if out.contains(name) {
+                    return Err(err(
+                        format!("{at}.variants[{i}]"),
+                        format!("variant \"{name}\" is listed twice"),
+                    ));
+                }
+                out.push(name.clone());
+            }
+            if out.is_empty() {
+                return Err(err(
+                    format!("{at}.variants"),
+                    format!(
+                        "expected at least one variant of: {}",
+                        LIKELIHOOD_VARIANTS.join(", ")
+                    ),
+                ));
+            }
+            out
+        }
+    };
+    let mix = links[c.observe_link].to;
+    let t_avg = match (&a.t_avg, &nodes[mix].kind) {
+        (Some(t), _) if t.get_ref().0 == 0 => {
+            return Err(err(
+                format!("{at}.t_avg"),
+                "expected a positive mean hold".to_string(),
+            ))
+        }
+        (Some(t), _) => t.get_ref().0,
+        (None, ResolvedNodeKind::Mix {
+            strategy: MixStrategy::Exponential { mean_ns },
+        }) => mean_ns.round() as SimTime,
+        (None, _) => {
+            return Err(err(
+                format!("{at}.t_avg"),
+                format!(
+                    "the target's first mix \"{}\" is not an exponential (continuous-time) mix, so it gives no delay law: set `t_avg`, the mean hold the adversary assumes",
+                    nodes[mix].name
+                ),
+            ))
+        }
+    };
+    Ok(LikelihoodAttack {
+        target: c.target,
+        observe_link: c.observe_link,
+        candidates: c.candidates,
+        interval: c.interval,
+        sample_sizes: c.sample_sizes,
+        variants,
+        t_avg,
+    })
 }
 
 fn resolve_correlation(

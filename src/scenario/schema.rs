@@ -406,6 +406,15 @@ pub struct AttackSpec {
     /// The search's delay spread. Default: the standard deviation of the delay along the route.
     #[serde(default)]
     pub search_spread: Option<Spanned<Duration>>,
+    // ---- kind = "likelihood": Danezis's likelihood attack on timestamps; also takes target,
+    // interval, sample_sizes and candidates as above ----
+    /// Delay laws to score with: "paper" (the mix's hold) and/or "queue" (the hold then the
+    /// output link's queue). Default both.
+    #[serde(default)]
+    pub variants: Option<Vec<Spanned<String>>>,
+    /// The mean mix hold the adversary assumes. Default: `t_avg` of the target's first mix.
+    #[serde(default)]
+    pub t_avg: Option<Spanned<Duration>>,
 }
 
 /// The keys each attack kind takes besides `kind` and `name`.
@@ -432,6 +441,14 @@ pub const ATTACK_KEYS: &[(&str, &[&str])] = &[
             "search_sigmas",
             "search_step",
             "search_spread",
+        "likelihood",
+        &[
+            "target",
+            "interval",
+            "sample_sizes",
+            "candidates",
+            "variants",
+            "t_avg",
         ],
     ),
 ];

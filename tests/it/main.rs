@@ -10,6 +10,7 @@ mod delay_stage;
 mod export;
 mod fuzz;
 mod hardening;
+mod likelihood;
 mod link;
 mod mix_strategies;
 mod model_correlation;
