@@ -5,27 +5,17 @@
 //! - **Rank** of the true candidate: 1 + the number of other candidates scored at least as high.
 //!   A tie at the top therefore gives rank 2 or more, matching the decision rule under which a
 //!   tie is a failure: rank 1 exactly when the identification is correct. Reported as a mean and
-//!   a distribution (trials per rank).
+//!   a distribution (trials per rank), with a normal 95 % interval on the mean.
 //! - **Degree of anonymity** (Diaz, Seys, Claessens and Preneel, "Towards measuring anonymity",
 //!   PET 2002; the entropy measure of Serjantov and Danezis, same venue): with the attack's
 //!   probabilities `p_j` over `C` candidates, `d = H(p) / log2 C`, `H(p) = -sum p_j log2 p_j`.
 //!   `d = 1`: the adversary learnt nothing (uniform); `d = 0`: it is certain. Reported as a mean
 //!   over trials with a normal 95 % interval.
 //!
-//! Tallies are integer sums (the degree is accumulated in fixed point, 2^-32 resolution), so any
-//! grouping of trials, any thread count and any shard split give the same bytes.
+//! Tallies are integer sums (the rank histogram; the degree in millionths, with its square), so
+//! any grouping of trials, any thread count and any shard split give the same bytes.
 
 use super::wilson::Z95;
-
-/// Rank of candidate `truth` (1 = top; ties count against it).
-pub fn rank(scores: &[f64], truth: usize) -> usize {
-    let s = scores[truth];
-    1 + scores
-        .iter()
-        .enumerate()
-        .filter(|&(j, &v)| j != truth && v >= s)
-        .count()
-}
 
 /// The entropy-based degree of anonymity of a probability vector (0 for a single candidate).
 pub fn degree(p: &[f64]) -> f64 {
@@ -36,95 +26,58 @@ pub fn degree(p: &[f64]) -> f64 {
     (h / (p.len() as f64).log2()).clamp(0.0, 1.0)
 }
 
-/// Fixed-point scale of the accumulated degree.
-const SCALE: f64 = 4_294_967_296.0;
+/// Fixed-point unit of the tallied degree: millionths (sums of squares fit a u64 for 10^7
+/// trials).
+pub const DEGREE_UNIT: f64 = 1e6;
 
-/// Rank distribution and degree sums over trials, at one sample size.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AnonymityTally {
-    /// `ranks[r - 1]`: trials in which the true candidate had rank `r`.
-    pub ranks: Vec<u64>,
-    /// Trials that gave probabilities, and the sums of `round(d 2^32)` and of its square.
-    pub degree_trials: u64,
-    pub degree_sum: u128,
-    pub degree_sq_sum: u128,
+/// The degree of `p` in [`DEGREE_UNIT`]s, as tallied.
+pub fn degree_fixed(p: &[f64]) -> u64 {
+    (degree(p) * DEGREE_UNIT).round() as u64
 }
 
-impl AnonymityTally {
-    /// Count one trial: the true candidate's rank, and the attack's probabilities if it has any.
-    pub fn add(&mut self, rank: usize, probabilities: Option<&[f64]>) {
-        if self.ranks.len() < rank {
-            self.ranks.resize(rank, 0);
-        }
-        self.ranks[rank - 1] += 1;
-        if let Some(p) = probabilities {
-            let q = (degree(p) * SCALE).round() as u128;
-            self.degree_trials += 1;
-            self.degree_sum += q;
-            self.degree_sq_sum += q * q;
-        }
+/// Mean, and normal 95 % interval, of values given by their count, sum and sum of squares.
+fn mean_ci(n: u64, sum: f64, sq: f64) -> Option<(f64, f64, f64)> {
+    if n == 0 {
+        return None;
     }
+    let nf = n as f64;
+    let mean = sum / nf;
+    let var = if n > 1 {
+        ((sq - nf * mean * mean) / (nf - 1.0)).max(0.0)
+    } else {
+        0.0
+    };
+    let half = Z95 * (var / nf).sqrt();
+    Some((mean, mean - half, mean + half))
+}
 
-    pub fn merge(&mut self, o: &AnonymityTally) {
-        if self.ranks.len() < o.ranks.len() {
-            self.ranks.resize(o.ranks.len(), 0);
-        }
-        for (a, b) in self.ranks.iter_mut().zip(&o.ranks) {
-            *a += b;
-        }
-        self.degree_trials += o.degree_trials;
-        self.degree_sum += o.degree_sum;
-        self.degree_sq_sum += o.degree_sq_sum;
+/// Mean rank of the true candidate with its 95 % interval, from the rank histogram
+/// (`ranks[r - 1]` trials at rank r).
+pub fn rank_mean_ci(ranks: &[u64]) -> Option<(f64, f64, f64)> {
+    let (mut n, mut sum, mut sq) = (0u64, 0f64, 0f64);
+    for (i, &c) in ranks.iter().enumerate() {
+        let r = (i + 1) as f64;
+        n += c;
+        sum += r * c as f64;
+        sq += r * r * c as f64;
     }
+    mean_ci(n, sum, sq).map(|(m, lo, hi)| (m, lo.max(1.0), hi))
+}
 
-    /// Mean rank of the true candidate (`None` before any trial).
-    pub fn mean_rank(&self) -> Option<f64> {
-        let n: u64 = self.ranks.iter().sum();
-        (n > 0).then(|| {
-            let s: u64 = self
-                .ranks
-                .iter()
-                .enumerate()
-                .map(|(i, &c)| (i as u64 + 1) * c)
-                .sum();
-            s as f64 / n as f64
-        })
-    }
-
-    /// Mean degree of anonymity and its normal 95 % interval (`None` without probabilities).
-    pub fn degree(&self) -> Option<(f64, f64, f64)> {
-        let n = self.degree_trials;
-        if n == 0 {
-            return None;
-        }
-        let nf = n as f64;
-        let mean = self.degree_sum as f64 / SCALE / nf;
-        let var = if n > 1 {
-            let sq = self.degree_sq_sum as f64 / (SCALE * SCALE);
-            ((sq - nf * mean * mean) / (nf - 1.0)).max(0.0)
-        } else {
-            0.0
-        };
-        let half = Z95 * (var / nf).sqrt();
-        Some((mean, (mean - half).max(0.0), (mean + half).min(1.0)))
-    }
+/// Mean degree of anonymity with its 95 % interval (clamped to [0, 1]), from the tallied
+/// count, sum and sum of squares in [`DEGREE_UNIT`]s.
+pub fn degree_mean_ci(n: u64, sum: u64, sq: u64) -> Option<(f64, f64, f64)> {
+    mean_ci(
+        n,
+        sum as f64 / DEGREE_UNIT,
+        sq as f64 / (DEGREE_UNIT * DEGREE_UNIT),
+    )
+    .map(|(m, lo, hi)| (m, lo.max(0.0), hi.min(1.0)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rank_counts_ties_against_the_truth() {
-        assert_eq!(rank(&[0.9, 0.1, 0.5], 0), 1);
-        assert_eq!(rank(&[0.9, 0.1, 0.5], 2), 2);
-        assert_eq!(rank(&[0.9, 0.1, 0.5], 1), 3);
-        assert_eq!(
-            rank(&[0.5, 0.5, 0.1], 0),
-            2,
-            "a tie at the top is not rank 1"
-        );
-    }
 
     #[test]
     fn degree_bounds_and_a_known_value() {
@@ -137,29 +90,18 @@ mod tests {
     }
 
     #[test]
-    fn tally_is_exact_under_any_grouping() {
-        let trials: Vec<(usize, Vec<f64>)> = (0..50)
-            .map(|i| {
-                let a = (i as f64 * 0.37).sin().abs();
-                (1 + i % 3, vec![a / 2.0, 1.0 - a, a / 2.0])
-            })
-            .collect();
-        let mut whole = AnonymityTally::default();
-        for (r, p) in &trials {
-            whole.add(*r, Some(p));
-        }
-        let (mut a, mut b) = (AnonymityTally::default(), AnonymityTally::default());
-        for (i, (r, p)) in trials.iter().enumerate() {
-            if i % 7 < 3 { &mut a } else { &mut b }.add(*r, Some(p));
-        }
-        b.merge(&a);
-        assert_eq!(b.degree_sum, whole.degree_sum);
-        assert_eq!(b.degree_sq_sum, whole.degree_sq_sum);
-        assert_eq!(b.ranks, whole.ranks);
-        let (mean, lo, hi) = whole.degree().unwrap();
-        let direct: f64 = trials.iter().map(|(_, p)| degree(p)).sum::<f64>() / 50.0;
-        assert!((mean - direct).abs() < 1e-9);
-        assert!(lo < mean && mean < hi);
-        assert!((whole.mean_rank().unwrap() - 2.0).abs() < 0.05);
+    fn means_and_intervals_from_tallies() {
+        // Ranks 1, 1, 2, 4: mean 2, sample variance 2.
+        let (m, lo, hi) = rank_mean_ci(&[2, 1, 0, 1]).unwrap();
+        assert!((m - 2.0).abs() < 1e-12);
+        let half = Z95 * (2.0f64 / 4.0).sqrt();
+        assert!((hi - (2.0 + half)).abs() < 1e-12 && lo == (2.0 - half).max(1.0));
+        assert_eq!(rank_mean_ci(&[]), None);
+        let ps = [vec![0.5, 0.5], vec![1.0, 0.0], vec![0.9, 0.1]];
+        let q: Vec<u64> = ps.iter().map(|p| degree_fixed(p)).collect();
+        let (m, lo, hi) = degree_mean_ci(3, q.iter().sum(), q.iter().map(|v| v * v).sum()).unwrap();
+        let direct = ps.iter().map(|p| degree(p)).sum::<f64>() / 3.0;
+        assert!((m - direct).abs() < 1e-6, "{m} vs {direct}");
+        assert!(lo >= 0.0 && lo < m && m < hi && hi <= 1.0);
     }
 }

@@ -37,6 +37,14 @@ pub struct IdentificationTally {
     pub absent: u64,
     /// `ranks[r - 1]`: trials where the true candidate ranked r (absent trials excluded).
     pub ranks: Vec<u64>,
+    /// Trials whose verdict gave a probability per candidate, and over them the sums of the
+    /// degree of anonymity and of its square, in fixed point (see [`super::anonymity`]).
+    #[serde(default)]
+    pub degree_trials: u64,
+    #[serde(default)]
+    pub degree_sum: u64,
+    #[serde(default)]
+    pub degree_sq_sum: u64,
 }
 
 /// Detection counts over every examined subject.
@@ -80,6 +88,9 @@ impl IdentificationTally {
         self.ties += o.ties;
         self.absent += o.absent;
         add_vec(&mut self.ranks, &o.ranks);
+        self.degree_trials += o.degree_trials;
+        self.degree_sum += o.degree_sum;
+        self.degree_sq_sum += o.degree_sq_sum;
     }
 
     /// Trials scored.
@@ -163,6 +174,12 @@ fn identification(id: &Identification, truth: Option<usize>) -> IdentificationTa
         sample_size: id.sample_size,
         ..Default::default()
     };
+    if let Some(p) = &id.probabilities {
+        let d = super::anonymity::degree_fixed(p);
+        t.degree_trials = 1;
+        t.degree_sum = d;
+        t.degree_sq_sum = d * d;
+    }
     let Some(truth) = truth else {
         t.absent = 1;
         return t;

@@ -55,6 +55,15 @@ pub struct IdentificationSummary {
     /// `ranks[r - 1]`: trials where the true candidate ranked r (1 + the candidates scoring at
     /// least as high).
     pub ranks: Vec<u64>,
+    /// The mean of that rank with a normal 95 % interval (absent trials excluded).
+    pub mean_rank: Option<f64>,
+    pub mean_rank_ci_low: Option<f64>,
+    pub mean_rank_ci_high: Option<f64>,
+    /// For attacks that give a probability per candidate: the mean entropy-based degree of
+    /// anonymity (1 = the adversary learnt nothing, 0 = certain) with a normal 95 % interval.
+    pub degree: Option<f64>,
+    pub degree_ci_low: Option<f64>,
+    pub degree_ci_high: Option<f64>,
 }
 
 /// A detection attack's error rates over every examined subject of every trial.
@@ -204,6 +213,9 @@ fn identification_point(
     label: String,
 ) -> Point {
     let (lo, hi) = wilson(id.correct, trials, Z95);
+    let rank = super::anonymity::rank_mean_ci(&id.ranks);
+    let degree =
+        super::anonymity::degree_mean_ci(id.degree_trials, id.degree_sum, id.degree_sq_sum);
     Point {
         attack: info.table.clone(),
         estimator: info.name.clone(),
@@ -219,6 +231,12 @@ fn identification_point(
             ties: id.ties,
             absent: id.absent,
             ranks: id.ranks.clone(),
+            mean_rank: rank.map(|r| r.0),
+            mean_rank_ci_low: rank.map(|r| r.1),
+            mean_rank_ci_high: rank.map(|r| r.2),
+            degree: degree.map(|d| d.0),
+            degree_ci_low: degree.map(|d| d.1),
+            degree_ci_high: degree.map(|d| d.2),
         }),
         detection: None,
         model: None,

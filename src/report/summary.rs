@@ -18,6 +18,36 @@ pub const DETECTION_COLUMNS: &[&str] = &[
     "mean_hits_unmarked",
 ];
 
+/// Anonymity columns of identification points: the true candidate's mean rank and the mean
+/// degree of anonymity (empty when the attack gives no probabilities), with 95 % intervals.
+pub const ANONYMITY_COLUMNS: &[&str] = &[
+    "mean_rank",
+    "mean_rank_ci_low",
+    "mean_rank_ci_high",
+    "degree",
+    "degree_ci_low",
+    "degree_ci_high",
+];
+
+/// A point's cells under [`ANONYMITY_COLUMNS`] (empty for a detection).
+pub fn anonymity_cells(p: &Point) -> Vec<String> {
+    let cell = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+    match &p.identification {
+        Some(i) => [
+            i.mean_rank,
+            i.mean_rank_ci_low,
+            i.mean_rank_ci_high,
+            i.degree,
+            i.degree_ci_low,
+            i.degree_ci_high,
+        ]
+        .into_iter()
+        .map(cell)
+        .collect(),
+        None => vec![String::new(); ANONYMITY_COLUMNS.len()],
+    }
+}
+
 /// A point's cells under [`DETECTION_COLUMNS`] (empty for an identification).
 pub fn detection_cells(p: &Point) -> Vec<String> {
     match &p.detection {
@@ -65,6 +95,7 @@ impl Summary {
             .unwrap_or_default();
         let mut w = csv::Writer::from_writer(Vec::new());
         let detection = self.points.iter().any(|p| p.detection.is_some());
+        let anonymity = self.points.iter().any(|p| p.identification.is_some());
         let mut header = vec![
             "scenario",
             "attack",
@@ -80,6 +111,9 @@ impl Summary {
         .into_iter()
         .map(String::from)
         .collect::<Vec<_>>();
+        if anonymity {
+            header.extend(ANONYMITY_COLUMNS.iter().map(|c| c.to_string()));
+        }
         if detection {
             header.extend(DETECTION_COLUMNS.iter().map(|c| c.to_string()));
         }
@@ -98,6 +132,9 @@ impl Summary {
                 p.ci_low.to_string(),
                 p.ci_high.to_string(),
             ];
+            if anonymity {
+                row.extend(anonymity_cells(p));
+            }
             if detection {
                 row.extend(detection_cells(p));
             }

@@ -33,6 +33,7 @@ fn finds_alice_beside_the_count_attacks() {
         trials: 30,
         jobs: 2,
         progress: false,
+        executor: Default::default(),
     };
     let r = run(&s, &opts);
     let names: Vec<&str> = r.attacks.iter().map(|a| a.name.as_str()).collect();
@@ -52,8 +53,44 @@ fn finds_alice_beside_the_count_attacks() {
         let at_300 = r.tally.correct(a, 3);
         assert!(at_300 >= 28, "{}: {at_300} of 30 at N = 300", names[a]);
     }
-    // Same seed and any thread count: the same tallies.
-    let again = run(&s, &RunOptions { jobs: 1, ..opts });
+    // Anonymity beside the rate: the likelihood attack's probabilities give a degree of
+    // anonymity, which falls as N grows (more evidence); count attacks give ranks only.
+    let sum = mixsim::experiment::Summary::with_model(&s, &r);
+    let point = |name: &str, n: usize| {
+        sum.points
+            .iter()
+            .find(|p| p.estimator == name && p.sample_size == Some(n))
+            .and_then(|p| p.identification.clone())
+            .unwrap()
+    };
+    let (short, long) = (
+        point("likelihood-paper", 10),
+        point("likelihood-paper", 3000),
+    );
+    let (d10, d3000) = (short.degree.unwrap(), long.degree.unwrap());
+    assert!(
+        d3000 < d10 && d3000 < 0.05,
+        "degree {d10} at N = 10, {d3000} at N = 3000"
+    );
+    assert!(short.degree_ci_low.unwrap() <= d10 && d10 <= short.degree_ci_high.unwrap());
+    assert_eq!(long.mean_rank, Some(1.0));
+    assert!(short.mean_rank.unwrap() > 1.0);
+    assert_eq!(point("mi", 10).degree, None);
+    assert!(sum
+        .points_csv()
+        .lines()
+        .next()
+        .unwrap()
+        .contains("mean_rank,"));
+    // Same seed, any thread count, either executor: the same tallies.
+    let again = run(
+        &s,
+        &RunOptions {
+            jobs: 1,
+            executor: mixsim::net::stream::Executor::Event,
+            ..opts
+        },
+    );
     for a in 0..names.len() {
         for n in 0..6 {
             assert_eq!(r.tally.correct(a, n), again.tally.correct(a, n));
