@@ -1578,9 +1578,9 @@ fn resolve_attacks(
                 a, &at, nodes, links, flows, err, warnings,
             )?),
             "watermark" => AttackKind::Watermark(watermark::resolve_attack(a, &at, placed, err)?),
-            "likelihood" => {
-                AttackKind::Likelihood(resolve_likelihood(a, &at, nodes, links, flows, err)?)
-            }
+            "likelihood" => AttackKind::Likelihood(resolve_likelihood(
+                a, &at, nodes, links, flows, err, warnings,
+            )?),
             _ => unreachable!("every kind of ATTACK_KEYS is resolved here"),
         };
         if let Some((interval, _)) = resolved.counting() {
@@ -1645,8 +1645,9 @@ fn resolve_likelihood(
     links: &[Link],
     flows: &[Flow],
     err: &dyn Fn(String, String) -> ScenarioError,
+    warnings: &mut Vec<ScenarioError>,
 ) -> Result<LikelihoodAttack, ScenarioError> {
-    let c = resolve_correlation(a, at, nodes, links, flows, err)?;
+    let c = resolve_correlation(a, at, nodes, links, flows, err, warnings)?;
     let variants: Vec<String> = match &a.variants {
         None => LIKELIHOOD_VARIANTS.iter().map(|v| v.to_string()).collect(),
         Some(list) => {

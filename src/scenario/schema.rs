@@ -441,6 +441,9 @@ pub const ATTACK_KEYS: &[(&str, &[&str])] = &[
             "search_sigmas",
             "search_step",
             "search_spread",
+        ],
+    ),
+    (
         "likelihood",
         &[
             "target",
