@@ -6,9 +6,9 @@
 //! - binomial mix: Binomial(h, 1 − P(h)) of them (each leaves with probability P(h));
 //! - timed pool mix with pool f: min(h, f).
 //!
-//! With π the stationary law of m, the mean number held over a period is E[m] + λT/2, so by
-//! Little's law the mean hold is E[H] = T/2 + E[m]/λ. The threshold mix (flush at n) holds the
-//! k-th packet of a batch for the n − k later arrivals: E[H] = (n − 1)/(2λ).
+//! With π the stationary law of m, the mean number held over a period is E\[m\] + λT/2, so by
+//! Little's law the mean hold is E\[H\] = T/2 + E\[m\]/λ. The threshold mix (flush at n) holds the
+//! k-th packet of a batch for the n − k later arrivals: E\[H\] = (n − 1)/(2λ).
 //!
 //! The chain is solved on the truncated state space 0..=max by power iteration; pick `max` well
 //! above the mean held count (mass beyond it is folded into `max`).

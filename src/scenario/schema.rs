@@ -292,7 +292,7 @@ pub struct FlowSpec {
     pub drop_segments: Option<Vec<u64>>,
 
     // ---- model = "trace" ----
-    /// CSV (time_s[,size]) or pcap/pcapng file, relative to the scenario file's directory.
+    /// CSV (time_s\[,size\]) or pcap/pcapng file, relative to the scenario file's directory.
     #[serde(default)]
     pub file: Option<String>,
     /// For pcap files: the one flow to replay, "10.0.0.1:5000->10.0.0.2:22/tcp".

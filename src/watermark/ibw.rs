@@ -1,5 +1,5 @@
 //! IBW: interval-based watermarking (Pyun, Park and Reeves, 2007), described from secondary
-//! sources; every parameter is configurable. [design]
+//! sources; every parameter is configurable. \[design\]
 //!
 //! Time after the flow's first packet (plus `offset`) is cut into intervals of length T,
 //! grouped into `bits * redundancy` units of three consecutive intervals (A, B, C); a key

@@ -1,5 +1,5 @@
 //! ICBW: interval centroid-based watermarking (Wang, Chen and Jajodia, 2007), described from
-//! secondary sources; every parameter is configurable. [design]
+//! secondary sources; every parameter is configurable. \[design\]
 //!
 //! 2 bits redundancy intervals of length T after the flow's first packet (plus `offset`) are
 //! split by the key into groups A and B; bit i owns `redundancy` intervals of each group. A 1

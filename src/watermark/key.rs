@@ -1,4 +1,4 @@
-//! The SWIRL key shared by watermarker and detector. [design]
+//! The SWIRL key shared by watermarker and detector. \[design\]
 //!
 //! The paper's design section is not in our fragment; this is mixsim's reconstruction
 //! (mixsim's reconstruction). From a key seed it derives, deterministically:

@@ -1,4 +1,4 @@
-//! The multi-flow attack (MFA). [design]
+//! The multi-flow attack (MFA). \[design\]
 //!
 //! An attacker who sees F flows marked with one key aligns them at their first packets, adds
 //! their packet counts per time bin (the slot width, by default), and compares the aggregate

@@ -7,7 +7,7 @@
 //! non-blind: it is also given the flow as it entered the watermarker).
 //!
 //! The paper fragment mixsim works from gives SWIRL's error analysis, parameters and simulation
-//! set-up but not its design section. Everything marked [design] in these modules (the key
+//! set-up but not its design section. Everything marked \[design\] in these modules (the key
 //! layout, the embedding rules, the detector's details) is mixsim's reconstruction, chosen to
 //! match the fragment's bounds exactly: slot width T/(rm), largest delay T/r (2 - 2/m),
 //! centroid tolerance T/(2mq), uniform in-slot position. IBW, ICBW and RAINBOW are described

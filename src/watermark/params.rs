@@ -25,7 +25,7 @@ use crate::engine::SimTime;
 use crate::units::Duration;
 use serde::{Deserialize, Serialize};
 
-/// How the 2n intervals are paired into (base, mark) pairs. [design]
+/// How the 2n intervals are paired into (base, mark) pairs. \[design\]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Pairing {
@@ -36,16 +36,16 @@ pub enum Pairing {
     Keyed,
 }
 
-/// Which slot a symbol selects in each subinterval of a mark interval. [design]
+/// Which slot a symbol selects in each subinterval of a mark interval. \[design\]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Embedding {
-    /// perm[i][j][s]: a fresh keyed permutation per subinterval j.
+    /// perm\[i\]\[j\]\[s\]: a fresh keyed permutation per subinterval j.
     /// Every marked flow shares a key-independent slot-density sawtooth that the multi-flow
     /// attack sees (see `mfa`).
     #[default]
     Keyed,
-    /// perm[i][0][s] in every subinterval of mark interval i: a packet waits at most m - 1
+    /// perm\[i\]\[0\]\[s\] in every subinterval of mark interval i: a packet waits at most m - 1
     /// slots and every selected slot collects exactly m slots' worth of traffic (except in the
     /// first and last subinterval), so the aggregate over symbols is flat.
     Uniform,
@@ -71,11 +71,11 @@ pub struct SwirlParams {
     pub eta: u32,
     /// Seed of the shared key (pairing and permutations).
     pub key_seed: u64,
-    /// Start of interval 0 after the flow's first packet. [design]
+    /// Start of interval 0 after the flow's first packet. \[design\]
     pub offset: Duration,
-    /// Interval pairing. [design]
+    /// Interval pairing. \[design\]
     pub pairing: Pairing,
-    /// Slot selection across subintervals. [design]
+    /// Slot selection across subintervals. \[design\]
     pub embedding: Embedding,
 }
 

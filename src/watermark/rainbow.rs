@@ -1,5 +1,5 @@
 //! RAINBOW: a non-blind inter-packet-delay watermark (Houmansadr, Kiyavash and Borisov, NDSS
-//! 2009), described from secondary sources; every parameter is configurable. [design]
+//! 2009), described from secondary sources; every parameter is configurable. \[design\]
 //!
 //! The watermarker records each flow's packet times and delays packet i (i < `length`) by
 //! a (1 + w_i), w_i = +-1 from the key, so the inter-packet delays change by a (w_i - w_{i-1}):

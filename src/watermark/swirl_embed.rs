@@ -1,11 +1,11 @@
-//! The SWIRL watermarker, an online link [`Stage`] . [design]
+//! The SWIRL watermarker, an online link [`Stage`] . \[design\]
 //!
 //! Per flow (keyed on [`Packet::flow`], so one watermarker can serve a link), interval 0 starts
 //! at the flow's first packet plus the key's offset. For pair i:
 //! 1. the base centroid C is the mean offset of the base interval's packets (none: the pair is
 //!    left unmarked);
 //! 2. the symbol is s = floor(C / Delta) mod m;
-//! 3. each mark-interval packet in slot k of subinterval j, with selected slot K = perm[i][j][s],
+//! 3. each mark-interval packet in slot k of subinterval j, with selected slot K = perm\[i\]\[j\]\[s\],
 //!    stays if k == K, moves to slot K if k < K, moves to the selected slot of subinterval j + 1
 //!    if k > K (and stays, a miss, in the last subinterval). Delays are whole slots, so a packet
 //!    keeps its in-slot offset; the largest is T/r (2 - 2/m).

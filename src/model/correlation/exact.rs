@@ -131,7 +131,7 @@ impl ExactGrid {
 }
 
 /// Stationary law of the slotted workload W' = max(W - 1, 0) + k A, A ~ `arrivals`, in slots,
-/// by the cut equations (see the module doc). None if the load k E[A] is not below 1 or the law
+/// by the cut equations (see the module doc). None if the load k E\[A\] is not below 1 or the law
 /// is too long to hold (a load too close to 1).
 pub fn slotted_workload_law(arrivals: &[f64], k: usize) -> Option<Vec<f64>> {
     let load = k as f64

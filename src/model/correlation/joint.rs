@@ -24,7 +24,7 @@ pub enum LinkStage {
 }
 
 /// Per-candidate flow check: the mean count per interval entering the mix for this port
-/// (lambda_port T), after the delay stage (E[Y']) and after the link stage (E[Y]).
+/// (lambda_port T), after the delay stage (E[Y']) and after the link stage (E\[Y\]).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct StageMeans {
     pub lambda_t: f64,

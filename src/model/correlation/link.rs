@@ -7,7 +7,7 @@
 //!   Q the stationary M/D/1 number in system at load rho = lambda_port / BW:
 //!   p(Y = v | Y' = v') = p(Q = v - v') for v < c, and p(Q >= c - v') at v = c; that is,
 //!   Y = min(Y' + Q, c) with Q independent of Y'. This does NOT conserve flow: it adds the
-//!   queue's content to every interval's departures, so E[Y] > lambda_port T whenever the cap
+//!   queue's content to every interval's departures, so E\[Y\] > lambda_port T whenever the cap
 //!   c is rarely reached (see [`LinkStageReport`]).
 //! - [`conserving_kernel`]: a backlog chain that conserves flow (below).
 //!
@@ -25,7 +25,7 @@
 //! 1/(2 m^2) packet per interval ([`LinkStageReport::capacity_used`] says which).
 //! Y'_k is Poisson(lambda_port T) i.i.d. (the delay stage's output marginal); the stationary
 //! law of W is found by iterating the chain from W = 0 (monotone convergence) until the
-//! L1 change is below 1e-13. In stationarity E[Y] = E[Y'] exactly: flow is conserved.
+//! L1 change is below 1e-13. In stationarity E\[Y\] = E[Y'] exactly: flow is conserved.
 //! The joint law uses W independent of the current interval's Y' (the chain's own
 //! assumption); in reality both depend on the previous intervals' traffic.
 
@@ -37,7 +37,7 @@ use super::NotApplicable;
 /// Largest grid denominator m for a fractional per-interval capacity.
 pub const MAX_GRID: u64 = 32;
 
-/// A Markov kernel K[v'][v] = p(Y = v | Y' = v'), row-major, rows summing to 1 (up to
+/// A Markov kernel K[v']\[v\] = p(Y = v | Y' = v'), row-major, rows summing to 1 (up to
 /// truncation of far tails).
 #[derive(Debug, Clone)]
 pub struct LinkKernel {
@@ -107,7 +107,7 @@ pub struct LinkStageReport {
     pub capacity_used: f64,
     /// Load rho = lambda_port / BW.
     pub rho: f64,
-    /// Mean of the queue variable: E[Q] for the published stage, E[W] (backlog in packets at
+    /// Mean of the queue variable: E\[Q\] for the published stage, E\[W\] (backlog in packets at
     /// an interval boundary) for the conserving one.
     pub mean_queue: f64,
 }

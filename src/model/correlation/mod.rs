@@ -10,8 +10,8 @@
 //!   interval and a deterministic server (the one the detection models use);
 //! - [`joint`]: the joint law of (X, Y_0) and the other candidates' marginals (eq. 12);
 //! - [`info`]: joint laws, mutual information I and Lemma 2's C;
-//! - [`theorem1`]: D = Phi(I_1 sqrt(N/C_1)) and formula (9) as printed;
-//! - [`improved`]: D = P(I^_1 > max_j I^_j) with chi-square laws for the independent links;
+//! - [`theorem1`](mod@theorem1): D = Phi(I_1 sqrt(N/C_1)) and formula (9) as printed;
+//! - [`improved`](mod@improved): D = P(I^_1 > max_j I^_j) with chi-square laws for the independent links;
 //! - [`refined`]: the same with exact finite-N biases and the second-order spread of I^_1;
 //!
 //! [`predict`] runs all of them for one parameter set and a list of sample sizes: Theorem 1 on
@@ -164,7 +164,7 @@ pub struct Prediction {
     pub theorem1_conserving: f64,
     /// Theorem 1 on the exact joint law.
     pub theorem1_exact: f64,
-    /// The improved model ([`improved`]: independent candidates' estimates as chi-square
+    /// The improved model ([`improved`](mod@improved): independent candidates' estimates as chi-square
     /// variables, not a constant) on the exact joint law ([`exact`]).
     pub improved: f64,
     /// The refined model of [`refined`] (exact finite-N bias, second-order spread of I^_1) on
@@ -192,12 +192,12 @@ pub struct ModelSummary {
     pub i1_exact: f64,
     pub c1_exact: f64,
     pub predictions: Vec<Prediction>,
-    /// Flow check per candidate with the published link stage: E[Y'] and E[Y] against
-    /// lambda_port T (the published stage adds queue content, so E[Y] exceeds it).
+    /// Flow check per candidate with the published link stage: E[Y'] and E\[Y\] against
+    /// lambda_port T (the published stage adds queue content, so E\[Y\] exceeds it).
     pub means_published: Vec<StageMeans>,
-    /// The same with the flow-conserving link stage (E[Y] = lambda_port T).
+    /// The same with the flow-conserving link stage (E\[Y\] = lambda_port T).
     pub means_conserving: Vec<StageMeans>,
-    /// The same with the exact link stage (E[Y] = lambda_port T), with its grid.
+    /// The same with the exact link stage (E\[Y\] = lambda_port T), with its grid.
     pub means_exact: Vec<StageMeans>,
     /// Semi-analytic repetitions and seed.
     pub semi_reps: usize,

@@ -2,7 +2,7 @@
 //! estimates and the second-order spread of I^_1.
 //!
 //! Measured against the semi-analytic estimate (which runs the real estimator on samples of
-//! the same laws), the improved model ([`super::improved`]) has two blind spots:
+//! the same laws), the improved model ([`super::improved`](mod@super::improved)) has two blind spots:
 //! 1. Lemma 2 keeps only the first-order term of I^_1, Var ~ C_1/N. The second-order term,
 //!    (1/2N) times a chi-square with about (r-1)(s-1) degrees of freedom, has variance
 //!    k/(2N^2), which dominates until N I_1 is large against k: at N = 480 on fig5-light it

@@ -26,31 +26,31 @@ pub const HEADER_BYTES: u32 = 40;
 /// [`Default`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TcpParams {
-    /// Payload bytes per segment [`mss`]; a data segment is `size = mss + 40` bytes on the wire.
+    /// Payload bytes per segment \[`mss`\]; a data segment is `size = mss + 40` bytes on the wire.
     pub mss: u32,
-    /// Bytes of an ACK on the wire [`ack_size`], default 40.
+    /// Bytes of an ACK on the wire \[`ack_size`\], default 40.
     pub ack_size: u32,
-    /// Receiver window in segments [`rwnd`], default 64 KiB / MSS.
+    /// Receiver window in segments \[`rwnd`\], default 64 KiB / MSS.
     pub rwnd: u32,
-    /// Initial congestion window in segments [`initial_cwnd`], default 10 (RFC 6928, ns-3).
+    /// Initial congestion window in segments \[`initial_cwnd`\], default 10 (RFC 6928, ns-3).
     pub initial_cwnd: u32,
-    /// Initial slow-start threshold in segments [`initial_ssthresh`], default unlimited.
+    /// Initial slow-start threshold in segments \[`initial_ssthresh`\], default unlimited.
     pub initial_ssthresh: Option<u32>,
-    /// Duplicate ACKs that trigger fast retransmit [`dupthresh`], default 3.
+    /// Duplicate ACKs that trigger fast retransmit \[`dupthresh`\], default 3.
     pub dupthresh: u32,
-    /// [`initial_rto`], default 1 s (RFC 6298 2.1).
+    /// \[`initial_rto`\], default 1 s (RFC 6298 2.1).
     pub initial_rto: SimTime,
-    /// [`min_rto`], default 1 s (RFC 6298 2.4, ns-3's default; Linux uses 200 ms).
+    /// \[`min_rto`\], default 1 s (RFC 6298 2.4, ns-3's default; Linux uses 200 ms).
     pub min_rto: SimTime,
-    /// [`max_rto`], default 60 s.
+    /// \[`max_rto`\], default 60 s.
     pub max_rto: SimTime,
-    /// Delayed ACKs [`delayed_ack`], default off: every segment is acknowledged.
+    /// Delayed ACKs \[`delayed_ack`\], default off: every segment is acknowledged.
     pub delayed_ack: bool,
-    /// With delayed ACKs, acknowledge every this many segments [`ack_every`], default 2.
+    /// With delayed ACKs, acknowledge every this many segments \[`ack_every`\], default 2.
     pub ack_every: u32,
-    /// With delayed ACKs, the timer [`ack_timeout`], default 200 ms.
+    /// With delayed ACKs, the timer \[`ack_timeout`\], default 200 ms.
     pub ack_timeout: SimTime,
-    /// Debug: the first transmission of these segments is lost [`drop_segments`].
+    /// Debug: the first transmission of these segments is lost \[`drop_segments`\].
     pub drop_segments: Vec<u64>,
 }
 
