@@ -15,7 +15,7 @@
 //! Tallies are integer sums (the rank histogram; the degree in millionths, with its square), so
 //! any grouping of trials, any thread count and any shard split give the same bytes.
 
-use super::wilson::Z95;
+use crate::model::wilson::Z95;
 
 /// The entropy-based degree of anonymity of a probability vector (0 for a single candidate).
 pub fn degree(p: &[f64]) -> f64 {

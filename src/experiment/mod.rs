@@ -21,10 +21,9 @@ pub mod semi;
 pub mod shard;
 pub mod summary;
 pub mod sweep;
-pub mod wilson;
 
+pub use crate::model::wilson::{wilson, Z95};
 pub use attacks::Evaluated;
 pub use runner::{run, run_attacks, run_trial, RunOptions, RunResult, Tally, TrialOutcome};
 pub use score::{AttackTally, Truth};
 pub use summary::Summary;
-pub use wilson::{wilson, Z95};

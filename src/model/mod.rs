@@ -13,7 +13,10 @@
 //!   Poisson arrivals, from the Markov chain of the packets carried over a flush.
 //! - [`swirl`]: seed 002's false-positive and false-negative bounds for the SWIRL watermark
 //!   (eqs 6-18) and the crossover error rate.
+//! - [`wilson`]: the Wilson score interval of a binomial proportion (every detection rate's
+//!   95 % interval; experiment re-exports it).
 
 pub mod correlation;
 pub mod mixhold;
 pub mod swirl;
+pub mod wilson;

@@ -151,7 +151,7 @@ pub struct Proportion {
 
 impl Proportion {
     pub fn new(k: u64, n: u64) -> Self {
-        let (lo, hi) = crate::experiment::wilson(k, n, crate::experiment::Z95);
+        let (lo, hi) = crate::model::wilson::wilson(k, n, crate::model::wilson::Z95);
         Proportion {
             k,
             n,

@@ -21,8 +21,6 @@ const LAYERS: &[&[&str]] = &[
     &["scenario"],
     &["experiment"],
     &["report"],
-    // Temporary, see HARNESS.
-    &[HARNESS_MODULE],
     &["main"],
 ];
 
@@ -38,15 +36,6 @@ const SIDEWAYS: &[(&str, &str)] = &[
 /// Modules held to less than their layer allows: an attack sees observations only, so besides
 /// the watermark schemes it imports the engine (time, random streams) and nothing else.
 const ONLY: &[(&str, &[&str])] = &[("attack", &["engine", "watermark"])];
-
-/// Temporary: src/watermark still carries its own experiment harness (experiment files, their
-/// report and plots), which is being folded into the scenario / experiment / report pipeline.
-/// These submodules of `watermark` are checked as a module of their own, [`HARNESS_MODULE`],
-/// just below `main`; the rest of `watermark` (keys, embedders, detectors) is held to the rule
-/// above (mfa holds the MFA statistic, which stays, beside its experiment runner, which goes).
-/// Delete this list and its layer when the harness is gone.
-const HARNESS: &[&str] = &["experiment", "stepping", "mixexp", "plots", "report", "mfa"];
-const HARNESS_MODULE: &str = "watermark_harness";
 
 /// One import of another top-level module.
 #[derive(Debug, Clone, PartialEq)]
@@ -249,16 +238,9 @@ fn heads(code: &str) -> Vec<(String, &str)> {
     items
 }
 
-/// The module that `top` followed by `rest` names: `top`, except that the harness files of
-/// `watermark` count as [`HARNESS_MODULE`].
-fn module_named(top: &str, rest: &str) -> String {
-    let sub = rest.trim_start().strip_prefix("::").map(heads);
-    let harness = sub.is_some_and(|s| s.iter().any(|(n, _)| HARNESS.contains(&n.as_str())));
-    if top == "watermark" && harness {
-        HARNESS_MODULE.to_string()
-    } else {
-        top.to_string()
-    }
+/// The module that `top` followed by `rest` names: the top-level module itself.
+fn module_named(top: &str, _rest: &str) -> String {
+    top.to_string()
 }
 
 /// The module path of a file under src/ ("net/tap.rs" -> [net, tap]; "main.rs" -> [main]).
@@ -440,23 +422,6 @@ fn grouped_paths_super_climbs_and_mixsim_paths_are_seen() {
     let main = imports_of("main.rs", "use mixsim::{experiment, net::tap::TapPoint};\n");
     let to: Vec<&str> = main.iter().map(|i| i.to.as_str()).collect();
     assert_eq!(to, ["experiment", "net"]);
-}
-
-#[test]
-fn watermark_harness_files_are_a_module_of_their_own() {
-    // A scheme reaching into the harness points up; the harness importing experiment does not.
-    let scheme = imports_of("watermark/key.rs", "use super::stepping::run;\n");
-    assert_eq!(scheme[0].to, HARNESS_MODULE);
-    assert!(
-        check(&scheme)[0].contains("points up"),
-        "{:?}",
-        check(&scheme)
-    );
-    let harness = imports_of("watermark/stepping.rs", "use crate::experiment::wilson;\n");
-    assert_eq!(harness[0].from, HARNESS_MODULE);
-    assert!(check(&harness).is_empty());
-    let main = imports_of("main.rs", "use mixsim::watermark::{experiment as wx};\n");
-    assert_eq!(main[0].to, HARNESS_MODULE);
 }
 
 #[test]
