@@ -9,10 +9,8 @@
 //! Run: `cargo run --release --example count_ratio [SCENARIO.toml]` (default
 //! scenarios/fig5-light.toml); it prints the summary table.
 
-use mixsim::attack::{
-    argmax_strict, Attack, Identification, Needs, Observation, Point, Verdict, Watch,
-};
-use mixsim::experiment::attacks::true_candidate;
+use mixsim::attack::{argmax_strict, Attack, Identification, Needs, Observation, Verdict, Watch};
+use mixsim::experiment::attacks::{candidate_watches, target_watch, true_candidate};
 use mixsim::experiment::{run_attacks, Evaluated, RunOptions, Summary, Truth};
 use mixsim::scenario::Scenario;
 use std::path::Path;
@@ -78,18 +76,8 @@ pub fn run_example(path: &Path, trials: u64) -> Summary {
     attacks.push(Evaluated {
         table: "toy".into(),
         attack: Box::new(CountRatio {
-            target: Watch {
-                link: c.observe_link,
-                point: Point::Arrive,
-            },
-            candidates: c
-                .candidates
-                .iter()
-                .map(|&link| Watch {
-                    link,
-                    point: Point::Depart,
-                })
-                .collect(),
+            target: target_watch(c.observe_link),
+            candidates: candidate_watches(&c.candidates),
             interval: c.interval,
             sample_sizes: c.sample_sizes.clone(),
         }),

@@ -75,22 +75,31 @@ pub fn of_scenario(s: &Scenario) -> Vec<Evaluated> {
     out
 }
 
+/// Where an identification adversary watches the target: its packets arriving at the first mix.
+pub fn target_watch(observe_link: usize) -> Watch {
+    Watch {
+        link: observe_link,
+        point: Point::Arrive,
+    }
+}
+
+/// Where it watches each candidate link: the packets leaving on it (after the link's queue).
+pub fn candidate_watches(candidates: &[usize]) -> Vec<Watch> {
+    candidates
+        .iter()
+        .map(|&link| Watch {
+            link,
+            point: Point::Depart,
+        })
+        .collect()
+}
+
 /// The correlation attack of a validated table with estimator `name`.
 pub fn correlation(c: &CorrelationAttack, name: &str) -> Correlation {
     Correlation {
         estimator: estimator(name).expect("validated estimator name"),
-        target: Watch {
-            link: c.observe_link,
-            point: Point::Arrive,
-        },
-        candidates: c
-            .candidates
-            .iter()
-            .map(|&link| Watch {
-                link,
-                point: Point::Depart,
-            })
-            .collect(),
+        target: target_watch(c.observe_link),
+        candidates: candidate_watches(&c.candidates),
         interval: c.interval,
         sample_sizes: c.sample_sizes.clone(),
     }
@@ -141,18 +150,8 @@ pub fn likelihood_attack(
     likelihood::LikelihoodAttack {
         label: format!("likelihood-{}", variant.name()),
         variant,
-        target: Watch {
-            link: l.observe_link,
-            point: Point::Arrive,
-        },
-        candidates: l
-            .candidates
-            .iter()
-            .map(|&link| Watch {
-                link,
-                point: Point::Depart,
-            })
-            .collect(),
+        target: target_watch(l.observe_link),
+        candidates: candidate_watches(&l.candidates),
         bandwidth_bps: l
             .candidates
             .iter()
