@@ -25,13 +25,44 @@ use crate::traffic::tcp::{LazyTimer, Receiver, Sender, TcpStats};
 use crate::traffic::{ArrivalProcess, Traffic};
 use hdrhistogram::Histogram;
 
-/// Element-id bases for random streams: node i, link i, flow i and placed stage i get distinct
-/// streams.
-const LINK_STREAM: u64 = 1 << 20;
-/// Base of the link padding streams (one per link).
-const PAD_STREAM: u64 = 3 << 20;
-const FLOW_STREAM: u64 = 2 << 20;
-const STAGE_STREAM: u64 = 3 << 20;
+/// The kinds of element that draw random numbers. Each kind owns the element ids
+/// `base .. base + 2^20` of the trial's streams, so element i of one kind never shares a stream
+/// with element j of another (while each kind has fewer than 2^20 elements).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Component {
+    /// A mix node's strategy (node i).
+    Node,
+    /// A link's loss, jitter and outage draws (link i).
+    Link,
+    /// A flow's arrival process (flow i, TCP ACK flows after the topology's flows).
+    Flow,
+    /// A placed stage (watermarker i).
+    Stage,
+    /// A padded link's slot clock (link i).
+    Padding,
+}
+
+impl Component {
+    /// Width of each kind's id range.
+    const SPAN: u64 = 1 << 20;
+
+    /// First element id of this kind. Node, link, flow and stage keep the ids they always had
+    /// (so their streams, and every scenario without padding, are unchanged).
+    const fn base(self) -> u64 {
+        match self {
+            Component::Node => 0,
+            Component::Link => Self::SPAN,
+            Component::Flow => 2 * Self::SPAN,
+            Component::Stage => 3 * Self::SPAN,
+            Component::Padding => 4 * Self::SPAN,
+        }
+    }
+
+    /// The stream of element `index` of this kind in trial `trial` under `seed`.
+    fn stream(self, seed: u64, trial: u64, index: usize) -> SimRng {
+        stream(seed, trial, self.base() + index as u64)
+    }
+}
 
 /// `FlowState::stage_hop` of a flow without a placed stage.
 pub(super) const NO_STAGE: u32 = u32::MAX;
@@ -243,8 +274,8 @@ pub struct Network {
 }
 
 impl Network {
-    /// Build trial `trial` of `topology` under `seed`: element `e` (node i, link i, flow i,
-    /// stage i, at the id bases above) draws from the stream (seed, trial, e).
+    /// Build trial `trial` of `topology` under `seed`: each random element (mix node, link,
+    /// padded link, flow, placed stage) draws from its own [`Component`] stream.
     pub fn new(topology: &Topology, seed: u64, trial: u64, taps: TapSetup) -> Self {
         let nodes = topology
             .nodes
@@ -253,7 +284,7 @@ impl Network {
             .map(|(i, n)| match n.kind {
                 NodeKind::Host => NodeState::Host,
                 NodeKind::Mix(strategy) => NodeState::Mix {
-                    mix: Mix::new(strategy, stream(seed, trial, i as u64)),
+                    mix: Mix::new(strategy, Component::Node.stream(seed, trial, i)),
                     timer: None,
                 },
             })
@@ -281,11 +312,11 @@ impl Network {
                 .with_loss(l.loss)
                 .with_outage(l.outage)
                 .with_jitter(l.jitter, l.jitter_model, l.order_preserving)
-                .with_padding(l.padding, stream(seed, trial, PAD_STREAM + i as u64))
+                .with_padding(l.padding, Component::Padding.stream(seed, trial, i))
             })
             .collect();
         let link_rngs = (0..topology.links.len())
-            .map(|i| stream(seed, trial, LINK_STREAM + i as u64))
+            .map(|i| Component::Link.stream(seed, trial, i))
             .collect();
         let mut flows: Vec<FlowState> = topology
             .flows
@@ -295,7 +326,7 @@ impl Network {
                 route: f.route.clone(),
                 links: f.links.clone(),
                 process: ArrivalProcess::new(&f.traffic),
-                rng: stream(seed, trial, FLOW_STREAM + i as u64),
+                rng: Component::Flow.stream(seed, trial, i),
                 size: f.size,
                 next_seq: 0,
                 start: f.start,
@@ -331,7 +362,7 @@ impl Network {
                 route: f.ack_route.clone(),
                 links: f.ack_links.clone(),
                 process: ArrivalProcess::new(&f.traffic),
-                rng: stream(seed, trial, FLOW_STREAM + ack_flow as u64),
+                rng: Component::Flow.stream(seed, trial, ack_flow as usize),
                 size: p.ack_size,
                 next_seq: 0,
                 start: f.start,
@@ -379,7 +410,7 @@ impl Network {
             starts: topology.flows.iter().map(|f| f.start).collect(),
         };
         for (i, s) in topology.stages.iter().enumerate() {
-            let rng = stream(seed, trial, STAGE_STREAM + i as u64);
+            let rng = Component::Stage.stream(seed, trial, i);
             net.place_stage(s.flow as usize, s.hop, (s.make)(), rng);
         }
         net
@@ -894,5 +925,53 @@ impl Network {
                 (self.packets.len() - 1) as u32
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Component;
+
+    /// Every kind, named through an exhaustive match so that a new kind cannot be left out.
+    fn all_components() -> Vec<Component> {
+        let all = [
+            Component::Node,
+            Component::Link,
+            Component::Flow,
+            Component::Stage,
+            Component::Padding,
+        ];
+        for c in all {
+            match c {
+                Component::Node
+                | Component::Link
+                | Component::Flow
+                | Component::Stage
+                | Component::Padding => {}
+            }
+        }
+        all.to_vec()
+    }
+
+    #[test]
+    fn component_stream_ranges_are_disjoint() {
+        let all = all_components();
+        for (i, a) in all.iter().enumerate() {
+            for b in &all[i + 1..] {
+                let (lo, hi) = (a.base().min(b.base()), a.base().max(b.base()));
+                assert!(
+                    hi - lo >= Component::SPAN,
+                    "{a:?} and {b:?} share stream ids ({lo:#x}, {hi:#x})"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn padding_and_stage_streams_differ() {
+        use rand::Rng;
+        let draw = |c: Component| c.stream(7, 3, 0).gen::<u64>();
+        assert_ne!(draw(Component::Padding), draw(Component::Stage));
+        assert_ne!(draw(Component::Padding), draw(Component::Link));
     }
 }
