@@ -970,7 +970,7 @@ mod tests {
     #[test]
     fn padding_and_stage_streams_differ() {
         use rand::Rng;
-        let draw = |c: Component| c.stream(7, 3, 0).gen::<u64>();
+        let draw = |c: Component| c.stream(7, 3, 0).random::<u64>();
         assert_ne!(draw(Component::Padding), draw(Component::Stage));
         assert_ne!(draw(Component::Padding), draw(Component::Link));
     }
