@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerate results/watermark/: every watermark experiment, run by `mixsim run`, `mixsim sweep`
-# and `mixsim model` on the scenarios and sweep files in scenarios/ (plus the MFA example).
+# and `mixsim model` on the scenarios and sweep files in scenarios/.
 # Deterministic: the same seed writes the same summary.json bytes on any machine and any --jobs
 # (wall times go to run-log.json only). About 5 minutes on 2 cores.
 #
@@ -8,7 +8,7 @@
 #   JOBS=1 scripts/watermark-results.sh     # any thread count gives the same files
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --quiet --bin mixsim --example mfa
+cargo build --release --quiet --bin mixsim
 bin=target/release/mixsim
 jobs=(); [[ -n "${JOBS:-}" ]] && jobs=(--jobs "$JOBS")
 out=results/watermark
@@ -39,6 +39,12 @@ say "mixsim run scenarios/swirl-compare.toml --set watermark.mark.embedding=unif
 say "scripts/watermark-thresholds.py $out/mix-sweep/sweep.csv"
 scripts/watermark-thresholds.py "$out/mix-sweep/sweep.csv" > "$out/mix-thresholds.md"
 
-say "cargo run --release --example mfa"
-target/release/examples/mfa > "$out/mfa.md"
+# The multi-flow attack: 20 marked vs 20 held-unmarked Poisson flows (scenarios/mfa.toml,
+# written by scripts/gen-mfa.py), over SWIRL's q and embedding and over the other schemes.
+for s in swirl schemes; do
+  say "mixsim sweep scenarios/mfa-$s-sweep.toml --out $out/mfa-$s-sweep"
+  "$bin" sweep "scenarios/mfa-$s-sweep.toml" --out "$out/mfa-$s-sweep" "${jobs[@]}"
+done
+say "scripts/mfa-table.py $out/mfa-swirl-sweep $out/mfa-schemes-sweep"
+scripts/mfa-table.py "$out/mfa-swirl-sweep" "$out/mfa-schemes-sweep" > "$out/mfa.md"
 say "wrote $out/"

@@ -22,6 +22,7 @@
 
 pub mod correlation;
 pub mod likelihood;
+pub mod mfa;
 pub mod mi;
 pub mod watermark;
 

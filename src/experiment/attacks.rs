@@ -8,10 +8,13 @@
 use super::score::Truth;
 use crate::attack::correlation::{estimator, Correlation};
 use crate::attack::likelihood::{self, Variant};
+use crate::attack::mfa::MultiFlow;
 use crate::attack::watermark::{Anchor, Subject, WatermarkDetection};
 use crate::attack::{Attack, Point, Watch};
+use crate::scenario::adversary::MfaAttack;
 use crate::scenario::watermark::{AnchorKind, WatermarkAttack};
 use crate::scenario::{AttackKind, CorrelationAttack, LikelihoodAttack, Scenario};
+use crate::watermark::mfa::MfaTest;
 
 /// An attack as the experiment runs it.
 pub struct Evaluated {
@@ -56,6 +59,13 @@ pub fn of_scenario(s: &Scenario) -> Vec<Evaluated> {
                 attack: Box::new(watermark_detection(s, w)),
                 truth: Truth::Detection {
                     marked: marked_subjects(s, w),
+                },
+            }),
+            AttackKind::Mfa(m) => out.push(Evaluated {
+                table: a.name.clone(),
+                attack: Box::new(multi_flow(m)),
+                truth: Truth::Detection {
+                    marked: m.groups.iter().map(|g| group_marked(s, g)).collect(),
                 },
             }),
             AttackKind::Likelihood(l) => {
@@ -137,6 +147,37 @@ pub fn marked_subjects(s: &Scenario, w: &WatermarkAttack) -> Vec<bool> {
     let mark = &s.watermarks[w.watermark];
     let after = &s.flows[mark.flow].links[mark.hop..];
     w.subjects.iter().map(|x| after.contains(&x.link)).collect()
+}
+
+/// The multi-flow attack of a validated table.
+pub fn multi_flow(m: &MfaAttack) -> MultiFlow {
+    MultiFlow {
+        label: format!(
+            "mfa-{}",
+            match m.test {
+                MfaTest::Chi2 => "chi2",
+                MfaTest::Profile => "profile",
+            }
+        ),
+        test: m.test,
+        bin: m.bin,
+        span: m.span,
+        alpha: m.alpha,
+        period: m.period,
+        permutations: m.permutations,
+        baseline: m.baseline.clone(),
+        groups: m.groups.clone(),
+    }
+}
+
+/// Does any flow carrying a watermark (of any `[[watermark]]` table) cross one of `links`
+/// after its watermarker? Ground truth, known to the scorer only.
+pub fn group_marked(s: &Scenario, links: &[usize]) -> bool {
+    s.watermarks.iter().any(|w| {
+        s.flows[w.flow].links[w.hop..]
+            .iter()
+            .any(|l| links.contains(l))
+    })
 }
 
 /// The likelihood attack of a validated table with delay law `variant`: what the adversary

@@ -192,6 +192,7 @@
 //! Loading is three steps: overrides are spliced into the text, [`schema`] deserialises it with
 //! serde, then [`Scenario::from_file`] resolves names to indices and checks what serde cannot.
 
+pub mod adversary;
 mod build;
 pub mod error;
 mod overrides;
@@ -315,10 +316,11 @@ pub enum AttackKind {
     Correlation(CorrelationAttack),
     Watermark(watermark::WatermarkAttack),
     Likelihood(LikelihoodAttack),
+    Mfa(adversary::MfaAttack),
 }
 
 /// The values of `kind` in an attack table.
-pub const ATTACK_KINDS: &[&str] = &["correlation", "watermark", "likelihood"];
+pub const ATTACK_KINDS: &[&str] = &["correlation", "watermark", "likelihood", "mfa"];
 
 impl AttackKind {
     /// The `kind` key's value.
@@ -327,6 +329,7 @@ impl AttackKind {
             AttackKind::Correlation(_) => "correlation",
             AttackKind::Watermark(_) => "watermark",
             AttackKind::Likelihood(_) => "likelihood",
+            AttackKind::Mfa(_) => "mfa",
         }
     }
 
@@ -338,7 +341,7 @@ impl AttackKind {
             AttackKind::Correlation(a) => {
                 Some((a.interval, *a.sample_sizes.last().expect("validated")))
             }
-            AttackKind::Watermark(_) => None,
+            AttackKind::Watermark(_) | AttackKind::Mfa(_) => None,
             AttackKind::Likelihood(a) => {
                 Some((a.interval, *a.sample_sizes.last().expect("validated")))
             }
@@ -1581,6 +1584,7 @@ fn resolve_attacks(
             "likelihood" => AttackKind::Likelihood(resolve_likelihood(
                 a, &at, nodes, links, flows, err, warnings,
             )?),
+            "mfa" => AttackKind::Mfa(adversary::resolve_mfa(a, &at, placed, err)?),
             _ => unreachable!("every kind of ATTACK_KEYS is resolved here"),
         };
         if let Some((interval, _)) = resolved.counting() {
@@ -1627,6 +1631,13 @@ fn attack_keys_set(a: &schema::AttackSpec) -> Vec<&'static str> {
         ("search_spread", a.search_spread.is_some()),
         ("variants", a.variants.is_some()),
         ("t_avg", a.t_avg.is_some()),
+        ("test", a.test.is_some()),
+        ("bin", a.bin.is_some()),
+        ("span", a.span.is_some()),
+        ("alpha", a.alpha.is_some()),
+        ("permutations", a.permutations.is_some()),
+        ("baseline", a.baseline.is_some()),
+        ("groups", a.groups.is_some()),
     ] {
         if present {
             set.push(k);

@@ -415,7 +415,33 @@ pub struct AttackSpec {
     /// The mean mix hold the adversary assumes. Default: `t_avg` of the target's first mix.
     #[serde(default)]
     pub t_avg: Option<Spanned<Duration>>,
+
+    // ---- kind = "mfa": the multi-flow attack on a watermark; also takes `watermark` ----
+    /// The statistic: "chi2" (default) or "profile".
+    #[serde(default)]
+    pub test: Option<Spanned<String>>,
+    /// Bin width. Default 20ms (a SWIRL slot).
+    #[serde(default)]
+    pub bin: Option<Spanned<Duration>>,
+    /// Span compared after each flow's first packet. Default 128s (SWIRL's 2nT).
+    #[serde(default)]
+    pub span: Option<Spanned<Duration>>,
+    /// Rejection level. Default 0.01.
+    #[serde(default)]
+    pub alpha: Option<Spanned<f64>>,
+    /// Relabellings of the profile test. Default 400.
+    #[serde(default)]
+    pub permutations: Option<Spanned<u64>>,
+    /// Links "from->to" of the flows held as unmarked. Required.
+    #[serde(default)]
+    pub baseline: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Groups of links examined, one detection each. Required.
+    #[serde(default)]
+    pub groups: Option<Spanned<Vec<LinkNames>>>,
 }
+
+/// A list of links written "from->to", each with its place in the file.
+pub type LinkNames = Spanned<Vec<Spanned<String>>>;
 
 /// The keys each attack kind takes besides `kind` and `name`.
 pub const ATTACK_KEYS: &[(&str, &[&str])] = &[
@@ -452,6 +478,19 @@ pub const ATTACK_KEYS: &[(&str, &[&str])] = &[
             "candidates",
             "variants",
             "t_avg",
+        ],
+    ),
+    (
+        "mfa",
+        &[
+            "watermark",
+            "test",
+            "bin",
+            "span",
+            "alpha",
+            "permutations",
+            "baseline",
+            "groups",
         ],
     ),
 ];

@@ -373,7 +373,7 @@ fn path_delay(placed: &Placed<'_>, flow: &Flow, a: usize, b: usize) -> (f64, f64
 }
 
 /// Link indices of a list of "from->to" names.
-fn link_list(
+pub(crate) fn link_list(
     v: &toml::Spanned<Vec<toml::Spanned<String>>>,
     key: &str,
     links: &[super::Link],

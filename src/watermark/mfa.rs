@@ -7,42 +7,15 @@
 //! intervals); SWIRL's pattern depends on each flow's own symbol s, so its aggregate is flat
 //! when s is near uniform, which a small q breaks (the base centroid concentrates near T/2).
 //!
-//! Power is the fraction of trials in which the test rejects at level `alpha`; the size is the
-//! same with two unmarked groups (it checks the chi-square calibration). Flows are Poisson (so
+//! The statistics are here; the attack that runs them on what taps saw (a baseline group held as
+//! unmarked against examined groups, one detection per group) is `attack::mfa`, the `kind =
+//! "mfa"` attack table. Its power is the fraction of marked groups it calls marked; its size,
+//! the fraction of unmarked groups (it checks the chi-square calibration: with Poisson flows
 //! the unmarked aggregate is a multinomial sample and the chi-square law applies).
 
-use super::{build, WatermarkConfig};
-use crate::engine::{stream, SimTime};
-use crate::net::{Jitter, Packet, Stage, StageOutcome};
-use crate::units::Duration;
-use rand_distr::{Distribution, Exp1};
-use rayon::prelude::*;
+use crate::engine::SimTime;
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ChiSquared, ContinuousCDF};
-
-/// An MFA experiment.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MfaConfig {
-    pub watermark: WatermarkConfig,
-    /// Poisson rate of each flow, pkt/s.
-    pub rate: f64,
-    /// Flows per group (F).
-    pub flows: usize,
-    /// Independent attacks.
-    pub trials: usize,
-    /// Bin width of the aggregate.
-    pub bin: Duration,
-    /// Aggregated span after each flow's first packet.
-    pub span: Duration,
-    /// Path jitter between watermarker and attacker.
-    pub sigma: Duration,
-    pub alpha: f64,
-    pub seed: u64,
-    /// Which statistic the attacker uses.
-    #[serde(default)]
-    pub test: MfaTest,
-}
 
 /// The MFA's statistic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -59,14 +32,6 @@ pub enum MfaTest {
     /// permutation test over flows (400 relabellings), so overdispersion cannot fake a
     /// rejection. This is the test of the sawtooth.
     Profile,
-}
-
-/// Bins per period of the profile test (SWIRL's m; 5 for other schemes).
-fn profile_period(wm: &WatermarkConfig) -> usize {
-    match wm {
-        WatermarkConfig::Swirl(p) => p.m as usize,
-        _ => 5,
-    }
 }
 
 /// Per flow, the fraction of its packets (within `span` of its first) at each position
@@ -139,41 +104,6 @@ pub fn profile_test(
     ((1 + ge) as f64 / (1 + perms) as f64, obs)
 }
 
-/// A proportion with its Wilson 95 % interval.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Proportion {
-    pub k: u64,
-    pub n: u64,
-    pub rate: f64,
-    pub ci_low: f64,
-    pub ci_high: f64,
-}
-
-impl Proportion {
-    pub fn new(k: u64, n: u64) -> Self {
-        let (lo, hi) = crate::model::wilson::wilson(k, n, crate::model::wilson::Z95);
-        Proportion {
-            k,
-            n,
-            rate: k as f64 / n.max(1) as f64,
-            ci_low: if k == 0 { 0.0 } else { lo },
-            ci_high: if k == n { 1.0 } else { hi },
-        }
-    }
-}
-
-/// What the MFA measured.
-#[derive(Debug, Clone, Serialize)]
-pub struct MfaResult {
-    /// Marked vs unmarked: rejection rate (power).
-    pub power: Proportion,
-    /// Unmarked vs unmarked: rejection rate (should be about alpha).
-    pub size: Proportion,
-    /// Mean chi-square statistic divided by its degrees of freedom, marked and null.
-    pub mean_ratio_marked: f64,
-    pub mean_ratio_null: f64,
-}
-
 /// Packet counts per bin of the flows' received times, each aligned at its first packet.
 pub fn aggregate(flows: &[Vec<SimTime>], bin: SimTime, span: SimTime) -> Vec<u64> {
     let nb = span.div_ceil(bin) as usize;
@@ -212,125 +142,6 @@ pub fn chi2_homogeneity(a: &[u64], b: &[u64]) -> (f64, f64, f64) {
     (stat, df, p)
 }
 
-/// The received times of `cfg.flows` Poisson flows of one group, through one watermarker
-/// (serving all of them, keyed on flow id) enabled or not, then jitter.
-fn group(cfg: &MfaConfig, trial: u64, group: u64, marked: bool) -> Vec<Vec<SimTime>> {
-    let mut wm = build(&cfg.watermark).expect("validated");
-    wm.set_enabled(marked);
-    let mean = 1e9 / cfg.rate;
-    let horizon = cfg.span.nanos() + 4 * crate::engine::time::S;
-    let mut rng = stream(cfg.seed, trial, 0x4d46_4100 + group);
-    let mut wrng = stream(cfg.seed, trial, 0x4d46_4200 + group);
-    (0..cfg.flows)
-        .map(|f| {
-            let mut jit = Jitter::new(cfg.sigma.nanos(), true);
-            let mut t = 0u64;
-            let mut out = Vec::new();
-            let mut k = 0u64;
-            while t <= horizon {
-                let pkt = Packet::new(f as u32, k, 100, t);
-                if let StageOutcome::Release(t1) = wm.offer(t, &pkt, &mut wrng) {
-                    if let StageOutcome::Release(t2) = jit.offer(t1, &pkt, &mut rng) {
-                        out.push(t2);
-                    }
-                }
-                let e: f64 = Exp1.sample(&mut rng);
-                t += (e * mean).round() as SimTime;
-                k += 1;
-            }
-            out
-        })
-        .collect()
-}
-
-/// Run the MFA (trials in parallel, each deterministic in (seed, trial)).
-pub fn run(cfg: &MfaConfig) -> Result<MfaResult, String> {
-    cfg.watermark.validate()?;
-    let (bin, span) = (cfg.bin.nanos(), cfg.span.nanos());
-    let outcomes: Vec<(bool, bool, f64, f64)> = (0..cfg.trials as u64)
-        .into_par_iter()
-        .map(|t| {
-            let (gm, gu, gu2) = (
-                group(cfg, t, 0, true),
-                group(cfg, t, 1, false),
-                group(cfg, t, 2, false),
-            );
-            match cfg.test {
-                MfaTest::Chi2 => {
-                    let m = aggregate(&gm, bin, span);
-                    let u = aggregate(&gu, bin, span);
-                    let u2 = aggregate(&gu2, bin, span);
-                    let (s1, d1, p1) = chi2_homogeneity(&m, &u);
-                    let (s0, d0, p0) = chi2_homogeneity(&u2, &u);
-                    (p1 < cfg.alpha, p0 < cfg.alpha, s1 / d1, s0 / d0)
-                }
-                MfaTest::Profile => {
-                    let k = profile_period(&cfg.watermark);
-                    let (pm, pu, pu2) = (
-                        profiles(&gm, bin, span, k),
-                        profiles(&gu, bin, span, k),
-                        profiles(&gu2, bin, span, k),
-                    );
-                    let mut rng = stream(cfg.seed, t, 0x4d46_4300);
-                    let (p1, s1) = profile_test(&pm, &pu, 400, &mut rng);
-                    let (p0, s0) = profile_test(&pu2, &pu, 400, &mut rng);
-                    let df = (k - 1) as f64;
-                    (p1 < cfg.alpha, p0 < cfg.alpha, s1 / df, s0 / df)
-                }
-            }
-        })
-        .collect();
-    let k = cfg.trials as u64;
-    let n = outcomes.len().max(1) as f64;
-    Ok(MfaResult {
-        power: Proportion::new(outcomes.iter().filter(|o| o.0).count() as u64, k),
-        size: Proportion::new(outcomes.iter().filter(|o| o.1).count() as u64, k),
-        mean_ratio_marked: outcomes.iter().map(|o| o.2).sum::<f64>() / n,
-        mean_ratio_null: outcomes.iter().map(|o| o.3).sum::<f64>() / n,
-    })
-}
-
-/// SWIRL's MFA power over a grid of q and F (other parameters from `base`).
-pub fn swirl_power_grid(
-    base: &MfaConfig,
-    qs: &[f64],
-    fs: &[usize],
-) -> Vec<(f64, usize, MfaResult)> {
-    let WatermarkConfig::Swirl(p) = &base.watermark else {
-        panic!("swirl_power_grid needs a SWIRL config")
-    };
-    let mut out = Vec::new();
-    for &q in qs {
-        for &f in fs {
-            let cfg = MfaConfig {
-                watermark: WatermarkConfig::Swirl(super::SwirlParams { q, ..p.clone() }),
-                flows: f,
-                ..base.clone()
-            };
-            out.push((q, f, run(&cfg).expect("valid")));
-        }
-    }
-    out
-}
-
-impl MfaConfig {
-    /// SWIRL (Table 3) at `rate` pkt/s, bins of one slot (20 ms) over 2nT = 128 s.
-    pub fn swirl_default(rate: f64, flows: usize, trials: usize, seed: u64) -> Self {
-        MfaConfig {
-            watermark: WatermarkConfig::Swirl(Default::default()),
-            rate,
-            flows,
-            trials,
-            bin: Duration(20 * crate::engine::time::MS),
-            span: Duration(128 * crate::engine::time::S),
-            sigma: Duration(0),
-            alpha: 0.01,
-            seed,
-            test: MfaTest::Chi2,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -347,6 +158,39 @@ mod tests {
 #[cfg(test)]
 mod sawtooth {
     use super::*;
+    use crate::engine::{stream, time::S};
+    use crate::net::{Packet, StageOutcome};
+    use crate::watermark::{build, SwirlParams, WatermarkConfig};
+    use rand_distr::{Distribution, Exp1};
+
+    /// `flows` Poisson flows of `rate` pkt/s over 132 s, through one SWIRL watermarker (q = 5)
+    /// switched on or off.
+    fn group(flows: u32, rate: f64, marked: bool, seed: u64) -> Vec<Vec<SimTime>> {
+        let cfg = WatermarkConfig::Swirl(SwirlParams {
+            q: 5.0,
+            ..Default::default()
+        });
+        let mut wm = build(&cfg).expect("valid");
+        wm.set_enabled(marked);
+        let mut rng = stream(seed, 0, 1);
+        (0..flows)
+            .map(|f| {
+                let (mut t, mut k, mut out) = (0u64, 0u64, Vec::new());
+                while t <= 132 * S {
+                    if let StageOutcome::Release(t1) =
+                        wm.offer(t, &Packet::new(f, k, 100, t), &mut rng)
+                    {
+                        out.push(t1);
+                    }
+                    let e: f64 = Exp1.sample(&mut rng);
+                    t += (e * 1e9 / rate).round() as SimTime;
+                    k += 1;
+                }
+                out
+            })
+            .collect()
+    }
+
     /// Why SWIRL (as reconstructed) loses to the MFA at every q: within every subinterval of a
     /// mark interval, the selected slot k collects the packets of slots 0..=k of its own
     /// subinterval plus the overflow of the previous one, so averaged over a uniform symbol
@@ -354,12 +198,9 @@ mod sawtooth {
     /// for m = 5, a key-independent sawtooth that every marked flow shares.
     #[test]
     fn mark_intervals_show_a_sawtooth() {
-        let mut cfg = MfaConfig::swirl_default(9.5, 200, 1, 3);
-        if let WatermarkConfig::Swirl(p) = &mut cfg.watermark {
-            p.q = 5.0;
-        }
-        let m = aggregate(&group(&cfg, 0, 0, true), cfg.bin.nanos(), cfg.span.nanos());
-        let u = aggregate(&group(&cfg, 0, 1, false), cfg.bin.nanos(), cfg.span.nanos());
+        let (bin, span) = (20 * crate::engine::time::MS, 128 * S);
+        let m = aggregate(&group(200, 9.5, true, 3), bin, span);
+        let u = aggregate(&group(200, 9.5, false, 4), bin, span);
         let mut fm = [0u64; 5];
         let mut fu = [0u64; 5];
         for b in 0..m.len() {

@@ -12,6 +12,7 @@ mod fuzz;
 mod hardening;
 mod likelihood;
 mod link;
+mod mfa;
 mod mix_strategies;
 mod model_correlation;
 mod model_link_exact;

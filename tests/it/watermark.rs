@@ -276,23 +276,3 @@ fn shipped_watermark_scenarios_and_sweeps_are_valid() {
             .unwrap_or_else(|e| panic!("{f}: {e}"));
     }
 }
-
-/// MFA sanity: calibrated under the null, and ICBW's empty prefixes show with two flows.
-#[test]
-fn mfa_sees_icbw_and_is_calibrated() {
-    use mixsim::watermark::mfa::{run as mfa, MfaConfig};
-    use mixsim::watermark::{icbw::IcbwParams, WatermarkConfig};
-    let cfg = MfaConfig {
-        watermark: WatermarkConfig::Icbw(IcbwParams::default()),
-        flows: 2,
-        trials: 40,
-        bin: mixsim::units::Duration(50_000_000),
-        span: mixsim::units::Duration(96_000_000_000),
-        ..MfaConfig::swirl_default(9.5, 2, 40, 9)
-    };
-    let r = mfa(&cfg).unwrap();
-    // Power 40/40 expected; the null rejects with probability alpha = 0.01, so more than 4 of
-    // 40 would have probability < 1e-4.
-    assert!(r.power.k >= 36, "{:?}", r.power);
-    assert!(r.size.k <= 4, "{:?}", r.size);
-}
