@@ -1,19 +1,31 @@
-//! SVG plots: detection rate against sample size, simulation with its 95% intervals and model
-//! curves drawn over it.
+//! SVG plots of every mixsim report.
+//!
+//! A plot is described as data first and drawn second:
+//!
+//! - a [`Figure`] holds a title, caption lines (trials, seed, what the bars mean), two [`Axis`]
+//!   and the [`Series`] to draw, plus a [`LegendGroup`] list that the legend prints to the
+//!   right of the data, one heading per group;
+//! - an [`Axis`] knows its scale (linear or log) and its tick labels: [`Axis::at_values`] puts
+//!   ticks at the values a run used (sample sizes, swept values) in their unit, adds every
+//!   decade on a log axis, and drops labels that would collide;
+//! - a [`Series`] has a colour, a [`Style`] and points with optional intervals. The style says
+//!   how it is drawn and how its legend glyph looks: simulated points are filled markers on a
+//!   thin solid line with interval bars, models are dashed lines without markers, so the two
+//!   are told apart without reading the legend.
+//!
+//! To add a kind of series (say a detection-against-latency frontier, or a rank metric with its
+//! own y axis), add a [`Style`] variant and its arms in `draw_series` and `draw_glyph`; the
+//! axes, legend and caption come for free. A y axis other than a rate is an [`Axis::at_values`]
+//! or [`Axis::linear`] of its own.
+//!
+//! [`summary_plot`] is the detection plot of one run; the sweep report builds its figures
+//! from the same parts.
 
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
+use plotters::coord::types::RangedCoordf64;
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
-
-/// A simulated series: (x, rate, ci_low, ci_high) per point.
-pub struct SimSeries {
-    pub label: String,
-    pub points: Vec<(f64, f64, f64, f64)>,
-}
-
-/// A model curve: (x, value) per point.
-pub struct ModelSeries {
-    pub label: String,
-    pub points: Vec<(f64, f64)>,
-}
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// The palette of every mixsim plot (matplotlib's tab10).
 pub const COLOURS: [RGBColor; 10] = [
@@ -29,155 +41,626 @@ pub const COLOURS: [RGBColor; 10] = [
     RGBColor(23, 190, 207),
 ];
 
-/// Render a detection-rate plot to an SVG string. `log_x` puts x on a log scale (sample size).
-pub fn detection_plot(
-    title: &str,
-    x_label: &str,
-    log_x: bool,
-    sims: &[SimSeries],
-    models: &[ModelSeries],
-) -> String {
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (800, 520)).into_drawing_area();
-        root.fill(&WHITE).expect("svg fill");
-        let xs = sims
-            .iter()
-            .flat_map(|s| s.points.iter().map(|p| p.0))
-            .chain(models.iter().flat_map(|m| m.points.iter().map(|p| p.0)));
-        let (mut lo, mut hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
-            (a.min(x), b.max(x))
-        });
-        if !lo.is_finite() {
-            (lo, hi) = (1.0, 10.0);
-        }
-        if hi <= lo {
-            hi = lo * 2.0 + 1.0;
-        }
-        let mut builder = ChartBuilder::on(&root);
-        builder
-            .caption(title, ("sans-serif", 20))
-            .margin(15)
-            .x_label_area_size(45)
-            .y_label_area_size(55);
-        macro_rules! draw {
-            ($chart:expr) => {{
-                let mut chart = $chart;
-                chart
-                    .configure_mesh()
-                    .light_line_style(RGBColor(235, 235, 235))
-                    .x_label_formatter(&|x| format!("{x}"))
-                    .x_desc(x_label)
-                    .y_desc("detection rate")
-                    .draw()
-                    .expect("svg mesh");
-                for (i, s) in sims.iter().enumerate() {
-                    let c = COLOURS[i % COLOURS.len()];
-                    // Estimators share x values: spread them a little so intervals stay visible.
-                    let shift = 1.0 + 0.025 * (i as f64 - (sims.len() as f64 - 1.0) / 2.0);
-                    let x_of = |x: f64| if log_x { x * shift } else { x };
-                    chart
-                        .draw_series(s.points.iter().map(|&(x, _, l, h)| {
-                            PathElement::new(vec![(x_of(x), l), (x_of(x), h)], c.stroke_width(1))
-                        }))
-                        .expect("svg series");
-                    chart
-                        .draw_series(
-                            s.points
-                                .iter()
-                                .map(|&(x, y, _, _)| Circle::new((x_of(x), y), 4, c.filled())),
-                        )
-                        .expect("svg series")
-                        .label(format!("{} (simulated, 95% CI)", s.label))
-                        .legend(move |(x, y)| Circle::new((x + 10, y), 4, c.filled()));
-                }
-                for (i, m) in models.iter().enumerate() {
-                    let c = COLOURS[(i + sims.len()) % COLOURS.len()];
-                    chart
-                        .draw_series(LineSeries::new(m.points.iter().copied(), c.stroke_width(2)))
-                        .expect("svg series")
-                        .label(m.label.clone())
-                        .legend(move |(x, y)| {
-                            PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2))
-                        });
-                }
-                chart
-                    .configure_series_labels()
-                    .position(SeriesLabelPosition::LowerRight)
-                    .background_style(WHITE.mix(0.8))
-                    .border_style(BLACK)
-                    .draw()
-                    .expect("svg legend");
-            }};
-        }
-        if log_x {
-            draw!(builder
-                .build_cartesian_2d((lo * 0.8..hi * 1.25).log_scale(), 0.0..1.02)
-                .expect("svg chart"));
-        } else {
-            let pad = (hi - lo) * 0.05;
-            draw!(builder
-                .build_cartesian_2d(lo - pad..hi + pad, 0.0..1.02)
-                .expect("svg chart"));
-        }
-        root.present().expect("svg present");
-    }
-    svg
+/// Dash patterns (dash, gap in pixels) of model lines, told apart by pattern when they share a
+/// colour.
+pub const DASHES: [(u32, u32); 4] = [(12, 5), (3, 4), (7, 3), (16, 4)];
+
+/// How a series is drawn.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Style {
+    /// Monte Carlo estimates: markers on a thin solid line, with a bar for each interval.
+    Simulated,
+    /// An analytical prediction: a dashed line in pattern `DASHES[i]`, no markers.
+    Model(usize),
 }
 
-/// The detection plot of a run: each estimator's simulated rate with its 95% interval against
-/// sample size (log scale), and the model's curves for the plug-in MI attack.
-pub fn summary_plot(summary: &crate::experiment::Summary) -> String {
-    let mut estimators: Vec<&str> = Vec::new();
-    for p in summary.points.iter().filter(|p| p.sample_size.is_some()) {
-        if !estimators.contains(&p.label.as_str()) {
-            estimators.push(&p.label);
+/// A point of a series; `interval` is a 95% interval drawn as a bar (simulated series).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Datum {
+    pub x: f64,
+    pub y: f64,
+    pub interval: Option<(f64, f64)>,
+}
+
+/// One drawn curve.
+#[derive(Debug, Clone)]
+pub struct Series {
+    pub colour: RGBColor,
+    pub style: Style,
+    pub points: Vec<Datum>,
+}
+
+/// A legend line: a glyph drawn in `style` and `colour`, then the label.
+#[derive(Debug, Clone)]
+pub struct LegendEntry {
+    pub label: String,
+    pub colour: RGBColor,
+    pub style: Style,
+}
+
+/// A block of the legend under its own heading ("simulated", "model", ...).
+#[derive(Debug, Clone)]
+pub struct LegendGroup {
+    pub heading: String,
+    pub entries: Vec<LegendEntry>,
+}
+
+/// An axis: its range in data units, log or linear, and the labelled ticks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Axis {
+    pub label: String,
+    pub log: bool,
+    pub lo: f64,
+    pub hi: f64,
+    /// (value, label) of each labelled tick.
+    pub ticks: Vec<(f64, String)>,
+    /// Unlabelled grid lines (the 2..9 multiples of each decade on a log axis).
+    pub minor: Vec<f64>,
+}
+
+/// Width of the data area in pixels, used to keep tick labels apart.
+const PLOT_WIDTH: f64 = 560.0;
+/// Pixels a tick label character takes at the tick font size, with some room.
+const CHAR_PX: f64 = 7.5;
+
+impl Axis {
+    /// A linear axis from `lo` to `hi` with the given ticks.
+    pub fn linear(label: &str, lo: f64, hi: f64, ticks: Vec<(f64, String)>) -> Axis {
+        Axis {
+            label: label.to_string(),
+            log: false,
+            lo,
+            hi,
+            ticks,
+            minor: Vec::new(),
         }
     }
-    let sims: Vec<SimSeries> = estimators
-        .iter()
-        .map(|e| SimSeries {
-            label: e.to_string(),
-            points: summary
-                .points
+
+    /// A rate from 0 to 1, ticks every 0.1.
+    pub fn rate(label: &str) -> Axis {
+        let ticks = (0..=10)
+            .map(|i| (i as f64 / 10.0, format!("{:.1}", i as f64 / 10.0)))
+            .collect();
+        Axis::linear(label, 0.0, 1.02, ticks)
+    }
+
+    /// An axis whose ticks sit at `values` (value, label), in the order given as priority when
+    /// labels would collide. Log scale when every value is positive and they span more than a
+    /// decade; then every decade in range is labelled too, ahead of the other values.
+    pub fn at_values(label: &str, values: &[(f64, String)]) -> Axis {
+        let (lo, hi) = values
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+                (a.min(v.0), b.max(v.0))
+            });
+        if !lo.is_finite() {
+            return Axis::linear(label, 0.0, 1.0, Vec::new());
+        }
+        let log = lo > 0.0 && hi / lo > 10.0;
+        let (lo, hi) = if log {
+            (lo / 1.3, hi * 1.3)
+        } else if hi > lo {
+            let pad = (hi - lo) * 0.06;
+            (lo - pad, hi + pad)
+        } else {
+            let pad = if lo == 0.0 { 1.0 } else { lo.abs() * 0.5 };
+            (lo - pad, hi + pad)
+        };
+        let mut axis = Axis::linear(label, lo, hi, Vec::new());
+        axis.log = log;
+        let mut wanted = Vec::new();
+        if log {
+            wanted.extend(decades(lo, hi).into_iter().map(|d| (d, number(d))));
+            axis.minor = decades(lo / 10.0, hi)
+                .into_iter()
+                .flat_map(|d| (2..10).map(move |k| d * k as f64))
+                .filter(|&m| m >= lo && m <= hi)
+                .collect();
+        }
+        wanted.extend(values.iter().cloned());
+        axis.ticks = axis.spaced(wanted);
+        axis
+    }
+
+    /// Where `v` lies on the drawn axis (log10 of it on a log axis).
+    pub fn pos(&self, v: f64) -> f64 {
+        if self.log {
+            v.log10()
+        } else {
+            v
+        }
+    }
+
+    /// The ticks of `wanted` whose labels do not overlap an earlier kept one, in value order.
+    fn spaced(&self, wanted: Vec<(f64, String)>) -> Vec<(f64, String)> {
+        let span = self.pos(self.hi) - self.pos(self.lo);
+        let px = |v: f64| (self.pos(v) - self.pos(self.lo)) / span * PLOT_WIDTH;
+        let mut kept: Vec<(f64, String)> = Vec::new();
+        for (v, label) in wanted {
+            let half = |l: &str| l.chars().count() as f64 * CHAR_PX / 2.0;
+            let clear = kept
                 .iter()
-                .filter(|p| p.label == *e)
-                .filter_map(|p| {
-                    Some((p.sample_size? as f64, p.detection_rate, p.ci_low, p.ci_high))
-                })
-                .collect(),
-        })
-        .collect();
-    let models: Vec<ModelSeries> = [
-        ("theorem1", "Theorem 1"),
-        ("improved", "improved"),
-        ("improved_refined", "refined"),
-        ("semi_analytic", "semi-analytic"),
-    ]
-    .iter()
-    .filter_map(|(key, label)| {
-        let pts: Vec<(f64, f64)> = summary
+                .all(|(k, l)| (px(*k) - px(v)).abs() > half(l) + half(&label) + 6.0);
+            if clear && v >= self.lo && v <= self.hi {
+                kept.push((v, label));
+            }
+        }
+        kept.sort_by(|a, b| a.0.total_cmp(&b.0));
+        kept
+    }
+}
+
+/// The powers of ten from `lo` to `hi`.
+fn decades(lo: f64, hi: f64) -> Vec<f64> {
+    let first = lo.log10().ceil() as i32;
+    let last = hi.log10().floor() as i32;
+    (first..=last).map(|k| 10f64.powi(k)).collect()
+}
+
+/// A tick label: integers without a decimal point, otherwise the shortest exact form.
+pub fn number(v: f64) -> String {
+    if v == v.trunc() && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{}", (v * 1e6).round() / 1e6)
+    }
+}
+
+/// Everything a plot shows.
+#[derive(Debug, Clone)]
+pub struct Figure {
+    pub title: String,
+    /// Lines under the title: trials, seed, what bars and dashes mean.
+    pub caption: Vec<String>,
+    pub x: Axis,
+    pub y: Axis,
+    pub series: Vec<Series>,
+    pub legend: Vec<LegendGroup>,
+}
+
+const WIDTH: u32 = 940;
+const HEIGHT: u32 = 560;
+const TITLE_FONT: u32 = 18;
+const TEXT_FONT: u32 = 13;
+
+impl Figure {
+    /// The SVG text of the figure.
+    pub fn render(&self) -> String {
+        let mut svg = String::new();
+        {
+            let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+            root.fill(&WHITE).expect("svg fill");
+            let head = 30 + 17 * self.caption.len() as u32;
+            let (top, body) = root.split_vertically(head);
+            self.draw_heading(&top);
+            let (chart, legend) = body.split_horizontally(WIDTH - self.legend_width());
+            self.draw_chart(&chart);
+            self.draw_legend(&legend);
+            root.present().expect("svg present");
+        }
+        svg
+    }
+
+    fn legend_width(&self) -> u32 {
+        let chars = self
+            .legend
+            .iter()
+            .flat_map(|g| {
+                std::iter::once(g.heading.chars().count())
+                    .chain(g.entries.iter().map(|e| e.label.chars().count() + 5))
+            })
+            .max()
+            .unwrap_or(0);
+        (chars as f64 * 7.2) as u32 + 24
+    }
+
+    fn draw_heading<DB: DrawingBackend>(&self, area: &DrawingArea<DB, plotters::coord::Shift>) {
+        let centre = Pos::new(HPos::Center, VPos::Top);
+        let mid = WIDTH as i32 / 2;
+        let title = ("sans-serif", TITLE_FONT).into_font().into_text_style(area);
+        area.draw(&Text::new(self.title.clone(), (mid, 8), title.pos(centre)))
+            .expect("svg text");
+        let style = ("sans-serif", TEXT_FONT)
+            .into_font()
+            .color(&RGBColor(80, 80, 80))
+            .pos(centre);
+        for (i, line) in self.caption.iter().enumerate() {
+            let y = 8 + TITLE_FONT as i32 + 6 + 17 * i as i32;
+            area.draw(&Text::new(line.clone(), (mid, y), style.clone()))
+                .expect("svg text");
+        }
+    }
+
+    fn coord(axis: &Axis) -> Ticked {
+        Ticked {
+            inner: (axis.pos(axis.lo)..axis.pos(axis.hi)).into(),
+            bold: axis.ticks.iter().map(|t| axis.pos(t.0)).collect(),
+            light: axis.minor.iter().map(|&m| axis.pos(m)).collect(),
+        }
+    }
+
+    fn draw_chart<DB: DrawingBackend>(&self, area: &DrawingArea<DB, plotters::coord::Shift>) {
+        let mut chart = ChartBuilder::on(area)
+            .margin_left(10)
+            .margin_right(12)
+            .margin_top(6)
+            .margin_bottom(6)
+            .x_label_area_size(48)
+            .y_label_area_size(62)
+            .build_cartesian_2d(Self::coord(&self.x), Self::coord(&self.y))
+            .expect("svg chart");
+        let label = |axis: &Axis, p: f64| {
+            axis.ticks
+                .iter()
+                .find(|t| (axis.pos(t.0) - p).abs() < 1e-9)
+                .map(|t| t.1.clone())
+                .unwrap_or_default()
+        };
+        chart
+            .configure_mesh()
+            .bold_line_style(RGBColor(215, 215, 215))
+            .light_line_style(RGBColor(240, 240, 240))
+            .x_label_formatter(&|p| label(&self.x, *p))
+            .y_label_formatter(&|p| label(&self.y, *p))
+            .x_label_style(("sans-serif", TEXT_FONT))
+            .y_label_style(("sans-serif", TEXT_FONT))
+            .axis_desc_style(("sans-serif", TEXT_FONT + 1))
+            .x_desc(self.x.label.clone())
+            .y_desc(self.y.label.clone())
+            .draw()
+            .expect("svg mesh");
+        let simulated = self
+            .series
+            .iter()
+            .filter(|s| s.style == Style::Simulated)
+            .count();
+        let mut k = 0;
+        for s in &self.series {
+            // Simulated curves share x values: dodge them sideways a little so that their
+            // bars stay visible; model lines stay at their exact values.
+            let dodge = match s.style {
+                Style::Simulated => {
+                    k += 1;
+                    let span = self.x.pos(self.x.hi) - self.x.pos(self.x.lo);
+                    (k as f64 - 1.0 - (simulated as f64 - 1.0) / 2.0) * span * 0.005
+                }
+                Style::Model(_) => 0.0,
+            };
+            draw_series(&mut chart, &self.x, &self.y, s, dodge);
+        }
+    }
+
+    fn draw_legend<DB: DrawingBackend>(&self, area: &DrawingArea<DB, plotters::coord::Shift>) {
+        let heading = ("sans-serif", TEXT_FONT)
+            .into_font()
+            .style(FontStyle::Bold)
+            .color(&BLACK);
+        let text = ("sans-serif", TEXT_FONT).into_font().color(&BLACK);
+        let left = Pos::new(HPos::Left, VPos::Center);
+        let mut y = 18;
+        for g in &self.legend {
+            area.draw(&Text::new(g.heading.clone(), (4, y), heading.pos(left)))
+                .expect("svg legend");
+            y += 20;
+            for e in &g.entries {
+                draw_glyph(area, (12, y), e);
+                area.draw(&Text::new(e.label.clone(), (44, y), text.pos(left)))
+                    .expect("svg legend");
+                y += 19;
+            }
+            y += 10;
+        }
+    }
+}
+
+/// A linear coordinate (in axis positions) whose grid lines are exactly the axis's ticks:
+/// plotters' own key points would put ticks at round numbers instead of the values a run used.
+struct Ticked {
+    inner: RangedCoordf64,
+    bold: Vec<f64>,
+    light: Vec<f64>,
+}
+
+impl Ranged for Ticked {
+    type ValueType = f64;
+    type FormatOption = DefaultFormatting;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        self.inner.map(value, limit)
+    }
+
+    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        if hint.weight().allow_light_points() {
+            self.light.clone()
+        } else {
+            self.bold.clone()
+        }
+    }
+
+    fn range(&self) -> std::ops::Range<f64> {
+        self.inner.range()
+    }
+}
+
+type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<Ticked, Ticked>>;
+
+fn draw_series<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
+    x: &Axis,
+    y: &Axis,
+    s: &Series,
+    dodge: f64,
+) {
+    let at = |d: &Datum| (x.pos(d.x) + dodge, y.pos(d.y));
+    let c = s.colour;
+    match s.style {
+        Style::Simulated => {
+            chart
+                .draw_series(LineSeries::new(s.points.iter().map(at), c.stroke_width(1)))
+                .expect("svg series");
+            chart
+                .draw_series(s.points.iter().filter_map(|d| {
+                    let (lo, hi) = d.interval?;
+                    let px = x.pos(d.x) + dodge;
+                    Some(PathElement::new(
+                        vec![(px, y.pos(lo)), (px, y.pos(hi))],
+                        c.stroke_width(1),
+                    ))
+                }))
+                .expect("svg series");
+            chart
+                .draw_series(s.points.iter().map(|d| Circle::new(at(d), 4, c.filled())))
+                .expect("svg series");
+        }
+        Style::Model(i) => {
+            let (dash, gap) = DASHES[i % DASHES.len()];
+            chart
+                .draw_series(DashedLineSeries::new(
+                    s.points.iter().map(at),
+                    dash,
+                    gap,
+                    c.stroke_width(2),
+                ))
+                .expect("svg series");
+        }
+    }
+}
+
+fn draw_glyph<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    (x, y): (i32, i32),
+    e: &LegendEntry,
+) {
+    let c = e.colour;
+    match e.style {
+        Style::Simulated => {
+            area.draw(&PathElement::new(
+                vec![(x, y), (x + 24, y)],
+                c.stroke_width(1),
+            ))
+            .expect("svg legend");
+            area.draw(&PathElement::new(
+                vec![(x + 12, y - 7), (x + 12, y + 7)],
+                c.stroke_width(1),
+            ))
+            .expect("svg legend");
+            area.draw(&Circle::new((x + 12, y), 4, c.filled()))
+                .expect("svg legend");
+        }
+        Style::Model(i) => {
+            let (dash, gap) = DASHES[i % DASHES.len()];
+            area.draw(&DashedPathElement::new(
+                vec![(x, y), (x + 26, y)],
+                dash.min(8),
+                gap,
+                c.stroke_width(2),
+            ))
+            .expect("svg legend");
+        }
+    }
+}
+
+/// The model predictions of the correlation attack that a run's plot draws, named as in
+/// summary.json (which, like the CSVs and tables, carries every prediction).
+pub const PLOTTED_MODELS: [&str; 4] = ["theorem1", "improved", "improved_refined", "semi_analytic"];
+
+/// The detection plot of a run: each estimator's simulated rate with its 95% interval against
+/// sample size, and the model's curves for the plug-in MI attack (dashed, in their own colours
+/// after the estimators').
+pub fn summary_plot(summary: &crate::experiment::Summary) -> String {
+    let mut labels: Vec<&str> = Vec::new();
+    for p in summary.points.iter().filter(|p| p.sample_size.is_some()) {
+        if !labels.contains(&p.label.as_str()) {
+            labels.push(&p.label);
+        }
+    }
+    let mut series = Vec::new();
+    let mut simulated = Vec::new();
+    for (i, e) in labels.iter().enumerate() {
+        let colour = COLOURS[i % COLOURS.len()];
+        let points = summary
             .points
             .iter()
-            .filter(|p| p.model.is_some())
+            .filter(|p| p.label == *e)
             .filter_map(|p| {
-                Some((
-                    p.sample_size? as f64,
-                    p.model.as_ref()?.get(*key)?.as_f64()?,
-                ))
+                Some(Datum {
+                    x: p.sample_size? as f64,
+                    y: p.detection_rate,
+                    interval: Some((p.ci_low, p.ci_high)),
+                })
             })
             .collect();
-        (!pts.is_empty()).then(|| ModelSeries {
-            label: format!("model of mi: {label}"),
-            points: pts,
-        })
-    })
-    .collect();
-    detection_plot(
-        &format!("{}: detection rate against sample size", summary.scenario),
-        "sample size N (intervals)",
-        true,
-        &sims,
-        &models,
-    )
+        series.push(Series {
+            colour,
+            style: Style::Simulated,
+            points,
+        });
+        simulated.push(LegendEntry {
+            label: e.to_string(),
+            colour,
+            style: Style::Simulated,
+        });
+    }
+    let mut models = Vec::new();
+    let mut modelled = "mi".to_string();
+    for (j, key) in PLOTTED_MODELS.iter().enumerate() {
+        let mut points = Vec::new();
+        for p in summary.points.iter().filter(|p| p.sample_size.is_some()) {
+            if let Some(v) = p.model.as_ref().and_then(|m| m.get(*key)?.as_f64()) {
+                modelled.clone_from(&p.label);
+                points.push(Datum {
+                    x: p.sample_size.unwrap_or_default() as f64,
+                    y: v,
+                    interval: None,
+                });
+            }
+        }
+        if points.is_empty() {
+            continue;
+        }
+        let colour = COLOURS[(labels.len() + j) % COLOURS.len()];
+        series.push(Series {
+            colour,
+            style: Style::Model(j),
+            points,
+        });
+        models.push(LegendEntry {
+            label: key.to_string(),
+            colour,
+            style: Style::Model(j),
+        });
+    }
+    let mut sizes: Vec<usize> = summary
+        .points
+        .iter()
+        .filter_map(|p| p.sample_size)
+        .collect();
+    sizes.sort_unstable();
+    sizes.dedup();
+    let ticks: Vec<(f64, String)> = sizes.iter().map(|&n| (n as f64, n.to_string())).collect();
+    let mut legend = Vec::new();
+    if !simulated.is_empty() {
+        legend.push(LegendGroup {
+            heading: "simulated (95% CI)".into(),
+            entries: simulated,
+        });
+    }
+    if !models.is_empty() {
+        legend.push(LegendGroup {
+            heading: format!("model of {modelled}"),
+            entries: models,
+        });
+    }
+    Figure {
+        title: format!("{}: detection rate against sample size", summary.scenario),
+        caption: vec![format!(
+            "{} trials, seed {}; bars: Wilson 95% intervals; dashed: analytical model",
+            summary.trials, summary.seed
+        )],
+        x: Axis::at_values("sample size N (intervals)", &ticks),
+        y: Axis::rate("detection rate"),
+        series,
+        legend,
+    }
+    .render()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(a: &Axis) -> Vec<&str> {
+        a.ticks.iter().map(|t| t.1.as_str()).collect()
+    }
+
+    #[test]
+    fn a_log_axis_labels_the_swept_values_and_every_decade() {
+        let values: Vec<(f64, String)> = [5.0, 20.0, 50.0, 200.0, 500.0, 2000.0]
+            .map(|v| (v, number(v)))
+            .to_vec();
+        let a = Axis::at_values("t (ms)", &values);
+        assert!(a.log);
+        assert_eq!(
+            labels(&a),
+            ["5", "10", "20", "50", "100", "200", "500", "1000", "2000"]
+        );
+        assert!(a.minor.contains(&30.0) && a.minor.contains(&4.0));
+    }
+
+    #[test]
+    fn colliding_labels_give_way_to_decades_then_to_earlier_values() {
+        let values: Vec<(f64, String)> = (1..=40).map(|v| (v as f64, number(v as f64))).collect();
+        let a = Axis::at_values("x", &values);
+        let kept = labels(&a);
+        assert!(kept.contains(&"1") && kept.contains(&"10"), "{kept:?}");
+        assert!(!kept.contains(&"11"), "{kept:?}");
+        // No two kept labels closer than their half widths plus a gap.
+        let px = |v: f64| (a.pos(v) - a.pos(a.lo)) / (a.pos(a.hi) - a.pos(a.lo)) * PLOT_WIDTH;
+        for w in a.ticks.windows(2) {
+            assert!(px(w[1].0) - px(w[0].0) > 2.0 * CHAR_PX, "{:?}", a.ticks);
+        }
+    }
+
+    #[test]
+    fn a_narrow_or_ordinal_axis_is_linear_with_every_value() {
+        let values: Vec<(f64, String)> = ["poisson", "cbr", "onoff"]
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (i as f64 + 1.0, l.to_string()))
+            .collect();
+        let a = Axis::at_values("kind", &values);
+        assert!(!a.log && a.lo < 1.0 && a.hi > 3.0);
+        assert_eq!(labels(&a), ["poisson", "cbr", "onoff"]);
+        let one = Axis::at_values("x", &[(4.0, "4".into())]);
+        assert!(one.lo < 4.0 && one.hi > 4.0);
+    }
+
+    #[test]
+    fn numbers_print_without_float_noise() {
+        assert_eq!(number(100.0), "100");
+        assert_eq!(number(4.01), "4.01");
+        assert_eq!(number(0.1 + 0.2), "0.3");
+    }
+
+    #[test]
+    fn a_figure_draws_both_legend_groups_and_its_caption() {
+        let fig = Figure {
+            title: "t".into(),
+            caption: vec!["100 trials, seed 7".into()],
+            x: Axis::at_values("N", &[(10.0, "10".into()), (1000.0, "1000".into())]),
+            y: Axis::rate("detection rate"),
+            series: vec![],
+            legend: vec![
+                LegendGroup {
+                    heading: "simulated (95% CI)".into(),
+                    entries: vec![LegendEntry {
+                        label: "mi".into(),
+                        colour: COLOURS[0],
+                        style: Style::Simulated,
+                    }],
+                },
+                LegendGroup {
+                    heading: "model".into(),
+                    entries: vec![LegendEntry {
+                        label: "Theorem 1".into(),
+                        colour: BLACK,
+                        style: Style::Model(0),
+                    }],
+                },
+            ],
+        };
+        let svg = fig.render();
+        // Texts are lines of their own in plotters' SVG.
+        for s in [
+            "100 trials, seed 7",
+            "simulated (95% CI)",
+            "model",
+            "Theorem 1",
+            "100",
+        ] {
+            assert!(svg.contains(&format!("\n{s}\n")), "{s} missing");
+        }
+        // The simulated glyph has a marker, the model glyph none.
+        assert_eq!(svg.matches("<circle").count(), 1, "{svg}");
+    }
 }

@@ -12,10 +12,11 @@ use crate::experiment::summary::Point;
 use crate::experiment::sweep::{Mode, SweepSpec};
 use crate::experiment::Summary;
 use crate::files::write_atomic;
-use crate::report::plot::COLOURS;
+use crate::report::plot::{
+    self, Axis, Datum, Figure, LegendEntry, LegendGroup, Series, Style, COLOURS,
+};
 use crate::units::{Bandwidth, Bytes, Duration, Rate};
-use plotters::element::DashedPathElement;
-use plotters::prelude::*;
+use plotters::style::RGBColor;
 use std::path::Path;
 
 /// Write a whole sweep's output into `out`: each point's summary.json and points.csv under
@@ -183,8 +184,8 @@ fn numeric_axis(labels: &[String]) -> (Vec<f64>, &'static str, bool) {
     ((1..=labels.len()).map(|i| i as f64).collect(), "", false)
 }
 
-/// A plotted series: one estimator, the other axes held at fixed values.
-struct Series {
+/// A plotted figure: one estimator, the other axes held at fixed values.
+struct PlotGroup {
     file: String,
     title: String,
     /// Points of the sweep on this series, in axis-0 order.
@@ -203,7 +204,7 @@ fn sanitize(s: &str) -> String {
         .collect()
 }
 
-fn series(spec: &SweepSpec, estimator: &str) -> Vec<Series> {
+fn plot_groups(spec: &SweepSpec, estimator: &str) -> Vec<PlotGroup> {
     // Group points by the values of every axis but the first (product) or all together (zip).
     let mut groups: Vec<(Vec<usize>, Vec<usize>)> = Vec::new();
     for p in &spec.points {
@@ -230,11 +231,11 @@ fn series(spec: &SweepSpec, estimator: &str) -> Vec<Series> {
                 file.push_str(&sanitize(f));
             }
             file.push_str(".svg");
-            let mut title = format!("{}: detection rate ({estimator})", spec.name);
+            let mut title = format!("{}: detection rate of {estimator}", spec.name);
             if !fixed.is_empty() {
                 title.push_str(&format!(", {}", fixed.join(", ")));
             }
-            Series {
+            PlotGroup {
                 file,
                 title,
                 points,
@@ -243,212 +244,146 @@ fn series(spec: &SweepSpec, estimator: &str) -> Vec<Series> {
         .collect()
 }
 
-/// Model predictions drawn in the plots when present (otherwise every numeric model value).
-const PLOTTED_MODELS: [&str; 4] = ["theorem1", "improved", "improved_refined", "semi_analytic"];
+/// Model predictions a sweep plot draws, when present (otherwise the first two numeric model
+/// values): the paper's and the closest of ours; each adds one dashed line per sample size.
+const SWEEP_MODELS: [&str; 2] = ["theorem1", "improved_refined"];
 
-/// (dash, gap) in pixels of each model's line.
-const DASHES: [(u32, u32); 4] = [(10, 5), (3, 4), (16, 4), (6, 10)];
-
+/// One figure per estimator and combination of the other axes' values.
 fn plots(spec: &SweepSpec, summaries: &[Summary]) -> Vec<(String, String)> {
     let axis = &spec.axes[0];
     let labels: Vec<String> = axis.values.iter().map(|v| v.label.clone()).collect();
     let (xs, unit, numeric) = numeric_axis(&labels);
-    let x_desc = match (numeric, unit) {
-        (true, "") => axis.path.clone(),
-        (true, u) => format!("{} ({u})", axis.path),
-        (false, _) => format!("{} (value index: {})", axis.path, labels.join(", ")),
-    };
-    // The plots carry the main models only (the CSV and markdown have them all).
-    let all_keys = model_keys(summaries);
-    let main: Vec<String> = all_keys
+    let ticks: Vec<(f64, String)> = xs
         .iter()
-        .filter(|k| PLOTTED_MODELS.contains(&k.as_str()))
-        .cloned()
+        .zip(&labels)
+        .map(|(&x, l)| (x, if numeric { plot::number(x) } else { l.clone() }))
         .collect();
-    let keys = if main.is_empty() { all_keys } else { main };
+    let x_desc = match unit {
+        "" => axis.path.clone(),
+        u => format!("{} ({u})", axis.path),
+    };
+    let x_axis = Axis::at_values(&x_desc, &ticks);
+    let all_keys = model_keys(summaries);
+    let mut keys: Vec<String> = SWEEP_MODELS
+        .iter()
+        .filter(|k| all_keys.iter().any(|a| a == *k))
+        .map(|k| k.to_string())
+        .collect();
+    if keys.is_empty() {
+        keys = all_keys.into_iter().take(2).collect();
+    }
     let sizes = sample_sizes(summaries);
     let mut out = Vec::new();
     for e in estimators(summaries) {
-        for s in series(spec, &e) {
+        for s in plot_groups(spec, &e) {
             let x_of = |p: usize| xs[spec.points[p].at[0]];
-            let sims: Vec<SimCurve> = sizes
-                .iter()
-                .map(|&n| {
-                    let pts = s
-                        .points
-                        .iter()
-                        .filter_map(|&p| {
-                            let q = summaries[p]
-                                .points
-                                .iter()
-                                .find(|q| q.label == e && q.sample_size == Some(n))?;
-                            Some((x_of(p), q.detection_rate, q.ci_low, q.ci_high))
-                        })
-                        .collect();
-                    (n, pts)
-                })
-                .collect();
-            let models: Vec<ModelCurve> = sizes
-                .iter()
-                .enumerate()
-                .flat_map(|(i, &n)| {
-                    let s = &s;
-                    let e = &e;
-                    keys.iter().enumerate().map(move |(j, k)| {
-                        let pts = s
-                            .points
-                            .iter()
-                            .filter_map(|&p| {
-                                let q = summaries[p]
-                                    .points
-                                    .iter()
-                                    .find(|q| q.label == *e && q.sample_size == Some(n))?;
-                                Some((x_of(p), model_value(q, k)?))
-                            })
-                            .collect();
-                        (i, j, pts)
-                    })
-                })
-                .filter(|m: &ModelCurve| !m.2.is_empty())
-                .collect();
-            let svg = draw(&s.title, &x_desc, &sims, &keys, &models);
-            out.push((s.file, svg));
+            let find = |p: usize, n: usize| {
+                summaries[p]
+                    .points
+                    .iter()
+                    .find(|q| q.label == e && q.sample_size == Some(n))
+            };
+            let figure = Figure {
+                title: s.title.clone(),
+                caption: vec![
+                    format!(
+                        "{} trials per point, sweep seed {} (point seeds in sweep.csv); bars: Wilson 95% intervals",
+                        spec.trials, spec.seed
+                    ),
+                    "dashed: model predictions, in the colour of their sample size".to_string(),
+                ],
+                x: x_axis.clone(),
+                y: Axis::rate("detection rate"),
+                series: Vec::new(),
+                legend: Vec::new(),
+            };
+            let figure = sweep_figure(figure, &sizes, &keys, &s.points, x_of, find);
+            out.push((s.file, figure.render()));
         }
     }
     out
 }
 
-type SimCurve = (usize, Vec<(f64, f64, f64, f64)>);
-type ModelCurve = (usize, usize, Vec<(f64, f64)>);
-
-fn draw(
-    title: &str,
-    x_desc: &str,
-    sims: &[SimCurve],
+/// Fill a sweep figure: per sample size a simulated series (colour i), per sample size and
+/// model key a dashed line (colour i, pattern j); legend groups for both.
+fn sweep_figure<'a>(
+    mut figure: Figure,
+    sizes: &[usize],
     keys: &[String],
-    models: &[ModelCurve],
-) -> String {
-    let (mut lo, mut hi) = sims
-        .iter()
-        .flat_map(|(_, p)| p.iter().map(|q| q.0))
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
-            (a.min(x), b.max(x))
+    points: &[usize],
+    x_of: impl Fn(usize) -> f64,
+    find: impl Fn(usize, usize) -> Option<&'a Point>,
+) -> Figure {
+    let mut simulated = Vec::new();
+    let mut drawn_keys = vec![false; keys.len()];
+    for (i, &n) in sizes.iter().enumerate() {
+        let colour = COLOURS[i % COLOURS.len()];
+        let sim: Vec<Datum> = points
+            .iter()
+            .filter_map(|&p| {
+                let q = find(p, n)?;
+                Some(Datum {
+                    x: x_of(p),
+                    y: q.detection_rate,
+                    interval: Some((q.ci_low, q.ci_high)),
+                })
+            })
+            .collect();
+        if sim.is_empty() {
+            continue;
+        }
+        figure.series.push(Series {
+            colour,
+            style: Style::Simulated,
+            points: sim,
         });
-    if !lo.is_finite() {
-        (lo, hi) = (1.0, 10.0);
-    }
-    let log_x = lo > 0.0 && hi / lo > 10.0;
-    if hi <= lo {
-        hi = lo + 1.0;
-        lo -= 1.0;
-    }
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (800, 520)).into_drawing_area();
-        root.fill(&WHITE).expect("svg fill");
-        let mut builder = ChartBuilder::on(&root);
-        builder
-            .caption(title, ("sans-serif", 18))
-            .margin(15)
-            .x_label_area_size(45)
-            .y_label_area_size(55);
-        macro_rules! body {
-            ($chart:expr) => {{
-                let mut chart = $chart;
-                chart
-                    .configure_mesh()
-                    .x_desc(x_desc)
-                    .y_desc("detection rate")
-                    .draw()
-                    .expect("svg mesh");
-                for (i, (n, pts)) in sims.iter().enumerate() {
-                    let c = COLOURS[i % COLOURS.len()];
-                    // Dodge the curves sideways a little so that their intervals do not hide
-                    // each other; model lines stay at the exact values.
-                    let shift = i as f64 - (sims.len() as f64 - 1.0) / 2.0;
-                    let pts: Vec<(f64, f64, f64, f64)> = pts
-                        .iter()
-                        .map(|&(x, y, l, h)| {
-                            let x = if log_x {
-                                x * 1.02f64.powf(shift)
-                            } else {
-                                x + (hi - lo) * 0.004 * shift
-                            };
-                            (x, y, l, h)
-                        })
-                        .collect();
-                    chart
-                        .draw_series(LineSeries::new(
-                            pts.iter().map(|&(x, y, _, _)| (x, y)),
-                            c.stroke_width(1),
-                        ))
-                        .expect("svg series");
-                    chart
-                        .draw_series(pts.iter().map(|&(x, _, l, h)| {
-                            PathElement::new(vec![(x, l), (x, h)], c.stroke_width(1))
-                        }))
-                        .expect("svg series");
-                    chart
-                        .draw_series(
-                            pts.iter()
-                                .map(|&(x, y, _, _)| Circle::new((x, y), 4, c.filled())),
-                        )
-                        .expect("svg series")
-                        .label(format!("N = {n} (simulated, 95% CI)"))
-                        .legend(move |(x, y)| Circle::new((x + 10, y), 4, c.filled()));
-                }
-                for (i, j, pts) in models {
-                    let c = COLOURS[*i % COLOURS.len()];
-                    let (dash, gap) = DASHES[*j % DASHES.len()];
-                    chart
-                        .draw_series(DashedLineSeries::new(
-                            pts.iter().copied(),
-                            dash,
-                            gap,
-                            c.stroke_width(2),
-                        ))
-                        .expect("svg series");
-                }
-                for (j, k) in keys.iter().enumerate() {
-                    if !models.iter().any(|m| m.1 == j) {
-                        continue;
-                    }
-                    let (dash, gap) = DASHES[j % DASHES.len()];
-                    chart
-                        .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
-                        .expect("svg series")
-                        .label(format!("model: {k}"))
-                        .legend(move |(x, y)| {
-                            DashedPathElement::new(
-                                vec![(x, y), (x + 20, y)],
-                                dash,
-                                gap,
-                                BLACK.stroke_width(2),
-                            )
-                        });
-                }
-                chart
-                    .configure_series_labels()
-                    .position(SeriesLabelPosition::LowerRight)
-                    .background_style(WHITE.mix(0.8))
-                    .border_style(BLACK)
-                    .draw()
-                    .expect("svg legend");
-            }};
+        simulated.push(LegendEntry {
+            label: format!("N = {n}"),
+            colour,
+            style: Style::Simulated,
+        });
+        for (j, k) in keys.iter().enumerate() {
+            let line: Vec<Datum> = points
+                .iter()
+                .filter_map(|&p| {
+                    Some(Datum {
+                        x: x_of(p),
+                        y: model_value(find(p, n)?, k)?,
+                        interval: None,
+                    })
+                })
+                .collect();
+            if !line.is_empty() {
+                drawn_keys[j] = true;
+                figure.series.push(Series {
+                    colour,
+                    style: Style::Model(j),
+                    points: line,
+                });
+            }
         }
-        if log_x {
-            body!(builder
-                .build_cartesian_2d((lo / 1.25..hi * 1.25).log_scale(), 0.0..1.02)
-                .expect("svg chart"));
-        } else {
-            let pad = (hi - lo) * 0.05;
-            body!(builder
-                .build_cartesian_2d(lo - pad..hi + pad, 0.0..1.02)
-                .expect("svg chart"));
-        }
-        root.present().expect("svg present");
     }
-    svg
+    figure.legend.push(LegendGroup {
+        heading: "simulated (95% CI)".into(),
+        entries: simulated,
+    });
+    let models: Vec<LegendEntry> = keys
+        .iter()
+        .enumerate()
+        .filter(|(j, _)| drawn_keys[*j])
+        .map(|(j, k)| LegendEntry {
+            label: k.clone(),
+            colour: RGBColor(60, 60, 60),
+            style: Style::Model(j),
+        })
+        .collect();
+    if !models.is_empty() {
+        figure.legend.push(LegendGroup {
+            heading: "model (dashed)".into(),
+            entries: models,
+        });
+    }
+    figure
 }
 
 /// sweep.md. Model predictions are taken from whichever estimator's points carry them (the
@@ -663,7 +598,19 @@ set = ["attack.sample_sizes=[10, 100]", "attack.estimators=[\"mi\"]"]
         assert!(md.contains("## Model `improved`"));
         assert!(md.contains("| 500ms | 0.500 | 0.500 |"), "{md}");
         let svg = &files[2].1;
-        assert!(svg.contains("model: theorem1") && svg.contains("model: improved"));
-        assert!(svg.contains("N = 100 (simulated, 95% CI)"));
+        // Legend texts are lines of their own in plotters' SVG.
+        for t in [
+            "theorem1",
+            "model (dashed)",
+            "N = 100",
+            "simulated (95% CI)",
+        ] {
+            assert!(svg.contains(&format!("\n{t}\n")), "{t} missing");
+        }
+        assert!(
+            !svg.contains("\nimproved\n"),
+            "only the sweep's models are drawn"
+        );
+        assert!(svg.contains("2 trials per point, sweep seed"), "{svg}");
     }
 }
