@@ -3,6 +3,7 @@
 //! with a few calls ([`Topology`]); and the event executor that runs one trial of it
 //! ([`Network`]).
 
+pub mod latency;
 pub mod link;
 pub mod mix;
 pub mod network;
@@ -13,9 +14,10 @@ pub mod stream;
 pub mod tap;
 pub mod topology;
 
+pub use latency::{Latency, LatencyRecorder};
 pub use link::{Link, LinkOutcome, LinkStats};
 pub use mix::MixStrategy;
-pub use network::{Latency, NetEvent, Network, PacketCounters, PlacedStage, TapSetup};
+pub use network::{NetEvent, Network, PacketCounters, PlacedStage, TapSetup};
 pub use packet::{DropReason, FlowId, Packet};
 pub use path::{Jitter, JitterModel, Loss};
 pub use stage::{Stage, StageOutcome};

@@ -25,6 +25,9 @@ use crate::traffic::tcp::{LazyTimer, Receiver, Sender, TcpStats};
 use crate::traffic::{ArrivalProcess, Traffic};
 use hdrhistogram::Histogram;
 
+pub use super::latency::Latency;
+use super::latency::LatencyRecorder;
+
 /// The kinds of element that draw random numbers. Each kind owns the element ids
 /// `base .. base + 2^20` of the trial's streams, so element i of one kind never shares a stream
 /// with element j of another (while each kind has fewer than 2^20 elements).
@@ -147,39 +150,6 @@ impl PacketCounters {
     }
 }
 
-/// Latency of delivered packets (ns), the price paid for anonymity.
-#[derive(Debug, Clone)]
-pub struct Latency {
-    pub end_to_end: Histogram<u64>,
-    pub mix_hold: Histogram<u64>,
-    pub queueing: Histogram<u64>,
-    /// Per packet through a placed stage (a watermarker), the time it held the packet (filled
-    /// from the stages' own histograms when a trial is tallied).
-    pub stage_hold: Histogram<u64>,
-}
-
-impl Default for Latency {
-    fn default() -> Self {
-        // 1 ns to 1000 s at 3 significant digits.
-        let h = || Histogram::new_with_bounds(1, 1_000_000_000_000, 3).expect("valid bounds");
-        Latency {
-            end_to_end: h(),
-            mix_hold: h(),
-            queueing: h(),
-            stage_hold: h(),
-        }
-    }
-}
-
-impl Latency {
-    pub fn add(&mut self, o: &Latency) {
-        self.end_to_end.add(&o.end_to_end).expect("same bounds");
-        self.mix_hold.add(&o.mix_hold).expect("same bounds");
-        self.queueing.add(&o.queueing).expect("same bounds");
-        self.stage_hold.add(&o.stage_hold).expect("same bounds");
-    }
-}
-
 pub(super) enum NodeState {
     Host,
     /// A mix, and the time of its timer event in the queue, if one is.
@@ -263,7 +233,13 @@ pub struct Network {
     /// Scratch: releases of a mix flush.
     releases: Vec<Release>,
     pub counters: PacketCounters,
+    /// Latency of the delivered packets of every flow, filled as the trial ends.
     pub latency: Latency,
+    /// Per class of flows ([`Network::set_latency_classes`]), the latency of its flows' packets,
+    /// filled as the trial ends; empty unless classes were set.
+    pub latency_by_class: Vec<Latency>,
+    /// What the trial records into `latency` as packets are delivered.
+    recorder: LatencyRecorder,
     /// Packets delivered inline whose arrival falls after the horizon: still in flight when the
     /// trial ends.
     pub(super) landing_after_horizon: u64,
@@ -390,6 +366,7 @@ impl Network {
                 forced_drops,
             });
         }
+        let flow_count = flows.len();
         let mut net = Network {
             nodes,
             links,
@@ -404,6 +381,8 @@ impl Network {
             releases: Vec::new(),
             counters: PacketCounters::default(),
             latency: Latency::default(),
+            latency_by_class: Vec::new(),
+            recorder: LatencyRecorder::new(flow_count),
             landing_after_horizon: 0,
             warmup: topology.warmup,
             horizon: topology.duration,
@@ -530,7 +509,32 @@ impl Network {
             l.pad_until(horizon);
             l.tap.finish(horizon);
         }
+        self.finish_latency();
         engine.events_processed()
+    }
+
+    /// Count flow `f`'s delivered packets in latency class `class_of[f]`, one of `classes`
+    /// (before the run; flows past `class_of`, such as TCP's internal ACK flows, count in
+    /// class 0). At the end of the trial `latency_by_class` holds each class's histograms and
+    /// `latency` their sum.
+    pub fn set_latency_classes(&mut self, mut class_of: Vec<u32>, classes: usize) {
+        class_of.resize(self.flows.len(), 0);
+        self.recorder = LatencyRecorder::with_classes(class_of, classes);
+    }
+
+    /// Turn the recorded counts into the latency histograms (at the end of a trial).
+    pub(super) fn finish_latency(&mut self) {
+        let mut classes = self.recorder.finish();
+        if classes.len() == 1 {
+            self.latency = classes.pop().expect("one class");
+            return;
+        }
+        let mut all = Latency::default();
+        for c in &classes {
+            all.add(c);
+        }
+        self.latency = all;
+        self.latency_by_class = classes;
     }
 
     /// The latency histograms with the placed stages' holds folded into `stage_hold` (zero
@@ -894,13 +898,8 @@ impl Network {
         let p = self.packets[id as usize];
         self.counters.delivered += 1;
         if p.created >= self.warmup {
-            // The histograms track 1 ns to 1000 s: zero is recorded as 1 ns and anything above
-            // the top as the top, so no delivered packet goes uncounted.
-            self.latency
-                .end_to_end
-                .saturating_record((now - p.created).max(1));
-            self.latency.mix_hold.saturating_record(p.mix_hold.max(1));
-            self.latency.queueing.saturating_record(p.queueing.max(1));
+            self.recorder
+                .record(p.flow, now - p.created, p.mix_hold, p.queueing);
         }
         self.free.push(id);
     }

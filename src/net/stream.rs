@@ -256,6 +256,7 @@ pub fn run(net: &mut Network, plan: &Plan) -> Result<StreamStats, Ambiguous> {
         l.pad_until(horizon);
         l.tap.finish(horizon);
     }
+    run.net.finish_latency();
     Ok(StreamStats {
         events: run.events,
         ties: run.ties,

@@ -434,3 +434,41 @@ fn placed_watermark_stages() {
         }
     }
 }
+
+/// Latency split by flow class: both executors give the same histograms per class, and the
+/// classes add up to the all-flows histograms of an unsplit run.
+#[test]
+fn latency_classes() {
+    let s = Scenario::load(
+        &scenario_path("mixnet.toml"),
+        &["attack.sample_sizes=[10, 100, 2900]".into()],
+    )
+    .unwrap();
+    let topo = s.topology();
+    let classes: Vec<u32> = (0..topo.flows.len() as u32).map(|f| f % 2).collect();
+    let setup = tap_setup(&s, false);
+    let (whole, _) = Network::run(&topo, s.seed, 0, setup.clone());
+    let mut ev = Network::new(&topo, s.seed, 0, setup.clone());
+    ev.set_latency_classes(classes.clone(), 2);
+    ev.simulate(mixsim::engine::BinaryHeapQueue::default());
+    let mut st = Network::new(&topo, s.seed, 0, setup);
+    st.set_latency_classes(classes, 2);
+    let plan = stream::plan(&st).unwrap();
+    stream::run(&mut st, &plan).expect("no tie");
+    assert_eq!(ev.latency_by_class.len(), 2);
+    for (a, b) in ev.latency_by_class.iter().zip(&st.latency_by_class) {
+        assert!(a.end_to_end.len() > 0, "each class has delivered packets");
+        assert_eq!(a.end_to_end, b.end_to_end);
+        assert_eq!(a.mix_hold, b.mix_hold);
+        assert_eq!(a.queueing, b.queueing);
+    }
+    for l in [&ev.latency, &st.latency] {
+        assert_eq!(l.end_to_end, whole.latency.end_to_end);
+        assert_eq!(l.mix_hold, whole.latency.mix_hold);
+        assert_eq!(l.queueing, whole.latency.queueing);
+    }
+    assert_ne!(
+        ev.latency_by_class[0].end_to_end, ev.latency_by_class[1].end_to_end,
+        "the classes hold different flows' packets"
+    );
+}
