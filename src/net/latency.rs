@@ -259,7 +259,7 @@ mod tests {
                 }
             }
         }
-        assert!(got[1].end_to_end.len() > 0 && got[0].end_to_end.len() > got[1].end_to_end.len());
+        assert!(!got[1].end_to_end.is_empty() && got[0].end_to_end.len() > got[1].end_to_end.len());
         assert!(
             direct[0].end_to_end.max() > HIGH,
             "the test reaches the top bucket"

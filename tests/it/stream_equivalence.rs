@@ -457,7 +457,7 @@ fn latency_classes() {
     stream::run(&mut st, &plan).expect("no tie");
     assert_eq!(ev.latency_by_class.len(), 2);
     for (a, b) in ev.latency_by_class.iter().zip(&st.latency_by_class) {
-        assert!(a.end_to_end.len() > 0, "each class has delivered packets");
+        assert!(!a.end_to_end.is_empty(), "each class has delivered packets");
         assert_eq!(a.end_to_end, b.end_to_end);
         assert_eq!(a.mix_hold, b.mix_hold);
         assert_eq!(a.queueing, b.queueing);
