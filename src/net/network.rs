@@ -251,7 +251,7 @@ pub struct Network {
 
 impl Network {
     /// Build trial `trial` of `topology` under `seed`: each random element (mix node, link,
-    /// padded link, flow, placed stage) draws from its own [`Component`] stream.
+    /// padded link, flow, placed stage) draws from its own stream (ids by component kind, disjoint ranges).
     pub fn new(topology: &Topology, seed: u64, trial: u64, taps: TapSetup) -> Self {
         let nodes = topology
             .nodes
