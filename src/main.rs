@@ -157,22 +157,31 @@ impl Failure {
 
 /// A count that must be at least 1 (`--jobs`, `--trials`, `--flows`): 0 is refused by every
 /// subcommand alike.
-fn at_least_one<T: std::str::FromStr + PartialOrd + From<u8>>(s: &str) -> Result<T, String> {
+fn at_least_one<T: std::str::FromStr + PartialOrd + From<u8>>(s: &str) -> Result<T, ArgError> {
     match s.parse::<T>() {
         Ok(n) if n >= T::from(1) => Ok(n),
-        Ok(_) => Err("expected at least 1".into()),
-        Err(_) => Err(format!(
-            "expected a whole number of at least 1, got \"{s}\""
-        )),
+        Ok(_) => Err(ArgError::Zero),
+        Err(_) => Err(ArgError::NotACount(s.to_string())),
     }
 }
 
 /// `--progress-every`: seconds from 0 (a line at every update) to a day.
-fn progress_interval(s: &str) -> Result<std::time::Duration, String> {
+fn progress_interval(s: &str) -> Result<std::time::Duration, ArgError> {
     match s.parse::<f64>() {
         Ok(x) if (0.0..=86_400.0).contains(&x) => Ok(std::time::Duration::from_secs_f64(x)),
-        _ => Err(format!("expected seconds from 0 to 86400, got \"{s}\"")),
+        _ => Err(ArgError::Seconds(s.to_string())),
     }
+}
+
+/// A command-line value clap's own types do not check (clap prints it after the option).
+#[derive(Debug, thiserror::Error)]
+enum ArgError {
+    #[error("expected at least 1")]
+    Zero,
+    #[error("expected a whole number of at least 1, got \"{0}\"")]
+    NotACount(String),
+    #[error("expected seconds from 0 to 86400, got \"{0}\"")]
+    Seconds(String),
 }
 
 /// Create the output directory and check that a file can be written there, before any
@@ -794,6 +803,7 @@ struct MergeArgs {
 fn sweep_failure(e: experiment::record::SweepError) -> Failure {
     match e {
         experiment::record::SweepError::Input(m) => Failure::input(m),
+        e @ experiment::record::SweepError::Record { .. } => Failure::input(e.to_string()),
         e @ experiment::record::SweepError::Io { .. } => Failure {
             code: 1,
             message: e.to_string(),

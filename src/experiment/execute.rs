@@ -131,8 +131,9 @@ pub fn point_tally(
                 record::record_path(out, unit).display()
             ))
         })?;
-        let t = rec.tally.to_tally().map_err(|m| {
-            SweepError::Input(format!("{}: {m}", record::record_path(out, unit).display()))
+        let t = rec.tally.to_tally().map_err(|source| SweepError::Record {
+            path: record::record_path(out, unit),
+            source,
         })?;
         acc = Some(match acc {
             None => t,

@@ -21,21 +21,21 @@ const NO_QUEUE_LOAD: f64 = 1e-3;
 
 /// The model's inputs for `scenario`, or why the model does not apply.
 pub fn correlation_params(s: &Scenario) -> Result<MixModelParams, NotApplicable> {
-    scenario_params(s).map_err(NotApplicable::new)
+    scenario_params(s)
 }
 
-fn scenario_params(s: &Scenario) -> Result<MixModelParams, String> {
+fn scenario_params(s: &Scenario) -> Result<MixModelParams, NotApplicable> {
     let a = s
         .correlation()
-        .ok_or("the scenario has no correlation attack")?;
+        .ok_or_else(|| NotApplicable::new("the scenario has no correlation attack"))?;
     let target = &s.flows[a.target];
     let lambda_f = match target.traffic {
         Traffic::Poisson { rate } => rate,
         _ => {
-            return Err(format!(
+            return Err(NotApplicable::new(format!(
                 "the model assumes a Poisson target flow; flow \"{}\" is not Poisson",
                 target.name
-            ))
+            )))
         }
     };
     let mix = s.links[a.observe_link].to;
@@ -44,14 +44,14 @@ fn scenario_params(s: &Scenario) -> Result<MixModelParams, String> {
             strategy: MixStrategy::Exponential { mean_ns },
         } => mean_ns as crate::engine::SimTime,
         _ => {
-            return Err(format!(
+            return Err(NotApplicable::new(format!(
                 "the model assumes an exponential mix; node \"{}\" is not one",
                 s.nodes[mix].name
-            ))
+            )))
         }
     };
     let truth = crate::experiment::runner::true_candidate(s, a)
-        .ok_or("the target flow crosses none of the candidate links")?;
+        .ok_or_else(|| NotApplicable::new("the target flow crosses none of the candidate links"))?;
     let mut order: Vec<usize> = vec![truth];
     order.extend((0..a.candidates.len()).filter(|&c| c != truth));
     let mut candidates = Vec::new();
@@ -59,10 +59,10 @@ fn scenario_params(s: &Scenario) -> Result<MixModelParams, String> {
         let li = a.candidates[c];
         let link = &s.links[li];
         if link.from != mix {
-            return Err(format!(
+            return Err(NotApplicable::new(format!(
                 "candidate {} does not leave the mix \"{}\"",
                 link.name, s.nodes[mix].name
-            ));
+            )));
         }
         let mut lambda_other = 0.0;
         let mut bits_per_packet = None;
@@ -73,24 +73,24 @@ fn scenario_params(s: &Scenario) -> Result<MixModelParams, String> {
             .filter(|(_, f)| f.links.contains(&li))
         {
             let Traffic::Poisson { rate } = f.traffic else {
-                return Err(format!(
+                return Err(NotApplicable::new(format!(
                     "the model assumes Poisson traffic; flow \"{}\" on {} is not",
                     f.name, link.name
-                ));
+                )));
             };
             if f.route.first() == Some(&mix) {
-                return Err(format!(
+                return Err(NotApplicable::new(format!(
                     "flow \"{}\" starts at the mix and is not held by it",
                     f.name
-                ));
+                )));
             }
             match bits_per_packet {
                 None => bits_per_packet = Some(f.size as f64 * 8.0),
                 Some(b) if b != f.size as f64 * 8.0 => {
-                    return Err(format!(
+                    return Err(NotApplicable::new(format!(
                         "the model assumes one packet size on {} (M/D/1)",
                         link.name
-                    ));
+                    )));
                 }
                 _ => {}
             }
@@ -113,7 +113,7 @@ fn scenario_params(s: &Scenario) -> Result<MixModelParams, String> {
         interval: a.interval as f64 / 1e9,
         candidates,
     };
-    params.validate().map_err(|e| e.reason)?;
+    params.validate()?;
     Ok(params)
 }
 

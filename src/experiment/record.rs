@@ -34,6 +34,13 @@ pub const CHUNKS: &str = "chunks";
 pub enum SweepError {
     #[error("{0}")]
     Input(String),
+    /// A chunk record whose tally cannot be rebuilt.
+    #[error("{}: {source}", path.display())]
+    Record {
+        path: PathBuf,
+        #[source]
+        source: BucketError,
+    },
     #[error("{path}: {message}")]
     Io { path: PathBuf, message: String },
 }
@@ -304,10 +311,19 @@ fn buckets(h: &Histogram<u64>) -> Buckets {
         .collect()
 }
 
-fn histogram(b: &Buckets, into: &mut Histogram<u64>) -> Result<(), String> {
-    for &(v, c) in b {
-        into.record_n(v, c)
-            .map_err(|e| format!("latency value {v} out of range: {e:?}"))?;
+/// A recorded latency bucket that the histogram cannot hold (a damaged or foreign record).
+#[derive(Debug, thiserror::Error)]
+#[error("latency value {value} ns is out of the histogram's range")]
+pub struct BucketError {
+    pub value: u64,
+    #[source]
+    pub source: hdrhistogram::RecordError,
+}
+
+fn histogram(b: &Buckets, into: &mut Histogram<u64>) -> Result<(), BucketError> {
+    for &(value, c) in b {
+        into.record_n(value, c)
+            .map_err(|source| BucketError { value, source })?;
     }
     Ok(())
 }
@@ -330,7 +346,7 @@ impl TallyRecord {
         }
     }
 
-    pub fn to_tally(&self) -> Result<Tally, String> {
+    pub fn to_tally(&self) -> Result<Tally, BucketError> {
         let mut latency = Latency::default();
         histogram(&self.latency.end_to_end, &mut latency.end_to_end)?;
         histogram(&self.latency.mix_hold, &mut latency.mix_hold)?;

@@ -238,9 +238,19 @@ pub fn score_attacks(
 /// Index (within the candidates) of the link the target flow really takes.
 pub use super::attacks::true_candidate;
 
-/// Whether the stream executor can run this scenario's trials, and if not, why (naming the flow
-/// or node).
-pub fn stream_plan(scenario: &Scenario) -> Result<(), String> {
+/// Why the stream executor cannot run a scenario, naming the flow or node.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StreamUnsupported {
+    #[error("flow \"{0}\" is TCP, a closed loop (its ACKs drive its sender), which only the event engine runs")]
+    Tcp(String),
+    #[error(
+        "the routes form a cycle through node \"{0}\", so the nodes have no upstream-first order"
+    )]
+    Cycle(String),
+}
+
+/// Whether the stream executor can run this scenario's trials, and if not, why.
+pub fn stream_plan(scenario: &Scenario) -> Result<(), StreamUnsupported> {
     let taps = TapSetup {
         interval: 1,
         bins: 0,
@@ -249,14 +259,10 @@ pub fn stream_plan(scenario: &Scenario) -> Result<(), String> {
     };
     match stream::plan(&Network::new(&scenario.topology(), scenario.seed, 0, taps)) {
         Ok(_) => Ok(()),
-        Err(NotStreamable::Tcp(f)) => Err(format!(
-            "flow \"{}\" is TCP, a closed loop (its ACKs drive its sender), which only the event engine runs",
-            scenario.flows[f].name
-        )),
-        Err(NotStreamable::Cycle(n)) => Err(format!(
-            "the routes form a cycle through node \"{}\", so the nodes have no upstream-first order",
-            scenario.nodes[n].name
-        )),
+        Err(NotStreamable::Tcp(f)) => Err(StreamUnsupported::Tcp(scenario.flows[f].name.clone())),
+        Err(NotStreamable::Cycle(n)) => {
+            Err(StreamUnsupported::Cycle(scenario.nodes[n].name.clone()))
+        }
     }
 }
 

@@ -37,10 +37,15 @@ impl fmt::Display for Shard {
     }
 }
 
+/// A `--shard` value that is not k/n with 1 <= k <= n.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("expected k/n with 1 <= k <= n, like 2/8, got \"{0}\"")]
+pub struct BadShard(pub String);
+
 impl std::str::FromStr for Shard {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let bad = || format!("expected k/n with 1 <= k <= n, like 2/8, got \"{s}\"");
+    type Err = BadShard;
+    fn from_str(s: &str) -> Result<Self, BadShard> {
+        let bad = || BadShard(s.to_string());
         let (k, n) = s.split_once('/').ok_or_else(bad)?;
         let k: usize = k.trim().parse().map_err(|_| bad())?;
         let n: usize = n.trim().parse().map_err(|_| bad())?;

@@ -389,7 +389,8 @@ pub fn parse(text: &str, path: &Path) -> Result<SweepSpec, SweepFileError> {
                 ),
             ));
         }
-        let values = axis_values(value).map_err(|m| fail(span.clone(), &key_path, m))?;
+        let values =
+            axis_values(value).map_err(|e| fail(span.clone(), &key_path, e.to_string()))?;
         if values.is_empty() {
             return Err(fail(span, &key_path, "expected at least one value".into()));
         }
@@ -463,7 +464,8 @@ pub fn parse(text: &str, path: &Path) -> Result<SweepSpec, SweepFileError> {
         .collect();
     let name = match &file.name {
         Some(n) => {
-            crate::scenario::check_file_name(n.get_ref()).map_err(|m| fail(n.span(), "name", m))?;
+            crate::scenario::check_file_name(n.get_ref())
+                .map_err(|e| fail(n.span(), "name", e.to_string()))?;
             n.get_ref().clone()
         }
         None => path
@@ -500,15 +502,38 @@ fn lookup_span(tree: &Spanned<toml::de::DeTable<'_>>, key: &str) -> std::ops::Ra
         .unwrap_or(0..0)
 }
 
+/// Why a `[vary]` entry does not give an axis's values.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AxisError {
+    #[error("expected a list of values (like [\"5ms\", \"10ms\"]) or a range {{ from = 1, to = 10, step = 1 }}, got {0}")]
+    NotValues(&'static str),
+    #[error(
+        "unknown range key \"{key}\"{suggestion}; expected from, to, step and optionally unit"
+    )]
+    UnknownKey { key: String, suggestion: String },
+    #[error("range key \"{key}\": expected a number, got {got}")]
+    NotANumber {
+        key: &'static str,
+        got: &'static str,
+    },
+    #[error("a range needs from, to and step, like {{ from = 10, to = 50, step = 10 }}: \"{0}\" is missing")]
+    Missing(&'static str),
+    #[error("range key \"unit\": expected a string like \"ms\", got {0}")]
+    Unit(&'static str),
+    #[error("range step must be above zero, got {0}")]
+    Step(f64),
+    #[error("range goes down: from = {from} is above to = {to}")]
+    Down { from: f64, to: f64 },
+    #[error("range has {0} values: expected at most 100000")]
+    TooLong(u64),
+}
+
 /// The values of one axis: a list of TOML values, or a `{ from, to, step [, unit] }` range.
-fn axis_values(v: &toml::Value) -> Result<Vec<AxisValue>, String> {
+fn axis_values(v: &toml::Value) -> Result<Vec<AxisValue>, AxisError> {
     match v {
         toml::Value::Array(items) => Ok(items.iter().map(axis_value).collect()),
         toml::Value::Table(t) => range_values(t),
-        other => Err(format!(
-            "expected a list of values (like [\"5ms\", \"10ms\"]) or a range {{ from = 1, to = 10, step = 1 }}, got {}",
-            other.type_str()
-        )),
+        other => Err(AxisError::NotValues(other.type_str())),
     }
 }
 
@@ -528,29 +553,27 @@ fn axis_value(v: &toml::Value) -> AxisValue {
     }
 }
 
-fn range_values(t: &toml::Table) -> Result<Vec<AxisValue>, String> {
+fn range_values(t: &toml::Table) -> Result<Vec<AxisValue>, AxisError> {
     const KEYS: &[&str] = &["from", "to", "step", "unit"];
     if let Some(k) = t.keys().find(|k| !KEYS.contains(&k.as_str())) {
-        return Err(format!(
-            "unknown range key \"{k}\"{}; expected from, to, step and optionally unit",
-            crate::scenario::error::suggestion(k, KEYS)
-        ));
+        return Err(AxisError::UnknownKey {
+            key: k.clone(),
+            suggestion: crate::scenario::error::suggestion(k, KEYS),
+        });
     }
-    let num = |k: &str| -> Result<(f64, bool, usize), String> {
-        match t.get(k) {
+    let num = |key: &'static str| -> Result<(f64, bool, usize), AxisError> {
+        match t.get(key) {
             Some(toml::Value::Integer(i)) => Ok((*i as f64, true, 0)),
             Some(toml::Value::Float(f)) => {
                 let s = format!("{f}");
                 let decimals = s.split_once('.').map(|(_, d)| d.len()).unwrap_or(0);
                 Ok((*f, false, decimals))
             }
-            Some(other) => Err(format!(
-                "range key \"{k}\": expected a number, got {}",
-                other.type_str()
-            )),
-            None => Err(format!(
-                "a range needs from, to and step, like {{ from = 10, to = 50, step = 10 }}: \"{k}\" is missing"
-            )),
+            Some(other) => Err(AxisError::NotANumber {
+                key,
+                got: other.type_str(),
+            }),
+            None => Err(AxisError::Missing(key)),
         }
     };
     let (from, fi, fd) = num("from")?;
@@ -559,22 +582,17 @@ fn range_values(t: &toml::Table) -> Result<Vec<AxisValue>, String> {
     let unit = match t.get("unit") {
         None => String::new(),
         Some(toml::Value::String(u)) => u.clone(),
-        Some(other) => {
-            return Err(format!(
-                "range key \"unit\": expected a string like \"ms\", got {}",
-                other.type_str()
-            ))
-        }
+        Some(other) => return Err(AxisError::Unit(other.type_str())),
     };
     if step.is_nan() || step <= 0.0 {
-        return Err(format!("range step must be above zero, got {step}"));
+        return Err(AxisError::Step(step));
     }
     if to < from {
-        return Err(format!("range goes down: from = {from} is above to = {to}"));
+        return Err(AxisError::Down { from, to });
     }
     let count = ((to - from) / step * (1.0 + 1e-12) + 1e-9).floor() as u64 + 1;
     if count > 100_000 {
-        return Err(format!("range has {count} values: expected at most 100000"));
+        return Err(AxisError::TooLong(count));
     }
     let integers = fi && ti && si;
     let decimals = fd.max(td).max(sd);
@@ -613,7 +631,9 @@ mod tests {
 
     fn range(src: &str) -> Result<Vec<String>, String> {
         let t: toml::Table = toml::from_str(&format!("r = {src}")).unwrap();
-        axis_values(&t["r"]).map(|v| v.into_iter().map(|a| a.label).collect())
+        axis_values(&t["r"])
+            .map(|v| v.into_iter().map(|a| a.label).collect())
+            .map_err(|e| e.to_string())
     }
 
     #[test]

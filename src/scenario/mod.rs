@@ -206,6 +206,7 @@ pub use watermark::Watermark;
 use crate::engine::SimTime;
 use crate::net::link::{Padding, PaddingKind};
 use crate::net::MixStrategy;
+use crate::traffic::interactive::InteractiveError;
 use crate::traffic::replay::{self, FlowFilter, TraceData};
 use crate::traffic::tcp::{TcpParams, HEADER_BYTES};
 use crate::units;
@@ -605,7 +606,7 @@ impl Scenario {
 
     fn resolve(file: ScenarioFile, src: &Source) -> Result<Scenario, ScenarioError> {
         let err = |key: String, msg: String| src.error_at(&key, msg);
-        check_file_name(&file.name).map_err(|m| err("name".into(), m))?;
+        check_file_name(&file.name).map_err(|e| err("name".into(), e.to_string()))?;
 
         // Names are looked up in hash maps: resolution stays linear in the size of the file
         // (a generated mixnet has tens of thousands of nodes, links and flows).
@@ -613,7 +614,8 @@ impl Scenario {
         let mut node_at: HashMap<&str, usize> = HashMap::with_capacity(file.nodes.len());
         for (i, n) in file.nodes.iter().enumerate() {
             let name = n.name.get_ref();
-            check_name(name, "node", true).map_err(|m| err(format!("node[{i}].name"), m))?;
+            check_name(name, "node", true)
+                .map_err(|e| err(format!("node[{i}].name"), e.to_string()))?;
             if let Some(&j) = node_at.get(name.as_str()) {
                 return Err(err(
                     format!("node[{i}].name"),
@@ -738,7 +740,8 @@ impl Scenario {
         let mut flow_at: HashMap<&str, usize> = HashMap::with_capacity(file.flows.len());
         for (i, f) in file.flows.iter().enumerate() {
             let name = f.name.get_ref();
-            check_name(name, "flow", false).map_err(|m| err(format!("flow[{i}].name"), m))?;
+            check_name(name, "flow", false)
+                .map_err(|e| err(format!("flow[{i}].name"), e.to_string()))?;
             if let Some(&j) = flow_at.get(name.as_str()) {
                 return Err(err(
                     format!("flow[{i}].name"),
@@ -866,12 +869,12 @@ impl Scenario {
                         pareto_shape: f.pareto_shape.unwrap_or(d.pareto_shape),
                         pareto_cap: f.pareto_cap.unwrap_or(d.pareto_cap),
                     };
-                    p.validate().map_err(|m| {
-                        let (k, msg) = m
-                            .strip_prefix("interactive.")
-                            .and_then(|r| r.split_once(": "))
-                            .unwrap_or(("model", m.as_str()));
-                        err(format!("flow[{i}].{k}"), msg.to_string())
+                    p.validate().map_err(|e| {
+                        let k = match &e {
+                            InteractiveError::OutOfRange { key, .. } => key,
+                            InteractiveError::Keystroke(_) => "keystroke_sigma",
+                        };
+                        err(format!("flow[{i}].{k}"), e.to_string())
                     })?;
                     Traffic::Interactive(p)
                 }
@@ -1240,7 +1243,10 @@ fn resolve_trace(
     })?;
     let filter = match &f.filter {
         None => None,
-        Some(s) => Some(s.parse::<FlowFilter>().map_err(|m| err(key("filter"), m))?),
+        Some(s) => Some(
+            s.parse::<FlowFilter>()
+                .map_err(|e| err(key("filter"), e.to_string()))?,
+        ),
     };
     let dir = scenario_file.parent().unwrap_or(Path::new(""));
     let path = dir.join(name);
@@ -1483,9 +1489,27 @@ fn check_transmission_times(
     Ok(())
 }
 
+/// A name that cannot be used where it is going.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NameError {
+    /// A scenario or sweep name, used as a directory under runs/.
+    #[error("expected a name of letters, digits, '-', '_' and '.' (not starting with '.', at most 100 characters), used as a directory name under runs/; got {0:?}")]
+    NotAFileName(String),
+    #[error("expected a non-empty {0} name")]
+    Empty(&'static str),
+    /// A node, flow or attack name holding a separator of `--set` paths or link names.
+    #[error("{what} name \"{name}\" contains {found}: names cannot contain '.', '[' {}(they are used in --set paths{})", if *.is_node { "or \"->\" " } else { "" }, if *.is_node { " and link names" } else { "" })]
+    Separator {
+        what: &'static str,
+        name: String,
+        found: &'static str,
+        is_node: bool,
+    },
+}
+
 /// A scenario's name names its output directory (runs/NAME), so it must be a plain file name:
 /// letters, digits, '-', '_' and '.', not starting with '.', at most 100 characters.
-pub fn check_file_name(name: &str) -> Result<(), String> {
+pub fn check_file_name(name: &str) -> Result<(), NameError> {
     let ok = !name.is_empty()
         && name.len() <= 100
         && !name.starts_with('.')
@@ -1495,27 +1519,31 @@ pub fn check_file_name(name: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!(
-            "expected a name of letters, digits, '-', '_' and '.' (not starting with '.', at most 100 characters), used as a directory name under runs/; got {name:?}"
-        ))
+        Err(NameError::NotAFileName(name.to_string()))
     }
 }
 
 /// Names are used in `--set node.NAME.key` and `from->to` link names, so they must not contain
 /// the separators.
-fn check_name(name: &str, what: &str, is_node: bool) -> Result<(), String> {
+fn check_name(name: &str, what: &'static str, is_node: bool) -> Result<(), NameError> {
     if name.trim().is_empty() {
-        return Err(format!("expected a non-empty {what} name"));
+        return Err(NameError::Empty(what));
     }
-    if name.contains('.') || name.contains('[') || (is_node && name.contains("->")) {
-        return Err(format!(
-            "{what} name \"{name}\" contains {}: names cannot contain '.', '[' {}(they are used in --set paths{})",
-            if name.contains('.') { "'.'" } else if name.contains('[') { "'['" } else { "\"->\"" },
-            if is_node { "or \"->\" " } else { "" },
-            if is_node { " and link names" } else { "" }
-        ));
-    }
-    Ok(())
+    let found = if name.contains('.') {
+        "'.'"
+    } else if name.contains('[') {
+        "'['"
+    } else if is_node && name.contains("->") {
+        "\"->\""
+    } else {
+        return Ok(());
+    };
+    Err(NameError::Separator {
+        what,
+        name: name.to_string(),
+        found,
+        is_node,
+    })
 }
 
 /// Validate every attack table: its kind, its name (unique), the keys its kind takes, and
@@ -1568,7 +1596,7 @@ fn resolve_attacks(
             .map(|n| n.get_ref().clone())
             .unwrap_or_else(|| kind.to_string());
         if let Err(m) = check_name(&name, "attack", false) {
-            return Err(err(format!("{at}.name"), m));
+            return Err(err(format!("{at}.name"), m.to_string()));
         }
         if out.iter().any(|o| o.name == name) {
             return Err(err(

@@ -186,21 +186,6 @@ fn config(w: &WatermarkSpec) -> WatermarkConfig {
     }
 }
 
-/// A scheme's validation message "watermark.eta: expected ..." as (key, message); messages
-/// about several keys stay on the table.
-fn split_message(m: &str) -> (Option<&str>, String) {
-    if let Some(rest) = m.strip_prefix("watermark.") {
-        let end = rest
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .unwrap_or(rest.len());
-        let msg = rest[end..]
-            .split_once(": ")
-            .map_or(m.to_string(), |(_, x)| x.to_string());
-        return (Some(&rest[..end]), msg);
-    }
-    (None, m.to_string())
-}
-
 /// Resolve every `[[watermark]]` table.
 pub(crate) fn resolve(
     specs: &[WatermarkSpec],
@@ -282,13 +267,12 @@ pub(crate) fn resolve(
             ));
         }
         let config = config(w);
-        if let Err(m) = config.validate() {
-            let (k, msg) = split_message(&m);
-            let path = match k {
+        if let Err(e) = config.validate() {
+            let path = match e.key {
                 Some(k) if allowed.contains(&k) => key(k),
                 _ => format!("watermark[{i}]"),
             };
-            return Err(err(path, msg));
+            return Err(err(path, e.expected));
         }
         out.push(Watermark {
             name: name.clone(),

@@ -56,33 +56,54 @@ impl Default for InteractiveParams {
     }
 }
 
+/// An interactive-model parameter out of its range, or a keystroke law that cannot be built.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum InteractiveError {
+    /// `key` (a flow key, like `think_prob`) is outside `expected`.
+    #[error("{expected}")]
+    OutOfRange {
+        key: &'static str,
+        expected: &'static str,
+    },
+    #[error("the keystroke gap law cannot be built")]
+    Keystroke(#[source] rand_distr::NormalError),
+}
+
 impl InteractiveParams {
-    pub fn validate(&self) -> Result<(), String> {
-        let ok = |b: bool, what: &str| if b { Ok(()) } else { Err(what.to_string()) };
+    pub fn validate(&self) -> Result<(), InteractiveError> {
+        let ok = |b: bool, key: &'static str, expected: &'static str| {
+            if b {
+                Ok(())
+            } else {
+                Err(InteractiveError::OutOfRange { key, expected })
+            }
+        };
         ok(
             self.rate.is_finite() && self.rate > 0.0,
-            "interactive.rate: must be above zero",
+            "rate",
+            "must be above zero",
         )?;
         ok(
             self.think_prob > 0.0 && self.think_prob < 1.0,
-            "interactive.think_prob: expected (0, 1)",
+            "think_prob",
+            "expected (0, 1)",
         )?;
         ok(
             self.think_share > 0.0 && self.think_share < 1.0,
-            "interactive.think_share: expected (0, 1)",
+            "think_share",
+            "expected (0, 1)",
         )?;
         ok(
             self.keystroke_sigma >= 0.0,
-            "interactive.keystroke_sigma: must be >= 0",
+            "keystroke_sigma",
+            "must be >= 0",
         )?;
         ok(
             self.pareto_shape > 0.0,
-            "interactive.pareto_shape: must be above zero",
+            "pareto_shape",
+            "must be above zero",
         )?;
-        ok(
-            self.pareto_cap > 1.0,
-            "interactive.pareto_cap: must be above 1",
-        )
+        ok(self.pareto_cap > 1.0, "pareto_cap", "must be above 1")
     }
 }
 
@@ -107,14 +128,14 @@ pub struct Interactive {
 }
 
 impl Interactive {
-    pub fn new(p: &InteractiveParams) -> Result<Self, String> {
+    pub fn new(p: &InteractiveParams) -> Result<Self, InteractiveError> {
         p.validate()?;
         let mean_gap = 1.0 / p.rate;
         let think_mean = p.think_share * mean_gap / p.think_prob;
         let key_mean = (1.0 - p.think_share) * mean_gap / (1.0 - p.think_prob);
         let s = p.keystroke_sigma;
         let keystroke =
-            LogNormal::new(key_mean.ln() - 0.5 * s * s, s).map_err(|e| e.to_string())?;
+            LogNormal::new(key_mean.ln() - 0.5 * s * s, s).map_err(InteractiveError::Keystroke)?;
         let xm = think_mean / capped_pareto_mean_ratio(p.pareto_shape, p.pareto_cap);
         Ok(Interactive {
             think_prob: p.think_prob,

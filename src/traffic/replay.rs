@@ -73,12 +73,15 @@ impl fmt::Display for FlowFilter {
     }
 }
 
+/// A flow filter that does not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("expected a flow filter like \"10.0.0.1:5000->10.0.0.2:22/tcp\" (IPv4, tcp or udp), got \"{0}\"")]
+pub struct BadFilter(pub String);
+
 impl std::str::FromStr for FlowFilter {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let expected = || {
-            format!("expected a flow filter like \"10.0.0.1:5000->10.0.0.2:22/tcp\" (IPv4, tcp or udp), got \"{s}\"")
-        };
+    type Err = BadFilter;
+    fn from_str(s: &str) -> Result<Self, BadFilter> {
+        let expected = || BadFilter(s.to_string());
         let (pair, proto) = s.trim().rsplit_once('/').ok_or_else(expected)?;
         let proto = match proto {
             "tcp" => Proto::Tcp,
@@ -86,7 +89,7 @@ impl std::str::FromStr for FlowFilter {
             _ => return Err(expected()),
         };
         let (a, b) = pair.split_once("->").ok_or_else(expected)?;
-        let end = |e: &str| -> Result<(Ipv4Addr, u16), String> {
+        let end = |e: &str| -> Result<(Ipv4Addr, u16), BadFilter> {
             let (ip, port) = e.trim().rsplit_once(':').ok_or_else(expected)?;
             Ok((
                 ip.parse().map_err(|_| expected())?,

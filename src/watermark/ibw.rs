@@ -9,6 +9,7 @@
 //! majority over a bit's units, and calls the flow watermarked when at most `hamming` bits
 //! differ from the key. Delays reach T: large, and the emptied intervals are visible holes.
 
+use super::params::ParamError;
 use super::{delay_histogram, record, Detection, Detector, Watermarker};
 use crate::engine::{stream, SimRng, SimTime};
 use crate::net::{FlowId, Packet, Stage, StageOutcome};
@@ -49,12 +50,14 @@ impl Default for IbwParams {
 }
 
 impl IbwParams {
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), ParamError> {
         if self.interval.nanos() == 0 || self.bits == 0 || self.redundancy == 0 {
-            return Err("watermark (ibw): interval, bits and redundancy must be above zero".into());
+            return Err(ParamError::whole(
+                "interval, bits and redundancy must be above zero (ibw)",
+            ));
         }
         if self.hamming >= self.bits {
-            return Err("watermark.hamming (ibw): must be below bits".into());
+            return Err(ParamError::at("hamming", "must be below bits (ibw)"));
         }
         Ok(())
     }

@@ -11,6 +11,7 @@
 //! attack sees it.
 
 use super::ibw::FlowClock;
+use super::params::ParamError;
 use super::{delay_histogram, record, Detection, Detector, Watermarker};
 use crate::engine::{stream, SimRng, SimTime};
 use crate::net::{FlowId, Packet, Stage, StageOutcome};
@@ -52,17 +53,20 @@ impl Default for IcbwParams {
 }
 
 impl IcbwParams {
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), ParamError> {
         if self.interval.nanos() == 0 || self.bits == 0 || self.redundancy == 0 {
-            return Err(
-                "watermark (icbw): interval, bits and redundancy must be above zero".into(),
-            );
+            return Err(ParamError::whole(
+                "interval, bits and redundancy must be above zero (icbw)",
+            ));
         }
         if self.amplitude.nanos() >= self.interval.nanos() {
-            return Err("watermark.amplitude (icbw): must be below the interval".into());
+            return Err(ParamError::at(
+                "amplitude",
+                "must be below the interval (icbw)",
+            ));
         }
         if self.hamming >= self.bits {
-            return Err("watermark.hamming (icbw): must be below bits".into());
+            return Err(ParamError::at("hamming", "must be below bits (icbw)"));
         }
         Ok(())
     }

@@ -102,7 +102,7 @@ pub fn detector(config: &WatermarkConfig) -> Box<dyn Detector> {
 }
 
 /// Build the watermarker a scenario's `[[watermark]]` table asks for.
-pub fn build(config: &WatermarkConfig) -> Result<Box<dyn Watermarker>, String> {
+pub fn build(config: &WatermarkConfig) -> Result<Box<dyn Watermarker>, params::ParamError> {
     config.validate()?;
     Ok(match config {
         WatermarkConfig::Swirl(p) => Box::new(SwirlWatermarker::new(p.clone())),

@@ -25,6 +25,30 @@ use crate::engine::SimTime;
 use crate::units::Duration;
 use serde::{Deserialize, Serialize};
 
+/// A scheme parameter out of its range: `key` names it (None: a combination of them).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("watermark{}: {expected}", key.map(|k| format!(".{k}")).unwrap_or_default())]
+pub struct ParamError {
+    pub key: Option<&'static str>,
+    pub expected: String,
+}
+
+impl ParamError {
+    pub fn at(key: &'static str, expected: impl Into<String>) -> Self {
+        ParamError {
+            key: Some(key),
+            expected: expected.into(),
+        }
+    }
+
+    pub fn whole(expected: impl Into<String>) -> Self {
+        ParamError {
+            key: None,
+            expected: expected.into(),
+        }
+    }
+}
+
 /// How the 2n intervals are paired into (base, mark) pairs. \[design\]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
@@ -99,39 +123,42 @@ impl Default for SwirlParams {
 
 impl SwirlParams {
     /// Check ranges; the message names the offending field.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), ParamError> {
         let t = self.interval.nanos();
         if t == 0 {
-            return Err("watermark.interval: must be above zero".into());
+            return Err(ParamError::at("interval", "must be above zero"));
         }
         if self.n == 0 {
-            return Err("watermark.n: must be at least 1".into());
+            return Err(ParamError::at("n", "must be at least 1"));
         }
         if self.r == 0 {
-            return Err("watermark.r: must be at least 1".into());
+            return Err(ParamError::at("r", "must be at least 1"));
         }
         if !(2..=255).contains(&self.m) {
-            return Err(format!(
-                "watermark.m: expected 2..=255 slots, got {}",
-                self.m
+            return Err(ParamError::at(
+                "m",
+                format!("expected 2..=255 slots, got {}", self.m),
             ));
         }
         if t < (self.r as u64) * (self.m as u64) {
-            return Err("watermark.interval: shorter than r*m nanoseconds".into());
+            return Err(ParamError::at("interval", "shorter than r*m nanoseconds"));
         }
         if !(self.q.is_finite() && self.q > 0.0) {
-            return Err(format!(
-                "watermark.q: expected a positive number, got {}",
-                self.q
+            return Err(ParamError::at(
+                "q",
+                format!("expected a positive number, got {}", self.q),
             ));
         }
         if !(0.0..=1.0).contains(&self.tau) {
-            return Err(format!("watermark.tau: expected 0..=1, got {}", self.tau));
+            return Err(ParamError::at(
+                "tau",
+                format!("expected 0..=1, got {}", self.tau),
+            ));
         }
         if self.eta == 0 || self.eta > self.n {
-            return Err(format!(
-                "watermark.eta: expected 1..=n ({}), got {}",
-                self.n, self.eta
+            return Err(ParamError::at(
+                "eta",
+                format!("expected 1..=n ({}), got {}", self.n, self.eta),
             ));
         }
         Ok(())
@@ -195,7 +222,7 @@ pub enum WatermarkConfig {
 }
 
 impl WatermarkConfig {
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), ParamError> {
         match self {
             WatermarkConfig::Swirl(p) => p.validate(),
             WatermarkConfig::Ibw(p) => p.validate(),
@@ -259,6 +286,6 @@ mod config_tests {
         let e = toml::from_str::<WatermarkConfig>("scheme = \"swril\"\n").unwrap_err();
         assert!(e.to_string().contains("swril"), "{e}");
         let bad: WatermarkConfig = toml::from_str("scheme = \"swirl\"\neta = 40\n").unwrap();
-        assert!(bad.validate().unwrap_err().contains("eta"));
+        assert_eq!(bad.validate().unwrap_err().key, Some("eta"));
     }
 }

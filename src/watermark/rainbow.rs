@@ -10,6 +10,7 @@
 //! loss assumed; with unequal lengths the common prefix is used).
 
 use super::ibw::FlowClock;
+use super::params::ParamError;
 use super::{delay_histogram, record, Detection, Detector, Watermarker};
 use crate::engine::{stream, SimRng, SimTime};
 use crate::net::{FlowId, Packet, Stage, StageOutcome};
@@ -45,12 +46,15 @@ impl Default for RainbowParams {
 }
 
 impl RainbowParams {
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), ParamError> {
         if self.length < 2 {
-            return Err("watermark.length (rainbow): need at least 2 packets".into());
+            return Err(ParamError::at(
+                "length",
+                "need at least 2 packets (rainbow)",
+            ));
         }
         if !(self.threshold > -1.0 && self.threshold < 1.0) {
-            return Err("watermark.threshold (rainbow): expected (-1, 1)".into());
+            return Err(ParamError::at("threshold", "expected (-1, 1) (rainbow)"));
         }
         Ok(())
     }

@@ -87,63 +87,68 @@ impl MixModelParams {
     /// flow-conserving stage uses), and at most [`MAX_MEAN_PER_INTERVAL`] packets per interval
     /// on a port.
     pub fn validate(&self) -> Result<(), NotApplicable> {
-        self.validate_inputs().map_err(NotApplicable::new)
+        self.validate_inputs()
     }
 
-    fn validate_inputs(&self) -> Result<(), String> {
+    fn validate_inputs(&self) -> Result<(), NotApplicable> {
         let finite_pos = |x: f64| x.is_finite() && x > 0.0;
         if !finite_pos(self.lambda_f) {
-            return Err(format!(
+            return Err(NotApplicable::new(format!(
                 "lambda_f must be finite and > 0, got {}",
                 self.lambda_f
-            ));
+            )));
         }
         if !(self.t_avg.is_finite() && self.t_avg >= 0.0) {
-            return Err(format!("t_avg must be finite and >= 0, got {}", self.t_avg));
+            return Err(NotApplicable::new(format!(
+                "t_avg must be finite and >= 0, got {}",
+                self.t_avg
+            )));
         }
         if !finite_pos(self.interval) {
-            return Err(format!(
+            return Err(NotApplicable::new(format!(
                 "interval must be finite and > 0, got {}",
                 self.interval
-            ));
+            )));
         }
         if self.candidates.is_empty() {
-            return Err("at least one candidate link (the target's) is needed".into());
+            return Err(NotApplicable::new(
+                "at least one candidate link (the target's) is needed",
+            ));
         }
         for (j, c) in self.candidates.iter().enumerate() {
             if !(c.lambda_other.is_finite() && c.lambda_other >= 0.0) {
-                return Err(format!(
+                return Err(NotApplicable::new(format!(
                     "candidate {j}: lambda_other must be finite and >= 0, got {}",
                     c.lambda_other
-                ));
+                )));
             }
             let per_interval =
                 (c.lambda_other + if j == 0 { self.lambda_f } else { 0.0 }) * self.interval;
             if per_interval > MAX_MEAN_PER_INTERVAL {
-                return Err(format!(
+                return Err(NotApplicable::new(format!(
                     "candidate {j}: {per_interval:.0} packets per sampling interval on average, more than the {MAX_MEAN_PER_INTERVAL} the model computes its laws for (use a shorter interval)"
-                ));
+                )));
             }
             if let Some(bw) = c.service_rate {
                 if !finite_pos(bw) {
-                    return Err(format!(
+                    return Err(NotApplicable::new(format!(
                         "candidate {j}: service_rate must be finite and > 0, got {bw}"
-                    ));
+                    )));
                 }
                 let lambda = c.lambda_other + if j == 0 { self.lambda_f } else { 0.0 };
                 if lambda >= bw {
-                    return Err(format!(
+                    return Err(NotApplicable::new(format!(
                         "candidate {j}: load {lambda} pkt/s is not below the service rate {bw} pkt/s (no stationary queue)"
-                    ));
+                    )));
                 }
                 let (units, m) = link::capacity_grid(bw, self.interval);
                 let used = units as f64 / m as f64;
                 if lambda * self.interval >= used {
-                    return Err(format!(
+                    return Err(NotApplicable::new(format!(
                         "candidate {j}: {:.4} packets arrive per sampling interval but the link stage serves {used} (BW T = {:.4} on its grid of 1/{m} packet): expected a load below that capacity (use a longer interval)",
                         lambda * self.interval,
                         bw * self.interval
-                    ));
+                    )));
                 }
             }
         }
