@@ -52,8 +52,11 @@ for (a, b) in sorted(k for k in load if k[1].startswith("r")):
 for s in senders:
     route = ", ".join(f'"{n}"' for n in [s] + routes[s])
     w(f'[[flow]]\nname = "{s}"\nroute = [{route}]\nmodel = "poisson"\nrate = "{RATE}pps"\n')
-w("[attack]")
-w("# Alice's first hop only, until the hop-by-hop adversary is declared here.")
-w('target = "alice"\ninterval = "10ms"\nsample_sizes = [10, 30, 100, 300, 1000, 3000]')
-w('estimators = ["mi", "xcorr"]')
+SIZES = "[10, 30, 100, 300, 1000, 3000]"
+w("# The seed-000 adversary at Alice's first mix ...")
+w(f'[[attack]]\nname = "first-hop"\ntarget = "alice"\ninterval = "10ms"\nsample_sizes = {SIZES}')
+w('estimators = ["mi", "xcorr"]\n')
+w("# ... and the global adversary following her mix by mix (rows scorer:hop1..hop3, hop3 = path).")
+w(f'[[attack]]\nname = "path"\nkind = "hop_by_hop"\ntarget = "alice"\ninterval = "10ms"\nsample_sizes = {SIZES}')
+w('scorers = ["mi", "xcorr", "xcorr-lag", "likelihood-paper"]')
 print("\n".join(out))

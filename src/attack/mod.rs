@@ -24,6 +24,7 @@ pub mod correlation;
 pub mod likelihood;
 pub mod mfa;
 pub mod mi;
+pub mod path;
 pub mod watermark;
 
 use crate::engine::SimTime;

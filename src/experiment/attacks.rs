@@ -9,12 +9,17 @@ use super::score::Truth;
 use crate::attack::correlation::{estimator, Correlation};
 use crate::attack::likelihood::{self, Variant};
 use crate::attack::mfa::MultiFlow;
+use crate::attack::path::{HopByHop, MixGraph, Walk};
 use crate::attack::watermark::{Anchor, Subject, WatermarkDetection};
 use crate::attack::{Attack, Point, Watch};
-use crate::scenario::adversary::MfaAttack;
+use crate::net::MixStrategy;
+use crate::scenario::adversary::{HopByHopAttack, MfaAttack};
 use crate::scenario::watermark::{AnchorKind, WatermarkAttack};
-use crate::scenario::{AttackKind, CorrelationAttack, LikelihoodAttack, Scenario};
+use crate::scenario::{
+    AttackKind, CorrelationAttack, LikelihoodAttack, ResolvedNodeKind, Scenario,
+};
 use crate::watermark::mfa::MfaTest;
+use std::sync::Arc;
 
 /// An attack as the experiment runs it.
 pub struct Evaluated {
@@ -68,6 +73,22 @@ pub fn of_scenario(s: &Scenario) -> Vec<Evaluated> {
                     marked: m.groups.iter().map(|g| group_marked(s, g)).collect(),
                 },
             }),
+            AttackKind::HopByHop(h) => {
+                for scorer in &h.scorers {
+                    let walk = Arc::new(hop_walk(s, h, scorer));
+                    for hop in 1..=h.route_mixes.len() {
+                        let attack = HopByHop::new(walk.clone(), hop);
+                        let truth = Truth::Identification {
+                            true_candidate: hop_truth(s, h, hop, &attack.candidates),
+                        };
+                        out.push(Evaluated {
+                            table: a.name.clone(),
+                            attack: Box::new(attack),
+                            truth,
+                        });
+                    }
+                }
+            }
             AttackKind::Likelihood(l) => {
                 let truth = Truth::Identification {
                     true_candidate: candidate_on_route(s, l.target, &l.candidates),
@@ -178,6 +199,100 @@ pub fn group_marked(s: &Scenario, links: &[usize]) -> bool {
             .iter()
             .any(|l| links.contains(l))
     })
+}
+
+/// The mix graph of a scenario: mixes numbered in node order; per mix its output links and
+/// where each leads. Also the mix number of every node (`None` for hosts).
+pub fn mix_graph(s: &Scenario) -> (MixGraph, Vec<Option<usize>>) {
+    let mut number = vec![None; s.nodes.len()];
+    let mut count = 0;
+    for (i, n) in s.nodes.iter().enumerate() {
+        if matches!(n.kind, ResolvedNodeKind::Mix { .. }) {
+            number[i] = Some(count);
+            count += 1;
+        }
+    }
+    let mut outputs = vec![Vec::new(); count];
+    for (li, l) in s.links.iter().enumerate() {
+        if let Some(m) = number[l.from] {
+            outputs[m].push((li, number[l.to]));
+        }
+    }
+    (MixGraph { outputs }, number)
+}
+
+/// The hop-by-hop walk of a validated table with per-hop scorer `scorer`: what the adversary
+/// knows is the mix graph, the links' bandwidths and each mix's mean hold (or the one it
+/// assumes).
+pub fn hop_walk(s: &Scenario, h: &HopByHopAttack, scorer: &str) -> Walk {
+    let (graph, number) = mix_graph(s);
+    let mut hold = vec![0.0; graph.outputs.len()];
+    for (node, m) in number.iter().enumerate() {
+        if let Some(m) = *m {
+            hold[m] = match (h.t_avg, &s.nodes[node].kind) {
+                (Some(t), _) => t as f64 * 1e-9,
+                (
+                    None,
+                    ResolvedNodeKind::Mix {
+                        strategy: MixStrategy::Exponential { mean_ns },
+                    },
+                ) => mean_ns * 1e-9,
+                _ => f64::NAN,
+            };
+        }
+    }
+    let first = number[s.links[h.observe_link].to].expect("validated: the target enters a mix");
+    let bandwidth: Vec<f64> = s.links.iter().map(|l| l.bandwidth_bps).collect();
+    let (target, interval, sizes) = (
+        target_watch(h.observe_link),
+        h.interval,
+        h.sample_sizes.clone(),
+    );
+    let name = scorer.to_string();
+    let factory = move |prefix: &[usize], links: &[usize]| -> Box<dyn Attack> {
+        match name.strip_prefix("likelihood-") {
+            Some(v) => Box::new(likelihood::LikelihoodAttack {
+                label: name.clone(),
+                variant: Variant::parse(v).expect("validated scorer"),
+                target,
+                candidates: candidate_watches(links),
+                bandwidth_bps: links.iter().map(|&l| bandwidth[l]).collect(),
+                // The target's packets have been held by every mix walked so far: the
+                // adversary assumes one exponential hold of their summed means.
+                t_avg: prefix.iter().map(|&m| hold[m]).sum(),
+                interval,
+                sample_sizes: sizes.clone(),
+            }),
+            None => Box::new(Correlation {
+                estimator: estimator(&name).expect("validated scorer"),
+                target,
+                candidates: candidate_watches(links),
+                interval,
+                sample_sizes: sizes.clone(),
+            }),
+        }
+    };
+    Walk {
+        graph,
+        first,
+        scorer: Arc::new(factory),
+        scorer_name: scorer.to_string(),
+        sample_sizes: h.sample_sizes.clone(),
+    }
+}
+
+/// Index (within `candidates`) of the link the target takes out of the `hop`-th mix of its
+/// route: ground truth, known to the scorer only.
+pub fn hop_truth(
+    s: &Scenario,
+    h: &HopByHopAttack,
+    hop: usize,
+    candidates: &[usize],
+) -> Option<usize> {
+    let f = &s.flows[h.target];
+    let mix = h.route_mixes[hop - 1];
+    let at = f.route.iter().position(|&n| n == mix)?;
+    candidates.iter().position(|&c| c == f.links[at])
 }
 
 /// The likelihood attack of a validated table with delay law `variant`: what the adversary

@@ -11,6 +11,7 @@ use crate::model::correlation::{
     CandidateLink, MixModelParams, ModelSummary, NotApplicable, Prediction,
 };
 use crate::net::MixStrategy;
+use crate::scenario::adversary::HopByHopAttack;
 use crate::scenario::watermark::{AnchorKind, WatermarkAttack};
 use crate::scenario::{ResolvedNodeKind, Scenario, Traffic};
 
@@ -28,7 +29,24 @@ fn scenario_params(s: &Scenario) -> Result<MixModelParams, NotApplicable> {
     let a = s
         .correlation()
         .ok_or_else(|| NotApplicable::new("the scenario has no correlation attack"))?;
-    let target = &s.flows[a.target];
+    let mix = s.links[a.observe_link].to;
+    let truth = crate::experiment::runner::true_candidate(s, a)
+        .ok_or_else(|| NotApplicable::new("the target flow crosses none of the candidate links"))?;
+    mix_params(s, a.target, mix, &a.candidates, truth, a.interval)
+}
+
+/// The model's inputs for flow `target` entering mix `mix`, whose links `candidates` the
+/// adversary compares (the target leaves on `candidates[truth]`), at sampling interval
+/// `interval`; or why the model does not apply.
+fn mix_params(
+    s: &Scenario,
+    target_index: usize,
+    mix: usize,
+    candidates_in: &[usize],
+    truth: usize,
+    interval: crate::engine::SimTime,
+) -> Result<MixModelParams, NotApplicable> {
+    let target = &s.flows[target_index];
     let lambda_f = match target.traffic {
         Traffic::Poisson { rate } => rate,
         _ => {
@@ -38,7 +56,6 @@ fn scenario_params(s: &Scenario) -> Result<MixModelParams, NotApplicable> {
             )))
         }
     };
-    let mix = s.links[a.observe_link].to;
     let t_avg = match s.nodes[mix].kind {
         ResolvedNodeKind::Mix {
             strategy: MixStrategy::Exponential { mean_ns },
@@ -50,13 +67,11 @@ fn scenario_params(s: &Scenario) -> Result<MixModelParams, NotApplicable> {
             )))
         }
     };
-    let truth = crate::experiment::runner::true_candidate(s, a)
-        .ok_or_else(|| NotApplicable::new("the target flow crosses none of the candidate links"))?;
     let mut order: Vec<usize> = vec![truth];
-    order.extend((0..a.candidates.len()).filter(|&c| c != truth));
+    order.extend((0..candidates_in.len()).filter(|&c| c != truth));
     let mut candidates = Vec::new();
     for c in order {
-        let li = a.candidates[c];
+        let li = candidates_in[c];
         let link = &s.links[li];
         if link.from != mix {
             return Err(NotApplicable::new(format!(
@@ -94,7 +109,7 @@ fn scenario_params(s: &Scenario) -> Result<MixModelParams, NotApplicable> {
                 }
                 _ => {}
             }
-            if fi != a.target {
+            if fi != target_index {
                 lambda_other += rate;
             }
         }
@@ -110,11 +125,76 @@ fn scenario_params(s: &Scenario) -> Result<MixModelParams, NotApplicable> {
     let params = MixModelParams {
         lambda_f,
         t_avg: t_avg as f64 / 1e9,
-        interval: a.interval as f64 / 1e9,
+        interval: interval as f64 / 1e9,
         candidates,
     };
     params.validate()?;
     Ok(params)
+}
+
+/// Per mix on the target's route (hop 1, 2, ...), the single-mix model of that mix: the target
+/// entering it, every link leaving it a candidate, at the table's interval and sample sizes; or
+/// why the model does not apply there. The hop-by-hop adversary's path rate is approximated
+/// by the product of these per-hop rates ([`path_point_model`]).
+pub fn hop_models(
+    s: &Scenario,
+    h: &HopByHopAttack,
+    opts: &ModelOptions,
+) -> Vec<Result<ModelSummary, NotApplicable>> {
+    let route = &s.flows[h.target];
+    h.route_mixes
+        .iter()
+        .map(|&mix| {
+            let outputs: Vec<usize> = (0..s.links.len())
+                .filter(|&l| s.links[l].from == mix)
+                .collect();
+            let at = route
+                .route
+                .iter()
+                .position(|&n| n == mix)
+                .expect("a route mix");
+            let truth = outputs
+                .iter()
+                .position(|&l| l == route.links[at])
+                .expect("the route's link leaves the mix");
+            let params = mix_params(s, h.target, mix, &outputs, truth, h.interval)?;
+            predict(&params, &h.sample_sizes, opts)
+        })
+        .collect()
+}
+
+/// The model values of the hop-by-hop adversary's point "through hop `hop`" at sample size
+/// `n`: each of the model's rates multiplied over hops 1..=hop (the hops taken as
+/// independent), with the per-hop values beside them. `None` where a hop has no model.
+pub fn path_point_model(
+    hops: &[Result<ModelSummary, NotApplicable>],
+    hop: usize,
+    n: usize,
+) -> Option<serde_json::Value> {
+    let mut per_hop = Vec::new();
+    for m in hops.iter().take(hop) {
+        let p = m
+            .as_ref()
+            .ok()?
+            .predictions
+            .iter()
+            .find(|p| p.sample_size == n)?;
+        per_hop.push(point_values(p));
+    }
+    let mut out = serde_json::Map::new();
+    for key in per_hop.first()?.as_object()?.keys() {
+        let product: f64 = per_hop
+            .iter()
+            .map(|v| v[key].as_f64().unwrap_or(f64::NAN))
+            .product();
+        out.insert(key.clone(), product.into());
+    }
+    out.insert(
+        "approximation".into(),
+        format!("product of the single-mix model's rates over hops 1-{hop}").into(),
+    );
+    out.insert("per_hop".into(), per_hop.into());
+    Some(out.into())
 }
 
 /// The model's predictions for a scenario at its sample sizes, or why there are none.

@@ -346,9 +346,26 @@ impl Summary {
             .iter()
             .find(|a| matches!(a.kind, crate::scenario::AttackKind::Correlation(_)))
             .map(|a| a.name.clone());
+        let paths: Vec<(String, Vec<_>)> = scenario
+            .attacks
+            .iter()
+            .filter_map(|a| match &a.kind {
+                crate::scenario::AttackKind::HopByHop(h) if h.scorers.iter().any(|x| x == "mi") => {
+                    Some((
+                        a.name.clone(),
+                        super::predict::hop_models(scenario, h, &Default::default()),
+                    ))
+                }
+                _ => None,
+            })
+            .collect();
         Self::new(scenario, result, model, &|attack, estimator, n| {
             if n == 0 {
                 return super::predict::watermark_point_model(scenario, attack);
+            }
+            if let Some((_, hops)) = paths.iter().find(|(t, _)| t == attack) {
+                let hop = estimator.strip_prefix("mi:hop")?.parse().ok()?;
+                return super::predict::path_point_model(hops, hop, n);
             }
             (Some(attack) == modelled.as_deref() && estimator == "mi")
                 .then(|| {

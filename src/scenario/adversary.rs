@@ -225,3 +225,152 @@ fn repeated(placed: &Placed<'_>, seen: &[(usize, String)], dup: usize) -> String
         placed.links[seen[dup].0].name, first.1
     )
 }
+
+/// The per-hop scorers of the hop-by-hop adversary that are likelihood variants.
+pub const LIKELIHOOD_SCORERS: &[&str] = &["likelihood-paper", "likelihood-queue"];
+
+/// The global adversary following the target from mix to mix, after validation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HopByHopAttack {
+    /// Index into the scenario's flows.
+    pub target: usize,
+    /// The link whose far end shows the target entering its first mix.
+    pub observe_link: usize,
+    pub interval: SimTime,
+    pub sample_sizes: Vec<usize>,
+    /// Per-hop scorers: correlation estimators or [`LIKELIHOOD_SCORERS`].
+    pub scorers: Vec<String>,
+    /// The mean hold likelihood scorers assume at every mix (`None`: each mix's own).
+    pub t_avg: Option<SimTime>,
+    /// The mixes (node indices) on the target's route, in order: the hops reported.
+    pub route_mixes: Vec<usize>,
+}
+
+/// Resolve a `kind = "hop_by_hop"` table at key path `at`:
+/// ```toml
+/// [[attack]]
+/// kind = "hop_by_hop"
+/// target = "alice"
+/// sample_sizes = [100, 1000]
+/// scorers = ["mi", "likelihood-paper"]   # default ["mi"]
+/// # interval = "10ms"; t_avg = "20ms" (likelihood: the hold assumed at every mix)
+/// ```
+/// Refused: what a correlation table refuses about target, interval and sample sizes; an
+/// unknown or repeated scorer; a likelihood scorer when a mix the walk can reach has no
+/// exponential hold and no `t_avg` is given.
+pub(crate) fn resolve_hop_by_hop(
+    a: &AttackSpec,
+    at: &str,
+    placed: &Placed<'_>,
+    err: Err<'_>,
+    warnings: &mut Vec<ScenarioError>,
+) -> Result<HopByHopAttack, ScenarioError> {
+    let (nodes, links, flows) = (placed.nodes, placed.links, placed.flows);
+    let c = super::resolve_correlation(a, at, nodes, links, flows, err, warnings)?;
+    let scorers = scorer_names(a, at, err)?;
+    let t_avg = match &a.t_avg {
+        Some(t) if t.get_ref().0 == 0 => {
+            return Err(err(
+                format!("{at}.t_avg"),
+                "expected a positive mean hold".into(),
+            ))
+        }
+        t => t.as_ref().map(|t| t.get_ref().0),
+    };
+    let first = links[c.observe_link].to;
+    if t_avg.is_none() {
+        if let Some(i) = scorers
+            .iter()
+            .position(|s| LIKELIHOOD_SCORERS.contains(&s.as_str()))
+        {
+            if let Some(m) = reachable_mixes(placed, first).into_iter().find(|&m| {
+                !matches!(
+                    nodes[m].kind,
+                    super::ResolvedNodeKind::Mix {
+                        strategy: crate::net::MixStrategy::Exponential { .. }
+                    }
+                )
+            }) {
+                return Err(err(
+                    format!("{at}.scorers[{i}]"),
+                    format!(
+                        "mix \"{}\", which the walk can reach, is not an exponential (continuous-time) mix, so it gives the likelihood scorer no delay law: set `t_avg`, the mean hold the adversary assumes at every mix",
+                        nodes[m].name
+                    ),
+                ));
+            }
+        }
+    }
+    let route_mixes = flows[c.target]
+        .route
+        .iter()
+        .copied()
+        .filter(|&n| matches!(nodes[n].kind, super::ResolvedNodeKind::Mix { .. }))
+        .collect();
+    Ok(HopByHopAttack {
+        target: c.target,
+        observe_link: c.observe_link,
+        interval: c.interval,
+        sample_sizes: c.sample_sizes,
+        scorers,
+        t_avg,
+        route_mixes,
+    })
+}
+
+/// The `scorers` list: known names, each once; default ["mi"].
+fn scorer_names(a: &AttackSpec, at: &str, err: Err<'_>) -> Result<Vec<String>, ScenarioError> {
+    let Some(list) = &a.scorers else {
+        return Ok(vec!["mi".to_string()]);
+    };
+    let known: Vec<&str> = super::ESTIMATORS
+        .iter()
+        .chain(LIKELIHOOD_SCORERS)
+        .copied()
+        .collect();
+    let mut out: Vec<String> = Vec::new();
+    for (i, s) in list.iter().enumerate() {
+        let name = s.get_ref();
+        if !known.contains(&name.as_str()) {
+            return Err(err(
+                format!("{at}.scorers[{i}]"),
+                format!(
+                    "unknown scorer \"{name}\"{}; expected one of: {}",
+                    error::suggestion(name, &known),
+                    known.join(", ")
+                ),
+            ));
+        }
+        if out.contains(name) {
+            return Err(err(
+                format!("{at}.scorers[{i}]"),
+                format!("scorer \"{name}\" is listed twice"),
+            ));
+        }
+        out.push(name.clone());
+    }
+    if out.is_empty() {
+        return Err(err(
+            format!("{at}.scorers"),
+            format!("expected at least one scorer of: {}", known.join(", ")),
+        ));
+    }
+    Ok(out)
+}
+
+/// The mixes reachable from mix `first` over links between mixes (itself included).
+fn reachable_mixes(placed: &Placed<'_>, first: usize) -> Vec<usize> {
+    let is_mix = |n: usize| matches!(placed.nodes[n].kind, super::ResolvedNodeKind::Mix { .. });
+    let mut seen = vec![first];
+    let mut i = 0;
+    while i < seen.len() {
+        let m = seen[i];
+        for l in placed.links.iter().filter(|l| l.from == m && is_mix(l.to)) {
+            if !seen.contains(&l.to) {
+                seen.push(l.to);
+            }
+        }
+        i += 1;
+    }
+    seen
+}

@@ -318,10 +318,17 @@ pub enum AttackKind {
     Watermark(watermark::WatermarkAttack),
     Likelihood(LikelihoodAttack),
     Mfa(adversary::MfaAttack),
+    HopByHop(adversary::HopByHopAttack),
 }
 
 /// The values of `kind` in an attack table.
-pub const ATTACK_KINDS: &[&str] = &["correlation", "watermark", "likelihood", "mfa"];
+pub const ATTACK_KINDS: &[&str] = &[
+    "correlation",
+    "watermark",
+    "likelihood",
+    "mfa",
+    "hop_by_hop",
+];
 
 impl AttackKind {
     /// The `kind` key's value.
@@ -331,6 +338,7 @@ impl AttackKind {
             AttackKind::Watermark(_) => "watermark",
             AttackKind::Likelihood(_) => "likelihood",
             AttackKind::Mfa(_) => "mfa",
+            AttackKind::HopByHop(_) => "hop_by_hop",
         }
     }
 
@@ -344,6 +352,9 @@ impl AttackKind {
             }
             AttackKind::Watermark(_) | AttackKind::Mfa(_) => None,
             AttackKind::Likelihood(a) => {
+                Some((a.interval, *a.sample_sizes.last().expect("validated")))
+            }
+            AttackKind::HopByHop(a) => {
                 Some((a.interval, *a.sample_sizes.last().expect("validated")))
             }
         }
@@ -1613,6 +1624,9 @@ fn resolve_attacks(
                 a, &at, nodes, links, flows, err, warnings,
             )?),
             "mfa" => AttackKind::Mfa(adversary::resolve_mfa(a, &at, placed, err)?),
+            "hop_by_hop" => AttackKind::HopByHop(adversary::resolve_hop_by_hop(
+                a, &at, placed, err, warnings,
+            )?),
             _ => unreachable!("every kind of ATTACK_KEYS is resolved here"),
         };
         if let Some((interval, _)) = resolved.counting() {
@@ -1666,6 +1680,7 @@ fn attack_keys_set(a: &schema::AttackSpec) -> Vec<&'static str> {
         ("permutations", a.permutations.is_some()),
         ("baseline", a.baseline.is_some()),
         ("groups", a.groups.is_some()),
+        ("scorers", a.scorers.is_some()),
     ] {
         if present {
             set.push(k);

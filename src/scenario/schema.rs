@@ -438,6 +438,13 @@ pub struct AttackSpec {
     /// Groups of links examined, one detection each. Required.
     #[serde(default)]
     pub groups: Option<Spanned<Vec<LinkNames>>>,
+
+    // ---- kind = "hop_by_hop": the global adversary following the target from mix to mix;
+    // also takes target, interval, sample_sizes and t_avg ----
+    /// Per-hop scorers: correlation estimators and/or "likelihood-paper", "likelihood-queue".
+    /// Default ["mi"].
+    #[serde(default)]
+    pub scorers: Option<Vec<Spanned<String>>>,
 }
 
 /// A list of links written "from->to", each with its place in the file.
@@ -492,6 +499,10 @@ pub const ATTACK_KEYS: &[(&str, &[&str])] = &[
             "baseline",
             "groups",
         ],
+    ),
+    (
+        "hop_by_hop",
+        &["target", "interval", "sample_sizes", "scorers", "t_avg"],
     ),
 ];
 

@@ -10,6 +10,7 @@ mod delay_stage;
 mod export;
 mod fuzz;
 mod hardening;
+mod hop_by_hop;
 mod likelihood;
 mod link;
 mod mfa;

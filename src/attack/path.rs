@@ -1,0 +1,314 @@
+//! The global adversary on multi-mix routes: it follows the target hop by hop.
+//!
+//! The adversary sees every link. It holds the target's packets where they enter their first
+//! mix and knows the mix graph (which links leave which mix, and where they lead). At the first
+//! mix it scores the mix's output links with a *per-hop scorer* (any identification attack:
+//! a correlation estimator, the likelihood attack, ...), takes the best one, and, if that link
+//! leads to another mix, does the same there, always against the target's own packets: the
+//! step-by-step path determination the source paper names. The walk ends at a link that leads
+//! to a host, at a tie, at a mix it already visited, or after the hops it is asked to report.
+//! It is done separately at every sample size N (the choice at N = 10 need not be the one at
+//! N = 3000); walks at different N that share a prefix share its scores. Each reported hop
+//! walks on its own: scoring is cheap next to simulating the trial.
+//!
+//! What it reports is an identification at hop `k` (one [`HopByHop`] per reported hop): the
+//! candidates are every link the walk could take at hop `k` (the output links of the mixes it
+//! could have reached), the chosen one is the walk's k-th link, and the scores are the
+//! scorer's at the mix the walk reached (the other candidates score minus infinity). The
+//! experiment, which knows the target's route, scores it: correct at hop `k` means the walk
+//! took the target's link at every hop up to `k` (to leave the target's mix at hop `k` on its
+//! link, the walk must have reached that mix on its links), so the rate at the target's last
+//! mix is the whole path's. A walk that left the path earlier, or stopped, is wrong at hop `k`
+//! and ranks the true link last.
+
+use super::{Attack, Identification, Needs, Observation, Verdict};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// The mix graph as plain indices: per mix (numbered 0..), its output links (as link indices)
+/// and, per output, the mix it leads to (`None` for a host).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MixGraph {
+    pub outputs: Vec<Vec<(usize, Option<usize>)>>,
+}
+
+impl MixGraph {
+    /// The links the walk from `first` could take at hop `k` (1-based), in a fixed order.
+    pub fn links_at(&self, first: usize, k: usize) -> Vec<usize> {
+        let mut mixes = vec![first];
+        for _ in 1..k {
+            let mut next: Vec<usize> = mixes
+                .iter()
+                .flat_map(|&m| self.outputs[m].iter().filter_map(|&(_, n)| n))
+                .collect();
+            next.sort_unstable();
+            next.dedup();
+            mixes = next;
+        }
+        mixes
+            .iter()
+            .flat_map(|&m| self.outputs[m].iter().map(|&(l, _)| l))
+            .collect()
+    }
+}
+
+/// Builds the per-hop scorer at a mix: given the mixes walked so far (the last is the current
+/// one) and the current mix's output links, the attack that scores them against the target.
+pub type ScorerFactory = dyn Fn(&[usize], &[usize]) -> Box<dyn Attack> + Send + Sync;
+
+/// The walk, shared by the reports of every hop.
+pub struct Walk {
+    pub graph: MixGraph,
+    /// The target's first mix.
+    pub first: usize,
+    pub scorer: Arc<ScorerFactory>,
+    /// The per-hop scorer's name ("mi", "likelihood-paper", ...).
+    pub scorer_name: String,
+    pub sample_sizes: Vec<usize>,
+}
+
+/// The per-hop scores of one trial, by walked prefix.
+type Cache = HashMap<Vec<usize>, Vec<Identification>>;
+
+impl Walk {
+    /// What the walk may need: the scorer's needs at every mix, merged.
+    pub fn needs(&self) -> Needs {
+        let mut out = Needs::default();
+        for m in 0..self.graph.outputs.len() {
+            let links: Vec<usize> = self.graph.outputs[m].iter().map(|&(l, _)| l).collect();
+            let n = (self.scorer)(&[m], &links).needs();
+            out.interval = n.interval;
+            out.bins = out.bins.max(n.bins);
+            out.counts.extend(n.counts);
+            out.traces.extend(n.traces);
+        }
+        for v in [&mut out.counts, &mut out.traces] {
+            v.sort();
+            v.dedup();
+        }
+        out
+    }
+
+    /// The scorer's identifications at the end of `prefix` (cached per trial).
+    fn scores(
+        &self,
+        obs: &Observation<'_>,
+        prefix: &[usize],
+        cache: &mut Cache,
+    ) -> Vec<Identification> {
+        if let Some(v) = cache.get(prefix) {
+            return v.clone();
+        }
+        let mix = *prefix.last().expect("a walk starts at a mix");
+        let links: Vec<usize> = self.graph.outputs[mix].iter().map(|&(l, _)| l).collect();
+        let Verdict::Identification(ids) = (self.scorer)(prefix, &links).observe(obs) else {
+            panic!("the per-hop scorer is an identification attack")
+        };
+        cache.insert(prefix.to_vec(), ids.clone());
+        ids
+    }
+
+    /// The walk at sample size index `i`, `hops` hops at most: per hop, the mix it was at,
+    /// the link it took, and the scores of that mix's outputs.
+    fn walk(
+        &self,
+        obs: &Observation<'_>,
+        i: usize,
+        hops: usize,
+        cache: &mut Cache,
+    ) -> Vec<(usize, Option<usize>, Vec<f64>)> {
+        let mut prefix = vec![self.first];
+        let mut steps = Vec::new();
+        while steps.len() < hops {
+            let mix = *prefix.last().expect("non-empty");
+            let id = &self.scores(obs, &prefix, cache)[i];
+            let chosen = id.chosen.map(|c| self.graph.outputs[mix][c]);
+            steps.push((mix, chosen.map(|(l, _)| l), id.scores.clone()));
+            match chosen {
+                Some((_, Some(next))) if !prefix.contains(&next) => prefix.push(next),
+                _ => break,
+            }
+        }
+        steps
+    }
+}
+
+/// The report of the walk at one hop, as an identification attack.
+pub struct HopByHop {
+    pub walk: Arc<Walk>,
+    /// 1-based.
+    pub hop: usize,
+    /// Reported candidates: [`MixGraph::links_at`] for this hop.
+    pub candidates: Vec<usize>,
+}
+
+impl HopByHop {
+    pub fn new(walk: Arc<Walk>, hop: usize) -> Self {
+        let candidates = walk.graph.links_at(walk.first, hop);
+        HopByHop {
+            walk,
+            hop,
+            candidates,
+        }
+    }
+
+    fn at_size(&self, obs: &Observation<'_>, i: usize, cache: &mut Cache) -> Identification {
+        let steps = self.walk.walk(obs, i, self.hop, cache);
+        let mut scores = vec![f64::NEG_INFINITY; self.candidates.len()];
+        let mut chosen = None;
+        if let Some((mix, link, s)) = steps.get(self.hop - 1) {
+            for (&(l, _), &v) in self.walk.graph.outputs[*mix].iter().zip(s) {
+                if let Some(j) = self.candidates.iter().position(|&c| c == l) {
+                    scores[j] = v;
+                }
+            }
+            chosen = link.and_then(|l| self.candidates.iter().position(|&c| c == l));
+        }
+        Identification {
+            sample_size: self.walk.sample_sizes[i],
+            chosen,
+            scores,
+            probabilities: None,
+        }
+    }
+}
+
+impl Attack for HopByHop {
+    fn name(&self) -> String {
+        format!("{}:hop{}", self.walk.scorer_name, self.hop)
+    }
+
+    fn needs(&self) -> Needs {
+        self.walk.needs()
+    }
+
+    fn observe(&self, obs: &Observation<'_>) -> Verdict {
+        let mut cache = Cache::new();
+        Verdict::Identification(
+            (0..self.walk.sample_sizes.len())
+                .map(|i| self.at_size(obs, i, &mut cache))
+                .collect(),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::attack::{Point, Watch};
+
+    /// Two mixes in a row: mix 0 has links 10 (to mix 1) and 11 (to a host); mix 1 has links
+    /// 12 and 13 (to hosts).
+    fn graph() -> MixGraph {
+        MixGraph {
+            outputs: vec![
+                vec![(10, Some(1)), (11, None)],
+                vec![(12, None), (13, None)],
+            ],
+        }
+    }
+
+    /// A scorer that reads one count per candidate link (its count series' first value) as
+    /// the score, at every sample size.
+    struct Reads {
+        links: Vec<usize>,
+    }
+
+    fn watch(link: usize) -> Watch {
+        Watch {
+            link,
+            point: Point::Depart,
+        }
+    }
+
+    impl Attack for Reads {
+        fn name(&self) -> String {
+            "reads".into()
+        }
+        fn needs(&self) -> Needs {
+            Needs {
+                interval: 1,
+                bins: 2,
+                counts: self.links.iter().map(|&l| watch(l)).collect(),
+                traces: vec![],
+            }
+        }
+        fn observe(&self, obs: &Observation<'_>) -> Verdict {
+            let ids = (0..2)
+                .map(|i| {
+                    let scores: Vec<f64> = self
+                        .links
+                        .iter()
+                        .map(|&l| obs.counts(watch(l))[i] as f64)
+                        .collect();
+                    Identification {
+                        sample_size: i + 1,
+                        chosen: crate::attack::argmax_strict(&scores),
+                        scores,
+                        probabilities: None,
+                    }
+                })
+                .collect();
+            Verdict::Identification(ids)
+        }
+    }
+
+    fn walk() -> Arc<Walk> {
+        Arc::new(Walk {
+            graph: graph(),
+            first: 0,
+            scorer: Arc::new(|_: &[usize], links: &[usize]| {
+                Box::new(Reads {
+                    links: links.to_vec(),
+                }) as Box<dyn Attack>
+            }),
+            scorer_name: "reads".into(),
+            sample_sizes: vec![1, 2],
+        })
+    }
+
+    #[test]
+    fn follows_the_best_link_at_each_mix_per_sample_size() {
+        // N = 1: 10 beats 11, then 13 beats 12. N = 2: 11 beats 10, the walk ends at a host.
+        let c: [(usize, [u32; 2]); 4] = [(10, [5, 1]), (11, [2, 9]), (12, [0, 4]), (13, [3, 0])];
+        let mut obs = Observation::new(1, (0, 2));
+        for (l, v) in &c {
+            obs.add_counts(watch(*l), v);
+        }
+        let w = walk();
+        assert_eq!(w.needs().counts.len(), 4);
+        let hop1 = HopByHop::new(w.clone(), 1);
+        let hop2 = HopByHop::new(w, 2);
+        assert_eq!(hop1.candidates, vec![10, 11]);
+        assert_eq!(hop2.candidates, vec![12, 13]);
+        let Verdict::Identification(h1) = hop1.observe(&obs) else {
+            panic!()
+        };
+        let Verdict::Identification(h2) = hop2.observe(&obs) else {
+            panic!()
+        };
+        assert_eq!((h1[0].chosen, h1[1].chosen), (Some(0), Some(1)));
+        assert_eq!(h2[0].chosen, Some(1));
+        assert_eq!(h2[0].scores, vec![0.0, 3.0]);
+        // At N = 2 the walk never reached mix 1: nothing chosen, nothing scored.
+        assert_eq!(h2[1].chosen, None);
+        assert!(h2[1].scores.iter().all(|s| *s == f64::NEG_INFINITY));
+        assert_eq!(hop2.name(), "reads:hop2");
+    }
+
+    #[test]
+    fn links_at_each_hop_of_a_layered_graph() {
+        // 0 -> {1, 2}; 1 -> {3}; 2 -> {3}; 3 -> host.
+        let g = MixGraph {
+            outputs: vec![
+                vec![(0, Some(1)), (1, Some(2))],
+                vec![(2, Some(3))],
+                vec![(3, Some(3))],
+                vec![(4, None)],
+            ],
+        };
+        assert_eq!(g.links_at(0, 1), vec![0, 1]);
+        assert_eq!(g.links_at(0, 2), vec![2, 3]);
+        assert_eq!(g.links_at(0, 3), vec![4]);
+    }
+}

@@ -1,0 +1,143 @@
+//! The global adversary following the target from mix to mix (`kind = "hop_by_hop"`) on the
+//! two-mix cascade: its first hop is the first-mix attack, its last hop the whole path; the mi
+//! rows carry the product of per-hop model rates; the table is validated strictly.
+
+use crate::common::scenario_path;
+use mixsim::experiment::{run, RunOptions, Summary};
+use mixsim::scenario::Scenario;
+
+fn cascade(sets: &[&str]) -> Result<Scenario, String> {
+    let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+    Scenario::load(&scenario_path("cascade.toml"), &sets).map_err(|e| e.to_string())
+}
+
+const SIZES: [&str; 2] = [
+    "attack.first-hop.sample_sizes=[30, 3000]",
+    "attack.path.sample_sizes=[30, 3000]",
+];
+
+#[test]
+fn follows_alice_through_the_cascade() {
+    let s = cascade(&SIZES).unwrap();
+    let opts = RunOptions {
+        seed: 4,
+        trials: 40,
+        jobs: 2,
+        progress: false,
+        executor: Default::default(),
+    };
+    let r = run(&s, &opts);
+    let names: Vec<String> = r
+        .attacks
+        .iter()
+        .map(|a| format!("{}/{}", a.table, a.name))
+        .collect();
+    let at = |n: &str| names.iter().position(|x| x == n).unwrap();
+    // Hop 1 is the first-mix attack on the same trials: the same counts.
+    for (first, hop) in [
+        ("first-hop/mi", "path/mi:hop1"),
+        ("first-hop/xcorr", "path/xcorr:hop1"),
+    ] {
+        assert_eq!(
+            r.tally.attacks[at(first)],
+            r.tally.attacks[at(hop)],
+            "{hop}"
+        );
+    }
+    // The likelihood scorer follows her through both mixes at N = 3000 (1000 trials: 100 %);
+    // a random walk would be right a quarter of the time.
+    let path = r.tally.correct(at("path/likelihood-paper:hop2"), 1);
+    assert!(path >= 36, "whole path right in {path} of 40 trials");
+    // Right at hop 2 needs right at hop 1.
+    for scorer in ["mi", "xcorr", "xcorr-lag", "likelihood-paper"] {
+        for n in 0..2 {
+            let (h1, h2) = (
+                r.tally.correct(at(&format!("path/{scorer}:hop1")), n),
+                r.tally.correct(at(&format!("path/{scorer}:hop2")), n),
+            );
+            assert!(h2 <= h1, "{scorer}: hop 2 {h2} > hop 1 {h1}");
+        }
+    }
+    // Beside the mi rows: the product of per-hop model rates; hop 1's is the first mix's model.
+    let sum = Summary::with_model(&s, &r);
+    let model = |label: &str, n: usize| {
+        sum.points
+            .iter()
+            .find(|p| p.label == label && p.sample_size == Some(n))
+            .and_then(|p| p.model.clone())
+            .unwrap()
+    };
+    assert_eq!(
+        model("first-hop/mi", 3000)["semi_analytic"],
+        model("path/mi:hop1", 3000)["semi_analytic"]
+    );
+    let two = model("path/mi:hop2", 3000);
+    let per_hop: Vec<f64> = two["per_hop"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["semi_analytic"].as_f64().unwrap())
+        .collect();
+    assert_eq!(per_hop.len(), 2);
+    assert!((two["semi_analytic"].as_f64().unwrap() - per_hop[0] * per_hop[1]).abs() < 1e-12);
+    assert!(per_hop.iter().all(|p| (0.0..=1.0).contains(p)));
+    // Same seed, one thread, the event engine: the same tallies.
+    let again = run(
+        &s,
+        &RunOptions {
+            jobs: 1,
+            executor: mixsim::net::stream::Executor::Event,
+            ..opts
+        },
+    );
+    assert_eq!(r.tally.attacks, again.tally.attacks);
+}
+
+#[test]
+fn the_table_is_validated() {
+    let h = cascade(&[]).unwrap();
+    let mixsim::scenario::AttackKind::HopByHop(p) = &h.attacks[1].kind else {
+        panic!("the cascade's second table is hop_by_hop")
+    };
+    assert_eq!(p.route_mixes.len(), 2);
+    let cases: [(&[&str], &str, &str); 5] = [
+        (
+            &["attack.path.scorers=[\"mii\"]"],
+            "attack[1].scorers[0]",
+            "unknown scorer \"mii\" (did you mean \"mi\"?)",
+        ),
+        (
+            &["attack.path.scorers=[\"mi\", \"mi\"]"],
+            "attack[1].scorers[1]",
+            "listed twice",
+        ),
+        (
+            &["attack.path.candidates=[\"m1->m2\"]"],
+            "attack[1].candidates",
+            "does not apply to kind = \"hop_by_hop\"",
+        ),
+        (&["attack.path.t_avg=\"0s\""], "attack[1].t_avg", "positive"),
+        (
+            &["node.m2.strategy=\"timed\""],
+            "attack[1].scorers[3]",
+            "mix \"m2\", which the walk can reach, is not an exponential",
+        ),
+    ];
+    for (sets, key, phrase) in cases {
+        let e = cascade(sets).unwrap_err();
+        assert!(e.contains(&format!("key `{key}`")), "{key}: {e}");
+        assert!(e.contains(phrase), "{phrase}: {e}");
+    }
+    // With an assumed hold the likelihood scorer may walk through the timed mix.
+    cascade(&["node.m2.strategy=\"timed\"", "attack.path.t_avg=\"25ms\""]).unwrap();
+}
+
+#[test]
+fn shipped_mixnet_follows_three_hops() {
+    let s = Scenario::load(&scenario_path("mixnet.toml"), &[]).unwrap();
+    let mixsim::scenario::AttackKind::HopByHop(p) = &s.attacks[1].kind else {
+        panic!("the mixnet's second table is hop_by_hop")
+    };
+    assert_eq!(p.route_mixes.len(), 3);
+    assert_eq!(p.scorers, ["mi", "xcorr", "xcorr-lag", "likelihood-paper"]);
+}
