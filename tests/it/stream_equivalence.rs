@@ -455,7 +455,7 @@ fn placed_watermark_stages() {
 fn latency_classes() {
     let s = Scenario::load(
         &scenario_path("mixnet.toml"),
-        &["attack.sample_sizes=[10, 100, 2900]".into()],
+        &sample_sizes("mixnet", "[10, 100, 2900]"),
     )
     .unwrap();
     let topo = s.topology();
