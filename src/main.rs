@@ -694,7 +694,10 @@ fn cmd_trace(
             None => prepare_out(Path::new("."))?,
         }
     }
-    let setup = experiment::runner::tap_setup(&scenario, true);
+    // Only the asked point is watched: a large network's other taps hold nothing.
+    let mut setup = experiment::runner::tap_setup(&scenario, true);
+    setup.points = vec![[false; 3]; scenario.links.len()];
+    setup.points[link][point as usize] = true;
     let (net, _) = mixsim::net::Network::run(
         &scenario.topology(),
         seed.unwrap_or(scenario.seed),

@@ -164,9 +164,9 @@ pub fn tap_setup(scenario: &Scenario, trace: bool) -> TapSetup {
 /// Tap binning for these attacks: their common interval and largest series, or 10 ms bins over
 /// the whole run when none counts. With `trace` (for `mixsim trace`) every tap watches and
 /// traces every point; otherwise taps watch only what the attacks read (traces only if one asks
-/// for them), or everything when there is no attack.
+/// for them), and nothing when there is no attack (unwatched points hold no counters).
 pub fn tap_setup_for(scenario: &Scenario, attacks: &[Evaluated], trace: bool) -> TapSetup {
-    let all = vec![[true; 3]; scenario.links.len()];
+    let all = vec![[trace; 3]; scenario.links.len()];
     let needs: Vec<Needs> = attacks.iter().map(|a| a.attack.needs()).collect();
     if needs.is_empty() {
         return TapSetup {

@@ -272,7 +272,7 @@ impl Network {
             .map(|(i, spec)| {
                 let l = &spec.params;
                 let tap = Tap::new(TapConfig {
-                    points: taps.points.get(i).copied().unwrap_or([true; 3]),
+                    points: taps.points.get(i).copied().unwrap_or([false; 3]),
                     start: topology.warmup,
                     interval: taps.interval,
                     bins: taps.bins,
@@ -388,6 +388,9 @@ impl Network {
             horizon: topology.duration,
             starts: topology.flows.iter().map(|f| f.start).collect(),
         };
+        if let Some(&top) = topology.latency_classes.iter().max() {
+            net.set_latency_classes(topology.latency_classes.clone(), top as usize + 1);
+        }
         for (i, s) in topology.stages.iter().enumerate() {
             let rng = Component::Stage.stream(seed, trial, i);
             net.place_stage(s.flow as usize, s.hop, (s.make)(), rng);

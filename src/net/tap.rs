@@ -4,6 +4,9 @@
 //! link's sending side), `depart` (its transmission ends: the paper's Y, after the M/D/1 stage)
 //! and `arrive` (it reaches the far end). At each point it bins packet counts per sampling
 //! interval, from the end of the warm-up on, and may also keep a trace of (time, size) records.
+//! Only the points somebody watches (an attack, `mixsim trace --tap`) are counted: an unwatched
+//! point holds no count series at all, so a large network whose attack reads a few links costs
+//! memory for those links only.
 //! The flow label of each traced packet is kept apart, in [`GroundTruth`], which attacks never
 //! receive: they get a [`TapView`].
 
@@ -81,7 +84,10 @@ impl Tap {
         Tap {
             config,
             end,
-            counts: std::array::from_fn(|_| vec![0; config.bins]),
+            counts: std::array::from_fn(|p| match config.points[p] {
+                true => vec![0; config.bins],
+                false => Vec::new(),
+            }),
             cursor: [(0, 0, 0); 3],
             traces: Default::default(),
             truth: GroundTruth::default(),
@@ -146,7 +152,8 @@ pub struct TapView<'a> {
 }
 
 impl<'a> TapView<'a> {
-    /// Packets per sampling interval at `point`, from the end of the warm-up.
+    /// Packets per sampling interval at `point`, from the end of the warm-up (empty if the
+    /// point is not watched).
     pub fn counts(&self, point: TapPoint) -> &'a [u32] {
         &self.tap.counts[point as usize]
     }
@@ -181,8 +188,8 @@ mod tests {
         assert_eq!(tap.view().counts(TapPoint::Depart), &[2, 1, 2]);
         assert_eq!(
             tap.view().counts(TapPoint::Enqueue),
-            &[0, 0, 0],
-            "an unwatched point records nothing"
+            &[] as &[u32],
+            "an unwatched point holds no series"
         );
         tap.finish(130);
         assert_eq!(tap.view().trace(TapPoint::Depart).len(), 6);

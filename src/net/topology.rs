@@ -35,6 +35,7 @@ use super::stage::Stage;
 use crate::engine::SimTime;
 use crate::traffic::tcp::TcpParams;
 use crate::traffic::Traffic;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Index of a node in its topology.
@@ -167,6 +168,12 @@ pub struct Topology {
     pub warmup: SimTime,
     /// The trial's end.
     pub duration: SimTime,
+    /// Per flow, the latency class its delivered packets count in (see [`crate::net::latency`]);
+    /// flows past the end, and every flow while it is empty, count in class 0.
+    pub latency_classes: Vec<u32>,
+    /// The link of each (from, to) pair added by [`Topology::add_link`], so that building a
+    /// network of many links stays linear.
+    link_index: HashMap<(NodeId, NodeId), LinkId>,
 }
 
 impl Topology {
@@ -218,6 +225,7 @@ impl Topology {
             to,
             params,
         });
+        self.link_index.insert((from, to), self.links.len() - 1);
         Ok(self.links.len() - 1)
     }
 
@@ -285,6 +293,15 @@ impl Topology {
         Ok((self.flows.len() - 1) as FlowId)
     }
 
+    /// Count flow `flow`'s latency in class `class` (reported per class as well as in total).
+    pub fn set_latency_class(&mut self, flow: FlowId, class: u32) {
+        let f = flow as usize;
+        if self.latency_classes.len() <= f {
+            self.latency_classes.resize(f + 1, 0);
+        }
+        self.latency_classes[f] = class;
+    }
+
     /// Hold flow `flow`'s packets at position `hop` of its route in a stage that `make` builds
     /// afresh for each trial. One stage per flow; not at the receiver.
     pub fn place_stage(
@@ -309,6 +326,10 @@ impl Topology {
 
     /// The link from `from` to `to`, if there is one.
     pub fn link_between(&self, from: NodeId, to: NodeId) -> Option<LinkId> {
+        if self.link_index.len() == self.links.len() {
+            return self.link_index.get(&(from, to)).copied();
+        }
+        // Links pushed onto the public `links` directly: not indexed.
         self.links.iter().position(|l| l.from == from && l.to == to)
     }
 

@@ -1071,7 +1071,7 @@ impl Scenario {
                 ),
             ));
         }
-        check_tap_memory(&file, &attacks, links.len(), duration, warmup, &err)?;
+        check_tap_memory(&file, &attacks, duration, warmup, &err)?;
         check_transmission_times(&links, &flows, &err)?;
         let trials = *file.trials.get_ref();
         if trials == 0 {
@@ -1387,8 +1387,9 @@ fn resolve_tcp(
     Ok((params, wire))
 }
 
-/// Bytes of tap counters a trial may allocate: 4 bytes per interval, per tap point (3), per
-/// link. Past this a run would exhaust memory (or abort on allocation) instead of refusing.
+/// Bytes of tap counters a trial may allocate: 4 bytes per interval, per watched tap point
+/// (only the points the attacks read hold counters). Past this a run would exhaust memory (or
+/// abort on allocation) instead of refusing.
 pub const MAX_TAP_BYTES: u64 = 1 << 30;
 
 /// Sampling interval of the taps when the scenario has no attack.
@@ -1430,18 +1431,57 @@ fn tap_bins(
     }
 }
 
-/// Refuse a scenario whose taps would need more than [`MAX_TAP_BYTES`] per trial.
+/// The tap points (link, point: 0 enqueue, 1 depart, 2 arrive) the attacks read: the only ones
+/// whose taps hold counters. Identification attacks watch the target's arrivals and the
+/// candidates' departures, watermark and multi-flow attacks arrivals.
+fn watched_points(attacks: &[AttackConfig]) -> std::collections::HashSet<(usize, u8)> {
+    let mut points = std::collections::HashSet::new();
+    for a in attacks {
+        match &a.kind {
+            AttackKind::Correlation(CorrelationAttack {
+                observe_link,
+                candidates,
+                ..
+            })
+            | AttackKind::Likelihood(LikelihoodAttack {
+                observe_link,
+                candidates,
+                ..
+            }) => {
+                points.insert((*observe_link, 2));
+                points.extend(candidates.iter().map(|&c| (c, 1)));
+            }
+            AttackKind::Watermark(w) => {
+                for s in &w.subjects {
+                    points.extend([s.link, s.sync].map(|l| (l, 2)));
+                    points.extend(s.reference.map(|l| (l, 2)));
+                }
+            }
+            AttackKind::Mfa(m) => {
+                let links = m.baseline.iter().chain(m.groups.iter().flatten());
+                points.extend(links.map(|&l| (l, 2)));
+            }
+        }
+    }
+    points
+}
+
+/// Refuse a scenario whose taps would need more than [`MAX_TAP_BYTES`] per trial. Without a
+/// counting attack nothing is counted.
 fn check_tap_memory(
     file: &ScenarioFile,
     attacks: &[AttackConfig],
-    links: usize,
     duration: SimTime,
     warmup: SimTime,
     err: &dyn Fn(String, String) -> ScenarioError,
 ) -> Result<(), ScenarioError> {
     let (bins, longest) = tap_bins(attacks, duration, warmup);
+    if longest.is_none() {
+        return Ok(());
+    }
+    let points = watched_points(attacks).len() as u64;
     let bins = bins as u64;
-    let bytes = bins.saturating_mul(links as u64 * 3 * 4);
+    let bytes = bins.saturating_mul(points * 4);
     if bytes <= MAX_TAP_BYTES {
         return Ok(());
     }
@@ -1456,10 +1496,10 @@ fn check_tap_memory(
     Err(err(
         key,
         format!(
-            "{what} needs {bins} tap intervals on each of {links} links ({:.1} GiB of counters per trial), more than the limit of {} GiB: expected at most {} intervals",
+            "{what} needs {bins} tap intervals at each of the {points} tap points the attacks watch ({:.1} GiB of counters per trial), more than the limit of {} GiB: expected at most {} intervals",
             bytes as f64 / (1u64 << 30) as f64,
             MAX_TAP_BYTES >> 30,
-            MAX_TAP_BYTES / (links.max(1) as u64 * 12)
+            MAX_TAP_BYTES / (points.max(1) * 4)
         ),
     ))
 }

@@ -458,15 +458,13 @@ fn latency_classes() {
         &sample_sizes("mixnet", "[10, 100, 2900]"),
     )
     .unwrap();
-    let topo = s.topology();
-    let classes: Vec<u32> = (0..topo.flows.len() as u32).map(|f| f % 2).collect();
-    let setup = tap_setup(&s, false);
-    let (whole, _) = Network::run(&topo, s.seed, 0, setup.clone());
-    let mut ev = Network::new(&topo, s.seed, 0, setup.clone());
-    ev.set_latency_classes(classes.clone(), 2);
-    ev.simulate(mixsim::engine::BinaryHeapQueue::default());
-    let mut st = Network::new(&topo, s.seed, 0, setup);
-    st.set_latency_classes(classes, 2);
+    let mut topo = s.topology();
+    let (whole, _) = Network::run(&topo, s.seed, 0, tap_setup(&s, false));
+    for f in 0..topo.flows.len() {
+        topo.set_latency_class(f as u32, (f % 2) as u32);
+    }
+    let (ev, _) = Network::run_on(&topo, s.seed, 0, tap_setup(&s, false), Executor::Event);
+    let mut st = Network::new(&topo, s.seed, 0, tap_setup(&s, false));
     let plan = stream::plan(&st).unwrap();
     stream::run(&mut st, &plan).expect("no tie");
     assert_eq!(ev.latency_by_class.len(), 2);
