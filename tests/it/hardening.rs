@@ -197,6 +197,24 @@ fn times_and_sizes_beyond_what_a_run_can_hold_are_refused_where_they_are() {
     }
 }
 
+/// The tap-memory bound counts only the points the attacks watch: 50 M intervals at
+/// testbed-poisson's three watched points (0.6 GiB) are accepted although counters at all three
+/// points of its five links would need 2.8 GiB; twice as many are refused.
+#[test]
+fn tap_memory_counts_only_watched_points() {
+    ok(&check(
+        "testbed-poisson.toml",
+        &["attack.sample_sizes=[50000000]"],
+    ));
+    refused(
+        &check("testbed-poisson.toml", &["attack.sample_sizes=[100000000]"]),
+        &[
+            "key `attack.sample_sizes`",
+            "the 3 tap points the attacks watch",
+        ],
+    );
+}
+
 /// A tiny bandwidth under a TCP flow (which the offered-load check leaves out): one segment
 /// would take longer to send than the clock can hold.
 #[test]
