@@ -279,7 +279,8 @@ fn mix_reordering_makes_duplicate_acks_and_spurious_retransmits() {
     let text = |mix| dumbbell(1, "25s", "buffer = 10000", "rwnd = 100", mix);
     let mixed = parse(&text(Some("20ms")));
     let plain = parse(&text(None));
-    let net = run(&mixed, 0);
+    // Every tap watched (the scenario has no attack, which would watch nothing).
+    let net = Network::run(&mixed.topology(), 1, 0, tap_setup(&mixed, true)).0;
     assert_eq!(net.counters.dropped(), 0);
     let t = net.tcp_stats()[0];
     // About one segment in three arrives out of order, and one in thirty is sent again.
