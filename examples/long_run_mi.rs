@@ -9,11 +9,10 @@
 //! overrides. Trials use the scenario's seed and trial indices 0..K, so the output is the same
 //! on every machine and for any number of threads.
 
+mod common;
+
+use common::{mean_se, Args};
 use mixsim::attack::mi::plugin_mi;
-use mixsim::experiment::runner::tap_setup;
-use mixsim::net::tap::TapPoint;
-use mixsim::net::Network;
-use mixsim::scenario::Scenario;
 use rayon::prelude::*;
 
 fn distinct(v: &[u32]) -> f64 {
@@ -23,54 +22,22 @@ fn distinct(v: &[u32]) -> f64 {
     v.len() as f64
 }
 
-/// Mean and standard error of the mean.
-fn mean_se(v: &[f64]) -> (f64, f64) {
-    let n = v.len() as f64;
-    let m = v.iter().sum::<f64>() / n;
-    let var = v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
-    (m, (var / n).sqrt())
-}
-
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let Some(path) = args.first().map(std::path::PathBuf::from) else {
-        eprintln!("usage: long_run_mi SCENARIO.toml [N] [TRIALS] [path=value]...");
-        std::process::exit(2);
-    };
-    let number = |i: usize, default: u64| -> u64 {
-        args.get(i)
-            .filter(|a| !a.contains('='))
-            .and_then(|a| a.parse().ok())
-            .unwrap_or(default)
-    };
-    let n = number(1, 1_000_000) as usize;
-    let trials = number(2, 8).max(1);
-    let mut sets: Vec<String> = args.iter().filter(|a| a.contains('=')).cloned().collect();
-    sets.push(format!("attack.sample_sizes=[{n}]"));
-    let s = Scenario::load(&path, &sets).unwrap_or_else(|e| {
-        eprintln!("{e}");
-        std::process::exit(2)
-    });
-    let a = s
-        .correlation()
-        .expect("the scenario has a correlation attack");
-    let topology = s.topology();
+    let args = Args::parse("long_run_mi SCENARIO.toml [N] [TRIALS] [path=value]...");
+    let n = args.number(0, 1_000_000) as usize;
+    let trials = args.number(1, 8).max(1);
+    let s = args.load(&[format!("attack.sample_sizes=[{n}]")]);
+    let a = common::correlation(&s);
     // Per trial, per candidate: bias-corrected plug-in MI and the lag-1 autocorrelation of Y.
     let per_trial: Vec<Vec<(f64, f64)>> = (0..trials)
         .into_par_iter()
         .map(|trial| {
-            let (net, _) = Network::run(&topology, s.seed, trial, tap_setup(&s, false));
-            let x = net.links[a.observe_link]
-                .tap
-                .view()
-                .counts(TapPoint::Arrive);
-            a.candidates
-                .iter()
-                .map(|&c| {
-                    let y = net.links[c].tap.view().counts(TapPoint::Depart);
-                    let bias = (distinct(x) - 1.0) * (distinct(y) - 1.0) / (2.0 * n as f64);
+            let c = common::counts(&s, s.seed, trial);
+            c.ys.iter()
+                .map(|y| {
+                    let bias = (distinct(&c.x) - 1.0) * (distinct(y) - 1.0) / (2.0 * n as f64);
                     let lag1 = mixsim::attack::correlation::pearson(&y[..n - 1], &y[1..]);
-                    (plugin_mi(x, y) - bias, lag1)
+                    (plugin_mi(&c.x, y) - bias, lag1)
                 })
                 .collect()
         })

@@ -9,13 +9,12 @@
 //! Arguments: scenario file, trials (default 2000), seed (default 5), then `path=value`
 //! overrides. Output is the same for any number of threads.
 
+mod common;
+
+use common::Args;
 use mixsim::attack::correlation::decide;
 use mixsim::attack::mi::plugin_mi;
 use mixsim::experiment::attacks::true_candidate;
-use mixsim::experiment::runner::tap_setup;
-use mixsim::net::tap::TapPoint;
-use mixsim::net::Network;
-use mixsim::scenario::Scenario;
 use rayon::prelude::*;
 
 const SIZES: [usize; 3] = [10, 30, 60];
@@ -31,52 +30,25 @@ fn outcome(scores: &[f64], truth: usize) -> usize {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let Some(path) = args.first().map(std::path::PathBuf::from) else {
-        eprintln!("usage: ties SCENARIO.toml [TRIALS] [SEED] [path=value]...");
-        std::process::exit(2);
-    };
-    let number = |i: usize, default: u64| -> u64 {
-        args.get(i)
-            .filter(|a| !a.contains('='))
-            .and_then(|a| a.parse().ok())
-            .unwrap_or(default)
-    };
-    let (trials, seed) = (number(1, 2000), number(2, 5));
+    let args = Args::parse("ties SCENARIO.toml [TRIALS] [SEED] [path=value]...");
+    let (trials, seed) = (args.number(0, 2000), args.number(1, 5));
     let longest = SIZES[SIZES.len() - 1] * STRIDES[STRIDES.len() - 1];
-    let mut sets: Vec<String> = args.iter().filter(|a| a.contains('=')).cloned().collect();
-    sets.push(format!("attack.sample_sizes=[{longest}]"));
-    let s = Scenario::load(&path, &sets).unwrap_or_else(|e| {
-        eprintln!("{e}");
-        std::process::exit(2)
-    });
-    let a = s
-        .correlation()
-        .expect("the scenario has a correlation attack");
-    let topology = s.topology();
+    let s = args.load(&[format!("attack.sample_sizes=[{longest}]")]);
+    let a = common::correlation(&s);
     let truth = true_candidate(&s, a).expect("the target crosses a candidate");
     // counts[stride][size][outcome]
     let empty = || vec![vec![[0u64; 3]; SIZES.len()]; STRIDES.len()];
     let counts = (0..trials)
         .into_par_iter()
         .map(|trial| {
-            let (net, _) = Network::run(&topology, seed, trial, tap_setup(&s, false));
-            let x = net.links[a.observe_link]
-                .tap
-                .view()
-                .counts(TapPoint::Arrive);
-            let ys: Vec<&[u32]> = a
-                .candidates
-                .iter()
-                .map(|&c| net.links[c].tap.view().counts(TapPoint::Depart))
-                .collect();
+            let common::Counts { x, ys } = common::counts(&s, seed, trial);
             let mut c = empty();
             for (k, &stride) in STRIDES.iter().enumerate() {
                 for (i, &n) in SIZES.iter().enumerate() {
                     let pick = |v: &[u32]| -> Vec<u32> {
                         v.iter().step_by(stride).take(n).copied().collect()
                     };
-                    let xs = pick(x);
+                    let xs = pick(&x);
                     let scores: Vec<f64> = ys.iter().map(|y| plugin_mi(&xs, &pick(y))).collect();
                     c[k][i][outcome(&scores, truth)] += 1;
                 }

@@ -2,6 +2,7 @@
 
 use mixsim::scenario::Scenario;
 use std::path::{Path, PathBuf};
+use std::process::Output;
 
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -55,6 +56,40 @@ rate = "{alice_rate}"
 
 pub fn mixsim() -> std::process::Command {
     std::process::Command::new(env!("CARGO_BIN_EXE_mixsim"))
+}
+
+/// Run the mixsim binary with `args` and collect its output.
+pub fn run_cli(args: &[&str]) -> Output {
+    mixsim().args(args).output().unwrap()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+/// Assert that a mixsim run succeeded, showing its stderr if not.
+pub fn ok(o: &Output) {
+    assert!(o.status.success(), "mixsim failed: {}", stderr(o));
+}
+
+/// Assert exit 2 with every word of `words` in the message; the message.
+pub fn refused(o: &Output, words: &[&str]) -> String {
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "expected a refusal: {}",
+        stderr(o)
+    );
+    let err = stderr(o);
+    for w in words {
+        assert!(err.contains(w), "message should mention {w:?}: {err}");
+    }
+    err
+}
+
+/// A path as a command-line argument.
+pub fn arg(p: &Path) -> &str {
+    p.to_str().unwrap()
 }
 
 /// Pearson's chi-square statistic of observed counts against expected counts, over the cells

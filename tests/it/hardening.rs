@@ -2,40 +2,9 @@
 //! the model says why it does not apply instead of failing; files and pipes are handled with
 //! care. One test per case found by hostile testing.
 
-use crate::common::{mixsim, scenario_path};
+use crate::common::{arg, mixsim, ok, refused, run_cli, scenario_path, stderr};
 use std::path::Path;
 use std::process::Output;
-
-fn run(args: &[&str]) -> Output {
-    mixsim().args(args).output().unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).to_string()
-}
-
-fn ok(o: &Output) {
-    assert!(o.status.success(), "mixsim failed: {}", stderr(o));
-}
-
-/// Exit 2 with every word of `words` in the message.
-fn refused(o: &Output, words: &[&str]) -> String {
-    assert_eq!(
-        o.status.code(),
-        Some(2),
-        "expected a refusal: {}",
-        stderr(o)
-    );
-    let err = stderr(o);
-    for w in words {
-        assert!(err.contains(w), "message should mention {w:?}: {err}");
-    }
-    err
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
 
 fn model_of(dir: &Path) -> serde_json::Value {
     let text = std::fs::read_to_string(dir.join("summary.json")).unwrap();
@@ -61,15 +30,15 @@ fn a_run_whose_model_does_not_apply_finishes_and_says_why() {
         ),
     ] {
         let out = dir.path().join(file);
-        let o = run(&[
+        let o = run_cli(&[
             "run",
-            s(&scenario_path(file)),
+            arg(&scenario_path(file)),
             "--set",
             set,
             "--trials",
             "1",
             "--out",
-            s(&out),
+            arg(&out),
         ]);
         ok(&o);
         let model = model_of(&out);
@@ -77,7 +46,7 @@ fn a_run_whose_model_does_not_apply_finishes_and_says_why() {
         assert!(model["reason"].as_str().unwrap().contains(why), "{model}");
         let table = std::fs::read_to_string(out.join("table.txt")).unwrap();
         assert!(table.contains("model: not applicable, because"), "{table}");
-        let o = run(&["model", s(&scenario_path(file)), "--set", set]);
+        let o = run_cli(&["model", arg(&scenario_path(file)), "--set", set]);
         refused(&o, &["not applicable, because"]);
     }
 }
@@ -106,11 +75,11 @@ set = ["attack.sample_sizes=[60]"]
     )
     .unwrap();
     let out = dir.path().join("out");
-    let o = run(&[
+    let o = run_cli(&[
         "sweep",
-        s(&sweep),
+        arg(&sweep),
         "--out",
-        s(&out),
+        arg(&out),
         "--quiet",
         "--jobs",
         "1",
@@ -121,7 +90,7 @@ set = ["attack.sample_sizes=[60]"]
 
 /// `check` on `file` with overrides: the output of a refusal.
 fn check(file: &str, sets: &[&str]) -> Output {
-    let mut args = vec!["check".to_string(), s(&scenario_path(file)).to_string()];
+    let mut args = vec!["check".to_string(), arg(&scenario_path(file)).to_string()];
     for set in sets {
         args.push("--set".into());
         args.push(set.to_string());
@@ -253,7 +222,7 @@ fn a_file_that_is_not_utf8_is_located() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.toml");
     std::fs::write(&bad, b"name = \"x\"\n\xff\n").unwrap();
-    let o = run(&["check", s(&bad)]);
+    let o = run_cli(&["check", arg(&bad)]);
     refused(&o, &["bad.toml:2:1:", "UTF-8", "0xff"]);
 }
 
@@ -264,18 +233,18 @@ fn counts_and_intervals_on_the_command_line_are_validated_alike() {
     let sc = scenario_path("fig5-light.toml");
     let fig6 = crate::common::repo().join("scenarios/fig6.toml");
     for args in [
-        vec!["run", s(&sc), "--jobs", "0"],
-        vec!["run", s(&sc), "--trials", "0"],
-        vec!["sweep", s(&fig6), "--jobs", "0"],
-        vec!["sweep", s(&fig6), "--trials", "0"],
-        vec!["export", s(&sc), "--jobs", "0", "--out", "x"],
-        vec!["export", s(&sc), "--trials", "0", "--out", "x"],
+        vec!["run", arg(&sc), "--jobs", "0"],
+        vec!["run", arg(&sc), "--trials", "0"],
+        vec!["sweep", arg(&fig6), "--jobs", "0"],
+        vec!["sweep", arg(&fig6), "--trials", "0"],
+        vec!["export", arg(&sc), "--jobs", "0", "--out", "x"],
+        vec!["export", arg(&sc), "--trials", "0", "--out", "x"],
     ] {
-        let o = run(&args);
+        let o = run_cli(&args);
         refused(&o, &["expected at least 1"]);
     }
     for secs in ["inf", "NaN", "-1", "1e300", "ten"] {
-        let o = run(&["sweep", s(&fig6), &format!("--progress-every={secs}")]);
+        let o = run_cli(&["sweep", arg(&fig6), &format!("--progress-every={secs}")]);
         refused(
             &o,
             &["--progress-every", "expected seconds from 0 to 86400"],
@@ -290,13 +259,13 @@ fn an_unusable_out_is_refused_before_running() {
     let file = dir.path().join("file");
     std::fs::write(&file, "x").unwrap();
     let out = file.join("sub");
-    let o = run(&[
+    let o = run_cli(&[
         "run",
-        s(&scenario_path("fig5-light.toml")),
+        arg(&scenario_path("fig5-light.toml")),
         "--trials",
         "1",
         "--out",
-        s(&out),
+        arg(&out),
     ]);
     refused(&o, &["--out", "sub"]);
 }
@@ -312,9 +281,9 @@ fn trace_writes_through_symlinks_and_fifos() {
     let link = dir.path().join("link.csv");
     std::os::unix::fs::symlink(&target, &link).unwrap();
     let trace = |out: &Path| {
-        run(&[
+        run_cli(&[
             "trace",
-            s(&scenario_path("fig5-light.toml")),
+            arg(&scenario_path("fig5-light.toml")),
             "--tap",
             "alice->mix",
             "--set",
@@ -322,7 +291,7 @@ fn trace_writes_through_symlinks_and_fifos() {
             "--set",
             "attack.sample_sizes=[10]",
             "--out",
-            s(out),
+            arg(out),
         ])
     };
     ok(&trace(&link));
@@ -380,7 +349,7 @@ fn a_second_writer_of_a_sweep_directory_is_refused() {
 #[test]
 fn check_recognises_a_sweep_file() {
     let fig6 = crate::common::repo().join("scenarios/fig6.toml");
-    let o = run(&["check", s(&fig6)]);
+    let o = run_cli(&["check", arg(&fig6)]);
     ok(&o);
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("valid sweep file"), "{text}");
@@ -395,7 +364,7 @@ fn a_closed_pipe_is_a_quiet_exit() {
     let mut child = mixsim()
         .args([
             "trace",
-            s(&scenario_path("fig5-light.toml")),
+            arg(&scenario_path("fig5-light.toml")),
             "--tap",
             "mix->bob",
         ])
@@ -426,9 +395,9 @@ fn summaries_carry_provenance_and_seeds_as_strings() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let set = "attack.sample_sizes=[10]";
-    ok(&run(&[
+    ok(&run_cli(&[
         "run",
-        s(&scenario_path("fig5-light.toml")),
+        arg(&scenario_path("fig5-light.toml")),
         "--set",
         set,
         "--trials",
@@ -436,7 +405,7 @@ fn summaries_carry_provenance_and_seeds_as_strings() {
         "--seed",
         "18446744073709551615",
         "--out",
-        s(&out),
+        arg(&out),
         "--quiet",
     ]));
     let text = std::fs::read_to_string(out.join("summary.json")).unwrap();
@@ -459,7 +428,7 @@ fn summaries_carry_provenance_and_seeds_as_strings() {
     let text = base.replacen("\nseed = ", "\nseed = \"18446744073709551615\" # was ", 1);
     assert_ne!(text, base);
     std::fs::write(&file, text).unwrap();
-    let o = run(&["check", s(&file)]);
+    let o = run_cli(&["check", arg(&file)]);
     ok(&o);
     assert!(String::from_utf8_lossy(&o.stdout).contains("seed 18446744073709551615"));
 }
@@ -479,7 +448,13 @@ fn resume_refuses_a_sweep_of_another_version() {
     )
     .unwrap();
     let out = dir.path().join("out");
-    ok(&run(&["sweep", s(&sweep), "--out", s(&out), "--quiet"]));
+    ok(&run_cli(&[
+        "sweep",
+        arg(&sweep),
+        "--out",
+        arg(&out),
+        "--quiet",
+    ]));
     let manifest = out.join("sweep.json");
     let text = std::fs::read_to_string(&manifest).unwrap();
     let version = format!("\"mixsim_version\": \"{}\"", env!("CARGO_PKG_VERSION"));
@@ -489,6 +464,6 @@ fn resume_refuses_a_sweep_of_another_version() {
         text.replace(&version, "\"mixsim_version\": \"0.0.1\""),
     )
     .unwrap();
-    let o = run(&["sweep", s(&sweep), "--out", s(&out), "--quiet"]);
+    let o = run_cli(&["sweep", arg(&sweep), "--out", arg(&out), "--quiet"]);
     refused(&o, &["written by mixsim 0.0.1 there"]);
 }

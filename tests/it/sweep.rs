@@ -1,10 +1,10 @@
 //! Sweeps: results independent of threads, shards and interruptions; resume and merge refuse
 //! what does not belong together; sweep files report errors where they are.
 
-use crate::common::{mixsim, scenario_path};
+use crate::common::{arg, mixsim, ok, refused, run_cli, scenario_path};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// A sweep file in `dir` over fig5-light: t_avg x Alice's rate (product), `trials` per point in
@@ -29,32 +29,6 @@ set = ["attack.sample_sizes={sizes}"]
     let path = dir.join(format!("{name}.toml"));
     std::fs::write(&path, text).unwrap();
     path
-}
-
-fn run(args: &[&str]) -> Output {
-    mixsim().args(args).output().unwrap()
-}
-
-fn ok(o: &Output) {
-    assert!(
-        o.status.success(),
-        "mixsim failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
-
-fn refused(o: &Output, words: &[&str]) -> String {
-    assert_eq!(
-        o.status.code(),
-        Some(2),
-        "expected a refusal: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let err = String::from_utf8_lossy(&o.stderr).to_string();
-    for w in words {
-        assert!(err.contains(w), "message should mention {w:?}: {err}");
-    }
-    err
 }
 
 /// Every file under `dir`, by relative path.
@@ -94,23 +68,19 @@ fn assert_same(a: &Path, b: &Path) {
     }
 }
 
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
 #[test]
 fn output_is_independent_of_jobs_and_shards() {
     let tmp = tempfile::tempdir().unwrap();
     let t = tmp.path();
     let sweep = sweep_file(t, "small", 10, 3, "[10, 30, 100]");
     let whole = t.join("whole");
-    let o = run(&[
+    let o = run_cli(&[
         "sweep",
-        s(&sweep),
+        arg(&sweep),
         "--jobs",
         "1",
         "--out",
-        s(&whole),
+        arg(&whole),
         "--progress-every",
         "0",
     ]);
@@ -142,13 +112,13 @@ fn output_is_independent_of_jobs_and_shards() {
 
     // Any --jobs: the same bytes.
     let jobs2 = t.join("jobs2");
-    ok(&run(&[
+    ok(&run_cli(&[
         "sweep",
-        s(&sweep),
+        arg(&sweep),
         "--jobs",
         "2",
         "--out",
-        s(&jobs2),
+        arg(&jobs2),
         "--quiet",
     ]));
     assert_same(&whole, &jobs2);
@@ -158,15 +128,15 @@ fn output_is_independent_of_jobs_and_shards() {
         let mut dirs = Vec::new();
         for k in 1..=n {
             let d = t.join(format!("n{n}-k{k}"));
-            ok(&run(&[
+            ok(&run_cli(&[
                 "sweep",
-                s(&sweep),
+                arg(&sweep),
                 "--shard",
                 &format!("{k}/{n}"),
                 "--jobs",
                 "1",
                 "--out",
-                s(&d),
+                arg(&d),
                 "--quiet",
             ]));
             dirs.push(d);
@@ -183,8 +153,8 @@ fn output_is_independent_of_jobs_and_shards() {
         let merged = t.join(format!("merged-{n}"));
         let mut args = vec!["merge".to_string()];
         // Shards in any order.
-        args.extend(dirs.iter().rev().map(|d| s(d).to_string()));
-        args.extend(["--out".into(), s(&merged).into(), "--quiet".into()]);
+        args.extend(dirs.iter().rev().map(|d| arg(d).to_string()));
+        args.extend(["--out".into(), arg(&merged).into(), "--quiet".into()]);
         ok(&mixsim().args(&args).output().unwrap());
         assert_same(&whole, &merged);
     }
@@ -196,20 +166,26 @@ fn a_point_is_what_mixsim_run_gives_with_its_seed() {
     let t = tmp.path();
     let sweep = sweep_file(t, "small", 6, 4, "[10, 30]");
     let out = t.join("out");
-    ok(&run(&["sweep", s(&sweep), "--out", s(&out), "--quiet"]));
+    ok(&run_cli(&[
+        "sweep",
+        arg(&sweep),
+        "--out",
+        arg(&out),
+        "--quiet",
+    ]));
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("sweep.json")).unwrap()).unwrap();
     let point = &manifest["spec"]["points"][3];
     let mut args = vec![
         "run".to_string(),
-        s(&scenario_path("fig5-light.toml")).to_string(),
+        arg(&scenario_path("fig5-light.toml")).to_string(),
         "--trials".into(),
         "6".into(),
         "--seed".into(),
         point["seed"].as_str().unwrap().to_string(),
         "--quiet".into(),
         "--out".into(),
-        s(&t.join("run")).to_string(),
+        arg(&t.join("run")).to_string(),
     ];
     for o in point["overrides"].as_array().unwrap() {
         args.extend(["--set".to_string(), o.as_str().unwrap().to_string()]);
@@ -224,7 +200,15 @@ fn a_point_is_what_mixsim_run_gives_with_its_seed() {
 /// Start a sweep in the background.
 fn spawn(sweep: &Path, out: &Path) -> std::process::Child {
     mixsim()
-        .args(["sweep", s(sweep), "--jobs", "1", "--out", s(out), "--quiet"])
+        .args([
+            "sweep",
+            arg(sweep),
+            "--jobs",
+            "1",
+            "--out",
+            arg(out),
+            "--quiet",
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -261,13 +245,13 @@ fn an_interrupted_sweep_resumes_to_the_same_bytes() {
     // 4 points x 24 trials in chunks of 4: 24 records, about a second of work on one thread.
     let sweep = sweep_file(t, "long", 24, 4, "[100, 1000, 3000]");
     let reference = t.join("reference");
-    ok(&run(&[
+    ok(&run_cli(&[
         "sweep",
-        s(&sweep),
+        arg(&sweep),
         "--jobs",
         "2",
         "--out",
-        s(&reference),
+        arg(&reference),
         "--quiet",
     ]));
     let total = records(&reference);
@@ -309,7 +293,7 @@ fn an_interrupted_sweep_resumes_to_the_same_bytes() {
     );
 
     // Finish: exactly the bytes of the uninterrupted run, and nothing else.
-    let o = run(&["sweep", s(&sweep), "--jobs", "1", "--out", s(&out)]);
+    let o = run_cli(&["sweep", arg(&sweep), "--jobs", "1", "--out", arg(&out)]);
     ok(&o);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
@@ -325,39 +309,45 @@ fn resume_refuses_a_directory_of_another_sweep() {
     let t = tmp.path();
     let sweep = sweep_file(t, "small", 2, 1, "[10]");
     let out = t.join("out");
-    ok(&run(&["sweep", s(&sweep), "--out", s(&out), "--quiet"]));
-    let before = files(&out);
-    let o = run(&[
+    ok(&run_cli(&[
         "sweep",
-        s(&sweep),
+        arg(&sweep),
+        "--out",
+        arg(&out),
+        "--quiet",
+    ]));
+    let before = files(&out);
+    let o = run_cli(&[
+        "sweep",
+        arg(&sweep),
         "--seed",
         "12",
         "--out",
-        s(&out),
+        arg(&out),
         "--quiet",
     ]);
     refused(&o, &["different sweep", "seed 11 there, 12 here"]);
-    let o = run(&[
+    let o = run_cli(&[
         "sweep",
-        s(&sweep),
+        arg(&sweep),
         "--trials",
         "3",
         "--out",
-        s(&out),
+        arg(&out),
         "--quiet",
     ]);
     refused(&o, &["different sweep", "trials 2 there, 3 here"]);
     std::fs::create_dir(t.join("other")).unwrap();
     let other = sweep_file(&t.join("other"), "small", 2, 1, "[20]");
-    let o = run(&["sweep", s(&other), "--out", s(&out), "--quiet"]);
+    let o = run_cli(&["sweep", arg(&other), "--out", arg(&out), "--quiet"]);
     refused(&o, &["different sweep", "set"]);
-    let o = run(&[
+    let o = run_cli(&[
         "sweep",
-        s(&sweep),
+        arg(&sweep),
         "--shard",
         "1/2",
         "--out",
-        s(&out),
+        arg(&out),
         "--quiet",
     ]);
     refused(&o, &["holds the whole sweep", "shard 1/2"]);
@@ -366,10 +356,16 @@ fn resume_refuses_a_directory_of_another_sweep() {
     let foreign = t.join("foreign");
     std::fs::create_dir(&foreign).unwrap();
     std::fs::write(foreign.join("notes.txt"), "mine").unwrap();
-    let o = run(&["sweep", s(&sweep), "--out", s(&foreign), "--quiet"]);
+    let o = run_cli(&["sweep", arg(&sweep), "--out", arg(&foreign), "--quiet"]);
     refused(&o, &["not empty", "not a sweep output directory"]);
     // A rerun of a finished sweep changes nothing.
-    ok(&run(&["sweep", s(&sweep), "--out", s(&out), "--quiet"]));
+    ok(&run_cli(&[
+        "sweep",
+        arg(&sweep),
+        "--out",
+        arg(&out),
+        "--quiet",
+    ]));
     assert!(files(&out) == before);
 }
 
@@ -380,15 +376,15 @@ fn merge_refuses_mixed_duplicate_missing_and_unfinished_shards() {
     let sweep = sweep_file(t, "small", 4, 1, "[10]");
     let shard = |k: usize, n: usize, seed: &str, dir: &str| {
         let d = t.join(dir);
-        ok(&run(&[
+        ok(&run_cli(&[
             "sweep",
-            s(&sweep),
+            arg(&sweep),
             "--shard",
             &format!("{k}/{n}"),
             "--seed",
             seed,
             "--out",
-            s(&d),
+            arg(&d),
             "--quiet",
         ]));
         d
@@ -400,8 +396,8 @@ fn merge_refuses_mixed_duplicate_missing_and_unfinished_shards() {
     let out = t.join("merged");
     let merge = |dirs: &[&PathBuf]| {
         let mut args = vec!["merge".to_string()];
-        args.extend(dirs.iter().map(|d| s(d).to_string()));
-        args.extend(["--out".into(), s(&out).into()]);
+        args.extend(dirs.iter().map(|d| arg(d).to_string()));
+        args.extend(["--out".into(), arg(&out).into()]);
         mixsim().args(&args).output().unwrap()
     };
     refused(
@@ -444,7 +440,7 @@ fn sweep_file_errors_are_located() {
     let check = |name: &str, text: String, words: &[&str]| {
         let p = t.join(name);
         std::fs::write(&p, text).unwrap();
-        let o = run(&["sweep", s(&p), "--out", s(&t.join("never")), "--quiet"]);
+        let o = run_cli(&["sweep", arg(&p), "--out", arg(&t.join("never")), "--quiet"]);
         refused(&o, words);
         assert!(!t.join("never").exists());
     };
@@ -505,14 +501,20 @@ fn slurm_job_array_scripts_give_the_unsharded_output() {
     let t = tmp.path();
     let sweep = sweep_file(t, "small", 5, 2, "[10, 30]");
     let whole = t.join("whole");
-    ok(&run(&["sweep", s(&sweep), "--out", s(&whole), "--quiet"]));
+    ok(&run_cli(&[
+        "sweep",
+        arg(&sweep),
+        "--out",
+        arg(&whole),
+        "--quiet",
+    ]));
     let scripts = crate::common::repo().join("scripts/slurm");
     let work = t.join("work");
     let tasks = 3;
     for id in 0..tasks {
         let o = Command::new("bash")
             .arg(scripts.join("sweep.sbatch"))
-            .args([s(&sweep), s(&work), "--quiet"])
+            .args([arg(&sweep), arg(&work), "--quiet"])
             .env("MIXSIM", env!("CARGO_BIN_EXE_mixsim"))
             .env("SLURM_ARRAY_TASK_ID", id.to_string())
             .env("SLURM_ARRAY_TASK_COUNT", tasks.to_string())
@@ -525,7 +527,7 @@ fn slurm_job_array_scripts_give_the_unsharded_output() {
     }
     let o = Command::new("bash")
         .arg(scripts.join("merge.sbatch"))
-        .arg(s(&work))
+        .arg(arg(&work))
         .env("MIXSIM", env!("CARGO_BIN_EXE_mixsim"))
         .output()
         .unwrap();
