@@ -2,14 +2,18 @@
 //!
 //! The model of seed 000 covers one exponential mix with Poisson traffic: the target flow enters
 //! the mix, every candidate link leaves it, and every flow on a candidate link is Poisson and was
-//! held by that mix. [`correlation_params`] checks this and maps the scenario onto
+//! held by that mix. mixsim extends it to a timed mix whose flush period and sampling interval
+//! are whole multiples of one another (behind links that do not queue), and to candidate links
+//! padded with dummies of the packets' size (constant padding with a whole number of slots per
+//! interval, or Poisson padding). [`correlation_params`] checks this and maps the scenario onto
 //! [`MixModelParams`]; anything else is reported as "not applicable", with the reason, rather
 //! than given a model that does not describe it.
 
 use super::semi::{predict, ModelOptions};
 use crate::model::correlation::{
-    CandidateLink, MixModelParams, ModelSummary, NotApplicable, Prediction,
+    CandidateLink, FlushClock, LinkPadding, MixModelParams, ModelSummary, NotApplicable, Prediction,
 };
+use crate::net::link::{Padding, PaddingKind};
 use crate::net::MixStrategy;
 use crate::scenario::adversary::HopByHopAttack;
 use crate::scenario::watermark::{AnchorKind, WatermarkAttack};
@@ -56,17 +60,7 @@ fn mix_params(
             )))
         }
     };
-    let t_avg = match s.nodes[mix].kind {
-        ResolvedNodeKind::Mix {
-            strategy: MixStrategy::Exponential { mean_ns },
-        } => mean_ns as crate::engine::SimTime,
-        _ => {
-            return Err(NotApplicable::new(format!(
-                "the model assumes an exponential mix; node \"{}\" is not one",
-                s.nodes[mix].name
-            )))
-        }
-    };
+    let (t_avg, timed) = mix_delay(s, mix)?;
     let mut order: Vec<usize> = vec![truth];
     order.extend((0..candidates_in.len()).filter(|&c| c != truth));
     let mut candidates = Vec::new();
@@ -117,14 +111,26 @@ fn mix_params(
             .map(|b| link.bandwidth_bps / b)
             .unwrap_or(f64::INFINITY);
         let load = (lambda_other + if c == truth { lambda_f } else { 0.0 }) / service;
+        let padding = match link.padding {
+            None => None,
+            Some(p) => Some(padding_law(
+                &link.name,
+                p,
+                bits_per_packet,
+                link.bandwidth_bps,
+                interval,
+            )?),
+        };
         candidates.push(CandidateLink {
             lambda_other,
             service_rate: (load >= NO_QUEUE_LOAD).then_some(service),
+            padding,
         });
     }
     let params = MixModelParams {
         lambda_f,
-        t_avg: t_avg as f64 / 1e9,
+        t_avg,
+        timed,
         interval: interval as f64 / 1e9,
         candidates,
     };
@@ -197,6 +203,73 @@ pub fn path_point_model(
     Some(out.into())
 }
 
+/// The mix's delay law: the exponential mix's mean hold (s), or a timed mix's flush clock
+/// against the taps' sampling grid (which starts at the end of the warm-up; flushes fall on
+/// multiples of the period from time 0) with its mean hold P/2 for the record.
+fn mix_delay(s: &Scenario, mix: usize) -> Result<(f64, Option<FlushClock>), NotApplicable> {
+    match s.nodes[mix].kind {
+        ResolvedNodeKind::Mix {
+            strategy: MixStrategy::Exponential { mean_ns },
+        } => Ok((mean_ns / 1e9, None)),
+        ResolvedNodeKind::Mix {
+            strategy: MixStrategy::Timed { period },
+        } => {
+            let phase = (period - s.warmup % period) % period;
+            let clock = FlushClock {
+                period: period as f64 / 1e9,
+                phase: phase as f64 / 1e9,
+            };
+            Ok((clock.period / 2.0, Some(clock)))
+        }
+        ResolvedNodeKind::Mix { strategy } => Err(NotApplicable::new(format!(
+            "the model covers the exponential and the timed mix; node \"{}\" is a {} mix, whose releases depend on how many packets it holds",
+            s.nodes[mix].name,
+            strategy.name()
+        ))),
+        ResolvedNodeKind::Host => Err(NotApplicable::new(format!(
+            "the model assumes a mix; node \"{}\" is a host",
+            s.nodes[mix].name
+        ))),
+    }
+}
+
+/// What the model knows of a padded candidate link: its slot clock, when its count per
+/// interval follows the clock alone (dummies the size of the packets; constant padding with a
+/// whole number of slots per interval).
+fn padding_law(
+    link: &str,
+    p: Padding,
+    bits_per_packet: Option<f64>,
+    bandwidth_bps: f64,
+    interval: crate::engine::SimTime,
+) -> Result<LinkPadding, NotApplicable> {
+    if bits_per_packet.is_some_and(|b| b != p.size as f64 * 8.0) {
+        return Err(NotApplicable::new(format!(
+            "the padding model assumes dummies the size of the real packets on {link}: otherwise which slots carry real packets shows in the departure times"
+        )));
+    }
+    match p.kind {
+        PaddingKind::Constant => {
+            let slot = crate::engine::time::from_ns_f64(1e9 / p.rate).max(1);
+            if !interval.is_multiple_of(slot) {
+                return Err(NotApplicable::new(format!(
+                    "constant padding on {link} has a slot every {slot} ns, which does not divide the {interval} ns interval: the count per interval alternates on a fixed pattern the model does not describe"
+                )));
+            }
+            Ok(LinkPadding::Constant {
+                per_interval: interval / slot,
+            })
+        }
+        PaddingKind::Poisson => {
+            let service = bandwidth_bps / (p.size as f64 * 8.0);
+            Ok(LinkPadding::Poisson {
+                rate: p.rate,
+                service_rate: (p.rate / service >= NO_QUEUE_LOAD).then_some(service),
+            })
+        }
+    }
+}
+
 /// The model's predictions for a scenario at its sample sizes, or why there are none.
 pub fn correlation_model(s: &Scenario, opts: &ModelOptions) -> Result<ModelSummary, NotApplicable> {
     let params = correlation_params(s)?;
@@ -216,6 +289,7 @@ pub fn point_values(p: &Prediction) -> serde_json::Value {
         "theorem1_exact": p.theorem1_exact,
         "improved": p.improved,
         "improved_refined": p.improved_refined,
+        "refined_ties": p.refined_ties,
         "semi_analytic": p.semi_analytic,
     })
 }

@@ -55,10 +55,14 @@ pub fn predict(
     sample_sizes: &[usize],
     opts: &ModelOptions,
 ) -> Result<ModelSummary, NotApplicable> {
-    correlation::predict(params, sample_sizes, |laws| SemiAnalytic {
-        reps: opts.semi_reps,
-        seed: opts.seed,
-        rates: semi_analytic(laws, sample_sizes, opts.semi_reps, opts.seed),
+    correlation::predict(params, sample_sizes, |laws| {
+        let r = semi_analytic_with_ties(laws, sample_sizes, opts.semi_reps, opts.seed);
+        SemiAnalytic {
+            reps: opts.semi_reps,
+            seed: opts.seed,
+            rates: r.rates,
+            tie_shares: r.tie_shares,
+        }
     })
 }
 
@@ -96,13 +100,37 @@ fn add_multinomial<R: Rng>(rng: &mut R, n: u64, p: &[f64], counts: &mut [u64]) {
 
 /// Detection rate for each of `sample_sizes`, over `reps` repetitions (NaN when reps = 0).
 pub fn semi_analytic(laws: &ModelLaws, sample_sizes: &[usize], reps: usize, seed: u64) -> Vec<f64> {
+    semi_analytic_with_ties(laws, sample_sizes, reps, seed).rates
+}
+
+/// The semi-analytic detection rates and, at each size, the tie share: the mean over
+/// repetitions of 1/k when the target's positive estimate ties with k - 1 others for the top (0
+/// otherwise). A model that has no ties (its estimates are continuous) credits the target with
+/// about that share of the tied mass; the decision rule credits none.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SemiRates {
+    pub rates: Vec<f64>,
+    pub tie_shares: Vec<f64>,
+}
+
+/// [`semi_analytic`] with the tie shares.
+pub fn semi_analytic_with_ties(
+    laws: &ModelLaws,
+    sample_sizes: &[usize],
+    reps: usize,
+    seed: u64,
+) -> SemiRates {
     if reps == 0 || sample_sizes.is_empty() {
-        return vec![f64::NAN; sample_sizes.len()];
+        return SemiRates {
+            rates: vec![f64::NAN; sample_sizes.len()],
+            tie_shares: vec![f64::NAN; sample_sizes.len()],
+        };
     }
     let (nx, ny) = (laws.target.nx, laws.target.ny);
     let mut order: Vec<usize> = (0..sample_sizes.len()).collect();
     order.sort_by_key(|&k| sample_sizes[k]);
     let mut wins = vec![0usize; sample_sizes.len()];
+    let mut ties = vec![0.0f64; sample_sizes.len()];
     let (mut x, mut y0) = (Vec::new(), Vec::new());
     let mut yj: Vec<Vec<u32>> = vec![Vec::new(); laws.others.len()];
     for rep in 0..reps {
@@ -149,10 +177,19 @@ pub fn semi_analytic(laws: &ModelLaws, sample_sizes: &[usize], reps: usize, seed
                 }
             }
             let target = plugin_mi(&x, &y0);
-            if yj.iter().all(|y| target > plugin_mi(&x, y)) {
+            let scores: Vec<f64> = yj.iter().map(|y| plugin_mi(&x, y)).collect();
+            if scores.iter().all(|&o| target > o) {
                 wins[k] += 1;
+            } else if target > 0.0 && scores.iter().all(|&o| target >= o) {
+                // Ties at 0 (X or every Y constant) are not counted: there the continuous
+                // models put no mass above 0 for the target either.
+                let tied = scores.iter().filter(|&&o| o == target).count();
+                ties[k] += 1.0 / (tied + 1) as f64;
             }
         }
     }
-    wins.iter().map(|&w| w as f64 / reps as f64).collect()
+    SemiRates {
+        rates: wins.iter().map(|&w| w as f64 / reps as f64).collect(),
+        tie_shares: ties.iter().map(|&t| t / reps as f64).collect(),
+    }
 }

@@ -102,7 +102,8 @@ fn model_prints_predictions_and_refuses_scenarios_it_does_not_cover() {
         theorem1.windows(2).all(|w| w[0] < w[1]),
         "Theorem 1 rises with N: {theorem1:?}"
     );
-    // A timed mix is outside the model: a clear refusal, exit 2.
+    // A timed mix flushing once every two intervals is outside the model: a clear refusal,
+    // exit 2.
     let o = mixsim()
         .args([
             "model",
@@ -114,7 +115,7 @@ fn model_prints_predictions_and_refuses_scenarios_it_does_not_cover() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        String::from_utf8_lossy(&o.stderr).contains("exponential mix"),
+        String::from_utf8_lossy(&o.stderr).contains("flushes once every 2 sampling intervals"),
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );

@@ -16,6 +16,7 @@ mod link;
 mod mfa;
 mod mix_strategies;
 mod model_correlation;
+mod model_defenses;
 mod model_link_exact;
 mod padding;
 mod pipeline;

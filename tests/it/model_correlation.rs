@@ -14,15 +14,18 @@ fn fig5(service_rate: Option<f64>) -> MixModelParams {
     MixModelParams {
         lambda_f: 100.0,
         t_avg: 0.020,
+        timed: None,
         interval: 0.010,
         candidates: vec![
             CandidateLink {
                 lambda_other: 400.0,
                 service_rate,
+                padding: None,
             },
             CandidateLink {
                 lambda_other: 500.0,
                 service_rate,
+                padding: None,
             },
         ],
     }
@@ -225,7 +228,8 @@ fn delay_stage_conserves_flow_and_its_output_is_poisson() {
     let p = fig5(None);
     let stage = DelayStage::new(p.t_avg, p.interval);
     // E[Y'] = lambda_port T exactly, and the marginal is Poisson(lambda_port T).
-    let (px, cond) = mixsim::model::correlation::joint::delay_conditionals(&p);
+    let (px, cond) =
+        mixsim::model::correlation::joint::delay_conditionals(&p).expect("exponential mix");
     let mut marginal = vec![0.0; cond[0].len()];
     for (u, row) in cond.iter().enumerate() {
         for (m, &c) in marginal.iter_mut().zip(row) {
@@ -461,15 +465,18 @@ fn conserving_link_stage_conserves_flow() {
         let p = MixModelParams {
             lambda_f: 100.0,
             t_avg: 0.020,
+            timed: None,
             interval: 0.010,
             candidates: vec![
                 CandidateLink {
                     lambda_other: lambda - 100.0,
                     service_rate: Some(bw),
+                    padding: None,
                 },
                 CandidateLink {
                     lambda_other: lambda,
                     service_rate: Some(bw),
+                    padding: None,
                 },
             ],
         };

@@ -11,15 +11,18 @@ fn fig5(service_rate: Option<f64>) -> MixModelParams {
     MixModelParams {
         lambda_f: 100.0,
         t_avg: 0.020,
+        timed: None,
         interval: 0.010,
         candidates: vec![
             CandidateLink {
                 lambda_other: 400.0,
                 service_rate,
+                padding: None,
             },
             CandidateLink {
                 lambda_other: 500.0,
                 service_rate,
+                padding: None,
             },
         ],
     }
@@ -77,10 +80,12 @@ fn exact_stage_conserves_flow() {
                 CandidateLink {
                     lambda_other: lz,
                     service_rate: Some(sr),
+                    padding: None,
                 },
                 CandidateLink {
                     lambda_other: 0.9 * sr,
                     service_rate: Some(sr),
+                    padding: None,
                 },
             ],
             ..fig5(None)

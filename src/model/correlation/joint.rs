@@ -1,15 +1,72 @@
 //! The model's joint law of (X, Y_j) for every candidate link (seed 000, eq. 12):
 //! p(X=u, Y=v) = sum_{v'} p(X=u) p(Y'=v' | X=u) p(Y=v | Y'=v'),
-//! with X ~ Poisson(lambda_f T), the delay stage of [`super::delay`] and a link stage of
-//! [`super::link`]. Candidates other than the target's are independent of X, so only their
-//! marginal is kept.
+//! with X ~ Poisson(lambda_f T), the delay stage of [`super::delay`] (or a timed mix's,
+//! [`super::timed`]) and a link stage of [`super::link`]. Candidates other than the target's
+//! are independent of X, so only their marginal is kept; so is a padded target link's
+//! ([`super::padding`]), whose count follows its slot clock, with X independent of it.
 
 use super::delay::DelayStage;
 use super::dist::{poisson_pmf, TAIL_EPS};
 use super::exact::{ExactLink, ExactStageReport, DEFAULT_SLOTS_PER_PACKET};
 use super::info::{mean, JointLaw};
 use super::link::{conserving_kernel, published_kernel, LinkKernel, LinkStageReport};
-use super::{CandidateLink, MixModelParams, NotApplicable};
+use super::timed::TimedStage;
+use super::{CandidateLink, LinkPadding, MixModelParams, NotApplicable};
+
+/// The mix's delay stage: exponential holds or timed flushes.
+enum Delay {
+    Exponential(DelayStage),
+    Timed(TimedStage),
+}
+
+impl Delay {
+    fn of(params: &MixModelParams) -> Result<Delay, NotApplicable> {
+        Ok(match params.timed {
+            None => Delay::Exponential(DelayStage::new(params.t_avg, params.interval)),
+            Some(c) => Delay::Timed(TimedStage::new(c.period, c.phase, params.interval)?),
+        })
+    }
+
+    fn target_conditional(&self, u: u64, lambda_f: f64, lambda_z: f64) -> Vec<f64> {
+        match self {
+            Delay::Exponential(d) => d.target_conditional(u, lambda_f, lambda_z),
+            Delay::Timed(d) => d.target_conditional(u, lambda_f, lambda_z),
+        }
+    }
+
+    fn other_marginal(&self, lambda_port: f64) -> Vec<f64> {
+        match self {
+            Delay::Exponential(d) => d.other_marginal(lambda_port),
+            Delay::Timed(d) => d.other_marginal(lambda_port),
+        }
+    }
+}
+
+/// X's law, Poisson(lambda_f T).
+fn target_px(params: &MixModelParams) -> Vec<f64> {
+    poisson_pmf(params.lambda_f * params.interval, TAIL_EPS)
+}
+
+/// The laws when candidate `j` is padded: its count's law (independent of X), and the flow
+/// check entry.
+fn padded(
+    params: &MixModelParams,
+    j: usize,
+    k: usize,
+) -> Result<Option<(Vec<f64>, StageMeans)>, NotApplicable> {
+    let Some(pad) = params.candidates[j].padding else {
+        return Ok(None);
+    };
+    let y = pad.marginal(params.interval, k)?;
+    let m = StageMeans {
+        lambda_t: port_rate(params, j) * params.interval,
+        mean_after_delay: f64::NAN,
+        mean_after_link: mean(&y),
+        link: None,
+        exact: None,
+    };
+    Ok(Some((y, m)))
+}
 
 /// Which output-link stage to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -75,16 +132,19 @@ fn kernel(
 }
 
 /// p(X = u) and p(Y'_0 = v' | X = u) on the target's port, rows padded to a common length.
-pub fn delay_conditionals(params: &MixModelParams) -> (Vec<f64>, Vec<Vec<f64>>) {
-    let delay = DelayStage::new(params.t_avg, params.interval);
-    let px = poisson_pmf(params.lambda_f * params.interval, TAIL_EPS);
+/// Not applicable for a timed mix whose clock [`TimedStage::new`] refuses.
+pub fn delay_conditionals(
+    params: &MixModelParams,
+) -> Result<(Vec<f64>, Vec<Vec<f64>>), NotApplicable> {
+    let delay = Delay::of(params)?;
+    let px = target_px(params);
     let lz = params.candidates[0].lambda_other;
     let mut rows: Vec<Vec<f64>> = (0..px.len())
         .map(|u| delay.target_conditional(u as u64, params.lambda_f, lz))
         .collect();
     let n = rows.iter().map(Vec::len).max().unwrap_or(1);
     rows.iter_mut().for_each(|r| r.resize(n, 0.0));
-    (px, rows)
+    Ok((px, rows))
 }
 
 /// The joint law of (X, Y_0) and the marginals of the other candidates, with `stage` on every
@@ -95,34 +155,23 @@ pub fn model_laws(params: &MixModelParams, stage: LinkStage) -> Result<ModelLaws
     if stage == LinkStage::Exact {
         return exact_laws(params, DEFAULT_SLOTS_PER_PACKET);
     }
-    let delay = DelayStage::new(params.t_avg, params.interval);
+    let delay = Delay::of(params)?;
     let t = params.interval;
 
     // Target's link.
-    let (px, cond) = delay_conditionals(params);
-    let n_in = cond[0].len();
-    let lp0 = port_rate(params, 0);
-    let (k0, rep0) = kernel(&params.candidates[0], lp0, t, n_in, stage)?;
-    let mut p = Vec::with_capacity(px.len() * k0.n_out);
-    let mut y_delay = vec![0.0; n_in];
-    for (u, row) in cond.iter().enumerate() {
-        for (a, &b) in y_delay.iter_mut().zip(row) {
-            *a += px[u] * b;
-        }
-        p.extend(k0.apply(row).into_iter().map(|q| px[u] * q));
-    }
-    let target = JointLaw::from_matrix(px.len(), k0.n_out, p);
-    let mut means = vec![StageMeans {
-        lambda_t: lp0 * t,
-        mean_after_delay: mean(&y_delay),
-        mean_after_link: target.mean_y(),
-        link: rep0,
-        exact: None,
-    }];
+    let (target, mut means) = match padded(params, 0, DEFAULT_SLOTS_PER_PACKET)? {
+        Some((y, m)) => (JointLaw::product(&target_px(params), &y), vec![m]),
+        None => kernel_target(params, stage)?,
+    };
 
     // Other candidates.
     let mut others = Vec::new();
     for (j, c) in params.candidates.iter().enumerate().skip(1) {
+        if let Some((y, m)) = padded(params, j, DEFAULT_SLOTS_PER_PACKET)? {
+            means.push(m);
+            others.push(y);
+            continue;
+        }
         let lp = port_rate(params, j);
         let yd = delay.other_marginal(lp);
         let (k, rep) = kernel(c, lp, t, yd.len(), stage)?;
@@ -142,6 +191,35 @@ pub fn model_laws(params: &MixModelParams, stage: LinkStage) -> Result<ModelLaws
         others,
         means,
     })
+}
+
+/// The target's joint law through the delay stage and a kernel link stage, with its flow check.
+fn kernel_target(
+    params: &MixModelParams,
+    stage: LinkStage,
+) -> Result<(JointLaw, Vec<StageMeans>), NotApplicable> {
+    let t = params.interval;
+    let (px, cond) = delay_conditionals(params)?;
+    let n_in = cond[0].len();
+    let lp0 = port_rate(params, 0);
+    let (k0, rep0) = kernel(&params.candidates[0], lp0, t, n_in, stage)?;
+    let mut p = Vec::with_capacity(px.len() * k0.n_out);
+    let mut y_delay = vec![0.0; n_in];
+    for (u, row) in cond.iter().enumerate() {
+        for (a, &b) in y_delay.iter_mut().zip(row) {
+            *a += px[u] * b;
+        }
+        p.extend(k0.apply(row).into_iter().map(|q| px[u] * q));
+    }
+    let target = JointLaw::from_matrix(px.len(), k0.n_out, p);
+    let means = vec![StageMeans {
+        lambda_t: lp0 * t,
+        mean_after_delay: mean(&y_delay),
+        mean_after_link: target.mean_y(),
+        link: rep0,
+        exact: None,
+    }];
+    Ok((target, means))
 }
 
 /// The laws with the exact link stage ([`super::exact`]) at about `k` slots per packet service
@@ -181,60 +259,42 @@ fn cache_key(params: &MixModelParams, k: usize) -> CacheKey {
         params.t_avg.to_bits(),
         params.interval.to_bits(),
     ];
+    if let Some(c) = params.timed {
+        key.extend([c.period.to_bits(), c.phase.to_bits()]);
+    }
     for c in &params.candidates {
         key.push(c.lambda_other.to_bits());
         key.push(c.service_rate.map_or(u64::MAX, f64::to_bits));
+        match c.padding {
+            None => {}
+            Some(LinkPadding::Constant { per_interval }) => key.extend([1, per_interval]),
+            Some(LinkPadding::Poisson { rate, .. }) => key.extend([2, rate.to_bits()]),
+        }
     }
     key
 }
 
 fn exact_laws_uncached(params: &MixModelParams, k: usize) -> Result<ModelLaws, NotApplicable> {
-    let delay = DelayStage::new(params.t_avg, params.interval);
+    let delay = Delay::of(params)?;
     let t = params.interval;
-    let link = |j: usize| -> Result<Option<ExactLink>, NotApplicable> {
-        match params.candidates[j].service_rate {
-            None => Ok(None),
-            Some(bw) => ExactLink::new(port_rate(params, j), bw, t, k),
-        }
-    };
 
     // Target's link.
-    let (px, cond_delay) = delay_conditionals(params);
-    let lp0 = port_rate(params, 0);
-    let link0 = link(0)?;
-    let rows = match &link0 {
-        None => cond_delay.clone(),
-        Some(l) => l.conditionals(
-            &delay,
-            params.lambda_f,
-            params.candidates[0].lambda_other,
-            px.len() - 1,
-        ),
+    let (target, mut means) = match padded(params, 0, k)? {
+        Some((y, m)) => (JointLaw::product(&target_px(params), &y), vec![m]),
+        None => exact_target(params, &delay, k)?,
     };
-    let ny = rows[0].len();
-    let mut p = Vec::with_capacity(px.len() * ny);
-    let mut y_delay = vec![0.0; cond_delay[0].len()];
-    for (u, row) in rows.iter().enumerate() {
-        for (a, &b) in y_delay.iter_mut().zip(&cond_delay[u]) {
-            *a += px[u] * b;
-        }
-        p.extend(row.iter().map(|q| px[u] * q));
-    }
-    let target = JointLaw::from_matrix(px.len(), ny, p);
-    let mut means = vec![StageMeans {
-        lambda_t: lp0 * t,
-        mean_after_delay: mean(&y_delay),
-        mean_after_link: target.mean_y(),
-        link: None,
-        exact: link0.as_ref().map(ExactLink::report),
-    }];
 
     // Other candidates.
     let mut others = Vec::new();
     for j in 1..params.candidates.len() {
+        if let Some((y, m)) = padded(params, j, k)? {
+            means.push(m);
+            others.push(y);
+            continue;
+        }
         let lp = port_rate(params, j);
         let yd = delay.other_marginal(lp);
-        let lj = link(j)?;
+        let lj = exact_link(params, j, k)?;
         let y = match &lj {
             None => yd.clone(),
             Some(l) => l.marginal(lp),
@@ -254,4 +314,59 @@ fn exact_laws_uncached(params: &MixModelParams, k: usize) -> Result<ModelLaws, N
         others,
         means,
     })
+}
+
+/// Candidate `j`'s exact link stage (None without queueing).
+fn exact_link(
+    params: &MixModelParams,
+    j: usize,
+    k: usize,
+) -> Result<Option<ExactLink>, NotApplicable> {
+    match params.candidates[j].service_rate {
+        None => Ok(None),
+        Some(bw) => ExactLink::new(port_rate(params, j), bw, params.interval, k),
+    }
+}
+
+/// The target's joint law through the delay stage and the exact link stage, with its flow check.
+fn exact_target(
+    params: &MixModelParams,
+    delay: &Delay,
+    k: usize,
+) -> Result<(JointLaw, Vec<StageMeans>), NotApplicable> {
+    let (px, cond_delay) = delay_conditionals(params)?;
+    let lp0 = port_rate(params, 0);
+    let link0 = exact_link(params, 0, k)?;
+    let rows = match (&link0, delay) {
+        (None, _) => cond_delay.clone(),
+        (Some(l), Delay::Exponential(d)) => l.conditionals(
+            d,
+            params.lambda_f,
+            params.candidates[0].lambda_other,
+            px.len() - 1,
+        ),
+        (Some(_), Delay::Timed(_)) => {
+            return Err(NotApplicable::new(
+                "a timed mix's batches on a queueing link have no exact link stage",
+            ))
+        }
+    };
+    let ny = rows[0].len();
+    let mut p = Vec::with_capacity(px.len() * ny);
+    let mut y_delay = vec![0.0; cond_delay[0].len()];
+    for (u, row) in rows.iter().enumerate() {
+        for (a, &b) in y_delay.iter_mut().zip(&cond_delay[u]) {
+            *a += px[u] * b;
+        }
+        p.extend(row.iter().map(|q| px[u] * q));
+    }
+    let target = JointLaw::from_matrix(px.len(), ny, p);
+    let means = vec![StageMeans {
+        lambda_t: lp0 * params.interval,
+        mean_after_delay: mean(&y_delay),
+        mean_after_link: target.mean_y(),
+        link: None,
+        exact: link0.as_ref().map(ExactLink::report),
+    }];
+    Ok((target, means))
 }

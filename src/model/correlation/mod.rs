@@ -3,6 +3,8 @@
 //!
 //! Pipeline, one idea per file:
 //! - [`delay`]: the M/M/inf delay stage in closed form, p(Y' | X);
+//! - [`timed`]: a timed mix's delay stage (deterministic flushes), where it has one law;
+//! - [`padding`]: the count on a padded candidate link (its slot clock, independent of X);
 //! - [`md1`]: the stationary M/D/1 queue-length law, as printed and computed stably;
 //! - [`link`]: batch link stages p(Y | Y'): none, the paper's (eqs 14-15), and a flow-conserving
 //!   backlog chain;
@@ -16,7 +18,9 @@
 //!
 //! [`predict`] runs all of them for one parameter set and a list of sample sizes: Theorem 1 on
 //! the published joint law (as published) and on the conserving one (for comparison), the
-//! improved, refined and semi-analytic models on the exact one.
+//! improved, refined and semi-analytic models on the exact one, and the refined model under
+//! the decision rule's tie rule (a tie for the top is a failure) with the tie share the
+//! semi-analytic repetitions measure.
 
 pub mod delay;
 pub mod dist;
@@ -26,8 +30,10 @@ pub mod info;
 pub mod joint;
 pub mod link;
 pub mod md1;
+pub mod padding;
 pub mod refined;
 pub mod theorem1;
+pub mod timed;
 
 pub use delay::DelayStage;
 pub use exact::{ExactGrid, ExactLink, ExactStageReport, DEFAULT_SLOTS_PER_PACKET};
@@ -36,8 +42,10 @@ pub use info::{c_coefficient, expected_distinct, mutual_information, JointLaw};
 pub use joint::{exact_laws, model_laws, LinkStage, ModelLaws, StageMeans};
 pub use link::{conserving_kernel, published_kernel, LinkKernel, LinkStageReport};
 pub use md1::{md1_printed, md1_stable};
+pub use padding::LinkPadding;
 pub use refined::{expected_plugin_mi, improved_refined, RefinedTerms};
 pub use theorem1::{theorem1, theorem1_as_printed};
+pub use timed::{FlushClock, TimedStage};
 
 /// Why the model does not describe a parameter set (the reason reads after "because").
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -66,6 +74,9 @@ pub struct CandidateLink {
     pub lambda_other: f64,
     /// link service rate in pkt/s (bandwidth / (8 * packet size)); None = no queueing (e.g. 1 Tb/s)
     pub service_rate: Option<f64>,
+    /// The link's padding, if any: its counts then follow the slot clock, not the traffic.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub padding: Option<LinkPadding>,
 }
 
 /// The model's inputs.
@@ -73,8 +84,12 @@ pub struct CandidateLink {
 pub struct MixModelParams {
     /// Target (Alice) Poisson rate, pkt/s.
     pub lambda_f: f64,
-    /// Mean exponential mix hold, s (0 = no hold).
+    /// Mean exponential mix hold, s (0 = no hold); for a timed mix its mean hold P/2, for the
+    /// record only.
     pub t_avg: f64,
+    /// A timed mix's flush clock (None: the exponential mix of mean `t_avg`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timed: Option<FlushClock>,
     /// Sampling interval T, s.
     pub interval: f64,
     /// Index 0 carries the target flow; the rest are independent of it.
@@ -115,11 +130,24 @@ impl MixModelParams {
                 "at least one candidate link (the target's) is needed",
             ));
         }
+        if let Some(clock) = self.timed {
+            TimedStage::new(clock.period, clock.phase, self.interval)?;
+        }
         for (j, c) in self.candidates.iter().enumerate() {
             if !(c.lambda_other.is_finite() && c.lambda_other >= 0.0) {
                 return Err(NotApplicable::new(format!(
                     "candidate {j}: lambda_other must be finite and >= 0, got {}",
                     c.lambda_other
+                )));
+            }
+            if let Some(pad) = c.padding {
+                pad.validate()
+                    .map_err(|e| NotApplicable::new(format!("candidate {j}: {e}")))?;
+                continue;
+            }
+            if self.timed.is_some() && c.service_rate.is_some() {
+                return Err(NotApplicable::new(format!(
+                    "candidate {j}: a timed mix hands its output link a whole batch at each flush, a workload the link stages do not describe: expected a link without queueing"
                 )));
             }
             let per_interval =
@@ -175,6 +203,14 @@ pub struct Prediction {
     /// The refined model of [`refined`] (exact finite-N bias, second-order spread of I^_1) on
     /// the exact joint law: closer to the semi-analytic estimate than `improved`.
     pub improved_refined: f64,
+    /// The refined model under the decision rule's tie rule (strictly largest estimate; a tie
+    /// for the top is a failure): `improved_refined` less the tie share measured on the
+    /// semi-analytic repetitions (NaN without them). The refined model's estimates are
+    /// continuous and never tie; where the real estimates tie (at small N they often all reach
+    /// the empirical entropy of X) it splits the tied mass between the tied candidates.
+    pub refined_ties: f64,
+    /// The tie share subtracted for `refined_ties`.
+    pub tie_share: f64,
     /// Real plugin_mi on N i.i.d. samples from the exact model joint law.
     pub semi_analytic: f64,
     /// r, s_1, s_j used by the improved model (expected distinct values in N samples).
@@ -220,6 +256,10 @@ pub struct SemiAnalytic {
     pub seed: u64,
     /// One rate per sample size, in the order given to [`predict`] (NaN when not computed).
     pub rates: Vec<f64>,
+    /// Per sample size, the share of the tied mass a continuous model credits the target with
+    /// (mean of 1/k over repetitions where it ties with k - 1 others for the top; NaN when not
+    /// computed).
+    pub tie_shares: Vec<f64>,
 }
 
 /// All model predictions for `params` at each of `sample_sizes`, or why the model does not
@@ -231,31 +271,39 @@ pub fn predict(
 ) -> Result<ModelSummary, NotApplicable> {
     let published = model_laws(params, LinkStage::Published)?;
     let conserving = model_laws(params, LinkStage::Conserving)?;
-    let (i1, c1) = (
-        mutual_information(&published.target),
-        c_coefficient(&published.target),
-    );
-    let (i1c, c1c) = (
-        mutual_information(&conserving.target),
-        c_coefficient(&conserving.target),
-    );
     let exact = model_laws(params, LinkStage::Exact)?;
-    let (i1e, c1e) = (
-        mutual_information(&exact.target),
-        c_coefficient(&exact.target),
-    );
+    // A padded target link's count follows its slot clock: X and Y are independent by
+    // construction, so I_1 and C_1 are exactly 0 (not the rounding noise of a product law).
+    let independent = params.candidates[0].padding.is_some();
+    let info = |law: &JointLaw| {
+        if independent {
+            (0.0, 0.0)
+        } else {
+            (mutual_information(law), c_coefficient(law))
+        }
+    };
+    let (i1, c1) = info(&published.target);
+    let (i1c, c1c) = info(&conserving.target);
+    let (i1e, c1e) = info(&exact.target);
     let semi = semi(&exact);
     assert_eq!(
         semi.rates.len(),
         sample_sizes.len(),
         "one semi-analytic rate per size"
     );
+    assert_eq!(
+        semi.tie_shares.len(),
+        sample_sizes.len(),
+        "one tie share per size"
+    );
     let predictions = sample_sizes
         .iter()
         .zip(semi.rates)
-        .map(|(&n, semi_analytic)| {
+        .zip(semi.tie_shares)
+        .map(|((&n, semi_analytic), tie_share)| {
             let terms = ImprovedTerms::new(&exact.target.px, &exact.target.py, &exact.others, n);
             let refined_terms = RefinedTerms::new(&exact, n);
+            let refined = refined::refined_from_terms(i1e, c1e, n, &refined_terms);
             Prediction {
                 sample_size: n,
                 theorem1: theorem1(i1, c1, n),
@@ -263,7 +311,9 @@ pub fn predict(
                 theorem1_conserving: theorem1(i1c, c1c, n),
                 theorem1_exact: theorem1(i1e, c1e, n),
                 improved: improved(i1e, c1e, n, &terms),
-                improved_refined: refined::refined_from_terms(i1e, c1e, n, &refined_terms),
+                improved_refined: refined,
+                refined_ties: refined - tie_share,
+                tie_share,
                 semi_analytic,
                 improved_terms: terms,
                 refined_terms,

@@ -69,6 +69,18 @@ pub fn expected_plugin_mi_independent(px: &[f64], py: &[f64], n: usize) -> f64 {
     expected_plugin_mi(px, py, &prod, n)
 }
 
+/// Degrees of freedom below this are rounding noise of a degenerate law (a constant count,
+/// whose plug-in estimate is exactly 0): they are taken as 0.
+const DOF_EPS: f64 = 1e-9;
+
+fn snap(k: f64) -> f64 {
+    if k < DOF_EPS {
+        0.0
+    } else {
+        k
+    }
+}
+
 /// Inputs of the refined model at one N, for the record.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct RefinedTerms {
@@ -83,11 +95,11 @@ impl RefinedTerms {
         let t = &laws.target;
         let two_n = 2.0 * n as f64;
         RefinedTerms {
-            k1: two_n * (expected_plugin_mi(&t.px, &t.py, &t.p, n) - mutual_information(t)),
+            k1: snap(two_n * (expected_plugin_mi(&t.px, &t.py, &t.p, n) - mutual_information(t))),
             k_others: laws
                 .others
                 .iter()
-                .map(|q| two_n * expected_plugin_mi_independent(&t.px, q, n))
+                .map(|q| snap(two_n * expected_plugin_mi_independent(&t.px, q, n)))
                 .collect(),
         }
     }
