@@ -1071,7 +1071,10 @@ impl Scenario {
                 ),
             ));
         }
-        check_tap_memory(&file, &attacks, duration, warmup, &err)?;
+        let mix_outputs: Vec<usize> = (0..links.len())
+            .filter(|&l| matches!(nodes[links[l].from].kind, ResolvedNodeKind::Mix { .. }))
+            .collect();
+        check_tap_memory(&file, &attacks, &mix_outputs, duration, warmup, &err)?;
         check_transmission_times(&links, &flows, &err)?;
         let trials = *file.trials.get_ref();
         if trials == 0 {
@@ -1433,8 +1436,12 @@ fn tap_bins(
 
 /// The tap points (link, point: 0 enqueue, 1 depart, 2 arrive) the attacks read: the only ones
 /// whose taps hold counters. Identification attacks watch the target's arrivals and the
-/// candidates' departures, watermark and multi-flow attacks arrivals.
-fn watched_points(attacks: &[AttackConfig]) -> std::collections::HashSet<(usize, u8)> {
+/// candidates' departures (a hop-by-hop walk may go through any mix: every mix's output links),
+/// watermark and multi-flow attacks arrivals.
+fn watched_points(
+    attacks: &[AttackConfig],
+    mix_outputs: &[usize],
+) -> std::collections::HashSet<(usize, u8)> {
     let mut points = std::collections::HashSet::new();
     for a in attacks {
         match &a.kind {
@@ -1461,6 +1468,10 @@ fn watched_points(attacks: &[AttackConfig]) -> std::collections::HashSet<(usize,
                 let links = m.baseline.iter().chain(m.groups.iter().flatten());
                 points.extend(links.map(|&l| (l, 2)));
             }
+            AttackKind::HopByHop(h) => {
+                points.insert((h.observe_link, 2));
+                points.extend(mix_outputs.iter().map(|&l| (l, 1)));
+            }
         }
     }
     points
@@ -1471,6 +1482,7 @@ fn watched_points(attacks: &[AttackConfig]) -> std::collections::HashSet<(usize,
 fn check_tap_memory(
     file: &ScenarioFile,
     attacks: &[AttackConfig],
+    mix_outputs: &[usize],
     duration: SimTime,
     warmup: SimTime,
     err: &dyn Fn(String, String) -> ScenarioError,
@@ -1479,7 +1491,7 @@ fn check_tap_memory(
     if longest.is_none() {
         return Ok(());
     }
-    let points = watched_points(attacks).len() as u64;
+    let points = watched_points(attacks, mix_outputs).len() as u64;
     let bins = bins as u64;
     let bytes = bins.saturating_mul(points * 4);
     if bytes <= MAX_TAP_BYTES {
