@@ -13,7 +13,7 @@ use crate::attack::path::{HopByHop, MixGraph, Walk};
 use crate::attack::watermark::{Anchor, Subject, WatermarkDetection};
 use crate::attack::{Attack, Point, Watch};
 use crate::net::MixStrategy;
-use crate::scenario::adversary::{HopByHopAttack, MfaAttack};
+use crate::scenario::adversary::{HopByHopAttack, MfaAttack, SupermixAttack};
 use crate::scenario::watermark::{AnchorKind, WatermarkAttack};
 use crate::scenario::{
     AttackKind, CorrelationAttack, LikelihoodAttack, ResolvedNodeKind, Scenario,
@@ -87,6 +87,18 @@ pub fn of_scenario(s: &Scenario) -> Vec<Evaluated> {
                             truth,
                         });
                     }
+                }
+            }
+            AttackKind::Supermix(m) => {
+                let truth = Truth::Identification {
+                    true_candidate: candidate_on_route(s, m.target, &m.exits),
+                };
+                for scorer in &m.scorers {
+                    out.push(Evaluated {
+                        table: a.name.clone(),
+                        attack: supermix(s, m, scorer),
+                        truth: truth.clone(),
+                    });
                 }
             }
             AttackKind::Likelihood(l) => {
@@ -278,6 +290,31 @@ pub fn hop_walk(s: &Scenario, h: &HopByHopAttack, scorer: &str) -> Walk {
         scorer: Arc::new(factory),
         scorer_name: scorer.to_string(),
         sample_sizes: h.sample_sizes.clone(),
+    }
+}
+
+/// The supermix attack with per-region scorer `scorer`: the target where it enters the region
+/// against every link leaving it, as if the region were one mix.
+pub fn supermix(s: &Scenario, m: &SupermixAttack, scorer: &str) -> Box<dyn Attack> {
+    let (target, candidates) = (target_watch(m.entry), candidate_watches(&m.exits));
+    match scorer.strip_prefix("likelihood-") {
+        Some(v) => Box::new(likelihood::LikelihoodAttack {
+            label: scorer.to_string(),
+            variant: Variant::parse(v).expect("validated scorer"),
+            target,
+            candidates,
+            bandwidth_bps: m.exits.iter().map(|&l| s.links[l].bandwidth_bps).collect(),
+            t_avg: m.t_avg.expect("validated: likelihood scorers have t_avg") as f64 * 1e-9,
+            interval: m.interval,
+            sample_sizes: m.sample_sizes.clone(),
+        }),
+        None => Box::new(Correlation {
+            estimator: estimator(scorer).expect("validated scorer"),
+            target,
+            candidates,
+            interval: m.interval,
+            sample_sizes: m.sample_sizes.clone(),
+        }),
     }
 }
 

@@ -319,6 +319,7 @@ pub enum AttackKind {
     Likelihood(LikelihoodAttack),
     Mfa(adversary::MfaAttack),
     HopByHop(adversary::HopByHopAttack),
+    Supermix(adversary::SupermixAttack),
 }
 
 /// The values of `kind` in an attack table.
@@ -328,6 +329,7 @@ pub const ATTACK_KINDS: &[&str] = &[
     "likelihood",
     "mfa",
     "hop_by_hop",
+    "supermix",
 ];
 
 impl AttackKind {
@@ -339,6 +341,7 @@ impl AttackKind {
             AttackKind::Likelihood(_) => "likelihood",
             AttackKind::Mfa(_) => "mfa",
             AttackKind::HopByHop(_) => "hop_by_hop",
+            AttackKind::Supermix(_) => "supermix",
         }
     }
 
@@ -355,6 +358,9 @@ impl AttackKind {
                 Some((a.interval, *a.sample_sizes.last().expect("validated")))
             }
             AttackKind::HopByHop(a) => {
+                Some((a.interval, *a.sample_sizes.last().expect("validated")))
+            }
+            AttackKind::Supermix(a) => {
                 Some((a.interval, *a.sample_sizes.last().expect("validated")))
             }
         }
@@ -1468,6 +1474,10 @@ fn watched_points(
                 let links = m.baseline.iter().chain(m.groups.iter().flatten());
                 points.extend(links.map(|&l| (l, 2)));
             }
+            AttackKind::Supermix(m) => {
+                points.insert((m.entry, 2));
+                points.extend(m.exits.iter().map(|&c| (c, 1)));
+            }
             AttackKind::HopByHop(h) => {
                 points.insert((h.observe_link, 2));
                 points.extend(mix_outputs.iter().map(|&l| (l, 1)));
@@ -1679,6 +1689,9 @@ fn resolve_attacks(
             "hop_by_hop" => AttackKind::HopByHop(adversary::resolve_hop_by_hop(
                 a, &at, placed, err, warnings,
             )?),
+            "supermix" => {
+                AttackKind::Supermix(adversary::resolve_supermix(a, &at, placed, err, warnings)?)
+            }
             _ => unreachable!("every kind of ATTACK_KEYS is resolved here"),
         };
         if let Some((interval, _)) = resolved.counting() {
@@ -1733,6 +1746,8 @@ fn attack_keys_set(a: &schema::AttackSpec) -> Vec<&'static str> {
         ("baseline", a.baseline.is_some()),
         ("groups", a.groups.is_some()),
         ("scorers", a.scorers.is_some()),
+        ("mixes", a.mixes.is_some()),
+        ("links", a.links.is_some()),
     ] {
         if present {
             set.push(k);

@@ -445,6 +445,15 @@ pub struct AttackSpec {
     /// Default ["mi"].
     #[serde(default)]
     pub scorers: Option<Vec<Spanned<String>>>,
+
+    // ---- kind = "supermix": a partial adversary who treats a region of mixes as one mix;
+    // also takes target, interval, sample_sizes, scorers and t_avg ----
+    /// The mixes forming the region.
+    #[serde(default)]
+    pub mixes: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Or: the links "from->to" the adversary sees, which must close a region.
+    #[serde(default)]
+    pub links: Option<LinkNames>,
 }
 
 /// A list of links written "from->to", each with its place in the file.
@@ -503,6 +512,18 @@ pub const ATTACK_KEYS: &[(&str, &[&str])] = &[
     (
         "hop_by_hop",
         &["target", "interval", "sample_sizes", "scorers", "t_avg"],
+    ),
+    (
+        "supermix",
+        &[
+            "target",
+            "interval",
+            "sample_sizes",
+            "scorers",
+            "t_avg",
+            "mixes",
+            "links",
+        ],
     ),
 ];
 

@@ -25,6 +25,7 @@ mod replay;
 mod reproducibility;
 mod scenario;
 mod stream_equivalence;
+mod supermix;
 mod sweep;
 mod tcp;
 mod topology;

@@ -98,11 +98,15 @@ const REFERENCE: &[&str] = &[
     "defense-timed",
 ];
 
-/// Overrides setting the sample sizes of a reference scenario's attacks (the cascade and the
-/// mixnet have two attack tables, addressed by name).
+/// Overrides setting the sample sizes of a reference scenario's attacks (the cascade's and the
+/// mixnet's several attack tables are addressed by name).
 fn sample_sizes(name: &str, sizes: &str) -> Vec<String> {
     match name {
-        "cascade" | "mixnet" => ["first-hop", "path"]
+        "cascade" => ["first-hop", "path"]
+            .iter()
+            .map(|t| format!("attack.{t}.sample_sizes={sizes}"))
+            .collect(),
+        "mixnet" => ["first-hop", "path", "supermix-all", "supermix-late"]
             .iter()
             .map(|t| format!("attack.{t}.sample_sizes={sizes}"))
             .collect(),
