@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
-# Regenerate results/DEFENSES.md: the testbed-poisson traffic through each mix strategy and each
-# padding mode (scenarios/testbed-poisson.toml and scenarios/defense-*.toml), with, per scenario,
-# the detection rate of every estimator at N = 300, 1000 and 3000, the end-to-end latency of
-# delivered packets (p50, p99) and the bandwidth overhead of padding (dummy bytes / bytes sent on
-# the candidate links). Same seed, same bytes.
+# Regenerate results/DEFENSES.md and results/defenses/:
+# 1. the testbed-poisson traffic through each mix strategy and each padding mode at its shipped
+#    setting (scenarios/testbed-poisson.toml and scenarios/defense-*.toml), with, per scenario,
+#    the detection rate of every estimator at N = 300, 1000 and 3000, the end-to-end latency of
+#    delivered packets (p50, p99) and the bandwidth overhead of padding (dummy bytes / bytes sent
+#    on the candidate links);
+# 2. the frontier: one sweep per strategy over its parameter (scenarios/frontier/*.toml, same
+#    traffic), every point's detection rates at N = 3000 with p50/p99 latency and overhead, the
+#    lowest detection within latency and overhead budgets, and the plots of detection against
+#    p99 latency and against overhead (examples/frontier.rs).
+# Same seed, same bytes.
 #
-#   scripts/defenses-results.sh             # 200 trials per scenario (well under a minute)
+#   scripts/defenses-results.sh             # 200 trials per scenario and point (about 7 min)
 #   TRIALS=50 scripts/defenses-results.sh   # quicker
 set -euo pipefail
 cd "$(dirname "$0")/.."
 trials=${TRIALS:-200}
-cargo build --release --quiet
+cargo build --release --quiet --bin mixsim --example frontier
 out=results/defenses
 mkdir -p "$out"
 names=(testbed-poisson defense-timed defense-threshold defense-threshold-or-timed
@@ -19,6 +25,16 @@ names=(testbed-poisson defense-timed defense-threshold defense-threshold-or-time
 for s in "${names[@]}"; do
   ./target/release/mixsim run "scenarios/$s.toml" --trials "$trials" --quiet --out "$out/$s" >/dev/null
   rm -f "$out/$s/run-log.json" # wall times: the one file a rerun would change
+done
+
+frontier=(exponential timed threshold binomial timed-pool padding-constant padding-poisson)
+dirs=()
+for f in "${frontier[@]}"; do
+  rm -rf "$out/frontier/$f" # a sweep resumes into an existing directory: start afresh
+  ./target/release/mixsim sweep "scenarios/frontier/$f.toml" --trials "$trials" --quiet \
+    --out "$out/frontier/$f" >/dev/null
+  rm -rf "$out/frontier/$f/chunks" # resume state (large); the points and sweep files stay
+  dirs+=("$out/frontier/$f")
 done
 
 row() { # one table row per scenario, from its summary.json
@@ -61,5 +77,28 @@ row() { # one table row per scenario, from its summary.json
       "- Lowest among the mix strategies whose p99 latency is no higher than the exponential mix'"'"'s (\($base.p99 * 10 | round / 10) ms): \($cheap.name) (\($cheap.d)).",
       "- With padding of both output links (exponential mix kept): \($padbest.name) reaches \($padbest.d) at p99 \($padbest.p99 * 10 | round / 10) ms."
   ' $(for s in "${names[@]}"; do echo "$out/$s/summary.json"; done)
+
+  echo
+  echo "## The frontier"
+  echo
+  echo "One sweep per strategy over its parameter, on the same traffic (\`scenarios/frontier/*.toml\`,"
+  echo "$trials trials per point, sweep seed 11; outputs in \`results/defenses/frontier/NAME/\`). At every"
+  echo "point: the detection rate of each estimator at N = 3000, the best adversary's (the largest"
+  echo "over the estimators: an adversary runs them all), p50 and p99 end-to-end latency, and the"
+  echo "bandwidth overhead. Plots (one curve per strategy): \`results/defenses/frontier/frontier-latency.svg\`"
+  echo "and \`frontier-overhead.svg\` (best adversary), \`frontier-latency-mi.svg\` and"
+  echo "\`frontier-overhead-mi.svg\` (the plug-in MI attack alone). Printed by"
+  echo "\`cargo run --release --example frontier -- results/defenses/frontier 3000 DIR...\` over the"
+  echo "seven sweep directories in the order below."
+  echo
+  ./target/release/examples/frontier "$out/frontier" 3000 "${dirs[@]}"
+  echo
+  echo "Reading the frontier: a detection rate of 0 means every trial tied (constant padding makes"
+  echo "both candidates' counts the same constant, so every estimator scores them equally and the"
+  echo "decision rule names no link); an adversary who guessed on a tie would be at 1/2 with two"
+  echo "candidates. The best adversary against the batch strategies is usually \`xcorr-lag\`, which"
+  echo "finds the target's counts a few intervals later on its link: the per-estimator tables show how"
+  echo "much a strategy gives against the plug-in MI attack alone and how little of it survives the"
+  echo "lagged correlation."
 } > results/DEFENSES.md
 cat results/DEFENSES.md

@@ -1,13 +1,13 @@
 //! Mix strategies through the whole network: batch sizes, mean holds against their model,
 //! conservation, and the validation of their keys.
 
-use crate::common::parse;
+use crate::common::{parse, scenario_path};
 use mixsim::experiment::runner::tap_setup;
 use mixsim::model::mixhold;
 use mixsim::net::mix::binomial_p;
 use mixsim::net::tap::TapPoint;
 use mixsim::net::Network;
-use mixsim::scenario::{Scenario, ScenarioError};
+use mixsim::scenario::{ResolvedNodeKind, Scenario, ScenarioError};
 use std::path::Path;
 
 /// alice and s2 -> mix -> bob and r2, Poisson flows, the mix given by `mix_keys`.
@@ -265,4 +265,39 @@ fn strategy_keys_are_validated_with_located_errors() {
         e.contains("node[2].pool") && e.contains("exponential"),
         "{e}"
     );
+}
+
+#[test]
+fn shipped_frontier_sweeps_are_valid_and_vary_their_strategy() {
+    // Every point of every frontier sweep resolves, and each sweep keeps its strategy (or, for
+    // the padding sweeps, pads both candidate links) at every point.
+    let want = [
+        ("exponential", "exponential", false),
+        ("timed", "timed", false),
+        ("threshold", "threshold", false),
+        ("binomial", "binomial", false),
+        ("timed-pool", "timed-pool", false),
+        ("padding-constant", "exponential", true),
+        ("padding-poisson", "exponential", true),
+    ];
+    for (file, strategy, padded) in want {
+        let path = scenario_path(&format!("frontier/{file}.toml"));
+        let plan = mixsim::experiment::sweep::load(&path, None, None)
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert!(
+            plan.scenarios.len() >= 4,
+            "{file}: {} points",
+            plan.scenarios.len()
+        );
+        for s in &plan.scenarios {
+            let mix = s.nodes.iter().find(|n| n.name == "mix").expect("a mix");
+            let ResolvedNodeKind::Mix { strategy: st } = mix.kind else {
+                panic!("{file}: the mix is a host")
+            };
+            assert_eq!(st.name(), strategy, "{file}");
+            let a = s.correlation().expect("a correlation attack");
+            let pads = a.candidates.iter().all(|&c| s.links[c].padding.is_some());
+            assert_eq!(pads, padded, "{file}");
+        }
+    }
 }

@@ -1,0 +1,392 @@
+//! The privacy-latency-bandwidth frontier of mix strategies and link padding.
+//!
+//! Reads the output directories of the frontier sweeps (`scenarios/frontier/*.toml`, each run by
+//! `mixsim sweep FILE --out DIR`; the directory's name names the strategy). For every point it
+//! takes, at sample size N, the detection rate of every estimator and the best adversary's
+//! (the largest over estimators, with that estimator's 95% interval), the p50 and p99
+//! end-to-end latency of delivered packets, and the bandwidth overhead (the dummy share of the
+//! bytes sent on the padded links, averaged over them; 0 without padding). It prints a markdown
+//! table per strategy and, for a few latency and overhead budgets, the point with the lowest
+//! best-adversary detection rate within the budget; and writes `frontier-latency.svg` and
+//! `frontier-overhead.svg` (the best adversary's detection rate against p99 latency and against
+//! overhead, one curve per strategy, points in the sweep's order) and the same for the plug-in
+//! MI attack alone (`-mi.svg`) into OUT_DIR.
+//!
+//! `cargo run --release --example frontier -- OUT_DIR N SWEEP_DIR...`
+//! (`scripts/defenses-results.sh` runs it on results/defenses/frontier/).
+
+use mixsim::report::plot::{
+    number, Axis, Datum, Figure, LegendEntry, LegendGroup, Series, Style, COLOURS,
+};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// p99 latency budgets (ms) and overhead budgets of the statements.
+const LATENCY_BUDGETS: [f64; 4] = [50.0, 100.0, 200.0, 400.0];
+const OVERHEAD_BUDGETS: [f64; 3] = [0.0, 0.25, 0.5];
+
+/// One sweep point.
+struct Point {
+    /// The varied values, "key=value" joined.
+    label: String,
+    p50: f64,
+    p99: f64,
+    overhead: f64,
+    /// (estimator, rate, ci_low, ci_high) at N, in the run's estimator order.
+    rates: Vec<(String, f64, f64, f64)>,
+}
+
+impl Point {
+    /// The best adversary: the estimator with the largest rate (first on a tie).
+    fn best(&self) -> &(String, f64, f64, f64) {
+        self.rates
+            .iter()
+            .fold(None, |b: Option<&(String, f64, f64, f64)>, r| match b {
+                Some(b) if b.1 >= r.1 => Some(b),
+                _ => Some(r),
+            })
+            .expect("at least one estimator")
+    }
+}
+
+struct Strategy {
+    name: String,
+    trials: u64,
+    points: Vec<Point>,
+}
+
+fn fail(msg: String) -> ! {
+    eprintln!("frontier: {msg}");
+    std::process::exit(2)
+}
+
+fn read_json(path: &Path) -> Value {
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|e| fail(format!("{}: {e}", path.display())));
+    serde_json::from_str(&text).unwrap_or_else(|e| fail(format!("{}: {e}", path.display())))
+}
+
+/// The varied values of each point, from sweep.csv (the columns between point_seed and attack).
+fn point_labels(dir: &Path) -> Vec<String> {
+    let path = dir.join("sweep.csv");
+    let mut reader =
+        csv::Reader::from_path(&path).unwrap_or_else(|e| fail(format!("{}: {e}", path.display())));
+    let header: Vec<String> = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .map(String::from)
+        .collect();
+    let first = header
+        .iter()
+        .position(|h| h == "point_seed")
+        .expect("point_seed")
+        + 1;
+    let last = header.iter().position(|h| h == "attack").expect("attack");
+    let mut labels: Vec<String> = Vec::new();
+    for row in reader.records() {
+        let row = row.expect("csv row");
+        let point: usize = row[0].parse().expect("point index");
+        if point == labels.len() {
+            labels.push(
+                (first..last)
+                    .map(|i| format!("{}={}", header[i], &row[i]))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            );
+        }
+    }
+    labels
+}
+
+fn read_point(summary: &Value, label: String, n: u64) -> Point {
+    let e2e = &summary["latency"]["end_to_end"];
+    let padded: Vec<f64> = summary["links"]
+        .as_array()
+        .expect("links")
+        .iter()
+        .filter_map(|l| l["padding"]["overhead"].as_f64())
+        .collect();
+    let overhead = if padded.is_empty() {
+        0.0
+    } else {
+        padded.iter().sum::<f64>() / padded.len() as f64
+    };
+    let rates = summary["points"]
+        .as_array()
+        .expect("points")
+        .iter()
+        .filter(|p| p["sample_size"].as_u64() == Some(n))
+        .map(|p| {
+            let f = |k: &str| p[k].as_f64().expect(k);
+            (
+                p["estimator"].as_str().expect("estimator").to_string(),
+                f("detection_rate"),
+                f("ci_low"),
+                f("ci_high"),
+            )
+        })
+        .collect::<Vec<_>>();
+    if rates.is_empty() {
+        fail(format!("no detection rate at N = {n} for point {label}"));
+    }
+    Point {
+        label,
+        p50: e2e["p50_ms"].as_f64().expect("p50"),
+        p99: e2e["p99_ms"].as_f64().expect("p99"),
+        overhead,
+        rates,
+    }
+}
+
+fn read_strategy(dir: &Path, n: u64) -> Strategy {
+    let labels = point_labels(dir);
+    let mut trials = 0;
+    let points = labels
+        .into_iter()
+        .enumerate()
+        .map(|(i, label)| {
+            let s = read_json(&dir.join(format!("points/p{i:04}/summary.json")));
+            trials = s["trials"].as_u64().expect("trials");
+            read_point(&s, label, n)
+        })
+        .collect();
+    Strategy {
+        name: dir
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        trials,
+        points,
+    }
+}
+
+fn print_table(s: &Strategy, n: u64) {
+    let estimators: Vec<&str> = s.points[0].rates.iter().map(|r| r.0.as_str()).collect();
+    println!(
+        "\n### {} ({} trials per point, N = {n})\n",
+        s.name, s.trials
+    );
+    println!(
+        "| point | p50 ms | p99 ms | overhead | {} | best |",
+        estimators.join(" | ")
+    );
+    println!("|{}", "---|".repeat(5 + estimators.len()));
+    for p in &s.points {
+        let rates: Vec<String> = p.rates.iter().map(|r| format!("{:.3}", r.1)).collect();
+        let best = p.best();
+        println!(
+            "| {} | {:.1} | {:.1} | {:.3} | {} | {:.3} ({}) |",
+            p.label,
+            p.p50,
+            p.p99,
+            p.overhead,
+            rates.join(" | "),
+            best.1,
+            best.0
+        );
+    }
+}
+
+/// The point of lowest best-adversary detection among those whose `cost` is within `budget`,
+/// with its strategy; equal rates go to the lower cost.
+fn lowest<'a>(
+    all: &'a [Strategy],
+    budget: f64,
+    cost: impl Fn(&Point) -> f64,
+) -> Option<(&'a Strategy, &'a Point)> {
+    all.iter()
+        .flat_map(|s| s.points.iter().map(move |p| (s, p)))
+        .filter(|(_, p)| cost(p) <= budget)
+        .min_by(|a, b| {
+            (a.1.best().1, cost(a.1))
+                .partial_cmp(&(b.1.best().1, cost(b.1)))
+                .expect("finite")
+        })
+}
+
+fn describe(found: Option<(&Strategy, &Point)>) -> String {
+    match found {
+        None => "no point".into(),
+        Some((s, p)) => format!(
+            "{} ({}): best adversary {:.3} ({}), p99 {:.1} ms, overhead {:.3}",
+            s.name,
+            p.label,
+            p.best().1,
+            p.best().0,
+            p.p99,
+            p.overhead
+        ),
+    }
+}
+
+fn print_statements(all: &[Strategy]) {
+    println!("\n## Lowest detection within a budget (as measured)\n");
+    for b in LATENCY_BUDGETS {
+        println!(
+            "- p99 latency <= {b} ms: {}.",
+            describe(lowest(all, b, |p| p.p99))
+        );
+    }
+    for b in OVERHEAD_BUDGETS {
+        println!(
+            "- bandwidth overhead <= {b}: {}.",
+            describe(lowest(all, b, |p| p.overhead))
+        );
+    }
+    println!(
+        "\nPer strategy, its point of lowest best-adversary detection: {}.",
+        all.iter()
+            .map(|s| {
+                let p = s
+                    .points
+                    .iter()
+                    .min_by(|a, b| a.best().1.partial_cmp(&b.best().1).expect("finite"))
+                    .expect("points");
+                format!("{} {:.3} at p99 {:.1} ms", s.name, p.best().1, p.p99)
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
+}
+
+/// Ticks at a round step, about six over [0, hi].
+fn round_ticks(hi: f64) -> Vec<(f64, String)> {
+    let raw = hi / 6.0;
+    let mag = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .iter()
+        .map(|m| m * mag)
+        .find(|&s| s >= raw)
+        .unwrap_or(10.0 * mag);
+    (0..)
+        .map(|k| k as f64 * step)
+        .take_while(|&v| v <= hi)
+        .map(|v| (v, number(v)))
+        .collect()
+}
+
+/// The rate and interval a plot shows for a point: the best adversary's, or one estimator's.
+fn shown<'a>(p: &'a Point, estimator: Option<&str>) -> &'a (String, f64, f64, f64) {
+    match estimator {
+        None => p.best(),
+        Some(e) => p
+            .rates
+            .iter()
+            .find(|r| r.0 == e)
+            .unwrap_or_else(|| fail(format!("no estimator {e} at point {}", p.label))),
+    }
+}
+
+fn figure(
+    all: &[Strategy],
+    n: u64,
+    estimator: Option<&str>,
+    x_label: &str,
+    x: impl Fn(&Point) -> f64,
+) -> Figure {
+    let hi = all
+        .iter()
+        .flat_map(|s| s.points.iter().map(&x))
+        .fold(0.0f64, f64::max)
+        .max(1e-9)
+        * 1.08;
+    let series = all
+        .iter()
+        .enumerate()
+        .map(|(i, s)| Series {
+            colour: COLOURS[i % COLOURS.len()],
+            style: Style::Simulated,
+            points: s
+                .points
+                .iter()
+                .map(|p| {
+                    let b = shown(p, estimator);
+                    Datum {
+                        x: x(p),
+                        y: b.1,
+                        interval: Some((b.2, b.3)),
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    let entries = all
+        .iter()
+        .enumerate()
+        .map(|(i, s)| LegendEntry {
+            label: s.name.clone(),
+            colour: COLOURS[i % COLOURS.len()],
+            style: Style::Simulated,
+        })
+        .collect();
+    let mut trials: Vec<String> = all.iter().map(|s| s.trials.to_string()).collect();
+    trials.dedup();
+    let who = match estimator {
+        None => "best adversary: the largest rate over the estimators".to_string(),
+        Some(e) => format!("estimator {e}"),
+    };
+    Figure {
+        title: format!("Detection rate against {x_label}, N = {n}"),
+        caption: vec![
+            format!(
+                "{who}, bars the 95% interval; {} trials per point; a tie for the top is a failure",
+                trials.join("/")
+            ),
+            "each curve one strategy, points in the order of its swept parameter".into(),
+        ],
+        x: Axis::linear(x_label, 0.0, hi, round_ticks(hi)),
+        y: Axis::rate(&match estimator {
+            None => "detection rate (best estimator)".to_string(),
+            Some(e) => format!("detection rate ({e})"),
+        }),
+        series,
+        legend: vec![LegendGroup {
+            heading: "strategy".into(),
+            entries,
+        }],
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.len() < 3 {
+        fail("usage: frontier OUT_DIR N SWEEP_DIR...".into());
+    }
+    let out = PathBuf::from(&args[0]);
+    let n: u64 = args[1]
+        .parse()
+        .unwrap_or_else(|_| fail(format!("N must be a sample size, got {}", args[1])));
+    let all: Vec<Strategy> = args[2..]
+        .iter()
+        .map(|d| read_strategy(Path::new(d), n))
+        .collect();
+    println!("## Points");
+    for s in &all {
+        print_table(s, n);
+    }
+    print_statements(&all);
+    std::fs::create_dir_all(&out).unwrap_or_else(|e| fail(format!("{}: {e}", out.display())));
+    let mut figures = Vec::new();
+    for (suffix, estimator) in [("", None), ("-mi", Some("mi"))] {
+        figures.push((
+            format!("frontier-latency{suffix}.svg"),
+            figure(&all, n, estimator, "p99 end-to-end latency (ms)", |p| p.p99),
+        ));
+        figures.push((
+            format!("frontier-overhead{suffix}.svg"),
+            figure(
+                &all,
+                n,
+                estimator,
+                "bandwidth overhead (dummy share)",
+                |p| p.overhead,
+            ),
+        ));
+    }
+    for (file, fig) in figures {
+        let path = out.join(file);
+        std::fs::write(&path, fig.render())
+            .unwrap_or_else(|e| fail(format!("{}: {e}", path.display())));
+    }
+}
