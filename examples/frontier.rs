@@ -190,11 +190,11 @@ fn print_table(s: &Strategy, n: u64) {
 
 /// The point of lowest best-adversary detection among those whose `cost` is within `budget`,
 /// with its strategy; equal rates go to the lower cost.
-fn lowest<'a>(
-    all: &'a [Strategy],
+fn lowest(
+    all: &[Strategy],
     budget: f64,
     cost: impl Fn(&Point) -> f64,
-) -> Option<(&'a Strategy, &'a Point)> {
+) -> Option<(&Strategy, &Point)> {
     all.iter()
         .flat_map(|s| s.points.iter().map(move |p| (s, p)))
         .filter(|(_, p)| cost(p) <= budget)
