@@ -299,6 +299,9 @@ pub struct TallyRecord {
     pub counters: PacketCounters,
     pub links: Vec<LinkStats>,
     pub latency: LatencyRecord,
+    /// End-to-end latency of each reported flow ([`super::runner::latency_flows`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flow_latency: Vec<Buckets>,
     pub events: u64,
     /// Per TCP connection (empty without TCP flows).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -341,6 +344,7 @@ impl TallyRecord {
                 queueing: buckets(&t.latency.queueing),
                 stage_hold: buckets(&t.latency.stage_hold),
             },
+            flow_latency: t.flow_latency.iter().map(buckets).collect(),
             events: t.events,
             tcp: t.tcp.clone(),
         }
@@ -352,12 +356,21 @@ impl TallyRecord {
         histogram(&self.latency.mix_hold, &mut latency.mix_hold)?;
         histogram(&self.latency.queueing, &mut latency.queueing)?;
         histogram(&self.latency.stage_hold, &mut latency.stage_hold)?;
+        let flow_latency = self
+            .flow_latency
+            .iter()
+            .map(|b| {
+                let mut h = Latency::default().end_to_end;
+                histogram(b, &mut h).map(|()| h)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Tally {
             trials: self.trials,
             attacks: self.attacks.clone(),
             counters: self.counters,
             links: self.links.clone(),
             latency,
+            flow_latency,
             events: self.events,
             tcp: self.tcp.clone(),
         })

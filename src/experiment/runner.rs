@@ -6,9 +6,10 @@ use super::score::{score, AttackTally};
 use crate::attack::{Needs, Observation, Packet, Point};
 use crate::net::stream::{self, Executor, NotStreamable};
 use crate::net::tap::TapPoint;
-use crate::net::{Latency, LinkStats, Network, PacketCounters, TapSetup};
-use crate::scenario::Scenario;
+use crate::net::{FlowId, Latency, LinkStats, Network, PacketCounters, TapSetup};
+use crate::scenario::{AttackKind, Scenario};
 use crate::traffic::tcp::TcpStats;
+use hdrhistogram::Histogram;
 use rayon::prelude::*;
 
 /// How to run a scenario.
@@ -32,6 +33,8 @@ pub struct TrialOutcome {
     pub counters: PacketCounters,
     pub links: Vec<LinkStats>,
     pub latency: Latency,
+    /// End-to-end latency of each flow of [`latency_flows`], in that order.
+    pub flow_latency: Vec<Histogram<u64>>,
     pub events: u64,
     /// Per TCP flow (scenario order), its connection's counters.
     pub tcp: Vec<TcpStats>,
@@ -46,6 +49,8 @@ pub struct Tally {
     pub counters: PacketCounters,
     pub links: Vec<LinkStats>,
     pub latency: Latency,
+    /// End-to-end latency of each flow of [`latency_flows`], in that order.
+    pub flow_latency: Vec<Histogram<u64>>,
     pub events: u64,
     /// Per TCP flow (scenario order), counters summed over trials.
     pub tcp: Vec<TcpStats>,
@@ -63,6 +68,7 @@ impl Tally {
             counters: PacketCounters::default(),
             links: vec![LinkStats::default(); links],
             latency: Latency::default(),
+            flow_latency: Vec::new(),
             events: 0,
             tcp: Vec::new(),
         }
@@ -85,6 +91,7 @@ impl Tally {
         self.counters.add(&t.counters);
         add_links(&mut self.links, &t.links);
         self.latency.add(&t.latency);
+        add_histograms(&mut self.flow_latency, &t.flow_latency);
         self.events += t.events;
         add_tcp(&mut self.tcp, &t.tcp);
     }
@@ -97,6 +104,7 @@ impl Tally {
         self.counters.add(&o.counters);
         add_links(&mut self.links, &o.links);
         self.latency.add(&o.latency);
+        add_histograms(&mut self.flow_latency, &o.flow_latency);
         self.events += o.events;
         add_tcp(&mut self.tcp, &o.tcp);
         self
@@ -266,6 +274,37 @@ pub fn stream_plan(scenario: &Scenario) -> Result<(), StreamUnsupported> {
     }
 }
 
+/// The flows whose latency is reported on their own beside the pooled figures: the targets of
+/// the scenario's identification attacks, in scenario order (the price of a defense as the
+/// flow it protects pays it).
+pub fn latency_flows(scenario: &Scenario) -> Vec<usize> {
+    let mut flows: Vec<usize> = scenario
+        .attacks
+        .iter()
+        .filter_map(|a| match &a.kind {
+            AttackKind::Correlation(c) => Some(c.target),
+            AttackKind::Likelihood(l) => Some(l.target),
+            AttackKind::HopByHop(h) => Some(h.target),
+            AttackKind::Supermix(s) => Some(s.target),
+            AttackKind::Watermark(_) | AttackKind::Mfa(_) => None,
+        })
+        .collect();
+    flows.sort_unstable();
+    flows.dedup();
+    flows
+}
+
+/// Adds `b` into `a` elementwise (an empty `a` takes `b`'s length).
+fn add_histograms(a: &mut Vec<Histogram<u64>>, b: &[Histogram<u64>]) {
+    if a.is_empty() {
+        a.extend(b.iter().cloned());
+        return;
+    }
+    for (x, y) in a.iter_mut().zip(b) {
+        x.add(y).expect("histograms of one configuration");
+    }
+}
+
 /// Run trial `trial` and reduce it to a [`TrialOutcome`].
 pub fn run_trial(
     scenario: &Scenario,
@@ -275,12 +314,20 @@ pub fn run_trial(
     taps: &TapSetup,
     exec: Executor,
 ) -> TrialOutcome {
-    let (net, events) = Network::run_on(&scenario.topology(), seed, trial, taps.clone(), exec);
+    let mut topology = scenario.topology();
+    let flows = latency_flows(scenario);
+    for (k, &f) in flows.iter().enumerate() {
+        topology.set_latency_class(f as FlowId, k as u32 + 1);
+    }
+    let (net, events) = Network::run_on(&topology, seed, trial, taps.clone(), exec);
     TrialOutcome {
         attacks: score_attacks(&net, scenario, attacks),
         counters: net.counters,
         links: net.link_stats(),
         latency: net.latency_with_stages(),
+        flow_latency: (1..=flows.len())
+            .map(|c| net.latency_by_class[c].end_to_end.clone())
+            .collect(),
         events,
         tcp: net.tcp_stats(),
     }

@@ -165,6 +165,16 @@ pub struct LatencyReport {
     /// Time held by watermarkers (absent without `[[watermark]]`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub watermark_hold: Option<LatencySummary>,
+    /// End-to-end latency of each attack's target flow on its own (absent without one).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub per_flow: Vec<FlowLatency>,
+}
+
+/// One flow's end-to-end latency.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FlowLatency {
+    pub flow: String,
+    pub end_to_end: LatencySummary,
 }
 
 impl LatencyReport {
@@ -174,7 +184,21 @@ impl LatencyReport {
             mix_hold: LatencySummary::of(&l.mix_hold),
             queueing: LatencySummary::of(&l.queueing),
             watermark_hold: (!l.stage_hold.is_empty()).then(|| LatencySummary::of(&l.stage_hold)),
+            per_flow: Vec::new(),
         }
+    }
+
+    /// The report with each flow of `names` (in order) beside the pooled figures.
+    pub fn with_flows(mut self, names: &[String], flows: &[Histogram<u64>]) -> Self {
+        self.per_flow = names
+            .iter()
+            .zip(flows)
+            .map(|(n, h)| FlowLatency {
+                flow: n.clone(),
+                end_to_end: LatencySummary::of(h),
+            })
+            .collect();
+        self
     }
 }
 
@@ -470,7 +494,13 @@ impl Summary {
             points,
             model,
             links,
-            latency: LatencyReport::of(&t.latency),
+            latency: LatencyReport::of(&t.latency).with_flows(
+                &crate::experiment::runner::latency_flows(scenario)
+                    .iter()
+                    .map(|&f| scenario.flows[f].name.clone())
+                    .collect::<Vec<_>>(),
+                &t.flow_latency,
+            ),
             packets: PacketReport {
                 created: t.counters.created,
                 delivered: t.counters.delivered,

@@ -223,13 +223,22 @@ impl Summary {
             "\n{:<12} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
             "latency ms", "mean", "p50", "p90", "p99", "p99.9", "max"
         );
+        let per_flow = self
+            .latency
+            .per_flow
+            .iter()
+            .map(|f| (format!("flow {}", f.flow), Some(&f.end_to_end)));
         for (name, l) in [
-            ("end-to-end", Some(&self.latency.end_to_end)),
-            ("mix hold", Some(&self.latency.mix_hold)),
-            ("queueing", Some(&self.latency.queueing)),
-            ("watermark", self.latency.watermark_hold.as_ref()),
+            ("end-to-end".to_string(), Some(&self.latency.end_to_end)),
+            ("mix hold".to_string(), Some(&self.latency.mix_hold)),
+            ("queueing".to_string(), Some(&self.latency.queueing)),
+            (
+                "watermark".to_string(),
+                self.latency.watermark_hold.as_ref(),
+            ),
         ]
         .into_iter()
+        .chain(per_flow)
         .filter_map(|(n, l)| Some((n, l?)))
         {
             let _ = writeln!(

@@ -11,6 +11,7 @@ mod export;
 mod fuzz;
 mod hardening;
 mod hop_by_hop;
+mod latency_per_flow;
 mod likelihood;
 mod link;
 mod mfa;
