@@ -6,7 +6,7 @@
 //! Everything here is a pure function of the sweep spec and the per-point summaries, so the
 //! report of a resumed run or a merge is byte-identical to that of an uninterrupted run.
 
-use super::summary::{detection_cells, DETECTION_COLUMNS};
+use super::summary::{anonymity_cells, detection_cells, ANONYMITY_COLUMNS, DETECTION_COLUMNS};
 use crate::experiment::record::SweepError;
 use crate::experiment::summary::Point;
 use crate::experiment::sweep::{Mode, SweepSpec};
@@ -121,6 +121,12 @@ pub fn csv(spec: &SweepSpec, summaries: &[Summary]) -> String {
         ]
         .map(String::from),
     );
+    let anonymity = summaries
+        .iter()
+        .any(|s| s.points.iter().any(|p| p.identification.is_some()));
+    if anonymity {
+        header.extend(ANONYMITY_COLUMNS.iter().map(|c| c.to_string()));
+    }
     if detection {
         header.extend(DETECTION_COLUMNS.iter().map(|c| c.to_string()));
     }
@@ -146,6 +152,9 @@ pub fn csv(spec: &SweepSpec, summaries: &[Summary]) -> String {
                 p.ci_low.to_string(),
                 p.ci_high.to_string(),
             ]);
+            if anonymity {
+                row.extend(anonymity_cells(p));
+            }
             if detection {
                 row.extend(detection_cells(p));
             }
@@ -297,15 +306,88 @@ fn plots(spec: &SweepSpec, summaries: &[Summary]) -> Vec<(String, String)> {
                 series: Vec::new(),
                 legend: Vec::new(),
             };
-            let figure = sweep_figure(figure, &sizes, &keys, &s.points, x_of, find);
-            out.push((s.file, figure.render()));
+            let detection = |q: &Point| Some((q.detection_rate, (q.ci_low, q.ci_high)));
+            let figure = sweep_figure(figure, &sizes, &keys, &s.points, x_of, find, detection);
+            out.push((s.file.clone(), figure.render()));
+            for m in ANONYMITY_PLOTS {
+                let Some(y) = m.axis(summaries, &e) else {
+                    continue;
+                };
+                let figure = Figure {
+                    title: s.title.replace("detection rate", m.title),
+                    caption: vec![format!(
+                        "{} trials per point, sweep seed {}; bars: normal 95% intervals over trials",
+                        spec.trials, spec.seed
+                    )],
+                    x: x_axis.clone(),
+                    y,
+                    series: Vec::new(),
+                    legend: Vec::new(),
+                };
+                let figure =
+                    sweep_figure(figure, &sizes, &[], &s.points, x_of, find, |q| (m.value)(q));
+                out.push((s.file.replace("plots/detection-", m.file), figure.render()));
+            }
         }
     }
     out
 }
 
-/// Fill a sweep figure: per sample size a simulated series (colour i), per sample size and
-/// model key a dashed line (colour i, pattern j); legend groups for both.
+/// An anonymity metric drawn against the swept value beside the detection rate.
+struct AnonymityPlot {
+    /// File name prefix (replacing "plots/detection-").
+    file: &'static str,
+    title: &'static str,
+    /// The metric with its interval, where the point has it.
+    value: fn(&Point) -> Option<(f64, (f64, f64))>,
+}
+
+const ANONYMITY_PLOTS: [AnonymityPlot; 2] = [
+    AnonymityPlot {
+        file: "plots/rank-",
+        title: "mean rank of the true candidate",
+        value: |q| {
+            let i = q.identification.as_ref()?;
+            Some((i.mean_rank?, (i.mean_rank_ci_low?, i.mean_rank_ci_high?)))
+        },
+    },
+    AnonymityPlot {
+        file: "plots/degree-",
+        title: "degree of anonymity",
+        value: |q| {
+            let i = q.identification.as_ref()?;
+            Some((i.degree?, (i.degree_ci_low?, i.degree_ci_high?)))
+        },
+    },
+];
+
+impl AnonymityPlot {
+    /// The y axis for `estimator`'s values over the sweep, `None` when it has none: the degree
+    /// on [0, 1], the rank from 1 to the largest upper bound.
+    fn axis(&self, summaries: &[Summary], estimator: &str) -> Option<Axis> {
+        let highs: Vec<f64> = summaries
+            .iter()
+            .flat_map(|s| &s.points)
+            .filter(|p| p.label == estimator)
+            .filter_map(|p| (self.value)(p).map(|(_, (_, hi))| hi))
+            .collect();
+        let top = highs.iter().copied().fold(f64::NAN, f64::max);
+        if highs.is_empty() {
+            return None;
+        }
+        if self.file == "plots/degree-" {
+            return Some(Axis::rate(self.title));
+        }
+        let hi = top.max(2.0).ceil();
+        let ticks = (1..=hi as usize)
+            .map(|r| (r as f64, r.to_string()))
+            .collect();
+        Some(Axis::linear(self.title, 1.0, hi, ticks))
+    }
+}
+
+/// Fill a sweep figure: per sample size a simulated series of `y_of` (colour i), per sample size
+/// and model key a dashed line (colour i, pattern j); legend groups for both.
 fn sweep_figure<'a>(
     mut figure: Figure,
     sizes: &[usize],
@@ -313,6 +395,7 @@ fn sweep_figure<'a>(
     points: &[usize],
     x_of: impl Fn(usize) -> f64,
     find: impl Fn(usize, usize) -> Option<&'a Point>,
+    y_of: impl Fn(&Point) -> Option<(f64, (f64, f64))>,
 ) -> Figure {
     let mut simulated = Vec::new();
     let mut drawn_keys = vec![false; keys.len()];
@@ -321,11 +404,11 @@ fn sweep_figure<'a>(
         let sim: Vec<Datum> = points
             .iter()
             .filter_map(|&p| {
-                let q = find(p, n)?;
+                let (y, interval) = y_of(find(p, n)?)?;
                 Some(Datum {
                     x: x_of(p),
-                    y: q.detection_rate,
-                    interval: Some((q.ci_low, q.ci_high)),
+                    y,
+                    interval: Some(interval),
                 })
             })
             .collect();
@@ -561,6 +644,14 @@ set = ["attack.sample_sizes=[10, 100]", "attack.estimators=[\"mi\"]"]
                             sample_size: n,
                             correct: c,
                             wrong: 2 - c,
+                            ranks: vec![c, 2 - c],
+                            // Degrees 0.5 and 0.25 in the fixed point of the anonymity tallies.
+                            degree_trials: 2,
+                            degree_sum: (0.75 * crate::experiment::anonymity::DEGREE_UNIT) as u64,
+                            degree_sq_sum: (0.3125
+                                * crate::experiment::anonymity::DEGREE_UNIT
+                                * crate::experiment::anonymity::DEGREE_UNIT)
+                                as u64,
                             ..Default::default()
                         })
                         .to_vec(),
@@ -582,13 +673,27 @@ set = ["attack.sample_sizes=[10, 100]", "attack.estimators=[\"mi\"]"]
             .collect();
         let files = render(&plan.spec, &summaries);
         let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
-        assert_eq!(names, ["sweep.csv", "sweep.md", "plots/detection-mi.svg"]);
+        assert_eq!(
+            names,
+            [
+                "sweep.csv",
+                "sweep.md",
+                "plots/detection-mi.svg",
+                "plots/rank-mi.svg",
+                "plots/degree-mi.svg"
+            ]
+        );
         let csv = &files[0].1;
-        assert!(csv
-            .lines()
-            .next()
-            .unwrap()
-            .ends_with("detection_rate,ci_low,ci_high,model_improved,model_theorem1"));
+        assert!(csv.lines().next().unwrap().ends_with(
+            "detection_rate,ci_low,ci_high,mean_rank,mean_rank_ci_low,mean_rank_ci_high,\
+             degree,degree_ci_low,degree_ci_high,model_improved,model_theorem1"
+        ));
+        // At N = 100 both trials ranked the true candidate first; the degrees average 0.375.
+        let row: Vec<&str> = csv.lines().nth(2).unwrap().split(',').collect();
+        assert_eq!(row[12..14], ["1", "1"], "{csv}");
+        assert_eq!(row[15], "0.375", "{csv}");
+        let rank = &files[3].1;
+        assert!(rank.contains("mean rank of the true candidate"), "{rank}");
         assert!(
             csv.contains(",500ms,correlation,mi,identification,100,2,2,1,"),
             "{csv}"

@@ -100,10 +100,32 @@ fn output_is_independent_of_jobs_and_shards() {
     ));
     assert_eq!(lines.count(), 4 * 3 * 3);
     assert!(csv.contains(",50ms,100pps,correlation,mi,identification,30,10,"));
-    // One plot per estimator and value of the second axis, curves against t_avg.
+    // Anonymity beside the rate: the true candidate's mean rank (with its interval), as in the
+    // point's summary.json; the count attacks give no probabilities, so no degree.
+    let header = csv.lines().next().unwrap();
+    assert!(
+        header.contains(",ci_high,mean_rank,mean_rank_ci_low,mean_rank_ci_high,degree,"),
+        "{header}"
+    );
+    let p0: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(whole.join("points/p0000/summary.json")).unwrap())
+            .unwrap();
+    let rank = p0["points"][0]["identification"]["mean_rank"]
+        .as_f64()
+        .unwrap();
+    let row: Vec<&str> = csv.lines().nth(1).unwrap().split(',').collect();
+    let col = header.split(',').position(|c| c == "mean_rank").unwrap();
+    assert_eq!(row[col].parse::<f64>().unwrap(), rank);
+    // One plot per estimator and value of the second axis, curves against t_avg: detection
+    // rate and mean rank.
     let plots: Vec<String> = files(&whole.join("plots")).into_keys().collect();
-    assert_eq!(plots.len(), 6, "{plots:?}");
+    assert_eq!(plots.len(), 12, "{plots:?}");
     assert!(plots.contains(&"detection-mi-flow.alice.rate=50pps.svg".to_string()));
+    assert!(plots.contains(&"rank-mi-flow.alice.rate=50pps.svg".to_string()));
+    let svg =
+        std::fs::read_to_string(whole.join("plots/rank-mi-flow.alice.rate=50pps.svg")).unwrap();
+    assert!(svg.contains("mean rank of the true candidate"));
+    assert!(!plots.iter().any(|p| p.starts_with("degree-")));
     let md = std::fs::read_to_string(whole.join("sweep.md")).unwrap();
     assert!(md.contains("| node.mix.t_avg | flow.alice.rate | N = 10 | N = 30 | N = 100 |"));
     for p in 0..4 {
