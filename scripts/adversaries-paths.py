@@ -103,6 +103,33 @@ def supermix(s, name):
         print()
 
 
+def findings(out):
+    """Sentences whose numbers are read from the summaries."""
+    print("### What the runs show\n")
+    for name in ["cascade", "mixnet"]:
+        s = load(out, name)
+        pts = [p for p in s["points"] if p["attack"] == "path"]
+        hops = max(int(p["estimator"].split(":hop")[1]) for p in pts)
+        last = {p["estimator"].split(":")[0]: p for p in pts
+                if p["estimator"].endswith(f":hop{hops}") and p["sample_size"] == 3000}
+        first = {p["estimator"].split(":")[0]: p for p in pts
+                 if p["estimator"].endswith(":hop1") and p["sample_size"] == 3000}
+        order = sorted(last, key=lambda k: -last[k]["detection_rate"])
+        ranked = ", ".join(f"{k} {last[k]['detection_rate']:.3f} (first hop {first[k]['detection_rate']:.3f})"
+                           for k in order)
+        print(f"- {name}, whole path at N = 3000: {ranked}.")
+        m = last["mi"].get("model")
+        if m:
+            print(f"  The product of per-hop model rates for mi says {m['semi_analytic']:.3f} "
+                  f"(semi-analytic) against {last['mi']['detection_rate']:.3f} measured: the "
+                  f"single-mix model sees each mix with Alice entering it afresh, while the walk "
+                  f"compares her sender-side packets, which every earlier mix has already delayed.")
+    print("- Count attacks without a lag (mi, xcorr) lose Alice after the first mix: the delay of "
+          "several holds spreads her packets over several 10 ms intervals. xcorr-lag (shifts of "
+          "up to 20 intervals) and the likelihood attack (the summed holds as one exponential "
+          "delay) follow her to the end.\n")
+
+
 def main():
     out = sys.argv[1]
     print("## Path detection: the global and the partial adversary\n")
@@ -117,6 +144,7 @@ def main():
         s = load(out, name)
         paths(s, name)
         supermix(s, name)
+    findings(out)
     bench = os.path.join(out, "bench-attack.txt")
     if os.path.exists(bench):
         print("## Attack cost per trial at N = 29 900\n")
