@@ -333,13 +333,16 @@ fn plots(spec: &SweepSpec, summaries: &[Summary]) -> Vec<(String, String)> {
     out
 }
 
+/// A value with its 95 % interval.
+type Interval = (f64, (f64, f64));
+
 /// An anonymity metric drawn against the swept value beside the detection rate.
 struct AnonymityPlot {
     /// File name prefix (replacing "plots/detection-").
     file: &'static str,
     title: &'static str,
     /// The metric with its interval, where the point has it.
-    value: fn(&Point) -> Option<(f64, (f64, f64))>,
+    value: fn(&Point) -> Option<Interval>,
 }
 
 const ANONYMITY_PLOTS: [AnonymityPlot; 2] = [
@@ -395,7 +398,7 @@ fn sweep_figure<'a>(
     points: &[usize],
     x_of: impl Fn(usize) -> f64,
     find: impl Fn(usize, usize) -> Option<&'a Point>,
-    y_of: impl Fn(&Point) -> Option<(f64, (f64, f64))>,
+    y_of: impl Fn(&Point) -> Option<Interval>,
 ) -> Figure {
     let mut simulated = Vec::new();
     let mut drawn_keys = vec![false; keys.len()];
