@@ -52,6 +52,8 @@ pub enum Style {
     Simulated,
     /// An analytical prediction: a dashed line in pattern `DASHES[i]`, no markers.
     Model(usize),
+    /// Estimates at unrelated categories (no line joins them): markers with interval bars.
+    Markers,
 }
 
 /// A point of a series; `interval` is a 95% interval drawn as a bar (simulated series).
@@ -312,17 +314,23 @@ impl Figure {
         let simulated = self
             .series
             .iter()
-            .filter(|s| s.style == Style::Simulated)
+            .filter(|s| !matches!(s.style, Style::Model(_)))
             .count();
         let mut k = 0;
         for s in &self.series {
             // Simulated curves share x values: dodge them sideways a little so that their
             // bars stay visible; model lines stay at their exact values.
             let dodge = match s.style {
-                Style::Simulated => {
+                Style::Simulated | Style::Markers => {
                     k += 1;
                     let span = self.x.pos(self.x.hi) - self.x.pos(self.x.lo);
-                    (k as f64 - 1.0 - (simulated as f64 - 1.0) / 2.0) * span * 0.005
+                    // Categories have room between them: set their markers clearly apart.
+                    let step = if s.style == Style::Markers {
+                        0.02
+                    } else {
+                        0.005
+                    };
+                    (k as f64 - 1.0 - (simulated as f64 - 1.0) / 2.0) * span * step
                 }
                 Style::Model(_) => 0.0,
             };
@@ -394,10 +402,12 @@ fn draw_series<DB: DrawingBackend>(
     let at = |d: &Datum| (x.pos(d.x) + dodge, y.pos(d.y));
     let c = s.colour;
     match s.style {
-        Style::Simulated => {
-            chart
-                .draw_series(LineSeries::new(s.points.iter().map(at), c.stroke_width(1)))
-                .expect("svg series");
+        Style::Simulated | Style::Markers => {
+            if s.style == Style::Simulated {
+                chart
+                    .draw_series(LineSeries::new(s.points.iter().map(at), c.stroke_width(1)))
+                    .expect("svg series");
+            }
             chart
                 .draw_series(s.points.iter().filter_map(|d| {
                     let (lo, hi) = d.interval?;
@@ -433,12 +443,14 @@ fn draw_glyph<DB: DrawingBackend>(
 ) {
     let c = e.colour;
     match e.style {
-        Style::Simulated => {
-            area.draw(&PathElement::new(
-                vec![(x, y), (x + 24, y)],
-                c.stroke_width(1),
-            ))
-            .expect("svg legend");
+        Style::Simulated | Style::Markers => {
+            if e.style == Style::Simulated {
+                area.draw(&PathElement::new(
+                    vec![(x, y), (x + 24, y)],
+                    c.stroke_width(1),
+                ))
+                .expect("svg legend");
+            }
             area.draw(&PathElement::new(
                 vec![(x + 12, y - 7), (x + 12, y + 7)],
                 c.stroke_width(1),
@@ -468,6 +480,10 @@ pub const PLOTTED_MODELS: [&str; 4] = ["theorem1", "improved", "improved_refined
 /// sample size, and the model's curves for the plug-in MI attack (dashed, in their own colours
 /// after the estimators').
 pub fn summary_plot(summary: &crate::experiment::Summary) -> String {
+    let identifies = summary.points.iter().any(|p| p.sample_size.is_some());
+    if !identifies && summary.points.iter().any(|p| p.detection.is_some()) {
+        return detection_errors_plot(summary);
+    }
     let mut labels: Vec<&str> = Vec::new();
     for p in summary.points.iter().filter(|p| p.sample_size.is_some()) {
         if !labels.contains(&p.label.as_str()) {
@@ -561,6 +577,87 @@ pub fn summary_plot(summary: &crate::experiment::Summary) -> String {
         y: Axis::rate("detection rate"),
         series,
         legend,
+    }
+    .render()
+}
+
+/// The plot of a run whose attacks all detect (watermark detectors, the multi-flow attack): per
+/// detection point, the false-negative rate on marked subjects and the false-positive rate on
+/// unmarked ones, each with its Wilson 95% interval. Points are categories, so no line joins them.
+fn detection_errors_plot(summary: &crate::experiment::Summary) -> String {
+    let points: Vec<_> = summary
+        .points
+        .iter()
+        .filter_map(|p| Some((p.attack.as_str(), p.detection.as_ref()?)))
+        .collect();
+    let ticks: Vec<(f64, String)> = points
+        .iter()
+        .enumerate()
+        .map(|(i, (label, _))| (i as f64 + 1.0, label.to_string()))
+        .collect();
+    let rates = |pick: fn(&crate::experiment::summary::DetectionSummary) -> Option<Datum>| {
+        points
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (_, d))| {
+                pick(d).map(|v| Datum {
+                    x: i as f64 + 1.0,
+                    ..v
+                })
+            })
+            .collect::<Vec<_>>()
+    };
+    let fn_points = rates(|d| {
+        (d.marked > 0).then_some(Datum {
+            x: 0.0,
+            y: d.fn_rate,
+            interval: Some((d.fn_ci_low, d.fn_ci_high)),
+        })
+    });
+    let fp_points = rates(|d| {
+        (d.unmarked > 0).then_some(Datum {
+            x: 0.0,
+            y: d.fp_rate,
+            interval: Some((d.fp_ci_low, d.fp_ci_high)),
+        })
+    });
+    let mut series = Vec::new();
+    let mut entries = Vec::new();
+    for (i, (label, pts)) in [
+        ("false negatives (marked flows)", fn_points),
+        ("false positives (unmarked flows)", fp_points),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        if pts.is_empty() {
+            continue;
+        }
+        let colour = COLOURS[i % COLOURS.len()];
+        series.push(Series {
+            colour,
+            style: Style::Markers,
+            points: pts,
+        });
+        entries.push(LegendEntry {
+            label: label.into(),
+            colour,
+            style: Style::Markers,
+        });
+    }
+    Figure {
+        title: format!("{}: detection errors per attack", summary.scenario),
+        caption: vec![format!(
+            "{} trials, seed {}; bars: Wilson 95% intervals",
+            summary.trials, summary.seed
+        )],
+        x: Axis::at_values("attack", &ticks),
+        y: Axis::rate("error rate"),
+        series,
+        legend: vec![LegendGroup {
+            heading: "simulated (95% CI)".into(),
+            entries,
+        }],
     }
     .render()
 }

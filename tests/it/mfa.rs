@@ -208,3 +208,26 @@ fn shipped_scenario_and_sweeps_are_valid() {
             .unwrap_or_else(|e| panic!("{f}: {e}"));
     }
 }
+
+/// A run whose attacks all detect draws their error rates (not an empty identification plot):
+/// one marker with its interval per attack and error kind, named in the legend.
+#[test]
+fn a_detection_only_run_plots_its_error_rates() {
+    let text = groups(2, "icbw", &table(2, "chi2"));
+    let s = Scenario::parse(&text, std::path::Path::new("mfa.toml"), &[]).unwrap();
+    let opts = RunOptions {
+        seed: 3,
+        trials: 6,
+        jobs: 1,
+        progress: false,
+        executor: Default::default(),
+    };
+    let summary = mixsim::experiment::Summary::with_model(&s, &run(&s, &opts));
+    let svg = mixsim::report::plot::summary_plot(&summary);
+    assert!(svg.contains("detection errors per attack"), "{svg}");
+    assert!(svg.contains("false negatives (marked flows)"), "{svg}");
+    assert!(svg.contains("false positives (unmarked flows)"), "{svg}");
+    assert!(svg.contains("6 trials, seed 3"), "{svg}");
+    // One filled marker per series at the attack's category, plus one in each legend glyph.
+    assert_eq!(svg.matches("<circle").count(), 4, "{svg}");
+}
