@@ -707,3 +707,44 @@ fn take_before(inbox: &mut Vec<Item>, hi: SimTime, out: &mut Vec<Item>) -> bool 
     }
     sorted
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The bucket sort gives the comparison sort's order: spread, clustered (one time for
+    /// many items, as a flush would give) and far outliers, around the 64-item cut-over.
+    #[test]
+    fn releases_sort_like_a_comparison_sort() {
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut rand = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut scratch = (Vec::new(), Vec::new());
+        for (n, spread) in [
+            (10, 1000),
+            (63, 50),
+            (64, 1),
+            (500, 1_000_000),
+            (5000, 20),
+            (3000, 0),
+        ] {
+            let mut v: Vec<Item> = (0..n)
+                .map(|i| Item {
+                    t: 1_000 + rand() % (spread + 1) + (rand() % 97 == 0) as u64 * (rand() >> 20),
+                    pos: rand(),
+                    id: i as u32,
+                    src: SRC_RELEASE,
+                })
+                .collect();
+            let mut want = v.clone();
+            want.sort_unstable_by_key(|it| (it.t, it.pos));
+            sort_releases(&mut v, &mut scratch);
+            let ids = |v: &[Item]| v.iter().map(|it| it.id).collect::<Vec<_>>();
+            assert_eq!(ids(&v), ids(&want), "n {n}, spread {spread}");
+        }
+    }
+}
