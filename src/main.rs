@@ -311,15 +311,17 @@ fn cmd_run(
     if !quiet {
         print!("{}", summary.table());
         println!(
-            "\nwrote {}/summary.json, points.csv, table.txt, detection.svg ({wall:.2} s wall, {} jobs)",
+            "\nwrote {}/summary.json, points.csv, table.txt, detection.svg{} ({wall:.2} s wall, {} jobs)",
             out.display(),
+            if plot::rank_plot(&summary).is_some() { ", rank.svg" } else { "" },
             opts.jobs
         );
     }
     Ok(())
 }
 
-/// summary.json, points.csv, table.txt and detection.svg, each written atomically.
+/// summary.json, points.csv, table.txt, detection.svg and (identification attacks) rank.svg,
+/// each written atomically.
 fn write_outputs(out: &Path, summary: &Summary) -> Result<(), Failure> {
     let svg = plot::summary_plot(summary);
     for (name, bytes) in [
@@ -327,7 +329,10 @@ fn write_outputs(out: &Path, summary: &Summary) -> Result<(), Failure> {
         ("points.csv", summary.points_csv().into_bytes()),
         ("table.txt", summary.table().into_bytes()),
         ("detection.svg", svg.into_bytes()),
-    ] {
+    ]
+    .into_iter()
+    .chain(plot::rank_plot(summary).map(|svg| ("rank.svg", svg.into_bytes())))
+    {
         mixsim::files::write_atomic(&out.join(name), &bytes)
             .map_err(|e| Failure::io(&out.join(name), e))?;
     }

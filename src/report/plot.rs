@@ -581,6 +581,89 @@ pub fn summary_plot(summary: &crate::experiment::Summary) -> String {
     .render()
 }
 
+/// The anonymity plot of a run with identification attacks: for each estimator the mean rank of
+/// the true candidate (1 = ranked first; ties count against it) with its 95% interval, against
+/// sample size. `None` when no point has a rank.
+pub fn rank_plot(summary: &crate::experiment::Summary) -> Option<String> {
+    let mut labels: Vec<&str> = Vec::new();
+    let mut series = Vec::new();
+    let mut entries = Vec::new();
+    let mut top: f64 = 2.0;
+    for p in summary.points.iter().filter(|p| p.sample_size.is_some()) {
+        if !labels.contains(&p.label.as_str()) {
+            labels.push(&p.label);
+        }
+    }
+    for (i, e) in labels.iter().enumerate() {
+        let points: Vec<Datum> = summary
+            .points
+            .iter()
+            .filter(|p| p.label == *e)
+            .filter_map(|p| {
+                let id = p.identification.as_ref()?;
+                let (lo, hi) = (id.mean_rank_ci_low?, id.mean_rank_ci_high?);
+                top = top.max(hi);
+                Some(Datum {
+                    x: p.sample_size? as f64,
+                    y: id.mean_rank?,
+                    interval: Some((lo, hi)),
+                })
+            })
+            .collect();
+        if points.is_empty() {
+            continue;
+        }
+        let colour = COLOURS[i % COLOURS.len()];
+        series.push(Series {
+            colour,
+            style: Style::Simulated,
+            points,
+        });
+        entries.push(LegendEntry {
+            label: e.to_string(),
+            colour,
+            style: Style::Simulated,
+        });
+    }
+    if series.is_empty() {
+        return None;
+    }
+    let sizes: Vec<(f64, String)> = series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|d| d.x))
+        .fold(Vec::new(), |mut v: Vec<f64>, x| {
+            if !v.contains(&x) {
+                v.push(x);
+            }
+            v
+        })
+        .into_iter()
+        .map(|x| (x, number(x)))
+        .collect();
+    let hi = top.ceil();
+    // Quarter steps when few candidates compete, whole ranks otherwise.
+    let step = if hi <= 3.0 { 0.25 } else { 1.0 };
+    let ticks = (0..=((hi - 1.0) / step) as usize)
+        .map(|k| 1.0 + k as f64 * step)
+        .map(|r| (r, number(r)))
+        .collect();
+    let figure = Figure {
+        title: format!("{}: rank of the true candidate", summary.scenario),
+        caption: vec![format!(
+            "{} trials, seed {}; bars: normal 95% intervals of the mean; 1 = ranked first",
+            summary.trials, summary.seed
+        )],
+        x: Axis::at_values("sample size N (intervals)", &sizes),
+        y: Axis::linear("mean rank of the true candidate", 0.9, hi + 0.1, ticks),
+        series,
+        legend: vec![LegendGroup {
+            heading: "simulated (95% CI)".into(),
+            entries,
+        }],
+    };
+    Some(figure.render())
+}
+
 /// The plot of a run whose attacks all detect (watermark detectors, the multi-flow attack): per
 /// detection point, the false-negative rate on marked subjects and the false-positive rate on
 /// unmarked ones, each with its Wilson 95% interval. Points are categories, so no line joins them.

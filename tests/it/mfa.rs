@@ -231,3 +231,19 @@ fn a_detection_only_run_plots_its_error_rates() {
     // One filled marker per series at the attack's category, plus one in each legend glyph.
     assert_eq!(svg.matches("<circle").count(), 4, "{svg}");
 }
+
+/// A detection-only run has no rank plot (no candidate ranks to draw).
+#[test]
+fn a_detection_only_run_has_no_rank_plot() {
+    let text = groups(2, "icbw", &table(2, "chi2"));
+    let s = Scenario::parse(&text, std::path::Path::new("mfa.toml"), &[]).unwrap();
+    let opts = RunOptions {
+        seed: 3,
+        trials: 2,
+        jobs: 1,
+        progress: false,
+        executor: Default::default(),
+    };
+    let summary = mixsim::experiment::Summary::with_model(&s, &run(&s, &opts));
+    assert!(mixsim::report::plot::rank_plot(&summary).is_none());
+}
