@@ -1271,9 +1271,10 @@ fn resolve_trace(
     let dir = scenario_file.parent().unwrap_or(Path::new(""));
     let path = dir.join(name);
     replay::load(&path, filter.as_ref()).map_err(|e| {
-        let k = match e {
-            replay::TraceError::Filter(_) => key("filter"),
-            replay::TraceError::File(_) => key("file"),
+        let k = if e.is_filter() {
+            key("filter")
+        } else {
+            key("file")
         };
         err(k, format!("trace file {}: {e}", path.display()))
     })

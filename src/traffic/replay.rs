@@ -105,9 +105,29 @@ impl std::str::FromStr for FlowFilter {
 }
 
 /// Why a trace did not load; the message says what is wrong, the caller names the file.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum TraceError {
-    /// The file: it cannot be read, is not the format it claims, or holds no usable packet.
+    /// The file cannot be opened or read.
+    #[error("cannot {action} it: {source}")]
+    Io {
+        action: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The CSV reader rejects the file.
+    #[error("not a readable CSV: {0}")]
+    Csv(#[source] csv::Error),
+    /// A CSV row holds something other than time_s[,size_bytes].
+    #[error("line {line}: {expected}")]
+    CsvRow { line: u64, expected: String },
+    /// The capture ends in the middle of a header or packet.
+    #[error("truncated: the capture ends in the middle of a header or packet")]
+    Truncated,
+    /// The capture parser rejects the file.
+    #[error("not a valid capture: {0}")]
+    Capture(#[source] pcap_file::PcapError),
+    /// The file is not the format it claims, or holds no usable packet.
     #[error("{0}")]
     File(String),
     /// The `filter`: missing for a capture, given for a CSV, or matching no packet.
@@ -115,19 +135,21 @@ pub enum TraceError {
     Filter(String),
 }
 
-impl From<String> for TraceError {
-    fn from(m: String) -> Self {
-        TraceError::File(m)
+impl TraceError {
+    /// True when the `filter` key is at fault rather than the file.
+    pub fn is_filter(&self) -> bool {
+        matches!(self, TraceError::Filter(_))
     }
 }
 
 /// Load a trace file. `filter` is required for captures and refused for CSV.
 pub fn load(path: &Path, filter: Option<&FlowFilter>) -> Result<TraceData, TraceError> {
-    let mut file = std::fs::File::open(path).map_err(|e| format!("cannot open it: {e}"))?;
+    let io = |action| move |source| TraceError::Io { action, source };
+    let mut file = std::fs::File::open(path).map_err(io("open"))?;
     let mut magic = [0u8; 4];
-    let n = read_up_to(&mut file, &mut magic).map_err(|e| format!("cannot read it: {e}"))?;
+    let n = read_up_to(&mut file, &mut magic).map_err(io("read"))?;
     drop(file);
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read it: {e}"))?;
+    let bytes = std::fs::read(path).map_err(io("read"))?;
     const PCAP: [[u8; 4]; 4] = [
         [0xd4, 0xc3, 0xb2, 0xa1],
         [0xa1, 0xb2, 0xc3, 0xd4],
@@ -213,7 +235,7 @@ fn hex(b: &[u8]) -> String {
 }
 
 /// CSV rows as (time, size or 0).
-fn read_csv(bytes: &[u8]) -> Result<Vec<(SimTime, u32)>, String> {
+fn read_csv(bytes: &[u8]) -> Result<Vec<(SimTime, u32)>, TraceError> {
     let mut r = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -223,29 +245,26 @@ fn read_csv(bytes: &[u8]) -> Result<Vec<(SimTime, u32)>, String> {
     let mut out = Vec::new();
     let mut last = 0.0f64;
     for (i, rec) in r.records().enumerate() {
-        let rec = rec.map_err(|e| format!("not a readable CSV: {e}"))?;
+        let rec = rec.map_err(TraceError::Csv)?;
         let line = rec.position().map_or(i as u64 + 1, |p| p.line());
+        let row = |expected: String| TraceError::CsvRow { line, expected };
         let Some(t) = rec.get(0).filter(|s| !s.is_empty()) else {
             continue;
         };
         let t: f64 = match t.parse() {
             Ok(t) => t,
             Err(_) if out.is_empty() && i == 0 => continue, // a header
-            Err(_) => {
-                return Err(format!(
-                    "line {line}: expected a time in seconds, got \"{t}\""
-                ))
-            }
+            Err(_) => return Err(row(format!("expected a time in seconds, got \"{t}\""))),
         };
         if !t.is_finite() || t < 0.0 {
-            return Err(format!(
-                "line {line}: expected a time of zero or more seconds, got {t}"
-            ));
+            return Err(row(format!(
+                "expected a time of zero or more seconds, got {t}"
+            )));
         }
         if t < last {
-            return Err(format!(
-                "line {line}: times must not decrease ({t} s after {last} s)"
-            ));
+            return Err(row(format!(
+                "times must not decrease ({t} s after {last} s)"
+            )));
         }
         last = t;
         let size = match rec.get(1).filter(|s| !s.is_empty()) {
@@ -253,16 +272,18 @@ fn read_csv(bytes: &[u8]) -> Result<Vec<(SimTime, u32)>, String> {
             Some(s) => match s.parse::<u32>() {
                 Ok(n) if n > 0 => n,
                 _ => {
-                    return Err(format!(
-                    "line {line}: expected a size in bytes (a whole number above 0), got \"{s}\""
-                ))
+                    return Err(row(format!(
+                        "expected a size in bytes (a whole number above 0), got \"{s}\""
+                    )))
                 }
             },
         };
         out.push((time::from_secs_f64(t), size));
     }
     if out.is_empty() {
-        return Err("no packets: expected rows of time_s[,size_bytes]".into());
+        return Err(TraceError::File(
+            "no packets: expected rows of time_s[,size_bytes]".into(),
+        ));
     }
     Ok(out)
 }
@@ -274,19 +295,17 @@ struct Captured {
     tuple: Option<FlowFilter>,
 }
 
-fn capture_error(e: pcap_file::PcapError) -> String {
+fn capture_error(e: pcap_file::PcapError) -> TraceError {
     match e {
         pcap_file::PcapError::IoError(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-            "truncated: the capture ends in the middle of a header or packet".into()
+            TraceError::Truncated
         }
-        pcap_file::PcapError::IncompleteBuffer => {
-            "truncated: the capture ends in the middle of a header or packet".into()
-        }
-        e => format!("not a valid capture: {e}"),
+        pcap_file::PcapError::IncompleteBuffer => TraceError::Truncated,
+        e => TraceError::Capture(e),
     }
 }
 
-fn read_pcap(bytes: &[u8]) -> Result<Vec<Captured>, String> {
+fn read_pcap(bytes: &[u8]) -> Result<Vec<Captured>, TraceError> {
     let mut r = pcap_file::pcap::PcapReader::new(bytes).map_err(capture_error)?;
     let link = r.header().datalink;
     let mut out = Vec::new();
@@ -301,7 +320,7 @@ fn read_pcap(bytes: &[u8]) -> Result<Vec<Captured>, String> {
     Ok(out)
 }
 
-fn read_pcapng(bytes: &[u8]) -> Result<Vec<Captured>, String> {
+fn read_pcapng(bytes: &[u8]) -> Result<Vec<Captured>, TraceError> {
     use pcap_file::pcapng::Block;
     let mut r = pcap_file::pcapng::PcapNgReader::new(bytes).map_err(capture_error)?;
     let mut out = Vec::new();
@@ -313,7 +332,10 @@ fn read_pcapng(bytes: &[u8]) -> Result<Vec<Captured>, String> {
             Block::InterfaceDescription(i) => links.push(i.linktype),
             Block::EnhancedPacket(p) => {
                 let link = *links.get(p.interface_id as usize).ok_or_else(|| {
-                    format!("a packet of undeclared interface {}", p.interface_id)
+                    TraceError::File(format!(
+                        "a packet of undeclared interface {}",
+                        p.interface_id
+                    ))
                 })?;
                 out.push(Captured {
                     time: p.timestamp.as_nanos() as SimTime,
@@ -468,6 +490,32 @@ pub fn synthetic_capture(packets: &[SyntheticPacket], ng: bool) -> std::io::Resu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_keep_their_cause_and_location() {
+        use std::error::Error;
+        let missing = load(Path::new("/nonexistent/trace.csv"), None).unwrap_err();
+        let io = missing
+            .source()
+            .and_then(|e| e.downcast_ref::<std::io::Error>());
+        assert_eq!(io.map(|e| e.kind()), Some(std::io::ErrorKind::NotFound));
+        assert!(
+            missing.to_string().starts_with("cannot open it: "),
+            "{missing}"
+        );
+        match read_csv(b"0.5\n0.25\n") {
+            Err(TraceError::CsvRow { line: 2, expected }) => {
+                assert!(expected.contains("must not decrease"), "{expected}")
+            }
+            other => panic!("expected a row error on line 2, got {other:?}"),
+        }
+        // A pcap global header cut short.
+        let Err(cut) = read_pcap(&[0xd4, 0xc3, 0xb2, 0xa1, 2, 0]) else {
+            panic!("a cut header must not parse");
+        };
+        assert!(matches!(cut, TraceError::Truncated), "{cut:?}");
+        assert!(!cut.is_filter() && TraceError::Filter(String::new()).is_filter());
+    }
 
     #[test]
     fn filter_round_trips_and_rejects_junk() {
