@@ -295,7 +295,7 @@ fn cmd_run(
     let result = experiment::run(&scenario, &opts);
     let wall = started.elapsed().as_secs_f64();
     let summary = Summary::with_model(&scenario, &result);
-    write_outputs(&out, &summary)?;
+    let written = write_outputs(&out, &summary)?;
     let log = serde_json::json!({
         "mixsim_version": env!("CARGO_PKG_VERSION"),
         "scenario_file": args.scenario.display().to_string(),
@@ -311,9 +311,9 @@ fn cmd_run(
     if !quiet {
         print!("{}", summary.table());
         println!(
-            "\nwrote {}/summary.json, points.csv, table.txt, detection.svg{} ({wall:.2} s wall, {} jobs)",
+            "\nwrote {}/{} ({wall:.2} s wall, {} jobs)",
             out.display(),
-            if plot::rank_plot(&summary).is_some() { ", rank.svg" } else { "" },
+            written.join(", "),
             opts.jobs
         );
     }
@@ -321,8 +321,9 @@ fn cmd_run(
 }
 
 /// summary.json, points.csv, table.txt, detection.svg and (identification attacks) rank.svg,
-/// each written atomically.
-fn write_outputs(out: &Path, summary: &Summary) -> Result<(), Failure> {
+/// each written atomically; returns the names written.
+fn write_outputs(out: &Path, summary: &Summary) -> Result<Vec<&'static str>, Failure> {
+    let mut written = Vec::new();
     let svg = plot::summary_plot(summary);
     for (name, bytes) in [
         ("summary.json", summary.to_json().into_bytes()),
@@ -335,8 +336,9 @@ fn write_outputs(out: &Path, summary: &Summary) -> Result<(), Failure> {
     {
         mixsim::files::write_atomic(&out.join(name), &bytes)
             .map_err(|e| Failure::io(&out.join(name), e))?;
+        written.push(name);
     }
-    Ok(())
+    Ok(written)
 }
 
 fn cmd_model(

@@ -476,6 +476,29 @@ fn draw_glyph<DB: DrawingBackend>(
 /// summary.json (which, like the CSVs and tables, carries every prediction).
 pub const PLOTTED_MODELS: [&str; 4] = ["theorem1", "improved", "improved_refined", "semi_analytic"];
 
+/// The series names of a run's identification points, in order of first appearance.
+fn identification_labels(summary: &crate::experiment::Summary) -> Vec<&str> {
+    let mut labels: Vec<&str> = Vec::new();
+    for p in summary.points.iter().filter(|p| p.sample_size.is_some()) {
+        if !labels.contains(&p.label.as_str()) {
+            labels.push(&p.label);
+        }
+    }
+    labels
+}
+
+/// A tick at every sample size the run used, ascending.
+fn sample_size_ticks(summary: &crate::experiment::Summary) -> Vec<(f64, String)> {
+    let mut sizes: Vec<usize> = summary
+        .points
+        .iter()
+        .filter_map(|p| p.sample_size)
+        .collect();
+    sizes.sort_unstable();
+    sizes.dedup();
+    sizes.iter().map(|&n| (n as f64, n.to_string())).collect()
+}
+
 /// The detection plot of a run: each estimator's simulated rate with its 95% interval against
 /// sample size, and the model's curves for the plug-in MI attack (dashed, in their own colours
 /// after the estimators').
@@ -484,12 +507,7 @@ pub fn summary_plot(summary: &crate::experiment::Summary) -> String {
     if !identifies && summary.points.iter().any(|p| p.detection.is_some()) {
         return detection_errors_plot(summary);
     }
-    let mut labels: Vec<&str> = Vec::new();
-    for p in summary.points.iter().filter(|p| p.sample_size.is_some()) {
-        if !labels.contains(&p.label.as_str()) {
-            labels.push(&p.label);
-        }
-    }
+    let labels = identification_labels(summary);
     let mut series = Vec::new();
     let mut simulated = Vec::new();
     for (i, e) in labels.iter().enumerate() {
@@ -546,14 +564,7 @@ pub fn summary_plot(summary: &crate::experiment::Summary) -> String {
             style: Style::Model(j),
         });
     }
-    let mut sizes: Vec<usize> = summary
-        .points
-        .iter()
-        .filter_map(|p| p.sample_size)
-        .collect();
-    sizes.sort_unstable();
-    sizes.dedup();
-    let ticks: Vec<(f64, String)> = sizes.iter().map(|&n| (n as f64, n.to_string())).collect();
+    let ticks = sample_size_ticks(summary);
     let mut legend = Vec::new();
     if !simulated.is_empty() {
         legend.push(LegendGroup {
@@ -585,15 +596,10 @@ pub fn summary_plot(summary: &crate::experiment::Summary) -> String {
 /// the true candidate (1 = ranked first; ties count against it) with its 95% interval, against
 /// sample size. `None` when no point has a rank.
 pub fn rank_plot(summary: &crate::experiment::Summary) -> Option<String> {
-    let mut labels: Vec<&str> = Vec::new();
+    let labels = identification_labels(summary);
     let mut series = Vec::new();
     let mut entries = Vec::new();
     let mut top: f64 = 2.0;
-    for p in summary.points.iter().filter(|p| p.sample_size.is_some()) {
-        if !labels.contains(&p.label.as_str()) {
-            labels.push(&p.label);
-        }
-    }
     for (i, e) in labels.iter().enumerate() {
         let points: Vec<Datum> = summary
             .points
@@ -628,18 +634,7 @@ pub fn rank_plot(summary: &crate::experiment::Summary) -> Option<String> {
     if series.is_empty() {
         return None;
     }
-    let sizes: Vec<(f64, String)> = series
-        .iter()
-        .flat_map(|s| s.points.iter().map(|d| d.x))
-        .fold(Vec::new(), |mut v: Vec<f64>, x| {
-            if !v.contains(&x) {
-                v.push(x);
-            }
-            v
-        })
-        .into_iter()
-        .map(|x| (x, number(x)))
-        .collect();
+    let sizes = sample_size_ticks(summary);
     let hi = top.ceil();
     // Quarter steps when few candidates compete, whole ranks otherwise.
     let step = if hi <= 3.0 { 0.25 } else { 1.0 };
