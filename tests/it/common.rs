@@ -118,3 +118,32 @@ pub fn chi_square_999(df: f64) -> f64 {
     use statrs::distribution::{ChiSquared, ContinuousCDF};
     ChiSquared::new(df).expect("df > 0").inverse_cdf(0.999)
 }
+
+/// Options for a quiet library run on the default executor.
+pub fn run_options(seed: u64, trials: u64, jobs: usize) -> mixsim::experiment::RunOptions {
+    mixsim::experiment::RunOptions {
+        seed,
+        trials,
+        jobs,
+        progress: false,
+        executor: Default::default(),
+    }
+}
+
+/// The same trials on one thread and the event engine give the same attack tallies as `r`
+/// (exact sums: neither the thread count nor the executor may change a count).
+pub fn assert_same_on_one_thread_event_engine(
+    s: &Scenario,
+    opts: &mixsim::experiment::RunOptions,
+    r: &mixsim::experiment::RunResult,
+) {
+    let again = mixsim::experiment::run(
+        s,
+        &mixsim::experiment::RunOptions {
+            jobs: 1,
+            executor: mixsim::net::stream::Executor::Event,
+            ..opts.clone()
+        },
+    );
+    assert_eq!(r.tally.attacks, again.tally.attacks);
+}

@@ -82,15 +82,7 @@ fn follows_alice_through_the_cascade() {
     assert!((two["semi_analytic"].as_f64().unwrap() - per_hop[0] * per_hop[1]).abs() < 1e-12);
     assert!(per_hop.iter().all(|p| (0.0..=1.0).contains(p)));
     // Same seed, one thread, the event engine: the same tallies.
-    let again = run(
-        &s,
-        &RunOptions {
-            jobs: 1,
-            executor: mixsim::net::stream::Executor::Event,
-            ..opts
-        },
-    );
-    assert_eq!(r.tally.attacks, again.tally.attacks);
+    crate::common::assert_same_on_one_thread_event_engine(&s, &opts, &r);
 }
 
 #[test]

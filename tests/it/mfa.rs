@@ -85,15 +85,7 @@ fn tells_icbw_flows_from_unmarked_ones_and_is_calibrated() {
     );
     assert_eq!(profile.false_negatives + profile.true_negatives, 80);
     // Same seed, one thread, the event engine: the same tallies.
-    let again = run(
-        &s,
-        &RunOptions {
-            jobs: 1,
-            executor: mixsim::net::stream::Executor::Event,
-            ..opts
-        },
-    );
-    assert_eq!(r.tally.attacks, again.tally.attacks);
+    crate::common::assert_same_on_one_thread_event_engine(&s, &opts, &r);
 }
 
 /// SWIRL's slot sawtooth (key-independent) is seen by the profile test with ten flows a group
@@ -215,13 +207,7 @@ fn shipped_scenario_and_sweeps_are_valid() {
 fn a_detection_only_run_plots_its_error_rates() {
     let text = groups(2, "icbw", &table(2, "chi2"));
     let s = Scenario::parse(&text, std::path::Path::new("mfa.toml"), &[]).unwrap();
-    let opts = RunOptions {
-        seed: 3,
-        trials: 6,
-        jobs: 1,
-        progress: false,
-        executor: Default::default(),
-    };
+    let opts = crate::common::run_options(3, 6, 1);
     let summary = mixsim::experiment::Summary::with_model(&s, &run(&s, &opts));
     let svg = mixsim::report::plot::summary_plot(&summary);
     assert!(svg.contains("detection errors per attack"), "{svg}");
@@ -237,13 +223,7 @@ fn a_detection_only_run_plots_its_error_rates() {
 fn a_detection_only_run_has_no_rank_plot() {
     let text = groups(2, "icbw", &table(2, "chi2"));
     let s = Scenario::parse(&text, std::path::Path::new("mfa.toml"), &[]).unwrap();
-    let opts = RunOptions {
-        seed: 3,
-        trials: 2,
-        jobs: 1,
-        progress: false,
-        executor: Default::default(),
-    };
+    let opts = crate::common::run_options(3, 2, 1);
     let summary = mixsim::experiment::Summary::with_model(&s, &run(&s, &opts));
     assert!(mixsim::report::plot::rank_plot(&summary).is_none());
 }

@@ -67,15 +67,7 @@ fn finds_alice_leaving_the_two_mix_region() {
     // Three exits; at N = 3000 the likelihood scorer names Alice's (40 trials: 40).
     let found = r.tally.correct(at("likelihood-paper"), 1);
     assert!(found >= 27, "likelihood: {found} of 30");
-    let again = run(
-        &s,
-        &RunOptions {
-            jobs: 1,
-            executor: mixsim::net::stream::Executor::Event,
-            ..opts
-        },
-    );
-    assert_eq!(r.tally.attacks, again.tally.attacks);
+    crate::common::assert_same_on_one_thread_event_engine(&s, &opts, &r);
 }
 
 #[test]
