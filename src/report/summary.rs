@@ -170,8 +170,8 @@ impl Summary {
         if !identifications.is_empty() {
             let _ = writeln!(
                 s,
-                "\n{:<10} {:>7} {:>9} {:>17} {:>9} {:>9} {:>9} {:>9}",
-                "estimator", "N", "D", "95% CI", "theorem1", "improved", "refined", "semi"
+                "\n{:<10} {:>7} {:>9} {:>17} {:>9} {:>9} {:>9} {:>9} {:>9}",
+                "estimator", "N", "D", "95% CI", "theorem1", "improved", "refined", "ref. ties", "semi"
             );
             for p in identifications {
                 let m = |k: &str| {
@@ -184,7 +184,7 @@ impl Summary {
                 };
                 let _ = writeln!(
                     s,
-                    "{:<10} {:>7} {:>9.3} {:>8.3}-{:<8.3} {:>9} {:>9} {:>9} {:>9}",
+                    "{:<10} {:>7} {:>9.3} {:>8.3}-{:<8.3} {:>9} {:>9} {:>9} {:>9} {:>9}",
                     p.label,
                     p.sample_size.unwrap_or_default(),
                     p.detection_rate,
@@ -193,6 +193,7 @@ impl Summary {
                     m("theorem1"),
                     m("improved"),
                     m("improved_refined"),
+                    m("refined_ties"),
                     m("semi_analytic")
                 );
             }
