@@ -171,7 +171,15 @@ impl Summary {
             let _ = writeln!(
                 s,
                 "\n{:<10} {:>7} {:>9} {:>17} {:>9} {:>9} {:>9} {:>9} {:>9}",
-                "estimator", "N", "D", "95% CI", "theorem1", "improved", "refined", "ref. ties", "semi"
+                "estimator",
+                "N",
+                "D",
+                "95% CI",
+                "theorem1",
+                "improved",
+                "refined",
+                "ref. ties",
+                "semi"
             );
             for p in identifications {
                 let m = |k: &str| {

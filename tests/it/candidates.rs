@@ -34,13 +34,7 @@ fn scenario(candidates: &str) -> String {
 }
 
 fn options() -> RunOptions {
-    RunOptions {
-        seed: 3,
-        trials: 12,
-        jobs: 1,
-        progress: false,
-        executor: Default::default(),
-    }
+    crate::common::run_options(3, 12, 1)
 }
 
 #[test]

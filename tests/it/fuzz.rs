@@ -14,8 +14,8 @@
 //!     cargo test --release --test it fuzz
 //! ```
 
+use mixsim::experiment;
 use mixsim::experiment::Summary;
-use mixsim::experiment::{self, RunOptions};
 use mixsim::report::plot;
 use mixsim::scenario::Scenario;
 use proptest::prelude::*;
@@ -213,14 +213,7 @@ fn check_rule(text: &str, sets: &[String], budget: f64) -> Result<(), TestCaseEr
     if packets(&s) > budget || model_load(&s) > 100.0 {
         return Ok(());
     }
-    let opts = RunOptions {
-        seed: s.seed,
-        trials: 1,
-        jobs: 1,
-        progress: false,
-        // The executor `mixsim run` picks: the stream executor where the network allows it.
-        executor: Default::default(),
-    };
+    let opts = crate::common::run_options(s.seed, 1, 1);
     let result = experiment::run(&s, &opts);
     let summary = Summary::with_model(&s, &result);
     prop_assert!(!summary.to_json().is_empty());

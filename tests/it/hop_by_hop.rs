@@ -3,7 +3,7 @@
 //! rows carry the product of per-hop model rates; the table is validated strictly.
 
 use crate::common::scenario_path;
-use mixsim::experiment::{run, RunOptions, Summary};
+use mixsim::experiment::{run, Summary};
 use mixsim::scenario::Scenario;
 
 fn cascade(sets: &[&str]) -> Result<Scenario, String> {
@@ -19,13 +19,7 @@ const SIZES: [&str; 2] = [
 #[test]
 fn follows_alice_through_the_cascade() {
     let s = cascade(&SIZES).unwrap();
-    let opts = RunOptions {
-        seed: 4,
-        trials: 40,
-        jobs: 2,
-        progress: false,
-        executor: Default::default(),
-    };
+    let opts = crate::common::run_options(4, 40, 2);
     let r = run(&s, &opts);
     let names: Vec<String> = r
         .attacks

@@ -15,11 +15,8 @@ fn run_with(sets: &[&str], executor: Executor) -> mixsim::experiment::RunResult 
     run(
         &s,
         &RunOptions {
-            seed: 3,
-            trials: 4,
-            jobs: 2,
-            progress: false,
             executor,
+            ..crate::common::run_options(3, 4, 2)
         },
     )
 }

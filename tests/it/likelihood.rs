@@ -28,13 +28,7 @@ fn finds_alice_beside_the_count_attacks() {
         &LIKELIHOOD.replace("[10, 300]", "[10, 30, 100, 300, 1000, 3000]"),
     )
     .unwrap();
-    let opts = RunOptions {
-        seed: 11,
-        trials: 30,
-        jobs: 2,
-        progress: false,
-        executor: Default::default(),
-    };
+    let opts = crate::common::run_options(11, 30, 2);
     let r = run(&s, &opts);
     let names: Vec<&str> = r.attacks.iter().map(|a| a.name.as_str()).collect();
     assert_eq!(

@@ -3,8 +3,8 @@
 //! (size), from the same trials, the same for any thread count; its table is validated strictly.
 
 use crate::common::scenario_path;
+use mixsim::experiment::run;
 use mixsim::experiment::score::{AttackTally, DetectionTally};
-use mixsim::experiment::{run, RunOptions};
 use mixsim::scenario::Scenario;
 use std::fmt::Write;
 
@@ -61,13 +61,7 @@ fn detection(t: &AttackTally) -> &DetectionTally {
 fn tells_icbw_flows_from_unmarked_ones_and_is_calibrated() {
     let text = groups(2, "icbw", &(table(2, "chi2") + &table(2, "profile")));
     let s = Scenario::parse(&text, std::path::Path::new("mfa.toml"), &[]).unwrap();
-    let opts = RunOptions {
-        seed: 9,
-        trials: 40,
-        jobs: 2,
-        progress: false,
-        executor: Default::default(),
-    };
+    let opts = crate::common::run_options(9, 40, 2);
     let r = run(&s, &opts);
     let chi2 = detection(&r.tally.attacks[0]);
     // Power 40/40 expected; the null rejects with probability alpha = 0.01, so more than 4 of
@@ -93,13 +87,7 @@ fn tells_icbw_flows_from_unmarked_ones_and_is_calibrated() {
 /// RAINBOW's +-5 ms marks are not.
 #[test]
 fn the_profile_test_sees_swirl_and_not_rainbow() {
-    let opts = RunOptions {
-        seed: 3,
-        trials: 10,
-        jobs: 2,
-        progress: false,
-        executor: Default::default(),
-    };
+    let opts = crate::common::run_options(3, 10, 2);
     let count = |scheme: &str| {
         let text = groups(10, scheme, &table(10, "profile").replace("50ms", "20ms"));
         let s = Scenario::parse(&text, std::path::Path::new("mfa.toml"), &[]).unwrap();

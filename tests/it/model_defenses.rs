@@ -7,8 +7,8 @@
 
 use crate::common::scenario_path;
 use mixsim::experiment::predict::{correlation_model, correlation_params};
+use mixsim::experiment::run;
 use mixsim::experiment::semi::ModelOptions;
-use mixsim::experiment::{run, RunOptions};
 use mixsim::model::correlation::{LinkPadding, ModelSummary};
 use mixsim::scenario::Scenario;
 
@@ -22,16 +22,7 @@ fn load(file: &str, sets: &[&str]) -> Scenario {
 
 /// Simulated MI detection rate at each sample size of `s`.
 fn simulate(s: &Scenario, trials: u64) -> Vec<f64> {
-    let r = run(
-        s,
-        &RunOptions {
-            seed: 2024,
-            trials,
-            jobs: 2,
-            progress: false,
-            executor: Default::default(),
-        },
-    );
+    let r = run(s, &crate::common::run_options(2024, trials, 2));
     let sizes = s
         .correlation()
         .expect("correlation attack")

@@ -2,8 +2,8 @@
 //! candidate link padded the count attacks learn nothing.
 
 use crate::common::parse;
+use mixsim::experiment::run;
 use mixsim::experiment::runner::tap_setup;
-use mixsim::experiment::{run, RunOptions};
 use mixsim::net::link::DUMMY_FLOW;
 use mixsim::net::tap::TapPoint;
 use mixsim::net::Network;
@@ -110,32 +110,14 @@ fn full_padding_of_every_candidate_defeats_the_count_attacks() {
     let r2 = net.links[3].tap.view().counts(TapPoint::Depart);
     assert_eq!(bob, r2);
     // ... so every estimator ties at every N, and a tie is a failure.
-    let r = run(
-        &s,
-        &RunOptions {
-            seed: 4,
-            trials: 20,
-            jobs: 1,
-            progress: false,
-            executor: Default::default(),
-        },
-    );
+    let r = run(&s, &crate::common::run_options(4, 20, 1));
     for (e, a) in r.attacks.iter().enumerate() {
         let correct = [0, 1].map(|i| r.tally.correct(e, i));
         assert_eq!(correct, [0, 0], "{}", a.name);
     }
     // Unpadded, the same scenario is broken at N = 1000 by MI.
     let bare = parse(&padded("model = \"poisson\"\nrate = \"200pps\"", ""));
-    let r = run(
-        &bare,
-        &RunOptions {
-            seed: 4,
-            trials: 20,
-            jobs: 1,
-            progress: false,
-            executor: Default::default(),
-        },
-    );
+    let r = run(&bare, &crate::common::run_options(4, 20, 1));
     assert!(r.tally.correct(0, 1) >= 18, "{:?}", r.tally.attacks);
 }
 

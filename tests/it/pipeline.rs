@@ -33,13 +33,7 @@ sample_sizes = [100, 300]
 }
 
 fn opts(trials: u64, jobs: usize) -> RunOptions {
-    RunOptions {
-        seed: 3,
-        trials,
-        jobs,
-        progress: false,
-        executor: Default::default(),
-    }
+    crate::common::run_options(3, trials, jobs)
 }
 
 #[test]

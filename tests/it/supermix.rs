@@ -3,7 +3,7 @@
 //! links are the attack's input and candidates; a region that is not closed is a located error.
 
 use crate::common::scenario_path;
-use mixsim::experiment::{run, RunOptions};
+use mixsim::experiment::run;
 use mixsim::scenario::{AttackKind, Scenario};
 
 /// The cascade with a supermix table (`region` is its `mixes = ...` or `links = ...` line).
@@ -50,13 +50,7 @@ fn finds_alice_leaving_the_two_mix_region() {
         "scorers = [\"mi\", \"likelihood-paper\"]\nt_avg = \"40ms\"\n",
     )
     .unwrap();
-    let opts = RunOptions {
-        seed: 2,
-        trials: 30,
-        jobs: 2,
-        progress: false,
-        executor: Default::default(),
-    };
+    let opts = crate::common::run_options(2, 30, 2);
     let r = run(&s, &opts);
     let at = |n: &str| {
         r.attacks

@@ -7,23 +7,14 @@
 //! - simulated detection against the model, within a tolerance derived below.
 
 use crate::common::scenario_path;
-use mixsim::experiment::{run, RunOptions, RunResult};
+use mixsim::experiment::{run, RunResult};
 use mixsim::scenario::Scenario;
 
 fn simulate(file: &str, sets: &[&str], trials: u64) -> RunResult {
     let mut overrides: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
     overrides.push("attack.estimators=[\"mi\"]".into());
     let s = Scenario::load(&scenario_path(file), &overrides).unwrap_or_else(|e| panic!("{e}"));
-    run(
-        &s,
-        &RunOptions {
-            seed: 2024,
-            trials,
-            jobs: 2,
-            progress: false,
-            executor: Default::default(),
-        },
-    )
+    run(&s, &crate::common::run_options(2024, trials, 2))
 }
 
 /// Detection rate of the (only) estimator at sample size index `i`.
@@ -169,16 +160,7 @@ fn simulated_detection_matches_the_refined_model() {
             },
         )
         .unwrap();
-        let sim = run(
-            &s,
-            &RunOptions {
-                seed: 77,
-                trials,
-                jobs: 2,
-                progress: false,
-                executor: Default::default(),
-            },
-        );
+        let sim = run(&s, &crate::common::run_options(77, trials, 2));
         let mut theorem1_misses = 0;
         for (i, p) in model.predictions.iter().enumerate() {
             let d = rate(&sim, i);

@@ -10,7 +10,7 @@
 
 use crate::common::scenario_path;
 use mixsim::experiment::score::DetectionTally;
-use mixsim::experiment::{run, AttackTally, RunOptions, RunResult};
+use mixsim::experiment::{run, AttackTally, RunResult};
 use mixsim::model::swirl as model;
 use mixsim::scenario::Scenario;
 use mixsim::watermark::SwirlParams;
@@ -18,16 +18,7 @@ use mixsim::watermark::SwirlParams;
 fn simulate(file: &str, sets: &[&str], trials: u64, seed: u64, jobs: usize) -> RunResult {
     let sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
     let s = Scenario::load(&scenario_path(file), &sets).unwrap_or_else(|e| panic!("{e}"));
-    run(
-        &s,
-        &RunOptions {
-            seed,
-            trials,
-            jobs,
-            progress: false,
-            executor: Default::default(),
-        },
-    )
+    run(&s, &crate::common::run_options(seed, trials, jobs))
 }
 
 /// The detection tally of attack table `name`.
