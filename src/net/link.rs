@@ -35,6 +35,16 @@ pub struct LinkStats {
     /// and on a padded link the wait for a slot.
     #[serde(default)]
     pub wait_ns: u64,
+    /// Sender-cover dummies ([`Packet::cover`]) whose transmission ended before the horizon, and
+    /// their bytes (counted in `sent` and `bytes_sent` too; apart from padding's `dummies`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub cover: u64,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub cover_bytes: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl LinkStats {
@@ -48,6 +58,8 @@ impl LinkStats {
         self.dummies += b.dummies;
         self.dummy_bytes += b.dummy_bytes;
         self.wait_ns += b.wait_ns;
+        self.cover += b.cover;
+        self.cover_bytes += b.cover_bytes;
     }
 }
 
@@ -278,6 +290,10 @@ impl Link {
             self.stats.sent += 1;
             self.stats.bytes_sent += pkt.size as u64;
             self.stats.busy_ns += service;
+            if pkt.cover.is_some() {
+                self.stats.cover += 1;
+                self.stats.cover_bytes += pkt.size as u64;
+            }
         }
         self.tap
             .record(TapPoint::Depart, departure, pkt.size, pkt.flow);

@@ -17,8 +17,8 @@ pub mod topology;
 pub use latency::{Latency, LatencyRecorder};
 pub use link::{Link, LinkOutcome, LinkStats};
 pub use mix::MixStrategy;
-pub use network::{NetEvent, Network, PacketCounters, PlacedStage, TapSetup};
-pub use packet::{DropReason, FlowId, Packet};
+pub use network::{CoverCounters, NetEvent, Network, PacketCounters, PlacedStage, TapSetup};
+pub use packet::{CoverKind, DropReason, FlowId, Packet};
 pub use path::{Jitter, JitterModel, Loss};
 pub use stage::{Stage, StageOutcome};
 pub use topology::{

@@ -16,7 +16,7 @@
 
 use super::link::{Link, LinkOutcome, LinkStats};
 use super::mix::{Arrival, Mix, Release};
-use super::packet::{DropReason, Packet};
+use super::packet::{CoverKind, DropReason, Packet};
 use super::stage::{Stage, StageOutcome};
 use super::tap::{Tap, TapConfig};
 use super::topology::{NodeKind, Topology};
@@ -125,13 +125,46 @@ pub struct TcpConn {
     forced_drops: Vec<u64>,
 }
 
-/// Packet accounting for the conservation invariant.
+/// Packet accounting for the conservation invariant: every created packet is delivered (it
+/// reached the last node of its route), dropped, or still in flight when the trial ends.
+///
+/// The totals count every packet, sender-cover dummies included; `cover_drop` and `cover_loop`
+/// count the dummies among them, so that the identity holds for each kind apart (real packets
+/// are the totals minus both). A drop dummy is "delivered" when it is absorbed at its drop
+/// hop, a loop dummy when it is back at its sender.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PacketCounters {
     pub created: u64,
     pub delivered: u64,
     pub dropped_buffer: u64,
     pub dropped_loss: u64,
+    #[serde(default, skip_serializing_if = "CoverCounters::is_empty")]
+    pub cover_drop: CoverCounters,
+    #[serde(default, skip_serializing_if = "CoverCounters::is_empty")]
+    pub cover_loop: CoverCounters,
+}
+
+/// The packets of one kind of sender cover (see [`PacketCounters`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CoverCounters {
+    pub created: u64,
+    pub delivered: u64,
+    pub dropped: u64,
+}
+
+impl CoverCounters {
+    pub fn is_empty(&self) -> bool {
+        *self == CoverCounters::default()
+    }
+    /// Created but neither delivered nor dropped.
+    pub fn in_flight(&self) -> u64 {
+        self.created - self.delivered - self.dropped
+    }
+    pub fn add(&mut self, o: &CoverCounters) {
+        self.created += o.created;
+        self.delivered += o.delivered;
+        self.dropped += o.dropped;
+    }
 }
 
 impl PacketCounters {
@@ -147,6 +180,30 @@ impl PacketCounters {
         self.delivered += o.delivered;
         self.dropped_buffer += o.dropped_buffer;
         self.dropped_loss += o.dropped_loss;
+        self.cover_drop.add(&o.cover_drop);
+        self.cover_loop.add(&o.cover_loop);
+    }
+    /// The counters of one kind of cover.
+    pub fn cover(&self, kind: CoverKind) -> &CoverCounters {
+        match kind {
+            CoverKind::Drop => &self.cover_drop,
+            CoverKind::Loop => &self.cover_loop,
+        }
+    }
+    fn cover_mut(&mut self, kind: CoverKind) -> &mut CoverCounters {
+        match kind {
+            CoverKind::Drop => &mut self.cover_drop,
+            CoverKind::Loop => &mut self.cover_loop,
+        }
+    }
+    /// The real packets: the totals without the cover dummies.
+    pub fn real(&self) -> CoverCounters {
+        let (d, l) = (&self.cover_drop, &self.cover_loop);
+        CoverCounters {
+            created: self.created - d.created - l.created,
+            delivered: self.delivered - d.delivered - l.delivered,
+            dropped: self.dropped() - d.dropped - l.dropped,
+        }
     }
 }
 
@@ -175,6 +232,8 @@ pub(super) struct FlowState {
     /// `NO_STAGE`; the stage is `stages[stage]`.
     pub(super) stage_hop: u32,
     pub(super) stage: u32,
+    /// Sender cover: the kind its packets are marked with as they are stored.
+    pub(super) cover: Option<CoverKind>,
 }
 
 /// A stage placed on one flow at one node of its route (a watermarker): it holds that flow's
@@ -309,6 +368,7 @@ impl Network {
                 inline_delivery: f.traffic.tcp().is_none(),
                 stage_hop: NO_STAGE,
                 stage: 0,
+                cover: f.cover,
             })
             .collect();
         let replays = topology
@@ -345,6 +405,7 @@ impl Network {
                 inline_delivery: false,
                 stage_hop: NO_STAGE,
                 stage: 0,
+                cover: None,
             });
             let mut forced_drops = p.drop_segments.clone();
             forced_drops.sort_unstable_by(|a, b| b.cmp(a));
@@ -900,6 +961,9 @@ impl Network {
     pub(super) fn deliver(&mut self, now: SimTime, id: u32) {
         let p = self.packets[id as usize];
         self.counters.delivered += 1;
+        if let Some(kind) = p.cover {
+            self.counters.cover_mut(kind).delivered += 1;
+        }
         if p.created >= self.warmup {
             self.recorder
                 .record(p.flow, now - p.created, p.mix_hold, p.queueing);
@@ -908,6 +972,9 @@ impl Network {
     }
 
     pub(super) fn drop_packet(&mut self, id: u32, reason: DropReason) {
+        if let Some(kind) = self.packets[id as usize].cover {
+            self.counters.cover_mut(kind).dropped += 1;
+        }
         match reason {
             DropReason::BufferFull => self.counters.dropped_buffer += 1,
             DropReason::PathLoss => self.counters.dropped_loss += 1,
@@ -915,8 +982,14 @@ impl Network {
         self.free.push(id);
     }
 
+    /// Store a packet just created (both executors create every packet through here), marking
+    /// a sender-cover dummy and counting it among its kind's created packets.
     #[inline]
-    pub(super) fn alloc(&mut self, p: Packet) -> u32 {
+    pub(super) fn alloc(&mut self, mut p: Packet) -> u32 {
+        p.cover = self.flows[p.flow as usize].cover;
+        if let Some(kind) = p.cover {
+            self.counters.cover_mut(kind).created += 1;
+        }
         match self.free.pop() {
             Some(id) => {
                 self.packets[id as usize] = p;

@@ -5,6 +5,28 @@ use crate::engine::SimTime;
 /// Index of a flow in the scenario (the ground-truth label; attacks never see it).
 pub type FlowId = u32;
 
+/// Which kind of sender cover a dummy packet is (Loopix's drop and loop cover).
+///
+/// A drop dummy travels to the last node of its route (a mix or host on the way) and is
+/// absorbed there; a loop dummy travels through the mixes and back to its own sender. On the
+/// wire and on every tap a dummy is a packet like any other: only ground truth (its flow's
+/// [`FlowSpec::cover`](super::topology::FlowSpec::cover)) tells it apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CoverKind {
+    Drop,
+    Loop,
+}
+
+impl CoverKind {
+    /// The name used in scenario files and summaries.
+    pub fn name(self) -> &'static str {
+        match self {
+            CoverKind::Drop => "drop",
+            CoverKind::Loop => "loop",
+        }
+    }
+}
+
 /// A packet in flight. Kept small: it is copied through the hot loop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Packet {
@@ -21,7 +43,13 @@ pub struct Packet {
     pub mix_hold: SimTime,
     /// Total time spent waiting in link buffers so far (not counting transmission).
     pub queueing: SimTime,
+    /// A sender-cover dummy, and of which kind (set as the network stores a new packet, from
+    /// its flow); links count dummies by it. It sits in what was padding.
+    pub cover: Option<CoverKind>,
 }
+
+// The cover mark must not grow the packet.
+const _: () = assert!(std::mem::size_of::<Packet>() == 48);
 
 impl Packet {
     /// A new packet of `flow` leaving its sender at `created`, not yet past any hop.
@@ -35,6 +63,7 @@ impl Packet {
             hop: 0,
             mix_hold: 0,
             queueing: 0,
+            cover: None,
         }
     }
 }

@@ -25,11 +25,16 @@
 //! let (net, _events) = t.run(1, 0, TapSetup::counts(&t, 10 * MS));
 //! assert_eq!(net.counters.in_flight(), net.counters.created - net.counters.delivered);
 //! ```
+//!
+//! Sender cover ([`Topology::add_cover_flow`]) is a flow too, marked as cover: a drop dummy
+//! stream whose route ends where its dummies are absorbed, or a loop stream whose route
+//! returns to its sender. Add cover after the real flows, so that their ids, and with them
+//! their random streams, stay what they were without cover.
 
 use super::link::Padding;
 use super::mix::MixStrategy;
 use super::network::{Network, TapSetup};
-use super::packet::FlowId;
+use super::packet::{CoverKind, FlowId};
 use super::path::JitterModel;
 use super::stage::Stage;
 use crate::engine::SimTime;
@@ -120,6 +125,8 @@ pub struct FlowSpec {
     /// TCP: the ACKs' route, from the receiver back to the sender; else empty.
     pub ack_route: Vec<NodeId>,
     pub ack_links: Vec<LinkId>,
+    /// Sender cover: its packets are dummies of this kind (ground truth; taps see packets).
+    pub cover: Option<CoverKind>,
 }
 
 /// Makes a fresh stage for each trial.
@@ -247,6 +254,39 @@ impl Topology {
         self.push_flow(name, route, traffic, size, start, &[])
     }
 
+    /// A stream of sender-cover dummies of `kind` along `route` (open-loop traffic, not TCP):
+    /// a drop stream's dummies are absorbed at the last node of its route, which is not the
+    /// sender; a loop stream's route goes through at least one node and ends at its sender.
+    pub fn add_cover_flow(
+        &mut self,
+        name: &str,
+        route: &[NodeId],
+        traffic: Traffic,
+        size: u32,
+        start: SimTime,
+        kind: CoverKind,
+    ) -> Result<FlowId, TopologyError> {
+        let returns = route.len() >= 2 && route.first() == route.last();
+        let fits = match kind {
+            CoverKind::Drop => !returns,
+            CoverKind::Loop => returns && route.len() >= 3,
+        };
+        if !fits {
+            return Err(TopologyError::Invalid(format!(
+                "cover {name}: a drop route ends away from its sender, a loop route returns to it through at least one node"
+            )));
+        }
+        let id = self.add_flow(name, route, traffic, size, start)?;
+        self.flows[id as usize].cover = Some(kind);
+        Ok(id)
+    }
+
+    /// The cover kind of flow `flow`, if it is sender cover (not for padding's `DUMMY_FLOW`
+    /// label, which is no flow).
+    pub fn cover_of(&self, flow: FlowId) -> Option<CoverKind> {
+        self.flows.get(flow as usize).and_then(|f| f.cover)
+    }
+
     /// A bulk TCP transfer along `route` whose ACKs return along `ack_route` (receiver first).
     pub fn add_tcp_flow(
         &mut self,
@@ -289,6 +329,7 @@ impl Topology {
             start,
             ack_route: ack_route.to_vec(),
             ack_links,
+            cover: None,
         });
         Ok((self.flows.len() - 1) as FlowId)
     }

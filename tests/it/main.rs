@@ -6,6 +6,7 @@ mod candidates;
 mod cli;
 mod common;
 mod conservation;
+mod cover;
 mod delay_stage;
 mod export;
 mod fuzz;
