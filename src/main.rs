@@ -5,6 +5,7 @@ use mixsim::experiment::Summary;
 use mixsim::experiment::{self, RunOptions};
 use mixsim::net::stream::Executor;
 use mixsim::net::tap::TapPoint;
+use mixsim::net::CoverKind;
 use mixsim::report::{self, plot};
 use mixsim::scenario::Scenario;
 use std::path::{Path, PathBuf};
@@ -579,6 +580,11 @@ fn cmd_check(args: &ScenarioArgs) -> Result<(), Failure> {
         s.trials,
         s.seed
     );
+    let cover = |k| s.flows.iter().filter(|f| f.cover == Some(k)).count();
+    let (drop, looped) = (cover(CoverKind::Drop), cover(CoverKind::Loop));
+    if drop + looped > 0 {
+        println!("  of the flows, {drop} drop and {looped} loop cover streams");
+    }
     println!(
         "  duration {:.3} s (warm-up {:.3} s)",
         s.duration as f64 * 1e-9,

@@ -34,6 +34,16 @@ fn scenario_params(s: &Scenario) -> Result<MixModelParams, NotApplicable> {
         .correlation()
         .ok_or_else(|| NotApplicable::new("the scenario has no correlation attack"))?;
     let mix = s.links[a.observe_link].to;
+    if let Some(c) = s
+        .flows
+        .iter()
+        .find(|f| f.cover.is_some() && f.links.contains(&a.observe_link))
+    {
+        return Err(NotApplicable::new(format!(
+            "cover stream \"{}\" crosses the observed link {}: the model's input series is the target flow alone",
+            c.name, s.links[a.observe_link].name
+        )));
+    }
     let truth = crate::experiment::runner::true_candidate(s, a)
         .ok_or_else(|| NotApplicable::new("the target flow crosses none of the candidate links"))?;
     mix_params(s, a.target, mix, &a.candidates, truth, a.interval)

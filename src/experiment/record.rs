@@ -302,6 +302,9 @@ pub struct TallyRecord {
     /// End-to-end latency of each reported flow ([`super::runner::latency_flows`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub flow_latency: Vec<Buckets>,
+    /// End-to-end latency of each cover kind's dummies ([`super::runner::cover_kinds`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cover_latency: Vec<Buckets>,
     pub events: u64,
     /// Per TCP connection (empty without TCP flows).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -345,6 +348,7 @@ impl TallyRecord {
                 stage_hold: buckets(&t.latency.stage_hold),
             },
             flow_latency: t.flow_latency.iter().map(buckets).collect(),
+            cover_latency: t.cover_latency.iter().map(buckets).collect(),
             events: t.events,
             tcp: t.tcp.clone(),
         }
@@ -356,14 +360,16 @@ impl TallyRecord {
         histogram(&self.latency.mix_hold, &mut latency.mix_hold)?;
         histogram(&self.latency.queueing, &mut latency.queueing)?;
         histogram(&self.latency.stage_hold, &mut latency.stage_hold)?;
-        let flow_latency = self
-            .flow_latency
-            .iter()
-            .map(|b| {
-                let mut h = Latency::default().end_to_end;
-                histogram(b, &mut h).map(|()| h)
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let histograms = |v: &[Buckets]| {
+            v.iter()
+                .map(|b| {
+                    let mut h = Latency::default().end_to_end;
+                    histogram(b, &mut h).map(|()| h)
+                })
+                .collect::<Result<Vec<_>, _>>()
+        };
+        let flow_latency = histograms(&self.flow_latency)?;
+        let cover_latency = histograms(&self.cover_latency)?;
         Ok(Tally {
             trials: self.trials,
             attacks: self.attacks.clone(),
@@ -371,6 +377,7 @@ impl TallyRecord {
             links: self.links.clone(),
             latency,
             flow_latency,
+            cover_latency,
             events: self.events,
             tcp: self.tcp.clone(),
         })

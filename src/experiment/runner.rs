@@ -6,7 +6,7 @@ use super::score::{score, AttackTally};
 use crate::attack::{Needs, Observation, Packet, Point};
 use crate::net::stream::{self, Executor, NotStreamable};
 use crate::net::tap::TapPoint;
-use crate::net::{FlowId, Latency, LinkStats, Network, PacketCounters, TapSetup};
+use crate::net::{CoverKind, FlowId, Latency, LinkStats, Network, PacketCounters, TapSetup};
 use crate::scenario::{AttackKind, Scenario};
 use crate::traffic::tcp::TcpStats;
 use hdrhistogram::Histogram;
@@ -35,6 +35,8 @@ pub struct TrialOutcome {
     pub latency: Latency,
     /// End-to-end latency of each flow of [`latency_flows`], in that order.
     pub flow_latency: Vec<Histogram<u64>>,
+    /// End-to-end latency of the dummies of each kind of [`cover_kinds`], in that order.
+    pub cover_latency: Vec<Histogram<u64>>,
     pub events: u64,
     /// Per TCP flow (scenario order), its connection's counters.
     pub tcp: Vec<TcpStats>,
@@ -51,6 +53,8 @@ pub struct Tally {
     pub latency: Latency,
     /// End-to-end latency of each flow of [`latency_flows`], in that order.
     pub flow_latency: Vec<Histogram<u64>>,
+    /// End-to-end latency of the dummies of each kind of [`cover_kinds`], in that order.
+    pub cover_latency: Vec<Histogram<u64>>,
     pub events: u64,
     /// Per TCP flow (scenario order), counters summed over trials.
     pub tcp: Vec<TcpStats>,
@@ -69,6 +73,7 @@ impl Tally {
             links: vec![LinkStats::default(); links],
             latency: Latency::default(),
             flow_latency: Vec::new(),
+            cover_latency: Vec::new(),
             events: 0,
             tcp: Vec::new(),
         }
@@ -92,6 +97,7 @@ impl Tally {
         add_links(&mut self.links, &t.links);
         self.latency.add(&t.latency);
         add_histograms(&mut self.flow_latency, &t.flow_latency);
+        add_histograms(&mut self.cover_latency, &t.cover_latency);
         self.events += t.events;
         add_tcp(&mut self.tcp, &t.tcp);
     }
@@ -105,6 +111,7 @@ impl Tally {
         add_links(&mut self.links, &o.links);
         self.latency.add(&o.latency);
         add_histograms(&mut self.flow_latency, &o.flow_latency);
+        add_histograms(&mut self.cover_latency, &o.cover_latency);
         self.events += o.events;
         add_tcp(&mut self.tcp, &o.tcp);
         self
@@ -288,10 +295,21 @@ pub fn latency_flows(scenario: &Scenario) -> Vec<usize> {
             AttackKind::Supermix(s) => Some(s.target),
             AttackKind::Watermark(_) | AttackKind::Mfa(_) => None,
         })
+        .filter(|&f| scenario.flows[f].cover.is_none())
         .collect();
     flows.sort_unstable();
     flows.dedup();
     flows
+}
+
+/// The kinds of sender cover the scenario has (drop before loop): each is a latency class of
+/// its own, after those of [`latency_flows`], so that the pooled figures are the real
+/// packets'.
+pub fn cover_kinds(scenario: &Scenario) -> Vec<CoverKind> {
+    [CoverKind::Drop, CoverKind::Loop]
+        .into_iter()
+        .filter(|&k| scenario.flows.iter().any(|f| f.cover == Some(k)))
+        .collect()
 }
 
 /// Adds `b` into `a` elementwise (an empty `a` takes `b`'s length).
@@ -319,13 +337,26 @@ pub fn run_trial(
     for (k, &f) in flows.iter().enumerate() {
         topology.set_latency_class(f as FlowId, k as u32 + 1);
     }
+    // Classes 0..real hold the real packets; then one class per cover kind.
+    let (real, kinds) = (flows.len() + 1, cover_kinds(scenario));
+    for (f, flow) in scenario.flows.iter().enumerate() {
+        if let Some(c) = kinds.iter().position(|&k| flow.cover == Some(k)) {
+            topology.set_latency_class(f as FlowId, (real + c) as u32);
+        }
+    }
     let (net, events) = Network::run_on(&topology, seed, trial, taps.clone(), exec);
     TrialOutcome {
         attacks: score_attacks(&net, scenario, attacks),
         counters: net.counters,
         links: net.link_stats(),
-        latency: net.latency_with_stages(),
+        latency: match kinds.is_empty() {
+            true => net.latency_with_stages(),
+            false => net.latency_of_classes_with_stages(0..real),
+        },
         flow_latency: (1..=flows.len())
+            .map(|c| net.latency_by_class[c].end_to_end.clone())
+            .collect(),
+        cover_latency: (real..real + kinds.len())
             .map(|c| net.latency_by_class[c].end_to_end.clone())
             .collect(),
         events,

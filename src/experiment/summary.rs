@@ -9,7 +9,7 @@
 use super::runner::AttackInfo;
 use super::score::{AttackTally, DetectionTally, IdentificationTally};
 use super::{wilson, RunResult, Z95};
-use crate::net::Latency;
+use crate::net::{CoverCounters, CoverKind, Latency, PacketCounters};
 use crate::scenario::Scenario;
 use hdrhistogram::Histogram;
 use serde::Serialize;
@@ -116,6 +116,18 @@ pub struct LinkSummary {
     /// A padded link's cost (absent on links without padding).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub padding: Option<PaddingSummary>,
+    /// The sender-cover dummies the link carried (absent when the scenario has no cover).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cover: Option<CoverLinkSummary>,
+}
+
+/// Sender-cover dummies on a link (apart from padding's dummies).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CoverLinkSummary {
+    /// Cover dummies sent per trial (mean; counted in `packets_per_trial` too).
+    pub dummies_per_trial: f64,
+    /// Fraction of the bytes sent that were cover dummies.
+    pub overhead: f64,
 }
 
 /// What link padding costs: dummies, bandwidth overhead, delay added to real packets.
@@ -168,6 +180,18 @@ pub struct LatencyReport {
     /// End-to-end latency of each attack's target flow on its own (absent without one).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub per_flow: Vec<FlowLatency>,
+    /// With sender cover: end-to-end latency of the real packets ("real", the pooled figure)
+    /// and of each cover kind's dummies ("cover-drop": sender to drop hop, "cover-loop": the
+    /// round trip back to the sender). The pooled figures above are the real packets' then.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub per_class: Vec<ClassLatency>,
+}
+
+/// One class of packets' end-to-end latency.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ClassLatency {
+    pub class: String,
+    pub end_to_end: LatencySummary,
 }
 
 /// One flow's end-to-end latency.
@@ -185,6 +209,7 @@ impl LatencyReport {
             queueing: LatencySummary::of(&l.queueing),
             watermark_hold: (!l.stage_hold.is_empty()).then(|| LatencySummary::of(&l.stage_hold)),
             per_flow: Vec::new(),
+            per_class: Vec::new(),
         }
     }
 
@@ -200,14 +225,86 @@ impl LatencyReport {
             .collect();
         self
     }
+
+    /// The report with the real packets' end-to-end latency and each cover kind's (in
+    /// `kinds` order) as classes.
+    pub fn with_cover(mut self, kinds: &[CoverKind], cover: &[Histogram<u64>]) -> Self {
+        if kinds.is_empty() {
+            return self;
+        }
+        let real = ClassLatency {
+            class: "real".into(),
+            end_to_end: self.end_to_end.clone(),
+        };
+        let dummies = kinds.iter().zip(cover).map(|(k, h)| ClassLatency {
+            class: format!("cover-{}", k.name()),
+            end_to_end: LatencySummary::of(h),
+        });
+        self.per_class = std::iter::once(real).chain(dummies).collect();
+        self
+    }
 }
 
+/// Every packet created in the trials: delivered (at the last node of its route), dropped or
+/// in flight at the end. With sender cover, the totals count the dummies too and `kinds` splits
+/// them.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct PacketReport {
     pub created: u64,
     pub delivered: u64,
     pub dropped: u64,
     pub in_flight_at_end: u64,
+    /// Absent without cover.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kinds: Option<PacketKinds>,
+}
+
+/// The packet totals per kind. A drop dummy is delivered when its drop hop absorbs it, a loop
+/// dummy when it is back at its sender.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PacketKinds {
+    pub real: KindCount,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cover_drop: Option<KindCount>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cover_loop: Option<KindCount>,
+}
+
+/// One kind's created = delivered + dropped + in_flight_at_end.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct KindCount {
+    pub created: u64,
+    pub delivered: u64,
+    pub dropped: u64,
+    pub in_flight_at_end: u64,
+}
+
+impl KindCount {
+    fn of(c: &CoverCounters) -> Self {
+        KindCount {
+            created: c.created,
+            delivered: c.delivered,
+            dropped: c.dropped,
+            in_flight_at_end: c.in_flight(),
+        }
+    }
+}
+
+impl PacketReport {
+    fn of(c: &PacketCounters, kinds: &[CoverKind]) -> Self {
+        let kind = |k| kinds.contains(&k).then(|| KindCount::of(c.cover(k)));
+        PacketReport {
+            created: c.created,
+            delivered: c.delivered,
+            dropped: c.dropped(),
+            in_flight_at_end: c.in_flight(),
+            kinds: (!kinds.is_empty()).then(|| PacketKinds {
+                real: KindCount::of(&c.real()),
+                cover_drop: kind(CoverKind::Drop),
+                cover_loop: kind(CoverKind::Loop),
+            }),
+        }
+    }
 }
 
 /// A TCP flow's performance: what the mix costs it. Means per trial.
@@ -439,6 +536,7 @@ impl Summary {
             }
         }
         let duration = scenario.duration as f64;
+        let kinds = crate::experiment::runner::cover_kinds(scenario);
         let links = scenario
             .links
             .iter()
@@ -453,6 +551,10 @@ impl Summary {
                     dummies_per_trial: s.dummies as f64 / t.trials.max(1) as f64,
                     overhead: s.dummy_bytes as f64 / s.bytes_sent.max(1) as f64,
                     mean_wait_ms: s.wait_ns as f64 / 1e6 / (s.sent - s.dummies).max(1) as f64,
+                }),
+                cover: (!kinds.is_empty()).then(|| CoverLinkSummary {
+                    dummies_per_trial: s.cover as f64 / t.trials.max(1) as f64,
+                    overhead: s.cover_bytes as f64 / s.bytes_sent.max(1) as f64,
                 }),
             })
             .collect();
@@ -494,19 +596,16 @@ impl Summary {
             points,
             model,
             links,
-            latency: LatencyReport::of(&t.latency).with_flows(
-                &crate::experiment::runner::latency_flows(scenario)
-                    .iter()
-                    .map(|&f| scenario.flows[f].name.clone())
-                    .collect::<Vec<_>>(),
-                &t.flow_latency,
-            ),
-            packets: PacketReport {
-                created: t.counters.created,
-                delivered: t.counters.delivered,
-                dropped: t.counters.dropped(),
-                in_flight_at_end: t.counters.in_flight(),
-            },
+            latency: LatencyReport::of(&t.latency)
+                .with_flows(
+                    &crate::experiment::runner::latency_flows(scenario)
+                        .iter()
+                        .map(|&f| scenario.flows[f].name.clone())
+                        .collect::<Vec<_>>(),
+                    &t.flow_latency,
+                )
+                .with_cover(&kinds, &t.cover_latency),
+            packets: PacketReport::of(&t.counters, &kinds),
             flows,
             provenance: Provenance::of(scenario),
         }

@@ -604,7 +604,24 @@ impl Network {
     /// The latency histograms with the placed stages' holds folded into `stage_hold` (zero
     /// counted as 1 ns, like the other latency histograms).
     pub fn latency_with_stages(&self) -> Latency {
-        let mut l = self.latency.clone();
+        self.with_stage_holds(self.latency.clone())
+    }
+
+    /// [`Network::latency_with_stages`] of the latency classes `classes` only (every packet
+    /// when no classes were set): the real packets' figures of a trial whose cover dummies
+    /// count in classes of their own.
+    pub fn latency_of_classes_with_stages(&self, classes: std::ops::Range<usize>) -> Latency {
+        if self.latency_by_class.is_empty() {
+            return self.latency_with_stages();
+        }
+        let mut l = Latency::default();
+        for c in &self.latency_by_class[classes] {
+            l.add(c);
+        }
+        self.with_stage_holds(l)
+    }
+
+    fn with_stage_holds(&self, mut l: Latency) -> Latency {
         for st in &self.stages {
             for v in st.held.iter_recorded() {
                 let x = v.value_iterated_to().clamp(1, l.stage_hold.high());

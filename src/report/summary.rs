@@ -227,6 +227,7 @@ impl Summary {
                 l.name, l.packets_per_trial, l.utilisation, l.drops_buffer, l.drops_loss
             );
         }
+        self.cover_links(&mut s);
         let _ = writeln!(
             s,
             "\n{:<12} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
@@ -236,7 +237,13 @@ impl Summary {
             .latency
             .per_flow
             .iter()
-            .map(|f| (format!("flow {}", f.flow), Some(&f.end_to_end)));
+            .map(|f| (format!("flow {}", f.flow), Some(&f.end_to_end)))
+            .chain(
+                self.latency
+                    .per_class
+                    .iter()
+                    .map(|c| (c.class.clone(), Some(&c.end_to_end))),
+            );
         for (name, l) in [
             ("end-to-end".to_string(), Some(&self.latency.end_to_end)),
             ("mix hold".to_string(), Some(&self.latency.mix_hold)),
@@ -264,6 +271,20 @@ impl Summary {
             self.packets.dropped,
             self.packets.in_flight_at_end
         );
+        if let Some(k) = &self.packets.kinds {
+            for (name, c) in [
+                ("real", Some(&k.real)),
+                ("cover-drop", k.cover_drop.as_ref()),
+                ("cover-loop", k.cover_loop.as_ref()),
+            ] {
+                let Some(c) = c else { continue };
+                let _ = writeln!(
+                    s,
+                    "  {name}: {} created, {} delivered, {} dropped, {} in flight",
+                    c.created, c.delivered, c.dropped, c.in_flight_at_end
+                );
+            }
+        }
         if !self.flows.is_empty() {
             let _ = writeln!(
                 s,
@@ -300,6 +321,28 @@ impl Summary {
     }
 
     /// The detection attacks' rows of the terminal table.
+    /// The sender-cover dummies per link, when the scenario has cover.
+    fn cover_links(&self, s: &mut String) {
+        use std::fmt::Write;
+        if self.links.iter().all(|l| l.cover.is_none()) {
+            return;
+        }
+        let _ = writeln!(
+            s,
+            "\n{:<16} {:>12} {:>10}",
+            "link", "cover/trial", "overhead"
+        );
+        for l in &self.links {
+            if let Some(c) = &l.cover {
+                let _ = writeln!(
+                    s,
+                    "{:<16} {:>12.1} {:>10.3}",
+                    l.name, c.dummies_per_trial, c.overhead
+                );
+            }
+        }
+    }
+
     fn detection_table(&self, s: &mut String) {
         use std::fmt::Write;
         let rows: Vec<(&Point, &DetectionSummary)> = self

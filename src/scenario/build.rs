@@ -36,6 +36,14 @@ impl Scenario {
         }
         for f in &self.flows {
             let id = match &f.traffic {
+                _ if f.cover.is_some() => t.add_cover_flow(
+                    &f.name,
+                    &f.route,
+                    f.traffic.clone(),
+                    f.size,
+                    f.start,
+                    f.cover.expect("cover"),
+                ),
                 Traffic::Tcp(p) => {
                     t.add_tcp_flow(&f.name, &f.route, &f.ack_route, p.clone(), f.size, f.start)
                 }

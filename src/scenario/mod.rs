@@ -138,6 +138,27 @@
 //! filter = "10.0.0.1:5000->10.0.0.2:22/tcp"  # for captures: the flow to replay
 //! ```
 //!
+//! Sender cover (`[[cover]]`, Loopix's drop and loop cover) is a stream of dummies that look
+//! like real packets on every tap; ground truth marks them:
+//!
+//! ```toml
+//! [[cover]]
+//! name = "alice-drop"              # shares the flows' names; --set cover.alice-drop.rate=...
+//! kind = "drop"                    # absorbed at the last node of the route (not the sender)
+//! route = ["alice", "mix"]
+//! model = "poisson"                # or "constant"
+//! rate = "50pps"
+//! # size = "1000B"                 # default: the sender's real packet size, else packet_size
+//! # start = "0s"
+//!
+//! [[cover]]
+//! name = "alice-loop"
+//! kind = "loop"                    # through the mixes and back: the sender first and last
+//! route = ["alice", "mix", "bob", "alice"]
+//! model = "poisson"
+//! rate = "20pps"
+//! ```
+//!
 //! Units: durations `ns`, `us`, `ms`, `s`, `min`; bandwidths `bps`, `kbps`, `Mbps`, `Gbps`,
 //! `Tbps`; sizes `B`, `kB`/`KB`, `KiB`, `MB`, `MiB`; rates `pps`, `kpps`, `Mpps`. Units are
 //! case-sensitive; a bare number is refused.
@@ -157,8 +178,13 @@
 //! `max_rto < min_rto`; `ack_every`/`ack_timeout` without `delayed_ack = true`; an `outage` that
 //! is not [from, until) with from < until; a trace flow without `file`, with a file that cannot be
 //! read, is truncated, is not a capture although named .pcap/.pcapng, or holds no packet for
-//! `filter`, a capture without `filter`, a `filter` on a CSV. TCP flows are left out of the
-//! offered-load check; a trace counts with its mean rate and size.
+//! `filter`, a capture without `filter`, a `filter` on a CSV; a cover name taken by a flow or
+//! another cover table, a cover kind other than drop or loop, a model other than poisson or
+//! constant, a drop route ending at its sender, a loop route that does not end at its sender
+//! or passes through no node, cover routes through unknown nodes or missing links (the hop back
+//! to the sender included), dummy sizes of 0, and no size when the sender's real flows disagree
+//! on theirs. TCP flows are left out of the offered-load check; a trace counts with its mean
+//! rate and size; cover counts like any flow.
 //!
 //! A candidate set that lacks the target's link is accepted with a warning
 //! ([`Scenario::warnings`]): it models an adversary watching the wrong links, and every trial
@@ -194,6 +220,7 @@
 
 pub mod adversary;
 mod build;
+mod cover;
 pub mod error;
 mod overrides;
 pub mod schema;
@@ -265,6 +292,9 @@ pub struct Flow {
     pub ack_route: Vec<usize>,
     /// TCP: link indices along `ack_route`; else empty.
     pub ack_links: Vec<usize>,
+    /// Sender cover (a `[[cover]]` table): the kind of dummies it sends. Cover flows come
+    /// after every `[[flow]]`.
+    pub cover: Option<crate::net::CoverKind>,
 }
 
 /// The correlation attack after validation.
@@ -961,8 +991,21 @@ impl Scenario {
                 start: f.start.0,
                 ack_route: ack.0,
                 ack_links: ack.1,
+                cover: None,
             });
         }
+        cover::resolve(
+            &file.cover,
+            &cover::Context {
+                nodes: &nodes,
+                link_at: &link_at,
+                node_index: &node_index,
+                err: &err,
+                packet_size: file.packet_size.0,
+            },
+            &mut flow_at,
+            &mut flows,
+        )?;
 
         // Offered load on every link must stay below its capacity, or its queue grows without
         // bound and no steady state exists for the model (or the adversary) to rely on.

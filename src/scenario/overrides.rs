@@ -1,16 +1,18 @@
 //! `--set path=value` overrides, applied to the scenario text in place so that everything else
 //! keeps its line and column, and errors in an overridden value name the override.
 //!
-//! Paths are dotted: `trials`, `attack.interval`; entries of `[[node]]`, `[[flow]]` and
-//! `[[watermark]]` are addressed by their name (`node.mix.t_avg`, `flow.alice.rate`,
-//! `watermark.mark.eta`), entries of `[[link]]` by "from->to" (`link.mix->bob.bandwidth`), and any entry by its index in the file
+//! Paths are dotted: `trials`, `attack.interval`; entries of `[[node]]`, `[[flow]]`,
+//! `[[cover]]` and `[[watermark]]` are addressed by their name (`node.mix.t_avg`,
+//! `flow.alice.rate`, `cover.alice-loop.rate`, `watermark.mark.eta`), entries of `[[link]]` by "from->to" (`link.mix->bob.bandwidth`), and any entry by its index in the file
 //! (`link[2].bandwidth`). Values are TOML when they parse as a TOML value (`50`, `[60, 480]`,
 //! `true`, `"text"`), else a bare string (`50ms`, `5Mbps`). A single `[attack]` table takes
 //! `attack.KEY`; `[[attack]]` entries are addressed like nodes, by name (`attack.NAME.KEY`, the
 //! name defaulting to the kind) or index (`attack[1].KEY`).
 
 use super::error::{closest, is_bare_key, suggestion, ScenarioError, Source};
-use super::schema::{AttackSpec, FlowSpec, LinkSpec, NodeSpec, ScenarioFile, WatermarkSpec};
+use super::schema::{
+    AttackSpec, CoverSpec, FlowSpec, LinkSpec, NodeSpec, ScenarioFile, WatermarkSpec,
+};
 use serde::de::{self, Deserialize, Deserializer, Visitor};
 use std::fmt;
 use std::ops::Range;
@@ -105,6 +107,7 @@ fn plan(
         "link" => Some(fields_of::<LinkSpec>()),
         "flow" => Some(fields_of::<FlowSpec>()),
         "watermark" => Some(fields_of::<WatermarkSpec>()),
+        "cover" => Some(fields_of::<CoverSpec>()),
         "attack" if attack_array => Some(fields_of::<AttackSpec>()),
         _ => None,
     };
@@ -345,6 +348,7 @@ fn example(head: &str) -> &'static str {
         "node" => "node.mix.t_avg=50ms",
         "link" => "link.mix->bob.bandwidth=5Mbps",
         "watermark" => "watermark.mark.eta=14",
+        "cover" => "cover.alice-loop.rate=20pps",
         "attack" => "attack.correlation.interval=20ms",
         _ => "flow.alice.rate=200pps",
     }

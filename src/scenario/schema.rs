@@ -44,6 +44,9 @@ pub struct ScenarioFile {
     /// Watermarkers placed on flows (`[[watermark]]`).
     #[serde(default, rename = "watermark")]
     pub watermarks: Vec<WatermarkSpec>,
+    /// Sender cover streams (`[[cover]]`).
+    #[serde(default, rename = "cover", skip_serializing_if = "Vec::is_empty")]
+    pub cover: Vec<CoverSpec>,
 }
 
 fn default_seed() -> u64 {
@@ -649,4 +652,48 @@ pub struct WatermarkSpec {
     pub length: Option<Spanned<u32>>,
     #[serde(default)]
     pub threshold: Option<Spanned<f64>>,
+}
+
+/// Sender cover (`[[cover]]`): a stream of dummy packets from the first node of `route`, which
+/// look like real packets on every tap (Loopix's drop and loop cover).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CoverSpec {
+    /// How reports and `--set cover.NAME.key` name it; unique among flows and cover.
+    pub name: Spanned<String>,
+    pub kind: CoverKindSpec,
+    /// Node names from the sender. Drop cover: its dummies are absorbed at the last node (a mix
+    /// or host, not the sender); loop cover: the route returns to the sender.
+    pub route: Spanned<Vec<Spanned<String>>>,
+    /// "poisson" or "constant".
+    pub model: CoverModel,
+    /// Dummies per second.
+    pub rate: Spanned<Rate>,
+    /// Size of a dummy. Default: the size of the sender's real packets (its flows'), else the
+    /// scenario's packet_size.
+    #[serde(default)]
+    pub size: Option<Spanned<Bytes>>,
+    /// When the stream starts. Default 0.
+    #[serde(default)]
+    pub start: Duration,
+}
+
+/// Where a cover dummy ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CoverKindSpec {
+    /// Absorbed at the last node of its route.
+    Drop,
+    /// Back at its sender.
+    Loop,
+}
+
+/// When a cover stream sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CoverModel {
+    /// Poisson dummy arrivals at `rate`.
+    Poisson,
+    /// One dummy every 1/rate.
+    Constant,
 }

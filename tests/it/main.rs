@@ -7,6 +7,7 @@ mod cli;
 mod common;
 mod conservation;
 mod cover;
+mod cover_scenario;
 mod delay_stage;
 mod export;
 mod fuzz;
