@@ -12,7 +12,9 @@
 //! number of repetitions (default 7); the median is reported. MIXSIM_BENCH_ONLY=stream, binary-heap,
 //! quaternary-heap, priority-queue, tcp or attack runs one part.
 
-use mixsim::engine::{BinaryHeapQueue, EventQueue, PriorityQueueCrate, QuaternaryHeapQueue};
+use mixsim::engine::{
+    BinaryHeapQueue, EventQueue, PriorityQueueCrate, QuaternaryHeapQueue, ReplaceTopQueue,
+};
 use mixsim::experiment::attacks::{correlation, true_candidate};
 use mixsim::experiment::runner::{score_attacks, tap_setup};
 use mixsim::experiment::{Evaluated, Truth};
@@ -226,6 +228,9 @@ fn main() {
     }
     if wanted("binary-heap") {
         bench_queue("binary-heap", &s, reps, BinaryHeapQueue::default);
+    }
+    if wanted("replace-top") {
+        bench_queue("replace-top", &s, reps, ReplaceTopQueue::default);
     }
     if wanted("quaternary-heap") {
         bench_queue("quaternary-heap", &s, reps, QuaternaryHeapQueue::default);

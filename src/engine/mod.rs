@@ -26,7 +26,10 @@ pub mod queue;
 pub mod rng;
 pub mod seed;
 
-pub use queue::{BinaryHeapQueue, EventQueue, PriorityQueueCrate, QuaternaryHeapQueue, Scheduled};
+pub use queue::{
+    BinaryHeapQueue, EventQueue, PriorityQueueCrate, QuaternaryHeapQueue, ReplaceTopQueue,
+    Scheduled,
+};
 pub use rng::{stream, SimRng};
 
 /// Simulated time in integer nanoseconds since the start of a trial.
@@ -61,7 +64,7 @@ pub mod time {
 }
 
 /// An event engine over payloads `P`, backed by queue `Q`.
-pub struct Engine<P, Q: EventQueue<P> = BinaryHeapQueue<P>> {
+pub struct Engine<P, Q: EventQueue<P> = ReplaceTopQueue<P>> {
     now: SimTime,
     next_seq: u64,
     processed: u64,
@@ -69,14 +72,14 @@ pub struct Engine<P, Q: EventQueue<P> = BinaryHeapQueue<P>> {
     _payload: std::marker::PhantomData<P>,
 }
 
-impl<P> Engine<P, BinaryHeapQueue<P>> {
+impl<P: Clone> Engine<P, ReplaceTopQueue<P>> {
     /// An empty engine at time zero with the default (fastest measured) queue.
     pub fn new() -> Self {
-        Self::with_queue(BinaryHeapQueue::default())
+        Self::with_queue(ReplaceTopQueue::default())
     }
 }
 
-impl<P> Default for Engine<P, BinaryHeapQueue<P>> {
+impl<P: Clone> Default for Engine<P, ReplaceTopQueue<P>> {
     fn default() -> Self {
         Self::new()
     }

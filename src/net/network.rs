@@ -20,7 +20,7 @@ use super::packet::{CoverKind, DropReason, Packet};
 use super::stage::{Stage, StageOutcome};
 use super::tap::{Tap, TapConfig};
 use super::topology::{NodeKind, Topology};
-use crate::engine::{stream, BinaryHeapQueue, Engine, EventQueue, SimRng, SimTime};
+use crate::engine::{stream, Engine, EventQueue, ReplaceTopQueue, SimRng, SimTime};
 use crate::traffic::tcp::{LazyTimer, Receiver, Sender, TcpStats};
 use crate::traffic::{ArrivalProcess, Traffic};
 use hdrhistogram::Histogram;
@@ -520,7 +520,7 @@ impl Network {
 
     /// Run a whole trial: start the flows, step to the horizon, close the taps.
     pub fn run(topology: &Topology, seed: u64, trial: u64, taps: TapSetup) -> (Network, u64) {
-        Self::run_with_queue(topology, seed, trial, taps, BinaryHeapQueue::default())
+        Self::run_with_queue(topology, seed, trial, taps, ReplaceTopQueue::default())
     }
 
     /// Run a whole trial on the executor `exec` asks for. The stream executor runs it when the
