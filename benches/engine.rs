@@ -9,8 +9,9 @@
 //! packet (ACKs, timers, the receiver's event) can be set beside the open-loop sender's.
 //!
 //! Run: `cargo bench --bench engine` (release profile). Set MIXSIM_BENCH_REPS to change the
-//! number of repetitions (default 7); the median is reported. MIXSIM_BENCH_ONLY=stream, binary-heap,
-//! quaternary-heap, priority-queue, tcp or attack runs one part.
+//! number of repetitions (default 7); the median is reported. MIXSIM_BENCH_ONLY=stream,
+//! replace-top (the engine's default queue), binary-heap, quaternary-heap, priority-queue, tcp or
+//! attack runs one part.
 
 use mixsim::engine::{
     BinaryHeapQueue, EventQueue, PriorityQueueCrate, QuaternaryHeapQueue, ReplaceTopQueue,
