@@ -1,11 +1,12 @@
-//! The privacy-latency-bandwidth frontier of mix strategies and link padding.
+//! The privacy-latency-bandwidth frontier of mix strategies, link padding and sender cover.
 //!
 //! Reads the output directories of the frontier sweeps (`scenarios/frontier/*.toml`, each run by
 //! `mixsim sweep FILE --out DIR`; the directory's name names the strategy). For every point it
 //! takes, at sample size N, the detection rate of every estimator and the best adversary's
 //! (the largest over estimators, with that estimator's 95% interval), the p50 and p99
-//! end-to-end latency of delivered packets, and the bandwidth overhead (the dummy share of the
-//! bytes sent on the padded links, averaged over them; 0 without padding). It prints a markdown
+//! end-to-end latency of delivered real packets, and the bandwidth overhead (the dummy share of
+//! the bytes sent on the links that carry dummies, padding's or sender cover's, averaged over
+//! them; 0 without either). It prints a markdown
 //! table per strategy and, for a few latency and overhead budgets, the point with the lowest
 //! best-adversary detection rate within the budget; and writes `frontier-latency.svg` and
 //! `frontier-overhead.svg` (the best adversary's detection rate against p99 latency and against
@@ -101,11 +102,18 @@ fn point_labels(dir: &Path) -> Vec<String> {
 
 fn read_point(summary: &Value, label: String, n: u64) -> Point {
     let e2e = &summary["latency"]["end_to_end"];
+    // Padded links, and links that carried sender-cover dummies: their dummy share.
     let padded: Vec<f64> = summary["links"]
         .as_array()
         .expect("links")
         .iter()
-        .filter_map(|l| l["padding"]["overhead"].as_f64())
+        .filter(|l| {
+            l["padding"].is_object() || l["cover"]["dummies_per_trial"].as_f64() > Some(0.0)
+        })
+        .map(|l| {
+            let share = |k: &str| l[k]["overhead"].as_f64().unwrap_or(0.0);
+            share("padding") + share("cover")
+        })
         .collect();
     let overhead = if padded.is_empty() {
         0.0

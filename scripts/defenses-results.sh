@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Regenerate results/DEFENSES.md and results/defenses/:
-# 1. the testbed-poisson traffic through each mix strategy and each padding mode at its shipped
-#    setting (scenarios/testbed-poisson.toml and scenarios/defense-*.toml), with, per scenario,
-#    the detection rate of every estimator at N = 300, 1000 and 3000, the end-to-end latency of
-#    delivered packets (p50, p99) and the bandwidth overhead of padding (dummy bytes / bytes sent
-#    on the candidate links);
+# 1. the testbed-poisson traffic through each mix strategy, each padding mode and each kind of
+#    sender cover at its shipped setting (scenarios/testbed-poisson.toml and
+#    scenarios/defense-*.toml), with, per scenario, the detection rate of every estimator at
+#    N = 300, 1000 and 3000, the end-to-end latency of delivered real packets (p50, p99) and the
+#    bandwidth overhead of the dummies (dummy bytes / bytes sent on the links carrying them);
 # 2. the frontier: one sweep per strategy over its parameter (scenarios/frontier/*.toml, same
 #    traffic), every point's detection rates at N = 3000 with p50/p99 latency and overhead, the
 #    lowest detection within latency and overhead budgets, and the plots of detection against
@@ -21,13 +21,13 @@ out=results/defenses
 mkdir -p "$out"
 names=(testbed-poisson defense-timed defense-threshold defense-threshold-or-timed
        defense-timed-pool defense-threshold-pool defense-binomial
-       defense-padding-constant defense-padding-poisson)
+       defense-padding-constant defense-padding-poisson defense-cover-drop defense-cover-loop)
 for s in "${names[@]}"; do
   ./target/release/mixsim run "scenarios/$s.toml" --trials "$trials" --quiet --out "$out/$s" >/dev/null
   rm -f "$out/$s/run-log.json" # wall times: the one file a rerun would change
 done
 
-frontier=(exponential timed threshold binomial timed-pool padding-constant padding-poisson)
+frontier=(exponential timed threshold binomial timed-pool padding-constant padding-poisson cover-drop)
 dirs=()
 for f in "${frontier[@]}"; do
   rm -rf "$out/frontier/$f" # a sweep resumes into an existing directory: start afresh
@@ -40,7 +40,8 @@ done
 row() { # one table row per scenario, from its summary.json
   jq -r '
     def rate(e; n): (.points[] | select(.estimator == e and .sample_size == n) | .detection_rate);
-    def overhead: ([.links[] | select(.padding) | .padding.overhead] | if length == 0 then 0 else add / length end);
+    def overhead: ([.links[] | select(.padding or (.cover.dummies_per_trial // 0) > 0)
+                    | (.padding.overhead // 0) + (.cover.overhead // 0)] | if length == 0 then 0 else add / length end);
     [.scenario, (.latency.end_to_end.p50_ms | . * 10 | round / 10), (.latency.end_to_end.p99_ms | . * 10 | round / 10),
      (overhead * 1000 | round / 1000),
      rate("mi"; 300), rate("mi"; 1000), rate("mi"; 3000), rate("mi-mm"; 3000), rate("xcorr"; 3000)]
@@ -54,8 +55,10 @@ row() { # one table row per scenario, from its summary.json
   echo "200 pkt/s to Bob through one mix with 450 pkt/s of noise to Bob and 650 to R2 (10 Mb/s links);"
   echo "the adversary counts packets per 10 ms on Alice's link into the mix and on both mix output"
   echo "links, and picks the output link with the highest score (a tie is a failure). Latency is"
-  echo "end-to-end over every delivered packet; overhead is the mean dummy share of the bytes sent"
-  echo "on the padded links (0 without padding). Detection rates are fractions of trials. With two"
+  echo "end-to-end over every delivered real packet; overhead is the mean dummy share of the bytes"
+  echo "sent on the links that carry dummies (padded links, links crossed by sender cover; 0 without"
+  echo "either). Alice's cover leaves with her on her link into the mix: the adversary's input series"
+  echo "holds her dummies too. Detection rates are fractions of trials. With two"
   echo "candidates an adversary who guessed would score 0.5; a rate of 0 means every trial tied"
   echo "(constant padding makes both candidates' count series the same constant)."
   echo
@@ -68,14 +71,17 @@ row() { # one table row per scenario, from its summary.json
   jq -rs '
     map({name: .scenario, p99: .latency.end_to_end.p99_ms,
          d: (.points[] | select(.estimator == "mi" and .sample_size == 3000) | .detection_rate),
-         pad: ([.links[] | select(.padding)] | length > 0)}) as $all
+         pad: ([.links[] | select(.padding)] | length > 0),
+         cover: ([.links[] | select((.cover.dummies_per_trial // 0) > 0)] | length > 0)}) as $all
     | ($all[] | select(.name == "testbed-poisson")) as $base
-    | ($all | map(select(.pad | not)) | min_by(.d)) as $best
-    | ($all | map(select((.pad | not) and .p99 <= $base.p99)) | min_by(.d)) as $cheap
+    | ($all | map(select((.pad or .cover) | not)) | min_by(.d)) as $best
+    | ($all | map(select(((.pad or .cover) | not) and .p99 <= $base.p99)) | min_by(.d)) as $cheap
     | ($all | map(select(.pad)) | min_by(.d)) as $padbest
+    | ($all | map(select(.cover)) | min_by(.d)) as $coverbest
     | "- Lowest MI detection at N = 3000 among the mix strategies: \($best.name) (\($best.d)) at p99 \($best.p99 * 10 | round / 10) ms.",
       "- Lowest among the mix strategies whose p99 latency is no higher than the exponential mix'"'"'s (\($base.p99 * 10 | round / 10) ms): \($cheap.name) (\($cheap.d)).",
-      "- With padding of both output links (exponential mix kept): \($padbest.name) reaches \($padbest.d) at p99 \($padbest.p99 * 10 | round / 10) ms."
+      "- With padding of both output links (exponential mix kept): \($padbest.name) reaches \($padbest.d) at p99 \($padbest.p99 * 10 | round / 10) ms.",
+      "- With Alice'"'"'s sender cover (exponential mix kept): \($coverbest.name) reaches \($coverbest.d) at p99 \($coverbest.p99 * 10 | round / 10) ms."
   ' $(for s in "${names[@]}"; do echo "$out/$s/summary.json"; done)
 
   echo
@@ -89,7 +95,7 @@ row() { # one table row per scenario, from its summary.json
   echo "and \`frontier-overhead.svg\` (best adversary), \`frontier-latency-mi.svg\` and"
   echo "\`frontier-overhead-mi.svg\` (the plug-in MI attack alone). Printed by"
   echo "\`cargo run --release --example frontier -- results/defenses/frontier 3000 DIR...\` over the"
-  echo "seven sweep directories in the order below."
+  echo "eight sweep directories in the order below."
   echo
   ./target/release/examples/frontier "$out/frontier" 3000 "${dirs[@]}"
   echo

@@ -251,3 +251,28 @@ fn shipped_cover_scenarios_report_the_same_bytes_on_both_executors() {
         assert_eq!(j["links"][1]["cover"]["dummies_per_trial"], 0.0);
     }
 }
+
+#[test]
+fn the_cover_frontier_sweep_varies_alices_drop_rate() {
+    let path = scenario_path("frontier/cover-drop.toml");
+    let plan = mixsim::experiment::sweep::load(&path, None, None).unwrap_or_else(|e| panic!("{e}"));
+    let rates: Vec<f64> = plan
+        .scenarios
+        .iter()
+        .map(|s| {
+            let c = s
+                .flows
+                .iter()
+                .find(|f| f.name == "alice-drop")
+                .expect("the cover");
+            assert_eq!(c.cover, Some(CoverKind::Drop));
+            let a = s.correlation().expect("a correlation attack");
+            assert!(
+                a.candidates.iter().any(|&l| c.links.contains(&l)),
+                "it leaves on a candidate"
+            );
+            c.traffic.mean_rate()
+        })
+        .collect();
+    assert_eq!(rates, [50.0, 100.0, 200.0, 400.0]);
+}
