@@ -60,6 +60,11 @@ pub struct TapConfig {
 }
 
 /// The labels of traced packets, parallel to the traces. For scoring only.
+///
+/// A label is the packet's flow id. Sender-cover dummies carry their cover flow's id, marked as
+/// cover in the topology ([`FlowSpec::cover`](super::topology::FlowSpec::cover),
+/// [`Topology::cover_of`](super::topology::Topology::cover_of)); link padding's dummies carry
+/// [`DUMMY_FLOW`](super::link::DUMMY_FLOW), which is no flow.
 #[derive(Debug, Clone, Default)]
 pub struct GroundTruth {
     pub flows: [Vec<FlowId>; 3],

@@ -136,6 +136,28 @@ fn override_strategy() -> impl Strategy<Value = String> {
         pick(&["1B", "40B", "1000B", "1MiB", "4000MB", "0B"])
             .prop_map(|v| format!("packet_size={v}")),
         pick(&["1", "0", "18446744073709551615"]).prop_map(|v| format!("seed={v}")),
+        cover_override_strategy(),
+    ]
+}
+
+/// One `--set` override of the cover scenarios' `[[cover]]` tables.
+fn cover_override_strategy() -> impl Strategy<Value = String> {
+    let pick = |xs: &'static [&'static str]| proptest::sample::select(xs.to_vec());
+    prop_oneof![
+        pick(RATES).prop_map(|v| format!("cover.alice-drop.rate={v}")),
+        pick(RATES).prop_map(|v| format!("cover.alice-loop.rate={v}")),
+        pick(&["drop", "loop", "bounce"]).prop_map(|v| format!("cover.alice-loop.kind={v}")),
+        pick(&["poisson", "constant", "onoff"]).prop_map(|v| format!("cover.alice-drop.model={v}")),
+        pick(&[
+            "[\"alice\", \"mix\", \"alice\"]",
+            "[\"alice\", \"mix\", \"bob\"]",
+            "[\"alice\", \"mix\"]",
+            "[\"alice\"]",
+            "[]"
+        ])
+        .prop_map(|v| format!("cover.alice-loop.route={v}")),
+        pick(&["0B", "1B", "40B", "4000MB"]).prop_map(|v| format!("cover.alice-drop.size={v}")),
+        pick(DURATIONS).prop_map(|v| format!("cover.alice-loop.start={v}")),
     ]
 }
 
@@ -226,10 +248,16 @@ fn check_rule(text: &str, sets: &[String], budget: f64) -> Result<(), TestCaseEr
 fn check_accepts_implies_run_completes() {
     let cases = env_or("MIXSIM_FUZZ_CASES", 48) as u32;
     let budget = env_or("MIXSIM_FUZZ_PACKETS", 60_000) as f64;
-    let bases: Vec<String> = ["fig5-light.toml", "fig5-heavy.toml", "testbed-poisson.toml"]
-        .iter()
-        .map(|f| std::fs::read_to_string(crate::common::scenario_path(f)).unwrap())
-        .collect();
+    let bases: Vec<String> = [
+        "fig5-light.toml",
+        "fig5-heavy.toml",
+        "testbed-poisson.toml",
+        "defense-cover-drop.toml",
+        "defense-cover-loop.toml",
+    ]
+    .iter()
+    .map(|f| std::fs::read_to_string(crate::common::scenario_path(f)).unwrap())
+    .collect();
     let text = prop_oneof![
         3 => proptest::sample::select(bases),
         1 => topology_strategy(),
