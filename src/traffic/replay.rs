@@ -118,7 +118,7 @@ pub enum TraceError {
     /// The CSV reader rejects the file.
     #[error("not a readable CSV: {0}")]
     Csv(#[source] csv::Error),
-    /// A CSV row holds something other than time_s[,size_bytes].
+    /// A CSV row holds something other than `time_s[,size_bytes]`.
     #[error("line {line}: {expected}")]
     CsvRow { line: u64, expected: String },
     /// The capture ends in the middle of a header or packet.
