@@ -139,9 +139,13 @@ impl<P, Q: EventQueue<P>> Engine<P, Q> {
     /// the clock moves to `horizon` (if later than now) and `None` is returned.
     #[inline]
     pub fn step_until(&mut self, horizon: SimTime) -> Option<P> {
-        match self.queue.peek_time() {
-            Some(t) if t <= horizon => self.step(),
-            _ => {
+        match self.queue.pop_until(horizon) {
+            Some(ev) => {
+                self.now = ev.time;
+                self.processed += 1;
+                Some(ev.payload)
+            }
+            None => {
                 self.now = self.now.max(horizon);
                 None
             }
