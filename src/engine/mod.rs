@@ -72,14 +72,14 @@ pub struct Engine<P, Q: EventQueue<P> = ReplaceTopQueue<P>> {
     _payload: std::marker::PhantomData<P>,
 }
 
-impl<P: Clone> Engine<P, ReplaceTopQueue<P>> {
+impl<P: Copy> Engine<P, ReplaceTopQueue<P>> {
     /// An empty engine at time zero with the default (fastest measured) queue.
     pub fn new() -> Self {
         Self::with_queue(ReplaceTopQueue::default())
     }
 }
 
-impl<P: Clone> Default for Engine<P, ReplaceTopQueue<P>> {
+impl<P: Copy> Default for Engine<P, ReplaceTopQueue<P>> {
     fn default() -> Self {
         Self::new()
     }

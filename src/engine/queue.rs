@@ -8,7 +8,7 @@ use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
 /// An event with its due time and insertion sequence number.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct Scheduled<P> {
     pub time: SimTime,
     pub seq: u64,
@@ -115,30 +115,108 @@ heap_queue!(
 /// instead of a pop's sift to the bottom and back plus the push's sift up.
 ///
 /// While the root is `taken`, it is no longer in the queue: the earliest pending event is the
-/// smaller of its two children.
+/// earlier of its two children. The sifts are std's `BinaryHeap` ones (same comparisons, same
+/// branches), written out because std moves a new element by storing it in the array and
+/// reading it back, and that load of a just-stored event stalled every push and replace (it
+/// showed in the profile); here the sifted event stays in registers until its slot is found.
+/// [`BinaryHeapQueue`] (std's heap, popped and pushed plainly) is kept for comparison.
 pub struct ReplaceTopQueue<P> {
-    heap: BinaryHeap<Scheduled<P>>,
+    /// A min-heap by (time, seq): `heap[i]` is not later than `heap[2i + 1]` and `heap[2i + 2]`.
+    heap: Vec<Scheduled<P>>,
     taken: bool,
 }
 
 impl<P> Default for ReplaceTopQueue<P> {
     fn default() -> Self {
         ReplaceTopQueue {
-            heap: BinaryHeap::with_capacity(1024),
+            heap: Vec::with_capacity(1024),
             taken: false,
         }
     }
 }
 
-impl<P: Clone> EventQueue<P> for ReplaceTopQueue<P> {
+/// `a` is due before `b`: time, then sequence.
+#[inline(always)]
+fn before<P>(a: &Scheduled<P>, b: &Scheduled<P>) -> bool {
+    (a.time, a.seq) < (b.time, b.seq)
+}
+
+impl<P: Copy> ReplaceTopQueue<P> {
+    /// Put `ev` in the root's place and move it down while a child is due before it (the
+    /// earlier child moves up a level).
+    #[inline(always)]
+    fn replace_root(&mut self, ev: Scheduled<P>) {
+        let h = &mut self.heap[..];
+        let end = h.len();
+        let mut pos = 0;
+        let mut child = 1;
+        while child + 1 < end {
+            child += before(&h[child + 1], &h[child]) as usize;
+            if !before(&h[child], &ev) {
+                h[pos] = ev;
+                return;
+            }
+            h[pos] = h[child];
+            pos = child;
+            child = 2 * pos + 1;
+        }
+        if child + 1 == end && before(&h[child], &ev) {
+            h[pos] = h[child];
+            pos = child;
+        }
+        h[pos] = ev;
+    }
+
+    /// Remove the root: the hole left there moves down to a leaf, each time filled by the
+    /// earlier child, and the last event moves up from there to its place (few levels: a
+    /// leaf is usually late).
+    #[inline(always)]
+    fn remove_root(&mut self) {
+        let last = self.heap.pop().expect("a root");
+        let h = &mut self.heap[..];
+        let end = h.len();
+        if end == 0 {
+            return;
+        }
+        let mut pos = 0;
+        let mut child = 1;
+        while child + 1 < end {
+            child += before(&h[child + 1], &h[child]) as usize;
+            h[pos] = h[child];
+            pos = child;
+            child = 2 * pos + 1;
+        }
+        if child + 1 == end {
+            h[pos] = h[child];
+            pos = child;
+        }
+        Self::sift_up(h, pos, last);
+    }
+
+    /// Move `ev`, bound for the hole at `pos`, up past the parents due after it.
+    #[inline(always)]
+    fn sift_up(h: &mut [Scheduled<P>], mut pos: usize, ev: Scheduled<P>) {
+        while pos > 0 {
+            let parent = (pos - 1) / 2;
+            if !before(&ev, &h[parent]) {
+                break;
+            }
+            h[pos] = h[parent];
+            pos = parent;
+        }
+        h[pos] = ev;
+    }
+}
+
+impl<P: Copy> EventQueue<P> for ReplaceTopQueue<P> {
     #[inline]
     fn push(&mut self, ev: Scheduled<P>) {
-        if self.taken {
-            self.taken = false;
-            // Later than the taken root, so it sifts down from there.
-            *self.heap.peek_mut().expect("a taken root") = ev;
+        if std::mem::take(&mut self.taken) {
+            self.replace_root(ev);
         } else {
+            let pos = self.heap.len();
             self.heap.push(ev);
+            Self::sift_up(&mut self.heap, pos, ev);
         }
     }
 
@@ -152,9 +230,9 @@ impl<P: Clone> EventQueue<P> for ReplaceTopQueue<P> {
     #[inline]
     fn pop_until(&mut self, horizon: SimTime) -> Option<Scheduled<P>> {
         if std::mem::take(&mut self.taken) {
-            self.heap.pop();
+            self.remove_root();
         }
-        let top = self.heap.peek().filter(|e| e.time <= horizon)?.clone();
+        let top = *self.heap.first().filter(|e| e.time <= horizon)?;
         self.taken = true;
         Some(top)
     }
@@ -162,13 +240,11 @@ impl<P: Clone> EventQueue<P> for ReplaceTopQueue<P> {
     #[inline]
     fn peek_time(&self) -> Option<SimTime> {
         if !self.taken {
-            return self.heap.peek().map(|e| e.time);
+            return self.heap.first().map(|e| e.time);
         }
-        let h = self.heap.as_slice();
-        match (h.get(1), h.get(2)) {
-            // `Scheduled` orders earliest as greatest.
-            (Some(a), Some(b)) => Some(a.max(b).time),
-            (Some(a), None) => Some(a.time),
+        match (self.heap.get(1), self.heap.get(2)) {
+            (Some(a), Some(b)) if before(b, a) => Some(b.time),
+            (Some(a), _) => Some(a.time),
             _ => None,
         }
     }
