@@ -52,9 +52,12 @@ const SRC_FLUSH: u32 = u32::MAX - 3;
 const SRC_FLOW: u32 = 1 << 30;
 const SRC_STAGE: u32 = 1 << 31;
 
-/// Packets a window should hold, about: large enough to amortise the per-window work, small
-/// enough to stay in cache.
-const WINDOW_ITEMS: f64 = 16_384.0;
+/// Events a window should hold, about: enough to amortise the per-window work (a visit of
+/// every node and link, so a window holds at least [`WINDOW_PER_ELEMENT`] events per node and
+/// link), few enough that a window's items stay in the cache (measured on fig5-heavy: 16 384
+/// events per window ran about a fifth slower than 1024 or fewer).
+const WINDOW_ITEMS: f64 = 1024.0;
+const WINDOW_PER_ELEMENT: f64 = 2.0;
 
 /// Which executor runs the trials of an experiment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -190,8 +193,11 @@ struct Run<'a> {
     sources: Vec<Source>,
     /// Per packet slot, its current event's ancestors.
     hist: Vec<[u64; DEPTH]>,
-    /// Per link, arrivals at its far end not yet handled.
+    /// Per link, arrivals at its far end not yet handled, in the order they were offered.
     inbox: Vec<Vec<Item>>,
+    /// Per link, whether those arrivals can be out of time order (jitter that does not keep
+    /// order); if not, they are one sorted stream.
+    reorders: Vec<bool>,
     /// Per link, packets offered so far (the position of the next arrival in its stream).
     offered: Vec<u64>,
     /// Per mix node, releases not yet handled, and arrivals so far.
@@ -208,53 +214,100 @@ struct Run<'a> {
     events: u64,
     ties: u64,
     ambiguous: bool,
-    scratch_fwd: Vec<Item>,
-    scratch_arr: Vec<Item>,
-    /// Scratch of the release sort: items and bucket counts.
-    scratch_sort: (Vec<Item>, Vec<u32>),
+    scratch: Scratch,
 }
 
-/// Sort a mix's pending releases by (time, arrival position): the engine's order. Holds are
-/// drawn per packet in arrival order, so release times spread about evenly over the window:
-/// one counting pass into about one bucket per item by time, then each bucket sorted on its own
-/// (mostly 0 or 1 items), is linear where a comparison sort of the window was a fifth of the
-/// executor's time. Keys are unique (positions are), so the result is the comparison sort's.
-fn sort_releases(v: &mut [Item], scratch: &mut (Vec<Item>, Vec<u32>)) {
-    let key = |it: &Item| (it.t, it.pos);
-    if v.len() < 64 {
-        v.sort_unstable_by_key(key);
-        return;
+/// Runs of items stored back to back, each already in the engine's order: a node's streams
+/// before they are merged.
+#[derive(Default)]
+struct Runs {
+    items: Vec<Item>,
+    /// Where each run ends in `items`.
+    ends: Vec<usize>,
+}
+
+impl Runs {
+    fn clear(&mut self) {
+        self.items.clear();
+        self.ends.clear();
     }
-    let (lo, hi) = v.iter().fold((SimTime::MAX, 0), |(lo, hi), it| {
-        (lo.min(it.t), hi.max(it.t))
-    });
-    let n = v.len();
-    let width = (hi - lo) / n as SimTime + 1;
-    let bucket = |it: &Item| ((it.t - lo) / width) as usize;
-    let (out, starts) = scratch;
-    starts.clear();
-    starts.resize(n + 1, 0);
-    for it in v.iter() {
-        starts[bucket(it) + 1] += 1;
-    }
-    for b in 1..=n {
-        starts[b] += starts[b - 1];
-    }
-    out.clear();
-    out.resize(n, v[0]);
-    let mut next = starts.clone();
-    for it in v.iter() {
-        let b = bucket(it);
-        out[next[b] as usize] = *it;
-        next[b] += 1;
-    }
-    for b in 0..n {
-        let (a, e) = (starts[b] as usize, starts[b + 1] as usize);
-        if e - a > 1 {
-            out[a..e].sort_unstable_by_key(key);
+
+    /// End the run appended to `items` since the last one (nothing if it is empty).
+    fn close(&mut self) {
+        if self.items.len() > self.ends.last().copied().unwrap_or(0) {
+            self.ends.push(self.items.len());
         }
     }
-    v.copy_from_slice(out);
+
+    fn push_run(&mut self, run: &[Item]) {
+        self.items.extend_from_slice(run);
+        self.close();
+    }
+}
+
+/// Buffers reused from node to node and window to window.
+#[derive(Default)]
+struct Scratch {
+    /// The streams a node forwards (emissions, arrivals at a host, a mix's releases), and
+    /// the streams arriving at a mix.
+    out_runs: Runs,
+    in_runs: Runs,
+    /// Merged: a mix's arrivals, and what the node forwards.
+    arr: Vec<Item>,
+    fwd: Vec<Item>,
+    /// A mix's packets that leave within their arrival's event, and its flushed packets.
+    zero_hold: Vec<Item>,
+    flushed: Vec<Item>,
+    /// The k-way merge's heap of run cursors.
+    heap: Vec<(usize, usize)>,
+    /// A mix's releases in the engine's order, and the release sort's buckets.
+    sorted: Vec<Item>,
+    buckets: Vec<u32>,
+}
+
+/// Sort a mix's pending releases `v` into `out` by (time, arrival position): the engine's
+/// order. Holds are drawn per packet in arrival order, so release times spread about evenly
+/// over the window: a counting pass puts them into about one time bucket per item, in bucket
+/// order, and an insertion pass then only has the few items sharing a bucket to move. Keys are
+/// unique (positions are), so this is the order of any sort; the buckets only make it linear
+/// (a comparison sort of the window had been a fifth of the executor's time).
+fn sort_releases(v: &[Item], out: &mut Vec<Item>, buckets: &mut Vec<u32>) {
+    out.clear();
+    out.extend_from_slice(v);
+    let n = v.len();
+    if n >= 64 {
+        let (lo, hi) = v.iter().fold((SimTime::MAX, 0), |(lo, hi), it| {
+            (lo.min(it.t), hi.max(it.t))
+        });
+        // Monotone in time, so bucket order never contradicts time order.
+        let scale = n as f64 / ((hi - lo) as f64 + 1.0);
+        let bucket = |t: SimTime| (((t - lo) as f64 * scale) as usize).min(n - 1);
+        buckets.clear();
+        buckets.resize(2 * n, 0);
+        let (starts, of) = buckets.split_at_mut(n);
+        for (b, it) in of.iter_mut().zip(v) {
+            *b = bucket(it.t) as u32;
+            starts[*b as usize] += 1;
+        }
+        let mut sum = 0;
+        for s in starts.iter_mut() {
+            (*s, sum) = (sum, sum + *s);
+        }
+        for (&b, it) in of.iter().zip(v) {
+            out[starts[b as usize] as usize] = *it;
+            starts[b as usize] += 1;
+        }
+    }
+    let key = |it: &Item| (it.t, it.pos);
+    for i in 1..n {
+        let x = out[i];
+        let mut j = i;
+        while j > 0 && key(&out[j - 1]) > key(&x) {
+            out[j] = out[j - 1];
+            j -= 1;
+        }
+        out[j] = x;
+    }
 }
 
 /// Run `net` (fresh from [`Network::new`]) to the horizon along `plan`; close the taps.
@@ -262,11 +315,13 @@ pub fn run(net: &mut Network, plan: &Plan) -> Result<StreamStats, Ambiguous> {
     let sources = make_sources(net);
     let (nl, nn, net_stages) = (net.links.len(), net.nodes.len(), net.stages.len());
     let horizon = net.horizon;
+    let reorders = net.links.iter().map(super::Link::may_reorder).collect();
     let mut run = Run {
         net,
         sources,
         hist: Vec::with_capacity(1024),
         inbox: vec![Vec::new(); nl],
+        reorders,
         offered: vec![0; nl],
         pending: vec![Vec::new(); nn],
         arrivals: vec![0; nn],
@@ -278,10 +333,9 @@ pub fn run(net: &mut Network, plan: &Plan) -> Result<StreamStats, Ambiguous> {
         events: 0,
         ties: 0,
         ambiguous: false,
-        scratch_fwd: Vec::new(),
-        scratch_arr: Vec::new(),
-        scratch_sort: (Vec::new(), Vec::new()),
+        scratch: Scratch::default(),
     };
+    let target = WINDOW_ITEMS.max(WINDOW_PER_ELEMENT * (nn + nl) as f64);
     let mut lo: SimTime = 0;
     let mut width: SimTime = 10_000_000;
     while lo <= horizon {
@@ -293,9 +347,9 @@ pub fn run(net: &mut Network, plan: &Plan) -> Result<StreamStats, Ambiguous> {
                 return Err(Ambiguous);
             }
         }
-        // Aim the next window at about WINDOW_ITEMS events.
+        // Aim the next window at about `target` events.
         let done = (run.events - before).max(1) as f64;
-        let scale = (WINDOW_ITEMS / done).clamp(0.25, 4.0);
+        let scale = (target / done).clamp(0.25, 4.0);
         width = ((width as f64 * scale) as SimTime).clamp(1_000, 100_000_000_000);
         lo = hi;
     }
@@ -342,11 +396,12 @@ fn make_sources(net: &mut Network) -> Vec<Source> {
     out
 }
 
-/// Shift `parent` (a real event time) in front of `h`.
+/// Shift `parent` (a real event time) in front of `h`. Built as a new array rather than
+/// shifted in place: that compiles to a few register moves where `copy_within` called memmove.
 #[inline]
 fn push_parent(h: &mut [u64; DEPTH], parent: SimTime) {
-    h.copy_within(0..DEPTH - 1, 1);
-    h[0] = parent + REAL;
+    let old = *h;
+    *h = std::array::from_fn(|i| if i == 0 { parent + REAL } else { old[i - 1] });
 }
 
 /// The engine's order of two events at one node: time, then (same stream) stream order, then
@@ -369,6 +424,116 @@ fn order(
     }
 }
 
+/// The engine's order of simultaneous events, as a node's merges need it.
+struct Tie<'a> {
+    hist: &'a [[u64; DEPTH]],
+    ties: &'a mut u64,
+    ambiguous: &'a mut bool,
+}
+
+impl Tie<'_> {
+    #[inline]
+    fn order(&mut self, x: &Item, y: &Item) -> Ordering {
+        order(x, y, self.hist, self.ties, self.ambiguous)
+    }
+
+    /// Whether the engine handles `x` strictly before `y`.
+    #[inline]
+    fn before(&mut self, x: &Item, y: &Item) -> bool {
+        if x.t != y.t {
+            return x.t < y.t;
+        }
+        self.order(x, y) == Ordering::Less
+    }
+}
+
+/// Merge `runs` into `out` in the engine's order. The merge is stable (equal items, which only
+/// an undecided tie gives, keep the runs' order), so it gives what a stable sort of the
+/// concatenated runs would.
+#[inline(never)]
+fn merge(runs: &Runs, out: &mut Vec<Item>, tie: &mut Tie, heap: &mut Vec<(usize, usize)>) {
+    let items = &runs.items;
+    match *runs.ends.as_slice() {
+        [] => {}
+        [_] => out.extend_from_slice(items),
+        [a, _] => merge2(&items[..a], &items[a..], out, tie),
+        _ => merge_heap(runs, out, tie, heap),
+    }
+}
+
+/// The merge of two runs, the common case (two flows at a sender, two links into a node).
+fn merge2(a: &[Item], b: &[Item], out: &mut Vec<Item>, tie: &mut Tie) {
+    out.reserve(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        if tie.before(&b[j], &a[i]) {
+            out.push(b[j]);
+            j += 1;
+        } else {
+            out.push(a[i]);
+            i += 1;
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+}
+
+/// The merge of three or more runs: a binary heap of run cursors (next, end). Runs are stored
+/// in order, so comparing two cursors' `next` compares their runs' places.
+fn merge_heap(runs: &Runs, out: &mut Vec<Item>, tie: &mut Tie, heap: &mut Vec<(usize, usize)>) {
+    let items = &runs.items;
+    heap.clear();
+    let mut start = 0;
+    for &end in &runs.ends {
+        heap.push((start, end));
+        start = end;
+    }
+    let mut less = |a: (usize, usize), b: (usize, usize)| match tie.order(&items[a.0], &items[b.0])
+    {
+        Ordering::Less => true,
+        Ordering::Greater => false,
+        Ordering::Equal => a.0 < b.0,
+    };
+    for i in (0..heap.len() / 2).rev() {
+        sift_down(heap, i, &mut less);
+    }
+    out.reserve(items.len());
+    while let Some(&(next, end)) = heap.first() {
+        out.push(items[next]);
+        if next + 1 < end {
+            heap[0].0 = next + 1;
+        } else {
+            heap.swap_remove(0);
+        }
+        sift_down(heap, 0, &mut less);
+    }
+}
+
+/// Move cursor `i` down the heap to its place.
+#[inline]
+fn sift_down(
+    heap: &mut [(usize, usize)],
+    mut i: usize,
+    less: &mut impl FnMut((usize, usize), (usize, usize)) -> bool,
+) {
+    loop {
+        let l = 2 * i + 1;
+        if l >= heap.len() {
+            return;
+        }
+        let c = if l + 1 < heap.len() && less(heap[l + 1], heap[l]) {
+            l + 1
+        } else {
+            l
+        };
+        if !less(heap[c], heap[i]) {
+            return;
+        }
+        heap.swap(i, c);
+        i = c;
+    }
+}
+
 #[cold]
 fn ancestors(a: &[u64; DEPTH], b: &[u64; DEPTH], ambiguous: &mut bool) -> Ordering {
     for (&u, &v) in a.iter().zip(b) {
@@ -388,107 +553,199 @@ fn ancestors(a: &[u64; DEPTH], b: &[u64; DEPTH], ambiguous: &mut bool) -> Orderi
 }
 
 impl Run<'_> {
-    /// Handle every event of `node` before `hi`.
+    /// Handle every event of `node` before `hi`: merge the streams reaching it (its flows'
+    /// emissions, its in-links' arrivals) in the engine's order, let a mix hold its arrivals,
+    /// and forward what leaves, in the engine's order too.
     fn node(&mut self, plan: &Plan, node: usize, hi: SimTime) {
-        let mut fwd = std::mem::take(&mut self.scratch_fwd);
-        let mut arr = std::mem::take(&mut self.scratch_arr);
-        fwd.clear();
-        arr.clear();
-        let mut streams = 0;
-        for &s in &plan.sources[node] {
-            let before = fwd.len();
-            self.emit(s as usize, hi, &mut fwd);
-            streams += (fwd.len() > before) as usize;
+        let is_mix = matches!(self.net.nodes[node], NodeState::Mix { .. });
+        let flows = &plan.sources[node];
+        if !is_mix && plan.in_links[node].is_empty() && !plan.staged[node] && flows.len() <= 8 {
+            return self.send(flows, hi);
         }
-        let (mut arr_streams, mut in_order) = (0, true);
-        for &l in &plan.in_links[node] {
-            let before = arr.len();
-            in_order &= take_before(&mut self.inbox[l], hi, &mut arr);
-            arr_streams += (arr.len() > before) as usize;
+        let mut s = std::mem::take(&mut self.scratch);
+        s.out_runs.clear();
+        s.in_runs.clear();
+        for &f in &plan.sources[node] {
+            self.emit(f as usize, hi, &mut s.out_runs.items);
+            s.out_runs.close();
         }
-        if arr_streams > 1 || !in_order {
-            self.sort(&mut arr);
-        }
-        self.events += arr.len() as u64;
-        if matches!(self.net.nodes[node], NodeState::Mix { .. }) {
-            streams += self.mix(node, &arr, hi, &mut fwd);
+        // A host forwards its arrivals as they come: they are streams of what it forwards. A
+        // mix takes them in first.
+        let arrivals = if is_mix {
+            &mut s.in_runs
         } else {
-            streams += arr_streams;
-            fwd.extend_from_slice(&arr);
+            &mut s.out_runs
+        };
+        let before = arrivals.items.len();
+        for &l in &plan.in_links[node] {
+            self.take_arrivals(l, hi, arrivals);
         }
-        if streams > 1 {
-            self.sort(&mut fwd);
+        self.events += (arrivals.items.len() - before) as u64;
+        if is_mix {
+            s.arr.clear();
+            self.merge(&s.in_runs, &mut s.arr, &mut s.heap);
+            self.mix(node, hi, &mut s);
         }
+        s.fwd.clear();
+        self.merge(&s.out_runs, &mut s.fwd, &mut s.heap);
         if plan.staged[node] {
-            self.stages(node, hi, &mut fwd);
+            self.stages(node, hi, &mut s.fwd);
         }
         if !self.ambiguous {
-            for it in &fwd {
-                self.forward(it);
-            }
+            self.forward_all(&s.fwd);
         }
-        self.scratch_fwd = fwd;
-        self.scratch_arr = arr;
+        self.scratch = s;
     }
 
+    // The loops over a window's items are functions of their own (`inline(never)`), called once
+    // per node and window: each gets its own inlining budget, so the per-packet calls inside
+    // (the link, the mix, the latency counts) are inlined into the loop.
+
+    /// Forward `items` in order.
+    #[inline(never)]
+    fn forward_all(&mut self, items: &[Item]) {
+        for it in items {
+            self.forward(it);
+        }
+    }
+
+    fn merge(&mut self, runs: &Runs, out: &mut Vec<Item>, heap: &mut Vec<(usize, usize)>) {
+        let mut tie = Tie {
+            hist: &self.hist,
+            ties: &mut self.ties,
+            ambiguous: &mut self.ambiguous,
+        };
+        merge(runs, out, &mut tie, heap);
+    }
+
+    /// Move link `l`'s arrivals before `hi` to `runs` as one run, in stream order (time, then
+    /// the order they were offered in).
+    fn take_arrivals(&mut self, l: usize, hi: SimTime, runs: &mut Runs) {
+        let inbox = &mut self.inbox[l];
+        if self.reorders[l] {
+            let start = runs.items.len();
+            runs.items.extend(inbox.iter().filter(|it| it.t < hi));
+            inbox.retain(|it| it.t >= hi);
+            runs.items[start..].sort_unstable_by_key(|it| (it.t, it.pos));
+        } else {
+            let n = inbox.partition_point(|it| it.t < hi);
+            runs.items.extend_from_slice(&inbox[..n]);
+            inbox.drain(..n);
+        }
+        runs.close();
+    }
+
+    /// Sort items of several streams into the engine's order (a placed stage's releases join
+    /// what else leaves its node; a stage may reorder its flow, so these are no sorted runs).
     fn sort(&mut self, items: &mut [Item]) {
         let (hist, ties, amb) = (&self.hist, &mut self.ties, &mut self.ambiguous);
         items.sort_by(|x, y| order(x, y, hist, ties, amb));
     }
 
     /// Emissions of source `s` before `hi`, as the engine's emit (or replay) events make them.
+    #[inline(never)]
     fn emit(&mut self, s: usize, hi: SimTime, out: &mut Vec<Item>) {
-        let horizon = self.net.horizon;
-        let src = &mut self.sources[s];
-        while let Some(now) = src.next.filter(|&t| t < hi) {
-            let flow = src.flow as usize;
-            let pkt = match src.replay {
-                Some(r) => {
-                    let r = &mut self.net.replays[r];
-                    let i = r.next;
-                    r.next += 1;
-                    let size = r.data.sizes.as_ref().map_or(r.size, |s| s[i]);
-                    src.next = r
-                        .data
-                        .times
-                        .get(r.next)
-                        .map(|&t| r.start + t)
-                        .filter(|&t| t < horizon);
-                    Packet::new(r.flow, i as u64, size, now)
-                }
-                None => {
-                    let f = &mut self.net.flows[flow];
-                    let pkt = Packet::new(flow as u32, f.next_seq, f.size, now);
-                    f.next_seq += 1;
-                    let gap = f.process.next_gap(&mut f.rng);
-                    src.next = Some(now + gap).filter(|&t| t < horizon);
-                    pkt
-                }
-            };
-            self.net.counters.created += 1;
-            self.events += 1;
-            let id = self.net.alloc(pkt);
-            set_hist(&mut self.hist, id, src.hist);
-            out.push(Item {
-                t: now,
-                pos: pkt.seq,
-                id,
-                src: SRC_FLOW + flow as u32,
-            });
-            push_parent(&mut src.hist, now);
+        while self.sources[s].next.is_some_and(|t| t < hi) {
+            let it = self.emit_next(s);
+            out.push(it);
         }
     }
 
-    /// The mix at `node` holds the arrivals `arr` (in the engine's order); its releases before
-    /// `hi` go to `fwd`. Returns the number of streams added.
-    fn mix(&mut self, node: usize, arr: &[Item], hi: SimTime, fwd: &mut Vec<Item>) -> usize {
-        let before = fwd.len();
+    /// A sender (a host with flows and nothing arriving) forwards its flows' emissions before
+    /// `hi` as it makes them, picking the flow whose emission the engine handles first: no
+    /// buffers, no merge. For a few flows (a scan of their next times per packet).
+    #[inline(never)]
+    fn send(&mut self, flows: &[u32], hi: SimTime) {
+        loop {
+            let mut first: Option<usize> = None;
+            for &s in flows {
+                let s = s as usize;
+                if self.sources[s].next.is_none_or(|t| t >= hi) {
+                    continue;
+                }
+                first = match first {
+                    Some(f) if !self.emits_before(s, f) => Some(f),
+                    _ => Some(s),
+                };
+            }
+            let Some(s) = first else {
+                return;
+            };
+            let it = self.emit_next(s);
+            self.forward(&it);
+            if self.ambiguous {
+                return;
+            }
+        }
+    }
+
+    /// Whether the engine handles source `a`'s next emission before source `b`'s (both due).
+    #[inline]
+    fn emits_before(&mut self, a: usize, b: usize) -> bool {
+        let (x, y) = (&self.sources[a], &self.sources[b]);
+        if x.next != y.next {
+            return x.next < y.next;
+        }
+        self.ties += 1;
+        ancestors(&x.hist, &y.hist, &mut self.ambiguous) == Ordering::Less
+    }
+
+    /// Source `s`'s next emission (which must be due), as the engine's emit (or replay) event
+    /// makes it; draws the one after.
+    #[inline(always)]
+    fn emit_next(&mut self, s: usize) -> Item {
+        let horizon = self.net.horizon;
+        let src = &mut self.sources[s];
+        let now = src.next.expect("a due emission");
+        let flow = src.flow as usize;
+        let pkt = match src.replay {
+            Some(r) => {
+                let r = &mut self.net.replays[r];
+                let i = r.next;
+                r.next += 1;
+                let size = r.data.sizes.as_ref().map_or(r.size, |s| s[i]);
+                src.next = r
+                    .data
+                    .times
+                    .get(r.next)
+                    .map(|&t| r.start + t)
+                    .filter(|&t| t < horizon);
+                Packet::new(r.flow, i as u64, size, now)
+            }
+            None => {
+                let f = &mut self.net.flows[flow];
+                let pkt = Packet::new(flow as u32, f.next_seq, f.size, now);
+                f.next_seq += 1;
+                let gap = f.process.next_gap(&mut f.rng);
+                src.next = Some(now + gap).filter(|&t| t < horizon);
+                pkt
+            }
+        };
+        self.net.counters.created += 1;
+        self.events += 1;
+        let id = self.net.alloc(pkt);
+        set_hist(&mut self.hist, id, src.hist);
+        push_parent(&mut src.hist, now);
+        Item {
+            t: now,
+            pos: pkt.seq,
+            id,
+            src: SRC_FLOW + flow as u32,
+        }
+    }
+
+    /// The mix at `node` holds the arrivals `s.arr` (in the engine's order); what it releases
+    /// before `hi` goes to `s.out_runs` as streams: packets leaving within their arrival's
+    /// event, flushed packets, and the releases of held packets in the engine's order.
+    #[inline(never)]
+    fn mix(&mut self, node: usize, hi: SimTime, s: &mut Scratch) {
         let mut out = std::mem::take(&mut self.releases);
-        for it in arr {
+        s.zero_hold.clear();
+        s.flushed.clear();
+        for it in &s.arr {
             // Timer events the engine handles before this arrival.
-            let h = self.hist[it.id as usize];
-            while let Some(k) = self.due_timer(node, it.t, Some(&h)) {
-                self.timer(node, k, &mut out, fwd);
+            while let Some(k) = self.due_timer(node, it.t, Some(it.id)) {
+                self.timer(node, k, &mut out, &mut s.flushed);
             }
             let pos = self.arrivals[node];
             self.arrivals[node] += 1;
@@ -500,7 +757,7 @@ impl Run<'_> {
                     self.net.packets[it.id as usize].mix_hold += t - it.t;
                     if t == it.t {
                         // Forwarded within the arrival's own event.
-                        fwd.push(Item {
+                        s.zero_hold.push(Item {
                             pos,
                             src: SRC_ZERO_HOLD,
                             ..*it
@@ -518,30 +775,30 @@ impl Run<'_> {
                 Arrival::Held => {
                     // A flush within the arrival's event: the released packets leave in it.
                     let h = self.hist[it.id as usize];
-                    self.flushed(node, it.t, h, &mut out, fwd);
+                    self.flushed(node, it.t, h, &mut out, &mut s.flushed);
                 }
             }
         }
         while let Some(k) = self.due_timer(node, hi, None) {
-            self.timer(node, k, &mut out, fwd);
+            self.timer(node, k, &mut out, &mut s.flushed);
         }
         self.releases = out;
+        s.out_runs.push_run(&s.zero_hold);
+        s.out_runs.push_run(&s.flushed);
         // Releases in the engine's order: time, then arrival order (the order their events
         // were scheduled in).
         let pending = &mut self.pending[node];
-        sort_releases(pending, &mut self.scratch_sort);
-        let due = pending.partition_point(|it| it.t < hi);
+        sort_releases(pending, &mut s.sorted, &mut s.buckets);
+        let due = s.sorted.partition_point(|it| it.t < hi);
         self.events += due as u64;
-        fwd.extend(pending.drain(..due));
-        let srcs = [SRC_ZERO_HOLD, SRC_RELEASE, SRC_FLUSH];
-        srcs.iter()
-            .filter(|&&src| fwd[before..].iter().any(|it| it.src == src))
-            .count()
+        s.out_runs.push_run(&s.sorted[..due]);
+        pending.clear();
+        pending.extend_from_slice(&s.sorted[due..]);
     }
 
-    /// The next of the mix's timer events that the engine handles before an event at `t` whose
-    /// ancestors are `hist` (`None`: any event at `t` or later), as an index into its timers.
-    fn due_timer(&mut self, node: usize, t: SimTime, hist: Option<&[u64; DEPTH]>) -> Option<usize> {
+    /// The next of the mix's timer events that the engine handles before an event at `t` of
+    /// packet `id` (`None`: any event at `t` or later), as an index into its timers.
+    fn due_timer(&mut self, node: usize, t: SimTime, id: Option<u32>) -> Option<usize> {
         let timers = &self.timers[node];
         let k = (0..timers.len()).min_by_key(|&k| timers[k].0)?;
         let (at, th) = &timers[k];
@@ -549,7 +806,7 @@ impl Run<'_> {
             Ordering::Less => Some(k),
             Ordering::Greater => None,
             Ordering::Equal => {
-                let h = hist?;
+                let h = &self.hist[id? as usize];
                 (ancestors(th, h, &mut self.ambiguous) == Ordering::Less).then_some(k)
             }
         }
@@ -651,7 +908,7 @@ impl Run<'_> {
     }
 
     /// Put the packet of event `it` on the next link of its route, as the engine's forward.
-    #[inline]
+    #[inline(always)]
     fn forward(&mut self, it: &Item) {
         let net = &mut *self.net;
         let p = &mut net.packets[it.id as usize];
@@ -692,39 +949,81 @@ fn set_hist(hist: &mut Vec<[u64; DEPTH]>, id: u32, h: [u64; DEPTH]) {
     hist[i] = h;
 }
 
-/// Move the items of `inbox` before `hi` to `out`, keeping both in stream order. Returns
-/// whether they were in time order (a link's arrivals are, unless jitter reorders them).
-fn take_before(inbox: &mut Vec<Item>, hi: SimTime, out: &mut Vec<Item>) -> bool {
-    let prefix = inbox
-        .iter()
-        .position(|it| it.t >= hi)
-        .unwrap_or(inbox.len());
-    let sorted = inbox[..prefix].windows(2).all(|w| w[0].t <= w[1].t);
-    out.extend(inbox.drain(..prefix));
-    if inbox.iter().any(|it| it.t < hi) {
-        out.extend(inbox.iter().filter(|it| it.t < hi));
-        inbox.retain(|it| it.t >= hi);
-        return false;
-    }
-    sorted
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// The bucket sort gives the comparison sort's order: spread, clustered (one time for
-    /// many items, as a flush would give) and far outliers, around the 64-item cut-over.
-    #[test]
-    fn releases_sort_like_a_comparison_sort() {
-        let mut x = 0x2545_f491_4f6c_dd1du64;
-        let mut rand = move || {
+    fn xorshift(mut x: u64) -> impl FnMut() -> u64 {
+        move || {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
             x
-        };
-        let mut scratch = (Vec::new(), Vec::new());
+        }
+    }
+
+    /// The k-way merge (two runs, and the heap for more) gives what a stable sort of the
+    /// concatenated runs by the engine's order gives, ties between runs included: items at
+    /// equal times whose ancestors differ only a few levels down.
+    #[test]
+    fn merge_orders_runs_as_a_stable_sort() {
+        let mut rand = xorshift(0x9e37_79b9_7f4a_7c15);
+        for (k, len, spread) in [
+            (2, 50, 5),
+            (2, 400, 1000),
+            (3, 200, 3),
+            (5, 100, 20),
+            (17, 30, 2),
+        ] {
+            let mut runs = Runs::default();
+            let mut hist = Vec::new();
+            for r in 0..k {
+                let mut t = 0;
+                // Unique ancestors, equal for the first few levels across runs; within a run
+                // they grow with the position, as the engine's scheduling order does.
+                let deep = (rand() % 4) as usize;
+                for pos in 0..len {
+                    t += rand() % spread;
+                    let id = hist.len() as u32;
+                    let mut h = [UNKNOWN; DEPTH];
+                    for (level, e) in h.iter_mut().enumerate().take(deep) {
+                        *e = REAL + level as u64;
+                    }
+                    h[deep] = REAL + 100 + id as u64;
+                    hist.push(h);
+                    runs.items.push(Item {
+                        t,
+                        pos,
+                        id,
+                        src: SRC_LINK + r,
+                    });
+                }
+                runs.close();
+            }
+            let (mut ties, mut ambiguous) = (0, false);
+            let mut want = runs.items.clone();
+            want.sort_by(|x, y| order(x, y, &hist, &mut ties, &mut ambiguous));
+            assert!(!ambiguous && ties > 0, "k {k}: ties exercised");
+            let (mut ties, mut ambiguous) = (0, false);
+            let mut tie = Tie {
+                hist: &hist,
+                ties: &mut ties,
+                ambiguous: &mut ambiguous,
+            };
+            let mut got = Vec::new();
+            merge(&runs, &mut got, &mut tie, &mut Vec::new());
+            assert!(!ambiguous);
+            let ids = |v: &[Item]| v.iter().map(|it| it.id).collect::<Vec<_>>();
+            assert_eq!(ids(&got), ids(&want), "k {k}, len {len}, spread {spread}");
+        }
+    }
+
+    /// The release sort gives the comparison sort's order: spread, clustered (one time for
+    /// many items, as a flush would give) and far outliers, around the 64-item cut-over.
+    #[test]
+    fn releases_sort_like_a_comparison_sort() {
+        let mut rand = xorshift(0x2545_f491_4f6c_dd1d);
+        let (mut out, mut buckets) = (Vec::new(), Vec::new());
         for (n, spread) in [
             (10, 1000),
             (63, 50),
@@ -733,9 +1032,11 @@ mod tests {
             (5000, 20),
             (3000, 0),
         ] {
-            let mut v: Vec<Item> = (0..n)
+            let v: Vec<Item> = (0..n)
                 .map(|i| Item {
-                    t: 1_000 + rand() % (spread + 1) + (rand() % 97 == 0) as u64 * (rand() >> 20),
+                    t: 1_000
+                        + rand() % (spread + 1)
+                        + rand().is_multiple_of(97) as u64 * (rand() >> 20),
                     pos: rand(),
                     id: i as u32,
                     src: SRC_RELEASE,
@@ -743,9 +1044,9 @@ mod tests {
                 .collect();
             let mut want = v.clone();
             want.sort_unstable_by_key(|it| (it.t, it.pos));
-            sort_releases(&mut v, &mut scratch);
+            sort_releases(&v, &mut out, &mut buckets);
             let ids = |v: &[Item]| v.iter().map(|it| it.id).collect::<Vec<_>>();
-            assert_eq!(ids(&v), ids(&want), "n {n}, spread {spread}");
+            assert_eq!(ids(&out), ids(&want), "n {n}, spread {spread}");
         }
     }
 }

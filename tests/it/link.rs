@@ -75,11 +75,12 @@ fn drop_tail_when_buffer_full() {
 proptest::proptest! {
     /// For any arrival pattern and packet sizes: departures keep arrival order, none starts
     /// before its packet arrived or before the previous one left, each takes exactly
-    /// size / bandwidth, and the buffer never holds more than its limit.
+    /// size / bandwidth, and the buffer never holds more than its limit. Buffers both below
+    /// and above the length at which the link looks for departed packets (32).
     #[test]
     fn fifo_service_for_any_arrivals(
         offers in proptest::collection::vec((0u64..3_000_000, 40u32..9000), 1..300),
-        buffer in 1u64..20,
+        buffer in 1u64..80,
     ) {
         let mut link = Link::new(8e6, time::MS, buffer, tap(), u64::MAX);
         let mut rng = stream(2, 0, 0);
