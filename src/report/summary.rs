@@ -168,9 +168,10 @@ impl Summary {
             .filter(|p| p.sample_size.is_some())
             .collect();
         if !identifications.is_empty() {
+            let w = column_width(10, identifications.iter().map(|p| p.label.len()));
             let _ = writeln!(
                 s,
-                "\n{:<10} {:>7} {:>9} {:>17} {:>9} {:>9} {:>9} {:>9} {:>9}",
+                "\n{:<w$} {:>7} {:>9} {:>17} {:>9} {:>9} {:>9} {:>9} {:>9}",
                 "estimator",
                 "N",
                 "D",
@@ -192,7 +193,7 @@ impl Summary {
                 };
                 let _ = writeln!(
                     s,
-                    "{:<10} {:>7} {:>9.3} {:>8.3}-{:<8.3} {:>9} {:>9} {:>9} {:>9} {:>9}",
+                    "{:<w$} {:>7} {:>9.3} {:>8.3}-{:<8.3} {:>9} {:>9} {:>9} {:>9} {:>9}",
                     p.label,
                     p.sample_size.unwrap_or_default(),
                     p.detection_rate,
@@ -215,15 +216,16 @@ impl Summary {
             }
         }
         self.detection_table(&mut s);
+        let w = column_width(16, self.links.iter().map(|l| l.name.len()));
         let _ = writeln!(
             s,
-            "\n{:<16} {:>12} {:>8} {:>10} {:>10}",
+            "\n{:<w$} {:>12} {:>8} {:>10} {:>10}",
             "link", "pkts/trial", "util", "drop-buf", "drop-loss"
         );
         for l in &self.links {
             let _ = writeln!(
                 s,
-                "{:<16} {:>12.1} {:>8.3} {:>10} {:>10}",
+                "{:<w$} {:>12.1} {:>8.3} {:>10} {:>10}",
                 l.name, l.packets_per_trial, l.utilisation, l.drops_buffer, l.drops_loss
             );
         }
@@ -390,6 +392,12 @@ impl Summary {
             rows_out_of(&self.points)
         );
     }
+}
+
+/// Width of a table's first column: `min`, or the longest entry if longer, so that long labels
+/// (`first-hop/xcorr`, generated link names) do not push their row's figures out of line.
+fn column_width(min: usize, lens: impl Iterator<Item = usize>) -> usize {
+    lens.fold(min, usize::max)
 }
 
 fn rows_out_of(points: &[Point]) -> u32 {
