@@ -3,7 +3,8 @@
 # laws) beside the count attacks (mi, mi-mm, xcorr) on the same 1000 trials of fig5-light,
 # fig5-heavy and testbed-poisson; the hop-by-hop and supermix adversaries on the cascade and
 # the mixnet (their own scenario files, unchanged); the attacks' cost per trial at N = 29 900
-# (the engine bench, MIXSIM_BENCH_ONLY=attack; skipped with BENCH=0).
+# (the engine bench, MIXSIM_BENCH_ONLY=attack; skipped with BENCH=0, which keeps the previous
+# results/adversaries/bench-attack.txt: timings want a quiet machine, the rest does not).
 #
 # The reference scenario files are not changed: for each, this script writes the file it runs
 # to results/adversaries/scenarios/NAME.toml, the reference with its [attack] table turned into
@@ -16,7 +17,8 @@ cd "$(dirname "$0")/.."
 TRIALS="${1:-1000}"
 OUT=results/adversaries
 cargo build --release --quiet
-rm -rf "$OUT"
+mkdir -p "$OUT"
+find "$OUT" -mindepth 1 -maxdepth 1 ! -name bench-attack.txt -exec rm -rf {} +
 mkdir -p "$OUT/scenarios"
 for name in fig5-light fig5-heavy testbed-poisson; do
   file="$OUT/scenarios/$name.toml"
