@@ -18,15 +18,28 @@
 //! packet's arrival at a node is the event that put it on the link (an emission, an arrival at a
 //! relay, a mix release); the parent of a release is the arrival at the mix; the parent of an
 //! emission is the flow's previous emission; the parent of a mix's timer event (a batch flush) is
-//! the event that armed it. Batch mixes are driven through the same [`Mix`](super::mix::Mix) calls
-//! as in the engine, timer events included, interleaved with arrivals in the engine's order. Every packet carries the times of its last
-//! [`DEPTH`] ancestors, and a merge of two streams compares them level by level. Within one
-//! stream the order is the stream's own (the engine scheduled them in that order).
+//! the event that armed it. Batch mixes are driven through the same [`Mix`](super::mix::Mix)
+//! calls as in the engine, timer events included, interleaved with arrivals in the engine's
+//! order. Every packet carries the times of its last [`DEPTH`] ancestors, and a merge of two
+//! streams compares them level by level. Within one stream the order is the stream's own (the
+//! engine scheduled them in that order).
 //!
 //! When the carried history runs out with every time equal (say, constant-rate flows in
 //! lockstep for more than [`DEPTH`] packets), the order cannot be known without the engine's
 //! global state: [`run`] then gives up with [`Ambiguous`] and the caller reruns the trial on
 //! the event engine. Nothing is guessed.
+//!
+//! # Streams, merges and windows
+//!
+//! In a window, a node's streams (each flow's emissions, each in-link's arrivals, a mix's
+//! releases) are already in the engine's order each, so they are kept as sorted runs and merged
+//! rather than sorted: a single run is taken as it is, two by a two-way merge, a few by a scan of
+//! their heads, more (a mix fed by thousands of links) by a heap of run cursors. A sender (a
+//! host with a few flows and nothing arriving) forwards each emission as it makes it. A mix with
+//! per-packet holds puts its releases in order with a counting pass into time buckets and an
+//! insertion pass. Windows hold about a thousand events, and at least a couple per node and
+//! link: enough to pay for visiting every node, few enough that the window's buffers stay in the
+//! cache.
 
 use super::mix::{Arrival, Release};
 use super::network::{Network, NodeState};
@@ -999,9 +1012,9 @@ mod tests {
         }
     }
 
-    /// The k-way merge (one run moved, two merged, a scan for a few, the heap for more) gives what a stable sort of the
-    /// concatenated runs by the engine's order gives, ties between runs included: items at
-    /// equal times whose ancestors differ only a few levels down.
+    /// The k-way merge (one run moved, two merged, a scan for a few, the heap for more) gives
+    /// what a stable sort of the concatenated runs by the engine's order gives, ties between
+    /// runs included: items at equal times whose ancestors differ only a few levels down.
     #[test]
     fn merge_orders_runs_as_a_stable_sort() {
         let mut rand = xorshift(0x9e37_79b9_7f4a_7c15);
