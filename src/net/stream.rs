@@ -292,9 +292,10 @@ fn sort_releases(v: &[Item], out: &mut Vec<Item>, buckets: &mut Vec<u32>) {
         let (lo, hi) = v.iter().fold((SimTime::MAX, 0), |(lo, hi), it| {
             (lo.min(it.t), hi.max(it.t))
         });
-        // Monotone in time, so bucket order never contradicts time order.
-        let scale = n as f64 / ((hi - lo) as f64 + 1.0);
-        let bucket = |t: SimTime| (((t - lo) as f64 * scale) as usize).min(n - 1);
+        // Monotone in time, so bucket order never contradicts time order. Through i64, whose
+        // conversions to and from f64 are single instructions (u64's are a dozen).
+        let scale = n as f64 / ((hi - lo) as i64 as f64 + 1.0);
+        let bucket = |t: SimTime| (((t - lo) as i64 as f64 * scale) as i64 as usize).min(n - 1);
         buckets.clear();
         buckets.resize(2 * n, 0);
         let (starts, of) = buckets.split_at_mut(n);
