@@ -154,8 +154,17 @@ impl Mix {
     }
 
     /// Packet `handle` arrives at `now`. Flushes due by `now` happen first (into `out`).
-    #[inline]
+    #[inline(always)]
     pub fn arrive(&mut self, now: SimTime, handle: u32, out: &mut Vec<Release>) -> Arrival {
+        // The exponential mix is most scenarios' hot path: its hold is drawn inline.
+        if let MixStrategy::Exponential { mean_ns } = self.strategy {
+            return Arrival::Release(exponential_release(now, mean_ns, &mut self.rng));
+        }
+        self.arrive_other(now, handle, out)
+    }
+
+    #[inline(never)]
+    fn arrive_other(&mut self, now: SimTime, handle: u32, out: &mut Vec<Release>) -> Arrival {
         if let Some(t) = self.strategy.release_time(now, &mut self.rng) {
             return Arrival::Release(t);
         }
@@ -304,14 +313,18 @@ impl MixStrategy {
     #[inline]
     pub fn release_time(&self, now: SimTime, rng: &mut SimRng) -> Option<SimTime> {
         match *self {
-            MixStrategy::Exponential { mean_ns } => {
-                let e: f64 = Exp1.sample(rng);
-                Some(now + time::from_ns_f64(e * mean_ns))
-            }
+            MixStrategy::Exponential { mean_ns } => Some(exponential_release(now, mean_ns, rng)),
             MixStrategy::Timed { period } => Some((now / period + 1) * period),
             _ => None,
         }
     }
+}
+
+/// When an exponential mix of mean hold `mean_ns` releases a packet arriving at `now`.
+#[inline(always)]
+fn exponential_release(now: SimTime, mean_ns: f64, rng: &mut SimRng) -> SimTime {
+    let e: f64 = Exp1.sample(rng);
+    now + time::from_ns_f64(e * mean_ns)
 }
 
 #[cfg(test)]
