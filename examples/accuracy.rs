@@ -7,6 +7,7 @@
 //!
 //! `cargo run --release --example accuracy -- results/fig5-light/points.csv results/fig6/sweep.csv`
 
+use mixsim::report::summary::{ANONYMITY_COLUMNS, DETECTION_COLUMNS};
 use std::collections::BTreeMap;
 
 const MODELS: [(&str, &str); 5] = [
@@ -17,8 +18,9 @@ const MODELS: [(&str, &str); 5] = [
     ("model_semi_analytic", "semi-analytic"),
 ];
 
-/// Columns that are not a label of the point.
-const KNOWN: [&str; 17] = [
+/// Columns that are not a label of the point (beside the library's anonymity and detection
+/// columns and the `model_` ones).
+const KNOWN: [&str; 11] = [
     "point",
     "point_seed",
     "attack",
@@ -30,13 +32,14 @@ const KNOWN: [&str; 17] = [
     "detection_rate",
     "ci_low",
     "ci_high",
-    "mean_rank",
-    "mean_rank_ci_low",
-    "mean_rank_ci_high",
-    "degree",
-    "degree_ci_low",
-    "degree_ci_high",
 ];
+
+fn is_known(column: &str) -> bool {
+    KNOWN.contains(&column)
+        || ANONYMITY_COLUMNS.contains(&column)
+        || DETECTION_COLUMNS.contains(&column)
+        || column.starts_with("model_")
+}
 
 #[derive(Default)]
 struct Deviation {
@@ -63,7 +66,7 @@ fn main() {
             .collect();
         let col = |name: &str| header.iter().position(|h| h == name);
         let labels: Vec<usize> = (0..header.len())
-            .filter(|&i| !KNOWN.contains(&header[i].as_str()) && !header[i].starts_with("model_"))
+            .filter(|&i| !is_known(&header[i]))
             .collect();
         println!("\n### {file}\n");
         let label_names: Vec<&str> = labels.iter().map(|&i| header[i].as_str()).collect();
