@@ -10,11 +10,7 @@ cargo build --release --quiet --bin mixsim --example mixnet_gen
 sizes=("${@:-10 100 1000 10000}")
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-measure() { # command... -> "wall_s peak_MB"
-    /usr/bin/time -v "$@" >/dev/null 2>"$dir/time" || { cat "$dir/time" >&2; exit 1; }
-    awk -F': ' '/Elapsed/ {n = split($2, t, ":"); s = t[n] + (n > 1 ? 60 * t[n-1] : 0) + (n > 2 ? 3600 * t[n-2] : 0)}
-                /Maximum resident/ {m = $2 / 1024} END {printf "%.2f %.0f\n", s, m}' "$dir/time"
-}
+source scripts/measure.sh
 printf '%-7s %-7s %-10s %-9s %-10s %-9s %-10s\n' flows links delivered check_s check_MB run_s run_MB
 for n in ${sizes[@]}; do
     f="$dir/mixnet-$n.toml"

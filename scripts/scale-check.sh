@@ -17,11 +17,7 @@ seconds=${2:-600}
 cargo build --release --quiet --bin mixsim --example mixnet_gen
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-measure() { # command... -> "wall_s peak_MB"
-    /usr/bin/time -v "$@" >/dev/null 2>"$dir/time" || { cat "$dir/time" >&2; exit 1; }
-    awk -F': ' '/Elapsed/ {n = split($2, t, ":"); s = t[n] + (n > 1 ? 60 * t[n-1] : 0) + (n > 2 ? 3600 * t[n-2] : 0)}
-                /Maximum resident/ {m = $2 / 1024} END {printf "%.2f %.0f\n", s, m}' "$dir/time"
-}
+source scripts/measure.sh
 f="$dir/mixnet-$senders-cover.toml"
 target/release/examples/mixnet_gen "$senders" --seconds "$seconds" --loop-rate 5 --drop-rate 5 >"$f"
 echo "load before: $(uptime)"
