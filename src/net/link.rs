@@ -11,6 +11,7 @@ use super::stage::{Stage, StageOutcome};
 use super::tap::{Tap, TapPoint};
 use crate::engine::{time, SimRng, SimTime};
 use rand_distr::{Distribution, Exp1};
+use std::collections::VecDeque;
 
 /// Per-link counters over a trial.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -130,61 +131,8 @@ impl PadState {
     }
 }
 
-/// Departure times of the packets that may still be in a link's system (queued or in
-/// transmission), oldest first. A packet has left once its departure is at or before the
-/// current time, and departures never decrease (FIFO), so the packets that left are a prefix.
-/// That prefix is dropped only when it matters: when the link is idle (all have left), or when
-/// the ring holds [`Backlog::TRIM`] times or a full buffer's worth. Most offers then cost a
-/// compare and a store, and the ring stays about as long as the queue.
-#[derive(Debug, Clone, Default)]
-struct Backlog {
-    /// A ring whose length is zero or a power of two; `head` and `tail` count pops and pushes.
-    ring: Vec<SimTime>,
-    head: usize,
-    tail: usize,
-}
-
-impl Backlog {
-    /// Times held before the prefix of departed packets is looked for.
-    const TRIM: usize = 32;
-
-    fn len(&self) -> usize {
-        self.tail - self.head
-    }
-
-    /// Every packet has left.
-    fn clear(&mut self) {
-        self.head = self.tail;
-    }
-
-    /// Drop the departures at or before `now`.
-    fn expire(&mut self, now: SimTime) {
-        let mask = self.ring.len().wrapping_sub(1);
-        while self.head < self.tail && self.ring[self.head & mask] <= now {
-            self.head += 1;
-        }
-    }
-
-    fn push(&mut self, departure: SimTime) {
-        if self.len() == self.ring.len() {
-            self.grow();
-        }
-        let mask = self.ring.len() - 1;
-        self.ring[self.tail & mask] = departure;
-        self.tail += 1;
-    }
-
-    #[cold]
-    fn grow(&mut self) {
-        let mask = self.ring.len().wrapping_sub(1);
-        let mut ring = vec![0; (2 * self.ring.len()).max(8)];
-        for (i, slot) in (self.head..self.tail).zip(&mut ring) {
-            *slot = self.ring[i & mask];
-        }
-        (self.head, self.tail) = (0, self.len());
-        self.ring = ring;
-    }
-}
+/// Departure times a link holds before it looks for the packets that left.
+const TRIM: usize = 32;
 
 /// What became of a packet offered to a link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -200,15 +148,18 @@ pub struct Link {
     ns_per_byte: f64,
     delay: SimTime,
     buffer: usize,
-    /// Departure times of the packets that may still be in the system.
-    in_system: Backlog,
+    /// Departure times of the packets that may still be in the system (queued or in
+    /// transmission), oldest first. A packet has left once its departure is at or before the
+    /// current time, and departures never decrease (FIFO), so those that left are a prefix. It
+    /// is dropped only when it matters: when the link is idle (all have left), or when the queue
+    /// holds `trim_at` times (a full buffer, or [`TRIM`] if less). Most offers then cost a compare
+    /// and a push.
+    in_system: VecDeque<SimTime>,
     /// How many times `in_system` holds before the packets that left are dropped from it.
     trim_at: usize,
     last_departure: SimTime,
     loss: Option<Loss>,
     jitter: Option<Jitter>,
-    /// Jitter that does not keep order: arrivals may leave the far end out of offer order.
-    reorders: bool,
     horizon: SimTime,
     /// Most packets of a link have one size: cache its service time.
     last_size: u32,
@@ -232,12 +183,11 @@ impl Link {
             ns_per_byte: 8e9 / bandwidth_bps,
             delay,
             buffer: buffer.max(1) as usize,
-            in_system: Backlog::default(),
-            trim_at: (buffer.max(1) as usize).min(Backlog::TRIM),
+            in_system: VecDeque::new(),
+            trim_at: (buffer.max(1) as usize).min(TRIM),
             last_departure: 0,
             loss: None,
             jitter: None,
-            reorders: false,
             horizon,
             last_size: 0,
             last_service: 0,
@@ -271,14 +221,13 @@ impl Link {
     ) -> Self {
         self.jitter =
             (sigma > 0).then(|| Jitter::with_model(sigma, model, self.delay, order_preserving));
-        self.reorders = sigma > 0 && !order_preserving;
         self
     }
 
     /// Whether packets may reach the far end in another order than they were offered in
     /// (jitter without `order_preserving`); otherwise arrival times never decrease.
     pub fn may_reorder(&self) -> bool {
-        self.reorders
+        self.jitter.as_ref().is_some_and(|j| !j.preserves_order())
     }
 
     /// Pad the link: slots from `padding`, Poisson slots drawn from `rng` (the padding's own
@@ -332,11 +281,13 @@ impl Link {
         self.stats.offered += 1;
         self.tap.record(TapPoint::Enqueue, now, pkt.size, pkt.flow);
         // Fewer times held than the buffer takes means fewer packets in the system: only a
-        // fuller ring needs the departed ones dropped before the buffer is checked.
+        // fuller queue needs the departed ones dropped before the buffer is checked.
         if now >= self.last_departure {
             self.in_system.clear();
         } else if self.in_system.len() >= self.trim_at {
-            self.in_system.expire(now);
+            while self.in_system.front().is_some_and(|&d| d <= now) {
+                self.in_system.pop_front();
+            }
         }
         if self.in_system.len() >= self.buffer {
             self.stats.drops_buffer += 1;
@@ -352,7 +303,7 @@ impl Link {
         (self.last_size, self.last_service) = (pkt.size, service);
         let departure = start + service;
         self.last_departure = departure;
-        self.in_system.push(departure);
+        self.in_system.push_back(departure);
         pkt.queueing += start - now;
         if departure <= self.horizon {
             self.stats.wait_ns += start - now;

@@ -39,6 +39,11 @@ pub struct Jitter {
 }
 
 impl Jitter {
+    /// Whether releases keep the order packets were offered in.
+    pub fn preserves_order(&self) -> bool {
+        self.order_preserving
+    }
+
     /// Truncated jitter (never earlier than offered).
     pub fn new(sigma: SimTime, order_preserving: bool) -> Self {
         Self::with_model(sigma, JitterModel::Truncated, 0, order_preserving)
