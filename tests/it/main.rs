@@ -9,6 +9,7 @@ mod conservation;
 mod cover;
 mod cover_scenario;
 mod delay_stage;
+mod docs;
 mod export;
 mod fuzz;
 mod hardening;
