@@ -195,8 +195,16 @@ fn prepare_out(out: &Path) -> Result<(), Failure> {
     std::fs::remove_file(&probe).map_err(bad)
 }
 
-fn load(args: &ScenarioArgs) -> Result<Scenario, Failure> {
-    Scenario::load(&args.scenario, &args.set).map_err(|e| Failure::input(e.to_string()))
+/// Load the scenario of `mixsim <command>`; a sweep file is told which command runs it.
+fn load(args: &ScenarioArgs, command: &str) -> Result<Scenario, Failure> {
+    Scenario::load(&args.scenario, &args.set).map_err(|e| {
+        match kind::FileKind::of(&args.scenario) {
+            Some(k @ kind::FileKind::Sweep { .. }) => {
+                Failure::input(k.misplaced(&args.scenario, command))
+            }
+            _ => Failure::input(e.to_string()),
+        }
+    })
 }
 
 fn main() -> ExitCode {
@@ -262,7 +270,7 @@ fn cmd_run(
     quiet: bool,
     engine: Option<EngineArg>,
 ) -> Result<(), Failure> {
-    let scenario = load(args)?;
+    let scenario = load(args, "run")?;
     for w in &scenario.warnings {
         eprintln!("warning: {w}");
     }
@@ -348,7 +356,7 @@ fn cmd_model(
     json: bool,
     coer_target: f64,
 ) -> Result<(), Failure> {
-    let scenario = load(args)?;
+    let scenario = load(args, "model")?;
     if scenario.correlation().is_none() {
         if let Some(out) = watermark_model(&scenario, json, coer_target) {
             print!("{out}");
@@ -410,14 +418,6 @@ fn cmd_model(
     println!("\ntheorem1 uses the paper's link stage; improved, refined and semi-analytic the exact one;");
     println!("ref. ties is the refined model with a tie for the top counted as a failure.");
     Ok(())
-}
-
-/// Whether `path` holds a sweep file (a top-level `base`) rather than a scenario.
-fn is_sweep_file(path: &Path) -> bool {
-    std::fs::read_to_string(path)
-        .ok()
-        .and_then(|t| t.parse::<toml::Table>().ok())
-        .is_some_and(|t| t.contains_key("base"))
 }
 
 /// `mixsim model` on a scenario with watermark attacks: SWIRL's analysis of each, and the
@@ -563,7 +563,7 @@ fn watermark_model(s: &mixsim::scenario::Scenario, json: bool, coer_target: f64)
 }
 
 fn cmd_check(args: &ScenarioArgs) -> Result<(), Failure> {
-    let s = match load(args) {
+    let s = match Scenario::load(&args.scenario, &args.set) {
         Ok(s) => s,
         Err(e) => return check_other(args, e),
     };
@@ -659,29 +659,27 @@ fn cmd_check(args: &ScenarioArgs) -> Result<(), Failure> {
 
 /// `check` on a file that is not a scenario: validate a sweep file (and say that `mixsim
 /// sweep` takes it), else report the scenario error `e`.
-fn check_other(args: &ScenarioArgs, e: Failure) -> Result<(), Failure> {
+fn check_other(args: &ScenarioArgs, e: mixsim::scenario::ScenarioError) -> Result<(), Failure> {
     let path = &args.scenario;
-    match is_sweep_file(path) {
-        true => {
-            if !args.set.is_empty() {
-                return Err(Failure::input(format!(
-                    "{}: a sweep file takes no --set: put overrides in its `set` list",
-                    path.display()
-                )));
-            }
-            let plan = experiment::sweep::load(path, None, None)
-                .map_err(|e| Failure::input(e.to_string()))?;
-            println!(
-                "{}: valid sweep file ({} points, {} trials each): run it with `mixsim sweep {}`",
-                path.display(),
-                plan.spec.points.len(),
-                plan.spec.trials,
-                path.display()
-            );
-            Ok(())
-        }
-        false => Err(e),
+    let Some(kind::FileKind::Sweep { .. }) = kind::FileKind::of(path) else {
+        return Err(Failure::input(e.to_string()));
+    };
+    if !args.set.is_empty() {
+        return Err(Failure::input(format!(
+            "{}: a sweep file takes no --set: put overrides in its `set` list",
+            path.display()
+        )));
     }
+    let plan =
+        experiment::sweep::load(path, None, None).map_err(|e| Failure::input(e.to_string()))?;
+    println!(
+        "{}: valid sweep file ({} points, {} trials each): run it with `mixsim sweep {}`",
+        path.display(),
+        plan.spec.points.len(),
+        plan.spec.trials,
+        path.display()
+    );
+    Ok(())
 }
 
 fn cmd_trace(
@@ -692,7 +690,7 @@ fn cmd_trace(
     seed: Option<u64>,
     out: Option<PathBuf>,
 ) -> Result<(), Failure> {
-    let scenario = load(args)?;
+    let scenario = load(args, "trace")?;
     let link = scenario.link_index(tap).ok_or_else(|| {
         let names: Vec<&str> = scenario.links.iter().map(|l| l.name.as_str()).collect();
         Failure::input(format!(
@@ -756,7 +754,7 @@ fn cmd_export(
     quiet: bool,
 ) -> Result<(), Failure> {
     use mixsim::experiment::export::{export, ExportError, ExportOptions};
-    let scenario = load(args)?;
+    let scenario = load(args, "export")?;
     let opts = ExportOptions {
         seed: seed.unwrap_or(scenario.seed),
         trials: trials.unwrap_or(scenario.trials),
@@ -846,8 +844,14 @@ fn cmd_sweep(args: &SweepArgs) -> Result<(), Failure> {
             .map_err(|m| Failure::input(format!("--shard: {m}")))?,
         None => Shard::WHOLE,
     };
-    let plan = experiment::sweep::load(&args.sweep, args.trials, args.seed)
-        .map_err(|e| Failure::input(e.to_string()))?;
+    let plan = experiment::sweep::load(&args.sweep, args.trials, args.seed).map_err(|e| {
+        match kind::FileKind::of(&args.sweep) {
+            Some(k @ kind::FileKind::Scenario { .. }) => {
+                Failure::input(k.misplaced(&args.sweep, "sweep"))
+            }
+            _ => Failure::input(e.to_string()),
+        }
+    })?;
     let out = args.out.clone().unwrap_or_else(|| {
         let name = &plan.spec.name;
         if shard.is_whole() {
@@ -872,6 +876,8 @@ fn cmd_sweep(args: &SweepArgs) -> Result<(), Failure> {
             }
         },
     };
+    #[cfg(unix)]
+    interrupt::explain_resume(&out);
     let started = std::time::Instant::now();
     let outcome = run_sweep(&plan, &opts).map_err(sweep_failure)?;
     if let Some(summaries) = &outcome.summaries {
@@ -919,4 +925,135 @@ fn cmd_merge(args: &MergeArgs) -> Result<(), Failure> {
         );
     }
     Ok(())
+}
+
+/// Scenario files and sweep files, told apart by their top-level keys, so that a file given to
+/// the wrong command is told which command runs it.
+mod kind {
+    use std::path::Path;
+
+    /// What a TOML file holds; `line` is where its kind shows (a sweep's `base`, a scenario's
+    /// first node, link or flow).
+    #[derive(Debug, Clone, PartialEq)]
+    pub enum FileKind {
+        /// A scenario (`[[node]]`, `[[link]]`, `[[flow]]`...): `run`, `model`, `check`,
+        /// `trace` and `export` take it.
+        Scenario { line: usize },
+        /// A sweep file (`base` and `[vary]`): `sweep` and `check` take it.
+        Sweep { line: usize, base: Option<String> },
+    }
+
+    /// Top-level keys only a scenario has.
+    const SCENARIO_KEYS: &[&str] = &["node", "link", "flow", "attack", "watermark", "cover"];
+    /// Top-level keys only a sweep file has.
+    const SWEEP_KEYS: &[&str] = &["base", "vary", "mode", "set", "chunk"];
+
+    impl FileKind {
+        /// The kind of the TOML file at `path`; `None` when it does not read or parse, or its
+        /// keys belong to both kinds or neither (the command's own error then says more).
+        pub fn of(path: &Path) -> Option<FileKind> {
+            let text = std::fs::read_to_string(path).ok()?;
+            let tree = toml::de::DeTable::parse(&text).ok()?;
+            let line_of = |keys: &[&str]| {
+                tree.get_ref()
+                    .iter()
+                    .filter(|(k, _)| keys.contains(&k.get_ref().as_ref()))
+                    .map(|(k, _)| k.span().start)
+                    .min()
+                    .map(|at| 1 + text[..at].matches('\n').count())
+            };
+            match (line_of(SWEEP_KEYS), line_of(SCENARIO_KEYS)) {
+                (Some(line), None) => Some(FileKind::Sweep {
+                    line,
+                    base: tree
+                        .get_ref()
+                        .get("base")
+                        .and_then(|b| b.get_ref().as_str())
+                        .map(|b| {
+                            let dir = path.parent().unwrap_or(Path::new(""));
+                            dir.join(b).display().to_string()
+                        }),
+                }),
+                (None, Some(line)) => Some(FileKind::Scenario { line }),
+                _ => None,
+            }
+        }
+
+        /// The message for `mixsim <command>` given a file of this kind that it does not take:
+        /// what the file is and the command that runs it.
+        pub fn misplaced(&self, path: &Path, command: &str) -> String {
+            let p = path.display();
+            match self {
+                FileKind::Sweep { line, base } => {
+                    let mut m = format!(
+                        "{p}:{line}: this is a sweep file (a base scenario and the values to vary), not a scenario: run it with `mixsim sweep {p}`"
+                    );
+                    if let Some(base) = base {
+                        m += &format!(
+                            "; `mixsim {command}` takes a scenario, such as this sweep's base, {base}"
+                        );
+                    }
+                    m
+                }
+                FileKind::Scenario { line } => format!(
+                    "{p}:{line}: this is a scenario, not a sweep file: run it with `mixsim run {p}`; a sweep file names a scenario as `base` and lists the values to vary under `[vary]`"
+                ),
+            }
+        }
+    }
+}
+
+/// A sweep stopped by Ctrl-C (or a batch system's SIGTERM) keeps every finished chunk; the
+/// handler says so and gives the exact command that resumes, then ends as the signal would
+/// have (status 128 + signal).
+#[cfg(unix)]
+mod interrupt {
+    use std::path::Path;
+    use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+
+    static MESSAGE: AtomicPtr<u8> = AtomicPtr::new(std::ptr::null_mut());
+    static LEN: AtomicUsize = AtomicUsize::new(0);
+
+    /// Install the handler for SIGINT and SIGTERM, with this process's command line as the
+    /// command that resumes into `out`.
+    pub fn explain_resume(out: &Path) {
+        let command: Vec<String> = std::env::args().map(|a| shell_quote(&a)).collect();
+        let message = format!(
+            "\ninterrupted: the chunks finished so far are kept in {}; run the same command again to resume:\n  {}\n",
+            out.display(),
+            command.join(" ")
+        );
+        let bytes: &'static mut [u8] = Box::leak(message.into_bytes().into_boxed_slice());
+        LEN.store(bytes.len(), Ordering::SeqCst);
+        MESSAGE.store(bytes.as_mut_ptr(), Ordering::SeqCst);
+        let handler = on_signal as extern "C" fn(libc::c_int);
+        // SAFETY: the handler only calls write(2) and _exit(2), both async-signal-safe, on a
+        // buffer that is never freed.
+        unsafe {
+            libc::signal(libc::SIGINT, handler as libc::sighandler_t);
+            libc::signal(libc::SIGTERM, handler as libc::sighandler_t);
+        }
+    }
+
+    extern "C" fn on_signal(signal: libc::c_int) {
+        let (text, len) = (MESSAGE.load(Ordering::SeqCst), LEN.load(Ordering::SeqCst));
+        // SAFETY: `text` is null or the leaked buffer of `len` bytes; both calls are
+        // async-signal-safe.
+        unsafe {
+            if !text.is_null() {
+                libc::write(2, text as *const libc::c_void, len);
+            }
+            libc::_exit(128 + signal);
+        }
+    }
+
+    /// `arg` as one word of a POSIX shell command.
+    fn shell_quote(arg: &str) -> String {
+        let plain = |c: char| c.is_ascii_alphanumeric() || "_./=:,+-@%".contains(c);
+        if !arg.is_empty() && arg.chars().all(plain) {
+            arg.to_string()
+        } else {
+            format!("'{}'", arg.replace('\'', "'\\''"))
+        }
+    }
 }

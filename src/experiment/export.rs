@@ -252,7 +252,7 @@ fn manifest(scenario: &Scenario, opts: &ExportOptions, s: &ExportSummary) -> Str
     let m = serde_json::json!({
         "format": "mixsim-export-1",
         "scenario": scenario.name,
-        "seed": opts.seed,
+        "seed": opts.seed.to_string(),
         "trials": s.trials,
         "flows_per_trial": s.flows,
         "entry_packets": s.entry_packets,

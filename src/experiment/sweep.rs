@@ -258,19 +258,50 @@ pub fn load(
         .map_err(|e| locate_override(e, &text, path, &set))
 }
 
-/// An override path that names nothing in the base scenario is a mistake in the sweep file:
-/// point at the `[vary]` key or `set` entry that wrote it.
+/// An override that names nothing in the base scenario, or gives a key a value it refuses (a
+/// range without its unit), is a mistake in the sweep file: point at the `[vary]` entry or
+/// `set` entry that wrote it.
 fn locate_override(e: SweepFileError, text: &str, path: &Path, set: &[String]) -> SweepFileError {
-    let SweepFileError::Point { source, .. } = &e else {
+    let SweepFileError::Point {
+        point,
+        label,
+        source,
+    } = &e
+    else {
         return e;
     };
-    let ScenarioError::Override { set: bad, message } = source.as_ref() else {
-        return e;
+    let (bad, message) = match source.as_ref() {
+        ScenarioError::Override { set, message } => (set, format!("{set}: {message}")),
+        ScenarioError::InOverride {
+            file,
+            set,
+            key,
+            message,
+            ..
+        } => (
+            set,
+            format!(
+                "point {point} ({label}): key `{key}` of the base scenario {}: {message}",
+                file.display()
+            ),
+        ),
+        _ => return e,
     };
     let Ok(tree) = toml::de::DeTable::parse(text) else {
         return e;
     };
     let key = bad.split_once('=').map(|(k, _)| k.trim()).unwrap_or(bad);
+    let range_without_unit = tree
+        .get_ref()
+        .get("vary")
+        .and_then(|v| v.get_ref().as_table())
+        .and_then(|t| t.get(key))
+        .and_then(|v| v.get_ref().as_table())
+        .is_some_and(|r| !r.contains_key("unit"));
+    let message = match range_without_unit {
+        true => format!("{message} (a range's values take its `unit`, like unit = \"ms\")"),
+        false => message,
+    };
     let (span, name) = if let Some(i) = set.iter().position(|s| s == bad) {
         let span = tree
             .get_ref()
@@ -290,11 +321,7 @@ fn locate_override(e: SweepFileError, text: &str, path: &Path, set: &[String]) -
     };
     match span {
         Some(span) => SweepFileError::File(Box::new(ScenarioError::at(
-            path,
-            text,
-            span,
-            &name,
-            format!("{bad}: {message}"),
+            path, text, span, &name, message,
         ))),
         None => e,
     }

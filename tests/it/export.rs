@@ -99,6 +99,8 @@ fn files_match_the_taps_and_the_pairing() {
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["flows_per_trial"], flows);
+    // Seeds are strings in every file: a JSON number loses digits above 2^53 in most readers.
+    assert!(manifest["seed"].is_string(), "{manifest}");
 }
 
 #[test]

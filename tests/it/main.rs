@@ -11,6 +11,7 @@ mod cover_scenario;
 mod delay_stage;
 mod docs;
 mod export;
+mod file_kinds;
 mod fuzz;
 mod hardening;
 mod hop_by_hop;

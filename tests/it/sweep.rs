@@ -232,7 +232,7 @@ fn spawn(sweep: &Path, out: &Path) -> std::process::Child {
             "--quiet",
         ])
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap()
 }
@@ -306,8 +306,17 @@ fn an_interrupted_sweep_resumes_to_the_same_bytes() {
         .status()
         .unwrap();
     assert!(st.success());
-    let status = child.wait().unwrap();
-    assert!(!status.success(), "SIGINT should stop the sweep");
+    let stopped = child.wait_with_output().unwrap();
+    assert_eq!(stopped.status.code(), Some(130), "SIGINT stops the sweep");
+    // It says how to resume: the same command line, quoted for a shell.
+    let said = String::from_utf8_lossy(&stopped.stderr);
+    let again = format!(
+        "run the same command again to resume:\n  {} sweep {} --jobs 1 --out {} --quiet\n",
+        env!("CARGO_BIN_EXE_mixsim"),
+        arg(&sweep),
+        arg(&out)
+    );
+    assert!(said.contains(&again), "{said}");
     let after_int = records(&out);
     assert!(
         after_int > after_kill && after_int < total,
@@ -490,7 +499,8 @@ fn sweep_file_errors_are_located() {
         "value.toml",
         good.replace("\"50ms\"]", "\"0ms\"]"),
         &[
-            "sweep point 2 (node.mix.t_avg=0ms, flow.alice.rate=50pps)",
+            "value.toml:10:1: key `vary.\"node.mix.t_avg\"`",
+            "point 2 (node.mix.t_avg=0ms, flow.alice.rate=50pps)",
             "above zero",
         ],
     );
@@ -506,6 +516,16 @@ fn sweep_file_errors_are_located() {
             "mode.toml:",
             "unknown value \"zipp\"",
             "did you mean \"zip\"",
+        ],
+    );
+    // A range without the unit the key needs: the sweep file's line, not a --set.
+    check(
+        "unit.toml",
+        good.replace(", unit = \"pps\"", ""),
+        &[
+            "unit.toml:11:1: key `vary.\"flow.alice.rate\"`",
+            "point 0 (node.mix.t_avg=5ms, flow.alice.rate=50)",
+            "a range's values take its `unit`",
         ],
     );
     check(
