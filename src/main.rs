@@ -424,9 +424,10 @@ fn cmd_model(
 /// paper's analysis-only figures (5-7) at the first one's rate and jitter. `None` when the
 /// scenario has no watermark attack.
 fn watermark_model(s: &mixsim::scenario::Scenario, json: bool, coer_target: f64) -> Option<String> {
+    use mixsim::experiment::predictions::{Applicable, WatermarkModel};
     use mixsim::model::swirl::figures;
     use std::fmt::Write;
-    let attacks: Vec<(&str, serde_json::Value)> = s
+    let attacks: Vec<(&str, WatermarkModel)> = s
         .attacks
         .iter()
         .filter_map(|a| match &a.kind {
@@ -442,10 +443,9 @@ fn watermark_model(s: &mixsim::scenario::Scenario, json: bool, coer_target: f64)
         mixsim::watermark::WatermarkConfig::Swirl(p) => Some(p.model()),
         _ => None,
     });
-    let rates = &first.1["rates"];
-    let figs = match (swirl, rates["lambda"].as_f64(), rates["sigma"].as_f64()) {
-        (Some(p), Some(rate), Some(sigma)) if first.1["delay_law"] == "gaussian" => {
-            Some(figures(&p, rate, sigma, coer_target))
+    let figs = match (swirl, first.1.applicable()) {
+        (Some(p), Some(a)) if a.delay_law == "gaussian" => {
+            Some(figures(&p, a.rates.lambda, a.rates.sigma, coer_target))
         }
         _ => None,
     };
@@ -477,35 +477,32 @@ fn watermark_model(s: &mixsim::scenario::Scenario, json: bool, coer_target: f64)
         "w/ miss"
     );
     for (name, m) in &attacks {
-        if m["applicable"] != true {
-            let _ = writeln!(
-                o,
-                "{name:<16} not applicable: {}",
-                m["reason"].as_str().unwrap_or("")
-            );
-            continue;
-        }
-        let r = &m["rates"];
-        let f = |k: &str| r[k].as_f64().unwrap_or(f64::NAN);
-        let g = |k: &str| m[k].as_f64().unwrap_or(f64::NAN);
+        let m = match m {
+            Applicable::Yes(m) => m,
+            Applicable::No { reason } => {
+                let _ = writeln!(o, "{name:<16} not applicable: {reason}");
+                continue;
+            }
+        };
+        let r = &m.rates;
         let _ = writeln!(
             o,
             "{name:<16} {:>6} {:>8.3} {:>10.3e} {:>10.3e} {:>10.3e} {:>10.3e} {:>9.3} {:>9.2} {:>9.2}",
-            f("lambda"),
-            f("sigma") * 1e3,
-            f("fp"),
-            f("fp_exact"),
-            f("fn"),
-            f("fn_miss"),
-            g("mean_hits_unmarked_exact"),
-            g("mean_hits_marked"),
-            g("mean_hits_marked_miss"),
+            r.lambda,
+            r.sigma * 1e3,
+            r.fp,
+            r.fp_exact,
+            r.fn_,
+            r.fn_miss,
+            m.mean_hits_unmarked_exact,
+            m.mean_hits_marked,
+            m.mean_hits_marked_miss,
         );
-        if let Some(k) = m["search_grids"].as_u64() {
+        if let Some(b) = m.search {
             let _ = writeln!(
                 o,
-                "{:<16} search over {k} grids: FP between {:.3e} (one grid) and {:.3e} (union bound)",
-                "", g("search_fp_single"), g("search_fp_union")
+                "{:<16} search over {} grids: FP between {:.3e} (one grid) and {:.3e} (union bound)",
+                "", b.search_grids, b.search_fp_single, b.search_fp_union
             );
         }
     }

@@ -14,6 +14,7 @@ pub mod execute;
 pub mod export;
 pub mod merge;
 pub mod predict;
+pub mod predictions;
 pub mod record;
 pub mod runner;
 pub mod score;

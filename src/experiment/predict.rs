@@ -9,9 +9,13 @@
 //! [`MixModelParams`]; anything else is reported as "not applicable", with the reason, rather
 //! than given a model that does not describe it.
 
+use super::predictions::{
+    Applicable, CorrelationModel, CorrelationPoint, PathPoint, ScenarioModel, SearchBounds,
+    WatermarkAnalysis, WatermarkModel,
+};
 use super::semi::{predict, ModelOptions};
 use crate::model::correlation::{
-    CandidateLink, FlushClock, LinkPadding, MixModelParams, ModelSummary, NotApplicable, Prediction,
+    CandidateLink, FlushClock, LinkPadding, MixModelParams, ModelSummary, NotApplicable,
 };
 use crate::net::link::{Padding, PaddingKind};
 use crate::net::MixStrategy;
@@ -186,7 +190,10 @@ pub fn path_point_model(
     hops: &[Result<ModelSummary, NotApplicable>],
     hop: usize,
     n: usize,
-) -> Option<serde_json::Value> {
+) -> Option<PathPoint> {
+    if hop == 0 {
+        return None;
+    }
     let mut per_hop = Vec::new();
     for m in hops.iter().take(hop) {
         let p = m
@@ -195,22 +202,9 @@ pub fn path_point_model(
             .predictions
             .iter()
             .find(|p| p.sample_size == n)?;
-        per_hop.push(point_values(p));
+        per_hop.push(CorrelationPoint::of(p));
     }
-    let mut out = serde_json::Map::new();
-    for key in per_hop.first()?.as_object()?.keys() {
-        let product: f64 = per_hop
-            .iter()
-            .map(|v| v[key].as_f64().unwrap_or(f64::NAN))
-            .product();
-        out.insert(key.clone(), product.into());
-    }
-    out.insert(
-        "approximation".into(),
-        format!("product of the single-mix model's rates over hops 1-{hop}").into(),
-    );
-    out.insert("per_hop".into(), per_hop.into());
-    Some(out.into())
+    Some(PathPoint::of(per_hop))
 }
 
 /// The mix's delay law: the exponential mix's mean hold (s), or a timed mix's flush clock
@@ -290,63 +284,37 @@ pub fn correlation_model(s: &Scenario, opts: &ModelOptions) -> Result<ModelSumma
     predict(&params, sizes, opts)
 }
 
-/// The per-point numbers that go into a summary point's `model` object.
-pub fn point_values(p: &Prediction) -> serde_json::Value {
-    serde_json::json!({
-        "theorem1": p.theorem1,
-        "theorem1_as_printed": p.theorem1_as_printed,
-        "theorem1_conserving": p.theorem1_conserving,
-        "theorem1_exact": p.theorem1_exact,
-        "improved": p.improved,
-        "improved_refined": p.improved_refined,
-        "refined_ties": p.refined_ties,
-        "semi_analytic": p.semi_analytic,
-    })
-}
-
-/// The model as it appears in a run's summary: the scenario-level object (inputs, I_1, C_1,
-/// flow checks; or `applicable: false` and the reason) and the predictions per sample size.
+/// The model as it appears in a run's summary: the scenario-level part (inputs, I_1, C_1,
+/// flow checks; or why the model does not apply) and the predictions per sample size.
 pub fn summary_model(
     s: &Scenario,
     opts: &ModelOptions,
-) -> (serde_json::Value, Vec<(usize, serde_json::Value)>) {
-    if s.correlation().is_none() {
-        return (serde_json::Value::Null, Vec::new());
-    }
-    let not_applicable = |e: NotApplicable| {
-        (
-            serde_json::json!({ "applicable": false, "reason": e.reason }),
+) -> (ScenarioModel, Vec<(usize, CorrelationPoint)>) {
+    let Some(a) = s.correlation() else {
+        return (ScenarioModel::None, Vec::new());
+    };
+    let modelled = correlation_params(s).and_then(|params| {
+        let m = predict(&params, &a.sample_sizes, opts)?;
+        Ok((params, m))
+    });
+    match modelled {
+        Ok((params, m)) => {
+            let per_size = m
+                .predictions
+                .iter()
+                .map(|p| (p.sample_size, CorrelationPoint::of(p)))
+                .collect();
+            let top = CorrelationModel::of(params, &m);
+            (
+                ScenarioModel::Correlation(Box::new(Applicable::Yes(top))),
+                per_size,
+            )
+        }
+        Err(e) => (
+            ScenarioModel::Correlation(Box::new(Applicable::No { reason: e.reason })),
             Vec::new(),
-        )
-    };
-    let params = match correlation_params(s) {
-        Ok(p) => p,
-        Err(e) => return not_applicable(e),
-    };
-    let sizes = &s.correlation().expect("checked above").sample_sizes;
-    let m = match predict(&params, sizes, opts) {
-        Ok(m) => m,
-        Err(e) => return not_applicable(e),
-    };
-    let per_size = m
-        .predictions
-        .iter()
-        .map(|p| (p.sample_size, point_values(p)))
-        .collect();
-    let mut top = serde_json::to_value(&m).expect("model serialises");
-    if let Some(o) = top.as_object_mut() {
-        o.remove("predictions");
-        o.insert("applicable".into(), true.into());
-        o.insert(
-            "predicts".into(),
-            "the plug-in MI attack (estimator \"mi\")".into(),
-        );
-        o.insert(
-            "params".into(),
-            serde_json::to_value(&params).expect("params serialise"),
-        );
+        ),
     }
-    (top, per_size)
 }
 
 /// SWIRL's analysis (the paper's eqs. 6-18 and mixsim's corrections, [`crate::model::swirl`])
@@ -359,9 +327,9 @@ pub fn summary_model(
 /// both. The analysis assumes a synchronised grid: with `anchor = "first_received"` it is
 /// given as the synchronised detector's, with a note; with `anchor = "search"` the search's
 /// own false-positive bounds (one grid, and the union bound over its K grids) are added.
-pub fn watermark_model(s: &Scenario, w: &WatermarkAttack) -> serde_json::Value {
+pub fn watermark_model(s: &Scenario, w: &WatermarkAttack) -> WatermarkModel {
     use crate::model::swirl;
-    let na = |reason: String| serde_json::json!({ "applicable": false, "reason": reason });
+    let na = |reason: String| Applicable::No { reason };
     let mark = &s.watermarks[w.watermark];
     let crate::watermark::WatermarkConfig::Swirl(p) = &mark.config else {
         return na(format!(
@@ -414,45 +382,46 @@ pub fn watermark_model(s: &Scenario, w: &WatermarkAttack) -> serde_json::Value {
         }
     };
     let n = p.n as f64;
-    let mut v = serde_json::json!({
-        "applicable": true,
-        "analysis": "SWIRL section 4 (eqs. 6-18) with mixsim's corrections",
-        "delay_law": if mixes.is_empty() { "gaussian" } else { "exponential" },
-        "poisson_flow": matches!(flow.traffic, Traffic::Poisson { .. }),
-        "rates": rates,
-        "mean_hits_unmarked_bound": n * rates.fp_interval,
-        "mean_hits_unmarked_exact": n * rates.fp_interval_exact,
-        "sd_hits_unmarked": (n * rates.fp_interval_exact * (1.0 - rates.fp_interval_exact)).sqrt(),
-        "mean_hits_marked": n * (1.0 - rates.fn_interval),
-        "mean_hits_marked_miss": n * (1.0 - rates.fn_interval_miss),
-        "sd_hits_marked_miss": (n * rates.fn_interval_miss * (1.0 - rates.fn_interval_miss)).sqrt(),
-    });
-    let o = v.as_object_mut().expect("an object");
-    match w.anchor {
-        AnchorKind::Known => {}
-        AnchorKind::FirstReceived => {
-            o.insert(
-                "note".into(),
-                "the analysis assumes a synchronised grid (anchor = \"known\"); a blind detector's first-packet error is not in it".into(),
-            );
-        }
+    let (note, search) = match w.anchor {
+        AnchorKind::Known => (None, None),
+        AnchorKind::FirstReceived => (
+            Some("the analysis assumes a synchronised grid (anchor = \"known\"); a blind detector's first-packet error is not in it"),
+            None,
+        ),
         AnchorKind::Search { sigmas, step } => {
             let spread = w.subjects[0].spread;
             let k = crate::attack::watermark::search_anchors(0, spread, sigmas, step).len();
             let single = swirl::binom_tail(p.eta as u64, p.n as u64, rates.fp_interval_exact);
-            o.insert("search_grids".into(), k.into());
-            o.insert("search_fp_single".into(), single.into());
-            o.insert(
-                "search_fp_union".into(),
-                (k as f64 * single).min(1.0).into(),
-            );
+            let bounds = SearchBounds {
+                search_grids: k,
+                search_fp_single: single,
+                search_fp_union: (k as f64 * single).min(1.0),
+            };
+            (None, Some(bounds))
         }
-    }
-    v
+    };
+    Applicable::Yes(WatermarkAnalysis {
+        analysis: "SWIRL section 4 (eqs. 6-18) with mixsim's corrections",
+        delay_law: if mixes.is_empty() {
+            "gaussian"
+        } else {
+            "exponential"
+        },
+        poisson_flow: matches!(flow.traffic, Traffic::Poisson { .. }),
+        rates,
+        mean_hits_unmarked_bound: n * rates.fp_interval,
+        mean_hits_unmarked_exact: n * rates.fp_interval_exact,
+        sd_hits_unmarked: (n * rates.fp_interval_exact * (1.0 - rates.fp_interval_exact)).sqrt(),
+        mean_hits_marked: n * (1.0 - rates.fn_interval),
+        mean_hits_marked_miss: n * (1.0 - rates.fn_interval_miss),
+        sd_hits_marked_miss: (n * rates.fn_interval_miss * (1.0 - rates.fn_interval_miss)).sqrt(),
+        note,
+        search,
+    })
 }
 
 /// The analysis of the watermark attack table named `table`, if it is one.
-pub fn watermark_point_model(s: &Scenario, table: &str) -> Option<serde_json::Value> {
+pub fn watermark_point_model(s: &Scenario, table: &str) -> Option<WatermarkModel> {
     s.attacks.iter().find_map(|a| match &a.kind {
         crate::scenario::AttackKind::Watermark(w) if a.name == table => Some(watermark_model(s, w)),
         _ => None,

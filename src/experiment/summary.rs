@@ -6,6 +6,7 @@
 //! Only what the seed determines goes here (no wall times, host names or thread counts), so two
 //! runs with one seed write identical bytes.
 
+use super::predictions::{PointModel, ScenarioModel};
 use super::runner::AttackInfo;
 use super::score::{AttackTally, DetectionTally, IdentificationTally};
 use super::{wilson, RunResult, Z95};
@@ -38,7 +39,7 @@ pub struct Point {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detection: Option<DetectionSummary>,
     /// Analytical predictions at this sample size (correlation: theorem1, improved, ...).
-    pub model: Option<serde_json::Value>,
+    pub model: Option<PointModel>,
     /// How tables and plots name the series: the estimator, or "attack/estimator" when the
     /// run has several attack tables.
     #[serde(skip)]
@@ -406,7 +407,7 @@ fn detection_point(info: &AttackInfo, d: &DetectionTally, trials: u64, label: St
 }
 
 /// summary.json.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Summary {
     pub scenario: String,
     pub description: String,
@@ -419,7 +420,7 @@ pub struct Summary {
     pub interval_s: Option<f64>,
     pub points: Vec<Point>,
     /// Model inputs and per-scenario quantities (I_1, C_1, ...), or why there is no model.
-    pub model: serde_json::Value,
+    pub model: ScenarioModel,
     pub links: Vec<LinkSummary>,
     pub latency: LatencyReport,
     pub packets: PacketReport,
@@ -482,20 +483,20 @@ impl Summary {
             .collect();
         Self::new(scenario, result, model, &|attack, estimator, n| {
             if n == 0 {
-                return super::predict::watermark_point_model(scenario, attack);
+                return super::predict::watermark_point_model(scenario, attack)
+                    .map(PointModel::Watermark);
             }
             if let Some((_, hops)) = paths.iter().find(|(t, _)| t == attack) {
                 let hop = estimator.strip_prefix("mi:hop")?.parse().ok()?;
-                return super::predict::path_point_model(hops, hop, n);
+                return super::predict::path_point_model(hops, hop, n).map(PointModel::Path);
             }
-            (Some(attack) == modelled.as_deref() && estimator == "mi")
-                .then(|| {
-                    per_size
-                        .iter()
-                        .find(|(m, _)| *m == n)
-                        .map(|(_, v)| v.clone())
-                })
-                .flatten()
+            if Some(attack) != modelled.as_deref() || estimator != "mi" {
+                return None;
+            }
+            per_size
+                .iter()
+                .find(|(m, _)| *m == n)
+                .map(|(_, v)| PointModel::Correlation(*v))
         })
     }
 
@@ -505,8 +506,8 @@ impl Summary {
     pub fn new(
         scenario: &Scenario,
         result: &RunResult,
-        model: serde_json::Value,
-        model_at: &dyn Fn(&str, &str, usize) -> Option<serde_json::Value>,
+        model: ScenarioModel,
+        model_at: &dyn Fn(&str, &str, usize) -> Option<PointModel>,
     ) -> Self {
         let t = &result.tally;
         let several = result

@@ -540,7 +540,7 @@ pub fn summary_plot(summary: &crate::experiment::Summary) -> String {
     for (j, key) in PLOTTED_MODELS.iter().enumerate() {
         let mut points = Vec::new();
         for p in summary.points.iter().filter(|p| p.sample_size.is_some()) {
-            if let Some(v) = p.model.as_ref().and_then(|m| m.get(*key)?.as_f64()) {
+            if let Some(v) = p.model.as_ref().and_then(|m| m.get(key)) {
                 modelled.clone_from(&p.label);
                 points.push(Datum {
                     x: p.sample_size.unwrap_or_default() as f64,

@@ -85,11 +85,10 @@ impl Summary {
             .points
             .iter()
             .find_map(|p| p.model.as_ref())
-            .and_then(|m| m.as_object())
-            .map(|o| {
-                o.keys()
-                    .filter(|k| o[k.as_str()].is_number())
-                    .cloned()
+            .map(|m| {
+                m.columns()
+                    .into_iter()
+                    .map(|(k, _)| k.to_string())
                     .collect()
             })
             .unwrap_or_default();
@@ -143,7 +142,6 @@ impl Summary {
                     p.model
                         .as_ref()
                         .and_then(|m| m.get(k))
-                        .and_then(|v| v.as_f64())
                         .map(|v| v.to_string())
                         .unwrap_or_default(),
                 );
@@ -187,7 +185,6 @@ impl Summary {
                     p.model
                         .as_ref()
                         .and_then(|m| m.get(k))
-                        .and_then(|v| v.as_f64())
                         .map(|v| format!("{v:.3}"))
                         .unwrap_or_else(|| "-".into())
                 };
@@ -206,13 +203,8 @@ impl Summary {
                     m("semi_analytic")
                 );
             }
-            if self.model.get("applicable") == Some(&serde_json::Value::Bool(false)) {
-                let why = self.model.get("reason").and_then(|r| r.as_str());
-                let _ = writeln!(
-                    s,
-                    "model: not applicable, because {}",
-                    why.unwrap_or("of the scenario")
-                );
+            if let Some(why) = self.model.not_applicable() {
+                let _ = writeln!(s, "model: not applicable, because {why}");
             }
         }
         self.detection_table(&mut s);

@@ -71,10 +71,10 @@ fn model_keys(summaries: &[Summary]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for s in summaries {
         for p in &s.points {
-            if let Some(m) = p.model.as_ref().and_then(|m| m.as_object()) {
-                for (k, v) in m {
-                    if v.is_number() && !out.contains(k) {
-                        out.push(k.clone());
+            if let Some(m) = &p.model {
+                for (k, _) in m.columns() {
+                    if !out.iter().any(|o| o == k) {
+                        out.push(k.to_string());
                     }
                 }
             }
@@ -95,7 +95,7 @@ fn sample_sizes(summaries: &[Summary]) -> Vec<usize> {
 }
 
 fn model_value(p: &Point, k: &str) -> Option<f64> {
-    p.model.as_ref()?.get(k)?.as_f64()
+    p.model.as_ref()?.get(k)
 }
 
 /// sweep.csv.
@@ -615,6 +615,7 @@ pub fn markdown(spec: &SweepSpec, summaries: &[Summary], plots: &[(String, Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::experiment::predictions::{CorrelationPoint, PointModel, ScenarioModel};
     use crate::experiment::runner::{AttackInfo, RunResult, Tally};
     use crate::experiment::score::{AttackTally, IdentificationTally};
     use crate::experiment::sweep;
@@ -664,14 +665,20 @@ set = ["attack.sample_sizes=[10, 100]", "attack.estimators=[\"mi\"]"]
                     tally,
                     attacks: AttackInfo::of(&attacks),
                 };
+                // Two finite values: the others are no columns.
                 let model = |_: &str, _: &str, n: usize| {
-                    Some(serde_json::json!({
-                        "theorem1": 0.5 + n as f64 / 1000.0,
-                        "improved": 1.0 - p as f64 * 0.25,
-                        "note": "not a number",
+                    Some(PointModel::Correlation(CorrelationPoint {
+                        theorem1: 0.5 + n as f64 / 1000.0,
+                        improved: 1.0 - p as f64 * 0.25,
+                        theorem1_as_printed: f64::NAN,
+                        theorem1_conserving: f64::NAN,
+                        theorem1_exact: f64::NAN,
+                        improved_refined: f64::NAN,
+                        refined_ties: f64::NAN,
+                        semi_analytic: f64::NAN,
                     }))
                 };
-                Summary::new(s, &result, serde_json::Value::Null, &model)
+                Summary::new(s, &result, ScenarioModel::None, &model)
             })
             .collect();
         let files = render(&plan.spec, &summaries);

@@ -3,6 +3,7 @@
 //! rows carry the product of per-hop model rates; the table is validated strictly.
 
 use crate::common::scenario_path;
+use mixsim::experiment::predictions::PointModel;
 use mixsim::experiment::{run, Summary};
 use mixsim::scenario::Scenario;
 
@@ -62,18 +63,15 @@ fn follows_alice_through_the_cascade() {
             .unwrap()
     };
     assert_eq!(
-        model("first-hop/mi", 3000)["semi_analytic"],
-        model("path/mi:hop1", 3000)["semi_analytic"]
+        model("first-hop/mi", 3000).get("semi_analytic"),
+        model("path/mi:hop1", 3000).get("semi_analytic")
     );
-    let two = model("path/mi:hop2", 3000);
-    let per_hop: Vec<f64> = two["per_hop"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v["semi_analytic"].as_f64().unwrap())
-        .collect();
+    let PointModel::Path(two) = model("path/mi:hop2", 3000) else {
+        panic!("a path point carries the product model");
+    };
+    let per_hop: Vec<f64> = two.per_hop.iter().map(|h| h.semi_analytic).collect();
     assert_eq!(per_hop.len(), 2);
-    assert!((two["semi_analytic"].as_f64().unwrap() - per_hop[0] * per_hop[1]).abs() < 1e-12);
+    assert!((two.product.semi_analytic - per_hop[0] * per_hop[1]).abs() < 1e-12);
     assert!(per_hop.iter().all(|p| (0.0..=1.0).contains(p)));
     // Same seed, one thread, the event engine: the same tallies.
     crate::common::assert_same_on_one_thread_event_engine(&s, &opts, &r);
