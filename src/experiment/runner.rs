@@ -508,11 +508,30 @@ pub fn tally_attacks(
     exec: Executor,
     on_trial: &(dyn Fn() + Sync),
 ) -> Tally {
+    let never = std::sync::atomic::AtomicBool::new(false);
+    tally_attacks_until(scenario, attacks, seed, trials, exec, on_trial, &never)
+}
+
+/// [`tally_attacks`] that starts no further trial once `stop` is set (by another thread: an
+/// interrupt, or an attack that failed). The trials already started finish; the tally then
+/// holds fewer trials than asked for (`Tally::trials` tells), and is only good for discarding.
+pub fn tally_attacks_until(
+    scenario: &Scenario,
+    attacks: &[Evaluated],
+    seed: u64,
+    trials: std::ops::Range<u64>,
+    exec: Executor,
+    on_trial: &(dyn Fn() + Sync),
+    stop: &std::sync::atomic::AtomicBool,
+) -> Tally {
     let taps = tap_setup_for(scenario, attacks, false);
     let empty = || Tally::empty(attacks, scenario.links.len());
     trials
         .into_par_iter()
         .fold(empty, |mut acc, trial| {
+            if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                return acc;
+            }
             acc.add_trial(&run_trial(scenario, seed, trial, attacks, &taps, exec));
             on_trial();
             acc
