@@ -6,7 +6,7 @@ use mixsim::experiment::{self, RunOptions};
 use mixsim::net::stream::Executor;
 use mixsim::net::tap::TapPoint;
 use mixsim::net::CoverKind;
-use mixsim::report::{self, plot};
+use mixsim::report;
 use mixsim::scenario::Scenario;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -329,25 +329,9 @@ fn cmd_run(
     Ok(())
 }
 
-/// summary.json, points.csv, table.txt, detection.svg and (identification attacks) rank.svg,
-/// each written atomically; returns the names written.
+/// The run's files (see [`report::run_files`]).
 fn write_outputs(out: &Path, summary: &Summary) -> Result<Vec<&'static str>, Failure> {
-    let mut written = Vec::new();
-    let svg = plot::summary_plot(summary);
-    for (name, bytes) in [
-        ("summary.json", summary.to_json().into_bytes()),
-        ("points.csv", summary.points_csv().into_bytes()),
-        ("table.txt", summary.table().into_bytes()),
-        ("detection.svg", svg.into_bytes()),
-    ]
-    .into_iter()
-    .chain(plot::rank_plot(summary).map(|svg| ("rank.svg", svg.into_bytes())))
-    {
-        mixsim::files::write_atomic(&out.join(name), &bytes)
-            .map_err(|e| Failure::io(&out.join(name), e))?;
-        written.push(name);
-    }
-    Ok(written)
+    report::run_files::write(out, summary).map_err(|(path, e)| Failure::io(&path, e))
 }
 
 fn cmd_model(
