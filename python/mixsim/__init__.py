@@ -1,0 +1,124 @@
+"""mixsim in Python: a packet-level simulator of traffic-analysis attacks on anonymity mixes.
+
+The simulation runs in Rust (the same library as the ``mixsim`` command line, so the same seed
+gives the same numbers); results come back as pandas DataFrames and numpy arrays; attacks can
+be written in Python and run in the same pipeline as the built-in ones.
+
+>>> import mixsim
+>>> r = mixsim.run("scenarios/testbed-poisson.toml", trials=50, seed=1, progress=False)
+>>> r.points[["attack", "estimator", "N", "rate", "ci_low", "ci_high"]].head()  # doctest: +SKIP
+
+See docs/python.md in the repository.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, Dict, Optional, Sequence, Union
+
+import pandas as pd
+
+from . import _native
+from ._progress import Progress, callback
+from .attack import Attack, Observation, Trace
+from .errors import ScenarioError
+from .export import Export, export
+from .results import Results
+from .scenario import Scenario, as_scenario
+
+__all__ = [
+    "Attack", "Export", "Model", "Observation", "Results", "Scenario", "ScenarioError",
+    "SweepResults", "Trace", "export", "model", "run", "sweep",
+]
+__version__ = _native.__version__
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+def run(
+    scenario: Union[Scenario, PathLike],
+    trials: Optional[int] = None,
+    seed: Optional[int] = None,
+    jobs: Optional[int] = None,
+    progress: Progress = True,
+    attacks: Sequence[Attack] = (),
+    builtin: bool = True,
+) -> Results:
+    """Run ``trials`` trials of a scenario (a :class:`Scenario` or a file's path) and score its
+    attacks, as ``mixsim run`` does; returns :class:`Results`.
+
+    - ``trials``, ``seed``: default to the scenario's; ``jobs``: worker threads (default all
+      cores; the numbers do not depend on it);
+    - ``progress``: True shows a tqdm bar (terminal or Jupyter) if tqdm is installed, else a
+      line on stderr; a callable is called with (trials done, trials in all); False: nothing;
+    - ``attacks``: :class:`Attack` objects written in Python, scored on the same trials beside
+      the scenario's own attacks (``builtin=False`` leaves those out).
+
+    The simulation runs with the GIL released. Ctrl-C stops it (no further trial starts) and
+    raises ``KeyboardInterrupt``; an exception inside a Python attack stops it and is raised
+    with its traceback. Either way nothing is written.
+
+    >>> r = mixsim.run("scenarios/fig5-light.toml", trials=100, seed=7, progress=False)
+    >>> r.summary["trials"]
+    100
+    """
+    s = as_scenario(scenario)
+    natives = [(a, a._spec()) for a in attacks]
+    native = _native.run(
+        *s._args(), trials=trials, seed=seed, jobs=jobs, attacks=natives, builtin=builtin,
+        progress=callback(progress),
+    )
+    return Results(native)
+
+
+class Model:
+    """The analytical model of a scenario's correlation attack (``mixsim model --json``):
+    ``summary`` is the dict, ``predictions`` a DataFrame with one row per sample size."""
+
+    def __init__(self, summary: Dict[str, Any]) -> None:
+        self.summary = summary
+        self.predictions = pd.DataFrame(summary.get("predictions", []))
+
+    def __repr__(self) -> str:
+        return f"<mixsim.Model: {len(self.predictions)} sample sizes>"
+
+
+def model(scenario: Union[Scenario, PathLike], semi_reps: int = 400) -> Model:
+    """The seed-000 model of the scenario's correlation attack, as ``mixsim model --json``
+    computes it (``semi_reps`` repetitions of the semi-analytic estimate; 0 skips it).
+
+    >>> m = mixsim.model("scenarios/fig5-light.toml", semi_reps=0)
+    >>> list(m.predictions.columns[:2])
+    ['sample_size', 'theorem1']
+    """
+    s = as_scenario(scenario)
+    return Model(json.loads(_native.model(*s._args(), semi_reps=semi_reps)))
+
+
+class SweepResults:
+    """What :func:`sweep` wrote: ``out`` (the directory, as ``mixsim sweep --out``) and
+    ``table``, its sweep.csv as a DataFrame."""
+
+    def __init__(self, out: str) -> None:
+        self.out = out
+        self.table = pd.read_csv(os.path.join(out, "sweep.csv"))
+
+    def __repr__(self) -> str:
+        return f"<mixsim.SweepResults {self.out!r}: {len(self.table)} rows>"
+
+
+def sweep(
+    path: PathLike,
+    out: PathLike,
+    trials: Optional[int] = None,
+    seed: Optional[int] = None,
+    jobs: Optional[int] = None,
+) -> SweepResults:
+    """Run a sweep file into ``out`` as ``mixsim sweep --out`` does (rerunning resumes) and
+    return its sweep.csv as a DataFrame (``.table``).
+
+    >>> sw = mixsim.sweep("scenarios/fig6.toml", "runs/fig6", trials=20)  # doctest: +SKIP
+    """
+    _native.sweep(os.fspath(path), os.fspath(out), trials=trials, seed=seed, jobs=jobs)
+    return SweepResults(os.fspath(out))

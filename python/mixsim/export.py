@@ -1,0 +1,107 @@
+"""Labelled traces for learned attacks (``mixsim export``), as numpy arrays."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from typing import Any, Dict, List, Optional, Union
+
+import numpy as np
+
+from . import _native
+from .attack import Trace
+from .scenario import Scenario, as_scenario
+
+
+class Export:
+    """The files of ``mixsim export`` loaded as arrays (layout: docs/export.md).
+
+    - ``entry_time_ns``, ``entry_size``, ``entry_offsets`` and the same for ``exit``: every
+      packet, trace after trace; trace ``r = trial * F + id`` is ``[off[r], off[r + 1])``;
+    - ``pairs``: rows ``(trial, entry_id, exit_id)``, the ground truth;
+    - ``manifest``: the dict of manifest.json; ``flows``: the flow names (entry id order);
+    - ``entry(trial, i)``, ``exit(trial, j)``: one trace as a :class:`mixsim.Trace`;
+    - ``trial(t)``: per trial, the entry traces, the exit traces and the labels (flow name of
+      each exit trace).
+    """
+
+    def __init__(self, directory: str) -> None:
+        self.directory = directory
+        with open(os.path.join(directory, "manifest.json"), encoding="utf-8") as f:
+            self.manifest: Dict[str, Any] = json.load(f)
+        self.flows_per_trial: int = self.manifest["flows_per_trial"]
+        self.trials: int = self.manifest["trials"]
+        self.flows: List[str] = [f["name"] for f in self.manifest["entry_flows"]]
+        load = lambda name: np.load(os.path.join(directory, f"{name}.npy"))  # noqa: E731
+        for side in ("entry", "exit"):
+            for part in ("time_ns", "size", "offsets"):
+                setattr(self, f"{side}_{part}", load(f"{side}_{part}"))
+        self.pairs: np.ndarray = load("pairs")
+
+    def _trace(self, side: str, trial: int, i: int) -> Trace:
+        if not (0 <= trial < self.trials and 0 <= i < self.flows_per_trial):
+            raise IndexError(f"trace ({trial}, {i}) out of range")
+        t, s, off = (getattr(self, f"{side}_{p}") for p in ("time_ns", "size", "offsets"))
+        r = trial * self.flows_per_trial + i
+        return Trace(t[off[r]:off[r + 1]], s[off[r]:off[r + 1]])
+
+    def entry(self, trial: int, i: int) -> Trace:
+        """Entry trace ``i`` (flow ``flows[i]``) of a trial."""
+        return self._trace("entry", trial, i)
+
+    def exit(self, trial: int, j: int) -> Trace:
+        """Exit trace ``j`` of a trial (exit ids are a random permutation of the flows)."""
+        return self._trace("exit", trial, j)
+
+    def trial(self, t: int) -> Dict[str, Any]:
+        """One trial: ``entry`` and ``exit`` (lists of traces) and ``exit_flow``, the flow name
+        of each exit trace (the labels)."""
+        F = self.flows_per_trial
+        rows = self.pairs[t * F:(t + 1) * F]
+        exit_flow = [""] * F
+        for _, i, j in rows:
+            exit_flow[int(j)] = self.flows[int(i)]
+        return {
+            "entry": [self.entry(t, i) for i in range(F)],
+            "exit": [self.exit(t, j) for j in range(F)],
+            "exit_flow": exit_flow,
+        }
+
+    def __repr__(self) -> str:
+        return f"<mixsim.Export {self.trials} trials x {self.flows_per_trial} flows>"
+
+
+def export(
+    scenario: Union[Scenario, str, "os.PathLike[str]"],
+    trials: Optional[int] = None,
+    seed: Optional[int] = None,
+    jobs: Optional[int] = None,
+    out: Optional[Union[str, "os.PathLike[str]"]] = None,
+) -> Export:
+    """Simulate and export labelled entry and exit traces, as ``mixsim export`` does (same
+    files, same bytes for the same seed), and load them as arrays.
+
+    ``out``: keep the files there (a new directory); by default they go to a temporary
+    directory that is removed once loaded.
+
+    >>> ex = mixsim.export("scenarios/fig5-light.toml", trials=4, seed=1)
+    >>> ex.entry(0, 0).times_ns.dtype
+    dtype('uint64')
+    """
+    s = as_scenario(scenario)
+    if out is not None:
+        _native.export(*s._args(), out=os.fspath(out), trials=trials, seed=seed, jobs=jobs)
+        return Export(os.fspath(out))
+    tmp = tempfile.mkdtemp(prefix="mixsim-export-")
+    try:
+        d = os.path.join(tmp, "export")
+        _native.export(*s._args(), out=d, trials=trials, seed=seed, jobs=jobs)
+        ex = Export(d)
+        for side in ("entry", "exit"):  # keep the arrays in memory, not on the removed files
+            for part in ("time_ns", "size", "offsets"):
+                setattr(ex, f"{side}_{part}", np.array(getattr(ex, f"{side}_{part}")))
+        return ex
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
