@@ -75,7 +75,7 @@ pub struct Observation<'a> {
     interval: SimTime,
     window: (SimTime, SimTime),
     counts: Vec<(Watch, &'a [u32])>,
-    traces: Vec<(Watch, Vec<Packet>)>,
+    traces: Vec<(Watch, std::borrow::Cow<'a, [Packet]>)>,
 }
 
 impl<'a> Observation<'a> {
@@ -97,7 +97,13 @@ impl<'a> Observation<'a> {
 
     /// Add the trace seen at `watch` (in time order).
     pub fn add_trace(&mut self, watch: Watch, trace: Vec<Packet>) {
-        self.traces.push((watch, trace));
+        self.traces.push((watch, trace.into()));
+    }
+
+    /// Add the trace seen at `watch` (in time order), borrowed: several attacks can read one
+    /// copy.
+    pub fn add_trace_ref(&mut self, watch: Watch, trace: &'a [Packet]) {
+        self.traces.push((watch, trace.into()));
     }
 
     /// The count series at `watch`.
@@ -120,7 +126,7 @@ impl<'a> Observation<'a> {
         self.traces
             .iter()
             .find(|(w, _)| *w == watch)
-            .map(|(_, t)| t.as_slice())
+            .map(|(_, t)| &t[..])
             .unwrap_or_else(|| panic!("trace at {watch:?} not in the attack's needs"))
     }
 
@@ -225,6 +231,13 @@ mod tests {
         o.add_trace(w, vec![Packet { time: 5, size: 7 }]);
         assert_eq!(o.counts(w), &[1, 2, 3]);
         assert_eq!(o.trace(w)[0].size, 7);
+        let borrowed = [Packet { time: 9, size: 4 }];
+        let v = Watch {
+            link: 3,
+            point: Point::Arrive,
+        };
+        o.add_trace_ref(v, &borrowed);
+        assert_eq!(o.trace(v), &borrowed);
         assert_eq!((o.interval(), o.window()), (10, (100, 200)));
     }
 

@@ -25,6 +25,6 @@ pub mod sweep;
 
 pub use crate::model::wilson::{wilson, Z95};
 pub use attacks::Evaluated;
-pub use runner::{run, run_attacks, run_trial, RunOptions, RunResult, Tally, TrialOutcome};
+pub use runner::{run, run_attacks, RunOptions, RunResult, Tally, TrialArena, TrialPlan};
 pub use score::{AttackTally, Truth};
 pub use summary::Summary;

@@ -3,10 +3,13 @@
 
 use super::attacks::{self, Evaluated};
 use super::score::{score, AttackTally};
-use crate::attack::{Needs, Observation, Packet, Point};
+use crate::attack::{Needs, Observation, Packet, Point, Watch};
 use crate::net::stream::{self, Executor, NotStreamable};
 use crate::net::tap::TapPoint;
-use crate::net::{CoverKind, FlowId, Latency, LinkStats, Network, PacketCounters, TapSetup};
+use crate::net::{
+    latency, CoverKind, FlowId, Latency, LinkStats, Network, PacketCounters, TapSetup, Topology,
+    TrialBuffers,
+};
 use crate::scenario::{AttackKind, Scenario};
 use crate::traffic::tcp::TcpStats;
 use hdrhistogram::Histogram;
@@ -23,23 +26,6 @@ pub struct RunOptions {
     pub progress: bool,
     /// Which executor runs the trials (the results are the same bytes on either).
     pub executor: Executor,
-}
-
-/// What one trial produced, reduced to integer tallies.
-#[derive(Debug, Clone)]
-pub struct TrialOutcome {
-    /// Per attack (in [`attacks::of_scenario`] order), its scored verdict.
-    pub attacks: Vec<AttackTally>,
-    pub counters: PacketCounters,
-    pub links: Vec<LinkStats>,
-    pub latency: Latency,
-    /// End-to-end latency of each flow of [`latency_flows`], in that order.
-    pub flow_latency: Vec<Histogram<u64>>,
-    /// End-to-end latency of the dummies of each kind of [`cover_kinds`], in that order.
-    pub cover_latency: Vec<Histogram<u64>>,
-    pub events: u64,
-    /// Per TCP flow (scenario order), its connection's counters.
-    pub tcp: Vec<TcpStats>,
 }
 
 /// Sums over trials. Addition is exact, so any grouping of trials gives the same tally.
@@ -88,18 +74,30 @@ impl Tally {
         }
     }
 
-    pub fn add_trial(&mut self, t: &TrialOutcome) {
+    /// Add one finished trial: its network (built by [`Network::reusing`], whose latency
+    /// stays in its counts until added here) and its attacks' scored verdicts.
+    fn add_trial(&mut self, plan: &TrialPlan, net: &Network, events: u64, attacks: &[AttackTally]) {
         self.trials += 1;
-        for (a, b) in self.attacks.iter_mut().zip(&t.attacks) {
+        for (a, b) in self.attacks.iter_mut().zip(attacks) {
             a.add(b);
         }
-        self.counters.add(&t.counters);
-        add_links(&mut self.links, &t.links);
-        self.latency.add(&t.latency);
-        add_histograms(&mut self.flow_latency, &t.flow_latency);
-        add_histograms(&mut self.cover_latency, &t.cover_latency);
-        self.events += t.events;
-        add_tcp(&mut self.tcp, &t.tcp);
+        self.counters.add(&net.counters);
+        for (a, l) in self.links.iter_mut().zip(&net.links) {
+            a.add(&l.stats);
+        }
+        net.add_latency_into(0..plan.real, &mut self.latency);
+        let (flows, kinds) = (plan.flows, plan.kinds);
+        for (hists, n, first) in [
+            (&mut self.flow_latency, flows, 1),
+            (&mut self.cover_latency, kinds, plan.real),
+        ] {
+            hists.resize_with(n, latency::histogram);
+            for (k, h) in hists.iter_mut().enumerate() {
+                net.add_end_to_end_into(first + k, h);
+            }
+        }
+        self.events += events;
+        add_tcp(&mut self.tcp, &net.tcp_stats());
     }
 
     pub fn merge(mut self, o: Tally) -> Tally {
@@ -214,25 +212,33 @@ pub fn tap_setup_for(scenario: &Scenario, attacks: &[Evaluated], trace: bool) ->
 /// What the adversary holds for `needs` after a trial on `net`: the count series (cut to the
 /// attack's length) and traces it asked for, copied without their labels.
 pub fn observation<'a>(net: &'a Network, scenario: &Scenario, needs: &Needs) -> Observation<'a> {
+    let mut obs = counts_observation(net, scenario, needs);
+    for &w in &needs.traces {
+        let mut trace = Vec::new();
+        copy_trace(net, w, &mut trace);
+        obs.add_trace(w, trace);
+    }
+    obs
+}
+
+/// The observation of `needs` without its traces.
+fn counts_observation<'a>(net: &'a Network, scenario: &Scenario, needs: &Needs) -> Observation<'a> {
     let mut obs = Observation::new(needs.interval, (scenario.warmup, scenario.duration));
     for &w in &needs.counts {
         let c = net.links[w.link].tap.view().counts(tap_point(w.point));
         obs.add_counts(w, &c[..needs.bins.min(c.len())]);
     }
-    for &w in &needs.traces {
-        let trace = net.links[w.link]
-            .tap
-            .view()
-            .trace(tap_point(w.point))
-            .iter()
-            .map(|r| Packet {
-                time: r.time,
-                size: r.size,
-            })
-            .collect();
-        obs.add_trace(w, trace);
-    }
     obs
+}
+
+/// The trace at `w`, without labels, into `into` (emptied first).
+fn copy_trace(net: &Network, w: Watch, into: &mut Vec<Packet>) {
+    let trace = net.links[w.link].tap.view().trace(tap_point(w.point));
+    into.clear();
+    into.extend(trace.iter().map(|r| Packet {
+        time: r.time,
+        size: r.size,
+    }));
 }
 
 /// Score every attack on one trial's network.
@@ -323,45 +329,110 @@ fn add_histograms(a: &mut Vec<Histogram<u64>>, b: &[Histogram<u64>]) {
     }
 }
 
-/// Run trial `trial` and reduce it to a [`TrialOutcome`].
-pub fn run_trial(
-    scenario: &Scenario,
+/// What every trial of a run shares, worked out once per run: the topology with its latency
+/// classes, the tap setup and what each attack observes.
+pub struct TrialPlan<'a> {
+    scenario: &'a Scenario,
+    attacks: &'a [Evaluated],
+    needs: Vec<Needs>,
+    topology: Topology,
+    taps: TapSetup,
     seed: u64,
-    trial: u64,
-    attacks: &[Evaluated],
-    taps: &TapSetup,
     exec: Executor,
-) -> TrialOutcome {
-    let mut topology = scenario.topology();
-    let flows = latency_flows(scenario);
-    for (k, &f) in flows.iter().enumerate() {
-        topology.set_latency_class(f as FlowId, k as u32 + 1);
-    }
-    // Classes 0..real hold the real packets; then one class per cover kind.
-    let (real, kinds) = (flows.len() + 1, cover_kinds(scenario));
-    for (f, flow) in scenario.flows.iter().enumerate() {
-        if let Some(c) = kinds.iter().position(|&k| flow.cover == Some(k)) {
-            topology.set_latency_class(f as FlowId, (real + c) as u32);
+    /// Flows with latency of their own ([`latency_flows`]): classes `1..=flows`.
+    flows: usize,
+    /// Classes `0..real` hold the real packets; then one class per cover kind.
+    real: usize,
+    /// Kinds of sender cover ([`cover_kinds`]): classes `real..real + kinds`.
+    kinds: usize,
+    /// Every point some attack wants a trace of, once (each trial copies each trace once, for
+    /// all the attacks to read).
+    traced: Vec<Watch>,
+}
+
+impl<'a> TrialPlan<'a> {
+    /// The plan of trials of `scenario` under `seed` with `attacks`, on executor `exec`.
+    pub fn new(
+        scenario: &'a Scenario,
+        attacks: &'a [Evaluated],
+        seed: u64,
+        exec: Executor,
+    ) -> Self {
+        let mut topology = scenario.topology();
+        let flows = latency_flows(scenario);
+        for (k, &f) in flows.iter().enumerate() {
+            topology.set_latency_class(f as FlowId, k as u32 + 1);
+        }
+        let (real, kinds) = (flows.len() + 1, cover_kinds(scenario));
+        for (f, flow) in scenario.flows.iter().enumerate() {
+            if let Some(c) = kinds.iter().position(|&k| flow.cover == Some(k)) {
+                topology.set_latency_class(f as FlowId, (real + c) as u32);
+            }
+        }
+        let needs: Vec<Needs> = attacks.iter().map(|a| a.attack.needs()).collect();
+        let mut traced: Vec<Watch> = needs.iter().flat_map(|n| n.traces.clone()).collect();
+        traced.sort_unstable();
+        traced.dedup();
+        TrialPlan {
+            scenario,
+            attacks,
+            needs,
+            traced,
+            topology,
+            taps: tap_setup_for(scenario, attacks, false),
+            seed,
+            exec,
+            flows: flows.len(),
+            real,
+            kinds: kinds.len(),
         }
     }
-    let (net, events) = Network::run_on(&topology, seed, trial, taps.clone(), exec);
-    TrialOutcome {
-        attacks: score_attacks(&net, scenario, attacks),
-        counters: net.counters,
-        links: net.link_stats(),
-        latency: match kinds.is_empty() {
-            true => net.latency_with_stages(),
-            false => net.latency_of_classes_with_stages(0..real),
-        },
-        flow_latency: (1..=flows.len())
-            .map(|c| net.latency_by_class[c].end_to_end.clone())
-            .collect(),
-        cover_latency: (real..real + kinds.len())
-            .map(|c| net.latency_by_class[c].end_to_end.clone())
-            .collect(),
-        events,
-        tcp: net.tcp_stats(),
+
+    /// An empty tally for these trials.
+    pub fn empty_tally(&self) -> Tally {
+        Tally::empty(self.attacks, self.scenario.links.len())
     }
+
+    /// Run trial `trial` on `arena`'s buffers and add it to `acc`. The tally is the same
+    /// whatever the arena ran before.
+    pub fn run_trial(&self, arena: &mut TrialArena, trial: u64, acc: &mut Tally) {
+        let bufs = &mut arena.bufs;
+        let (net, events) = Network::run_reusing(
+            &self.topology,
+            self.seed,
+            trial,
+            &self.taps,
+            self.exec,
+            bufs,
+        );
+        arena.traces.resize_with(self.traced.len(), Vec::new);
+        for (&w, into) in self.traced.iter().zip(&mut arena.traces) {
+            copy_trace(&net, w, into);
+        }
+        arena.scores.clear();
+        for (a, needs) in self.attacks.iter().zip(&self.needs) {
+            let mut obs = counts_observation(&net, self.scenario, needs);
+            for &w in &needs.traces {
+                let i = self
+                    .traced
+                    .binary_search(&w)
+                    .expect("every trace is planned");
+                obs.add_trace_ref(w, &arena.traces[i]);
+            }
+            arena.scores.push(score(&a.attack.observe(&obs), &a.truth));
+        }
+        acc.add_trial(self, &net, events, &arena.scores);
+        net.recycle(bufs);
+    }
+}
+
+/// A worker's buffers, reused from one trial to the next (of any scenario): the network's
+/// large buffers ([`TrialBuffers`]), the traces the attacks read and the scored verdicts.
+#[derive(Default)]
+pub struct TrialArena {
+    bufs: TrialBuffers,
+    traces: Vec<Vec<Packet>>,
+    scores: Vec<AttackTally>,
 }
 
 /// Run all trials of a scenario with its own attacks.
@@ -524,17 +595,21 @@ pub fn tally_attacks_until(
     on_trial: &(dyn Fn() + Sync),
     stop: &std::sync::atomic::AtomicBool,
 ) -> Tally {
-    let taps = tap_setup_for(scenario, attacks, false);
-    let empty = || Tally::empty(attacks, scenario.links.len());
+    let plan = TrialPlan::new(scenario, attacks, seed, exec);
+    let empty = || plan.empty_tally();
     trials
         .into_par_iter()
-        .fold(empty, |mut acc, trial| {
-            if stop.load(std::sync::atomic::Ordering::Relaxed) {
-                return acc;
-            }
-            acc.add_trial(&run_trial(scenario, seed, trial, attacks, &taps, exec));
-            on_trial();
-            acc
-        })
+        .fold(
+            || (empty(), TrialArena::default()),
+            |(mut acc, mut arena), trial| {
+                if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    return (acc, arena);
+                }
+                plan.run_trial(&mut arena, trial, &mut acc);
+                on_trial();
+                (acc, arena)
+            },
+        )
+        .map(|(acc, _)| acc)
         .reduce(empty, Tally::merge)
 }

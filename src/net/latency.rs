@@ -85,7 +85,7 @@ pub struct Latency {
 }
 
 /// An empty histogram of the latency layout.
-fn histogram() -> Histogram<u64> {
+pub fn histogram() -> Histogram<u64> {
     Histogram::new_with_bounds(LOW, HIGH, SIGFIG).expect("valid bounds")
 }
 
@@ -109,20 +109,73 @@ impl Latency {
     }
 }
 
-/// One class's counts: end to end, mix hold and queueing, `BINS` each, side by side.
-struct ClassCounts(Vec<u64>);
+/// Bins per block of the touched-block masks: one hdrhistogram bucket's half (every bucket past
+/// the first spans exactly this many bins, and the first two of them).
+const BLOCK_MAGNITUDE: u32 = SUB_BUCKET_HALF_COUNT_MAGNITUDE;
+/// Blocks per figure; each figure's mask has one bit per block.
+const BLOCKS: usize = BINS >> BLOCK_MAGNITUDE;
+const _: () = assert!(BLOCKS <= 32 && BLOCKS << BLOCK_MAGNITUDE == BINS);
+
+/// One class's counts: end to end, mix hold and queueing, `BINS` each, side by side, and per
+/// figure a mask of the blocks that hold a count. Adding and clearing visit only those blocks,
+/// so a recorder reused for the next trial costs no fresh zeroed pages and no pass over the
+/// whole array.
+struct ClassCounts {
+    counts: Vec<u64>,
+    touched: [u32; 3],
+}
 
 impl ClassCounts {
     fn new() -> Self {
-        ClassCounts(vec![0; 3 * BINS])
+        ClassCounts {
+            counts: vec![0; 3 * BINS],
+            touched: [0; 3],
+        }
     }
 
-    /// Move the counts into `l`'s three histograms.
-    fn drain_into(&self, l: &mut Latency) {
+    #[inline(always)]
+    fn count(&mut self, figure: usize, i: usize) {
+        self.counts[figure * BINS + i] += 1;
+        self.touched[figure] |= 1 << (i >> BLOCK_MAGNITUDE);
+    }
+
+    /// The touched blocks of figure `figure`, each as its first index and its bins, in order.
+    fn touched(&self, figure: usize) -> impl Iterator<Item = (usize, &[u64])> {
+        let mask = self.touched[figure];
+        (0..BLOCKS)
+            .filter(move |b| mask & (1 << b) != 0)
+            .map(move |b| {
+                let lo = b << BLOCK_MAGNITUDE;
+                let at = figure * BINS + lo;
+                (lo, &self.counts[at..at + (1 << BLOCK_MAGNITUDE)])
+            })
+    }
+
+    /// Add figure `figure`'s counts into `h`.
+    fn add_figure_into(&self, figure: usize, h: &mut Histogram<u64>) {
+        for (lo, block) in self.touched(figure) {
+            for (k, &n) in block.iter().enumerate().filter(|(_, &n)| n > 0) {
+                h.record_n(value_at(lo + k), n)
+                    .expect("index within the layout");
+            }
+        }
+    }
+
+    /// Add the counts into `l`'s three histograms.
+    fn add_into(&self, l: &mut Latency) {
         let hists = [&mut l.end_to_end, &mut l.mix_hold, &mut l.queueing];
-        for (counts, h) in self.0.chunks_exact(BINS).zip(hists) {
-            for (i, &n) in counts.iter().enumerate().filter(|(_, &n)| n > 0) {
-                h.record_n(value_at(i), n).expect("index within the layout");
+        for (figure, h) in hists.into_iter().enumerate() {
+            self.add_figure_into(figure, h);
+        }
+    }
+
+    /// Zero the touched blocks: the counts of a class nothing was recorded in.
+    fn clear(&mut self) {
+        for figure in 0..3 {
+            let mask = std::mem::take(&mut self.touched[figure]);
+            for b in (0..BLOCKS).filter(|b| mask & (1 << b) != 0) {
+                let at = figure * BINS + (b << BLOCK_MAGNITUDE);
+                self.counts[at..at + (1 << BLOCK_MAGNITUDE)].fill(0);
             }
         }
     }
@@ -143,14 +196,26 @@ impl LatencyRecorder {
 
     /// Flow `f` counts in class `class_of[f]`, one of `classes` classes.
     pub fn with_classes(class_of: Vec<u32>, classes: usize) -> Self {
+        let mut r = LatencyRecorder {
+            class_of: Vec::new(),
+            classes: Vec::new(),
+        };
+        r.reset(&class_of, classes);
+        r
+    }
+
+    /// Empty the counts and take a new flow-to-class map (as [`LatencyRecorder::with_classes`]),
+    /// keeping the count arrays already built: what a recorder reused for the next trial does.
+    pub fn reset(&mut self, class_of: &[u32], classes: usize) {
         assert!(
             class_of.iter().all(|&c| (c as usize) < classes),
             "every flow's class is one of the classes"
         );
-        LatencyRecorder {
-            class_of,
-            classes: (0..classes).map(|_| ClassCounts::new()).collect(),
-        }
+        self.class_of.clear();
+        self.class_of.extend_from_slice(class_of);
+        self.classes.truncate(classes);
+        self.classes.iter_mut().for_each(ClassCounts::clear);
+        self.classes.resize_with(classes, ClassCounts::new);
     }
 
     /// Count one delivered packet of flow `flow`: its end-to-end latency, mix hold and
@@ -158,10 +223,15 @@ impl LatencyRecorder {
     /// hdrhistogram's saturating record), so no delivered packet goes uncounted.
     #[inline]
     pub fn record(&mut self, flow: u32, end_to_end: SimTime, mix_hold: SimTime, queueing: SimTime) {
-        let c = &mut self.classes[self.class_of[flow as usize] as usize].0;
-        c[index(saturate(end_to_end))] += 1;
-        c[BINS + index(saturate(mix_hold))] += 1;
-        c[2 * BINS + index(saturate(queueing))] += 1;
+        let c = &mut self.classes[self.class_of[flow as usize] as usize];
+        c.count(0, index(saturate(end_to_end)));
+        c.count(1, index(saturate(mix_hold)));
+        c.count(2, index(saturate(queueing)));
+    }
+
+    /// The number of classes.
+    pub fn classes(&self) -> usize {
+        self.classes.len()
     }
 
     /// The histograms of each class, in class order (`stage_hold` left empty: stages keep
@@ -171,10 +241,23 @@ impl LatencyRecorder {
             .iter()
             .map(|c| {
                 let mut l = Latency::default();
-                c.drain_into(&mut l);
+                c.add_into(&mut l);
                 l
             })
             .collect()
+    }
+
+    /// Add the counts of the classes `classes` into `into` (its `stage_hold` untouched): the
+    /// sum of the histograms [`LatencyRecorder::finish`] builds, without building them.
+    pub fn add_classes_into(&self, classes: std::ops::Range<usize>, into: &mut Latency) {
+        for c in &self.classes[classes] {
+            c.add_into(into);
+        }
+    }
+
+    /// Add class `class`'s end-to-end counts into `into`.
+    pub fn add_end_to_end_into(&self, class: usize, into: &mut Histogram<u64>) {
+        self.classes[class].add_figure_into(0, into);
     }
 }
 
@@ -264,5 +347,37 @@ mod tests {
             direct[0].end_to_end.max() > HIGH,
             "the test reaches the top bucket"
         );
+    }
+
+    #[test]
+    fn a_reset_recorder_equals_a_new_one() {
+        let vals = values();
+        let mut reused = LatencyRecorder::with_classes(vec![0, 1, 2], 3);
+        for (k, &v) in vals.iter().enumerate() {
+            reused.record((k % 3) as u32, v, v / 2, v / 5);
+        }
+        // Fewer classes and other flows, then more again: cleared blocks, dropped and new classes.
+        for (class_of, classes) in [(vec![1, 0], 2), (vec![0, 3, 1, 2], 4)] {
+            let mut fresh = LatencyRecorder::with_classes(class_of.clone(), classes);
+            reused.reset(&class_of, classes);
+            for (k, &v) in vals.iter().enumerate().step_by(7) {
+                let flow = (k % class_of.len()) as u32;
+                fresh.record(flow, v / 3, v, 1);
+                reused.record(flow, v / 3, v, 1);
+            }
+            let (a, b) = (reused.finish(), fresh.finish());
+            assert_eq!(a.len(), classes);
+            for (x, y) in a.iter().zip(&b) {
+                assert_eq!(x.end_to_end, y.end_to_end);
+                assert_eq!(x.mix_hold, y.mix_hold);
+                assert_eq!(x.queueing, y.queueing);
+            }
+            let mut sum = Latency::default();
+            reused.add_classes_into(0..classes, &mut sum);
+            let mut want = Latency::default();
+            b.iter().for_each(|l| want.add(l));
+            assert_eq!(sum.end_to_end, want.end_to_end);
+            assert_eq!(sum.queueing, want.queueing);
+        }
     }
 }

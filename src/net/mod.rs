@@ -17,7 +17,9 @@ pub mod topology;
 pub use latency::{Latency, LatencyRecorder};
 pub use link::{Link, LinkOutcome, LinkStats};
 pub use mix::MixStrategy;
-pub use network::{CoverCounters, NetEvent, Network, PacketCounters, PlacedStage, TapSetup};
+pub use network::{
+    CoverCounters, NetEvent, Network, PacketCounters, PlacedStage, TapSetup, TrialBuffers,
+};
 pub use packet::{CoverKind, DropReason, FlowId, Packet};
 pub use path::{Jitter, JitterModel, Loss};
 pub use stage::{Stage, StageOutcome};

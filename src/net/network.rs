@@ -18,12 +18,13 @@ use super::link::{Link, LinkOutcome, LinkStats};
 use super::mix::{Arrival, Mix, Release};
 use super::packet::{CoverKind, DropReason, Packet};
 use super::stage::{Stage, StageOutcome};
-use super::tap::{Tap, TapConfig};
+use super::tap::{Tap, TapBuffers, TapConfig};
 use super::topology::{NodeKind, Topology};
 use crate::engine::{stream, Engine, EventQueue, ReplaceTopQueue, SimRng, SimTime};
 use crate::traffic::tcp::{LazyTimer, Receiver, Sender, TcpStats};
 use crate::traffic::{ArrivalProcess, Traffic};
 use hdrhistogram::Histogram;
+use std::mem::take;
 
 pub use super::latency::Latency;
 use super::latency::LatencyRecorder;
@@ -299,6 +300,9 @@ pub struct Network {
     pub latency_by_class: Vec<Latency>,
     /// What the trial records into `latency` as packets are delivered.
     recorder: LatencyRecorder,
+    /// Whether the recorded latency becomes `latency` and `latency_by_class` as the trial ends
+    /// (false for a network built on reused buffers, see [`Network::reusing`]).
+    histograms_at_end: bool,
     /// Packets delivered inline whose arrival falls after the horizon: still in flight when the
     /// trial ends.
     pub(super) landing_after_horizon: u64,
@@ -308,11 +312,113 @@ pub struct Network {
     pub(super) starts: Vec<SimTime>,
 }
 
+/// The large buffers of a finished trial's network (latency counts, tap counts and traces, the
+/// packet store), kept by a worker for its next trial's network to take over
+/// ([`Network::reusing`], [`Network::recycle`]) instead of allocating them afresh. Fresh memory
+/// is zeroed pages from the kernel (a page fault and a page clear each), which on a short trial
+/// cost more than the simulation; reused buffers are cleared where the last trial wrote only.
+#[derive(Default)]
+pub struct TrialBuffers {
+    recorder: Option<LatencyRecorder>,
+    /// Empty latency histograms for `Network::latency` (never filled by a reusing network).
+    latency: Option<Latency>,
+    taps: TapBuffers,
+    packets: Vec<Packet>,
+    free: Vec<u32>,
+}
+
 impl Network {
     /// Build trial `trial` of `topology` under `seed`: each random element (mix node, link,
     /// padded link, flow, placed stage) draws from its own stream (ids by component kind, disjoint ranges).
     pub fn new(topology: &Topology, seed: u64, trial: u64, taps: TapSetup) -> Self {
-        let nodes = topology
+        let mut net = Self::reusing(topology, seed, trial, &taps, &mut TrialBuffers::default());
+        net.histograms_at_end = true;
+        net
+    }
+
+    /// [`Network::new`] on the buffers of an earlier trial's network (any topology), for a
+    /// worker that runs trial after trial. It runs the same trial, bit for bit, but does not
+    /// turn its latency counts into histograms as it ends: `latency` and `latency_by_class`
+    /// stay empty, and [`Network::add_latency_into`] and [`Network::add_end_to_end_into`] add
+    /// the counts into histograms the caller keeps (a per-trial histogram set is about a
+    /// megabyte of fresh zeroed memory). Give the buffers back with [`Network::recycle`].
+    pub fn reusing(
+        topology: &Topology,
+        seed: u64,
+        trial: u64,
+        taps: &TapSetup,
+        bufs: &mut TrialBuffers,
+    ) -> Self {
+        let mut flows = Self::flow_states(topology, seed, trial);
+        let (tcp, flow_tcp) = Self::tcp_conns(topology, seed, trial, &mut flows);
+        let mut class_of = topology.latency_classes.clone();
+        class_of.resize(flows.len(), 0);
+        let classes = topology
+            .latency_classes
+            .iter()
+            .max()
+            .map_or(1, |&top| top as usize + 1);
+        let recorder = match bufs.recorder.take() {
+            Some(mut r) => {
+                r.reset(&class_of, classes);
+                r
+            }
+            None => LatencyRecorder::with_classes(class_of, classes),
+        };
+        let (mut packets, mut free) = (take(&mut bufs.packets), take(&mut bufs.free));
+        packets.reserve(1024);
+        free.reserve(1024);
+        let mut net = Network {
+            nodes: Self::node_states(topology, seed, trial),
+            links: Self::build_links(topology, seed, trial, taps, &mut bufs.taps),
+            link_rngs: (0..topology.links.len())
+                .map(|i| Component::Link.stream(seed, trial, i))
+                .collect(),
+            replays: Self::replay_states(topology),
+            flows,
+            tcp,
+            flow_tcp,
+            stages: Vec::new(),
+            packets,
+            free,
+            releases: Vec::new(),
+            counters: PacketCounters::default(),
+            latency: bufs.latency.take().unwrap_or_default(),
+            latency_by_class: Vec::new(),
+            recorder,
+            histograms_at_end: false,
+            landing_after_horizon: 0,
+            warmup: topology.warmup,
+            horizon: topology.duration,
+            starts: topology.flows.iter().map(|f| f.start).collect(),
+        };
+        for (i, s) in topology.stages.iter().enumerate() {
+            let rng = Component::Stage.stream(seed, trial, i);
+            net.place_stage(s.flow as usize, s.hop, (s.make)(), rng);
+        }
+        net
+    }
+
+    /// Give this (finished) network's large buffers to `bufs` for the next trial's network.
+    pub fn recycle(self, bufs: &mut TrialBuffers) {
+        // In reverse: the next network, built in link order, takes each tap's vectors back.
+        for link in self.links.into_iter().rev() {
+            link.tap.recycle(&mut bufs.taps);
+        }
+        bufs.recorder = Some(self.recorder);
+        let l = &self.latency;
+        if [&l.end_to_end, &l.mix_hold, &l.queueing, &l.stage_hold]
+            .iter()
+            .all(|h| h.is_empty())
+        {
+            bufs.latency = Some(self.latency);
+        }
+        bufs.packets = self.packets;
+        bufs.free = self.free;
+    }
+
+    fn node_states(topology: &Topology, seed: u64, trial: u64) -> Vec<NodeState> {
+        topology
             .nodes
             .iter()
             .enumerate()
@@ -323,20 +429,32 @@ impl Network {
                     timer: None,
                 },
             })
-            .collect();
-        let links = topology
+            .collect()
+    }
+
+    fn build_links(
+        topology: &Topology,
+        seed: u64,
+        trial: u64,
+        taps: &TapSetup,
+        bufs: &mut TapBuffers,
+    ) -> Vec<Link> {
+        topology
             .links
             .iter()
             .enumerate()
             .map(|(i, spec)| {
                 let l = &spec.params;
-                let tap = Tap::new(TapConfig {
-                    points: taps.points.get(i).copied().unwrap_or([false; 3]),
-                    start: topology.warmup,
-                    interval: taps.interval,
-                    bins: taps.bins,
-                    trace: taps.trace,
-                });
+                let tap = Tap::reusing(
+                    TapConfig {
+                        points: taps.points.get(i).copied().unwrap_or([false; 3]),
+                        start: topology.warmup,
+                        interval: taps.interval,
+                        bins: taps.bins,
+                        trace: taps.trace,
+                    },
+                    bufs,
+                );
                 Link::new(
                     l.bandwidth_bps,
                     l.delay,
@@ -349,11 +467,11 @@ impl Network {
                 .with_jitter(l.jitter, l.jitter_model, l.order_preserving)
                 .with_padding(l.padding, Component::Padding.stream(seed, trial, i))
             })
-            .collect();
-        let link_rngs = (0..topology.links.len())
-            .map(|i| Component::Link.stream(seed, trial, i))
-            .collect();
-        let mut flows: Vec<FlowState> = topology
+            .collect()
+    }
+
+    fn flow_states(topology: &Topology, seed: u64, trial: u64) -> Vec<FlowState> {
+        topology
             .flows
             .iter()
             .enumerate()
@@ -370,8 +488,11 @@ impl Network {
                 stage: 0,
                 cover: f.cover,
             })
-            .collect();
-        let replays = topology
+            .collect()
+    }
+
+    fn replay_states(topology: &Topology) -> Vec<ReplayState> {
+        topology
             .flows
             .iter()
             .enumerate()
@@ -385,7 +506,17 @@ impl Network {
                 }),
                 _ => None,
             })
-            .collect();
+            .collect()
+    }
+
+    /// The TCP connections (and their ACK flows, appended to `flows`), and per flow its
+    /// connection or `NO_TCP`.
+    fn tcp_conns(
+        topology: &Topology,
+        seed: u64,
+        trial: u64,
+        flows: &mut Vec<FlowState>,
+    ) -> (Vec<TcpConn>, Vec<u32>) {
         let mut tcp = Vec::new();
         let mut flow_tcp = vec![NO_TCP; flows.len()];
         for (i, f) in topology.flows.iter().enumerate() {
@@ -427,36 +558,7 @@ impl Network {
                 forced_drops,
             });
         }
-        let flow_count = flows.len();
-        let mut net = Network {
-            nodes,
-            links,
-            link_rngs,
-            flows,
-            tcp,
-            flow_tcp,
-            replays,
-            stages: Vec::new(),
-            packets: Vec::with_capacity(1024),
-            free: Vec::with_capacity(1024),
-            releases: Vec::new(),
-            counters: PacketCounters::default(),
-            latency: Latency::default(),
-            latency_by_class: Vec::new(),
-            recorder: LatencyRecorder::new(flow_count),
-            landing_after_horizon: 0,
-            warmup: topology.warmup,
-            horizon: topology.duration,
-            starts: topology.flows.iter().map(|f| f.start).collect(),
-        };
-        if let Some(&top) = topology.latency_classes.iter().max() {
-            net.set_latency_classes(topology.latency_classes.clone(), top as usize + 1);
-        }
-        for (i, s) in topology.stages.iter().enumerate() {
-            let rng = Component::Stage.stream(seed, trial, i);
-            net.place_stage(s.flow as usize, s.hop, (s.make)(), rng);
-        }
-        net
+        (tcp, flow_tcp)
     }
 
     /// Hold flow `flow`'s packets in `stage` at position `hop` of its route (0 is the sender;
@@ -545,6 +647,29 @@ impl Network {
         Self::run(topology, seed, trial, taps)
     }
 
+    /// [`Network::run_on`] on the buffers of an earlier trial (see [`Network::reusing`]).
+    pub fn run_reusing(
+        topology: &Topology,
+        seed: u64,
+        trial: u64,
+        taps: &TapSetup,
+        exec: super::stream::Executor,
+        bufs: &mut TrialBuffers,
+    ) -> (Network, u64) {
+        if exec != super::stream::Executor::Event {
+            let mut net = Network::reusing(topology, seed, trial, taps, bufs);
+            if let Ok(plan) = super::stream::plan(&net) {
+                if let Ok(stats) = super::stream::run(&mut net, &plan) {
+                    return (net, stats.events);
+                }
+            }
+            net.recycle(bufs);
+        }
+        let mut net = Network::reusing(topology, seed, trial, taps, bufs);
+        let events = net.simulate(ReplaceTopQueue::default());
+        (net, events)
+    }
+
     /// [`Network::run`] over a given event queue (for benchmarking queues).
     pub fn run_with_queue<Q: EventQueue<NetEvent>>(
         topology: &Topology,
@@ -583,11 +708,14 @@ impl Network {
     /// `latency` their sum.
     pub fn set_latency_classes(&mut self, mut class_of: Vec<u32>, classes: usize) {
         class_of.resize(self.flows.len(), 0);
-        self.recorder = LatencyRecorder::with_classes(class_of, classes);
+        self.recorder.reset(&class_of, classes);
     }
 
     /// Turn the recorded counts into the latency histograms (at the end of a trial).
     pub(super) fn finish_latency(&mut self) {
+        if !self.histograms_at_end {
+            return;
+        }
         let mut classes = self.recorder.finish();
         if classes.len() == 1 {
             self.latency = classes.pop().expect("one class");
@@ -621,16 +749,34 @@ impl Network {
         self.with_stage_holds(l)
     }
 
+    /// Add this trial's latency of the classes `classes` (every packet when no classes were
+    /// set), the placed stages' holds included, into `into`: what
+    /// [`Network::latency_of_classes_with_stages`] returns, added without building it. The way
+    /// a network from [`Network::reusing`] gives its latency.
+    pub fn add_latency_into(&self, classes: std::ops::Range<usize>, into: &mut Latency) {
+        self.recorder.add_classes_into(classes, into);
+        self.add_stage_holds(&mut into.stage_hold);
+    }
+
+    /// Add class `class`'s end-to-end latency into `into`.
+    pub fn add_end_to_end_into(&self, class: usize, into: &mut Histogram<u64>) {
+        self.recorder.add_end_to_end_into(class, into);
+    }
+
     fn with_stage_holds(&self, mut l: Latency) -> Latency {
+        self.add_stage_holds(&mut l.stage_hold);
+        l
+    }
+
+    /// Record the placed stages' holds into `into` (zero counted as 1 ns).
+    fn add_stage_holds(&self, into: &mut Histogram<u64>) {
         for st in &self.stages {
             for v in st.held.iter_recorded() {
-                let x = v.value_iterated_to().clamp(1, l.stage_hold.high());
-                l.stage_hold
-                    .record_n(x, v.count_at_value())
+                let x = v.value_iterated_to().clamp(1, into.high());
+                into.record_n(x, v.count_at_value())
                     .expect("clamped into range");
             }
         }
-        l
     }
 
     /// Packets held in the network at the end (in queues, mixes or on the wire), counted from

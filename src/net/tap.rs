@@ -83,19 +83,77 @@ pub struct Tap {
     truth: GroundTruth,
 }
 
+/// The vectors of finished taps, kept for the next trial's taps to count and trace into
+/// ([`Tap::reusing`], [`Tap::recycle`]): a worker running trial after trial then asks the
+/// allocator (and the kernel) for no fresh memory.
+#[derive(Debug, Default)]
+pub struct TapBuffers {
+    counts: Vec<Vec<u32>>,
+    traces: Vec<Vec<TapRecord>>,
+    flows: Vec<Vec<FlowId>>,
+}
+
+/// An empty vector from `pool` (or a new one).
+fn take_empty<T>(pool: &mut Vec<Vec<T>>) -> Vec<T> {
+    let mut v = pool.pop().unwrap_or_default();
+    v.clear();
+    v
+}
+
+/// Put `v` in `pool` if it holds memory.
+fn keep<T>(pool: &mut Vec<Vec<T>>, v: Vec<T>) {
+    if v.capacity() > 0 {
+        pool.push(v);
+    }
+}
+
 impl Tap {
     pub fn new(config: TapConfig) -> Self {
+        Self::reusing(config, &mut TapBuffers::default())
+    }
+
+    /// [`Tap::new`], counting and tracing into vectors from `bufs` where it has them.
+    pub fn reusing(config: TapConfig, bufs: &mut TapBuffers) -> Self {
         let end = config.start + config.interval * config.bins as SimTime;
+        let counts = std::array::from_fn(|p| match config.points[p] {
+            true => {
+                let mut c = take_empty(&mut bufs.counts);
+                c.resize(config.bins, 0);
+                c
+            }
+            false => Vec::new(),
+        });
+        let (traces, truth) = match config.trace {
+            true => (
+                std::array::from_fn(|_| take_empty(&mut bufs.traces)),
+                GroundTruth {
+                    flows: std::array::from_fn(|_| take_empty(&mut bufs.flows)),
+                },
+            ),
+            false => Default::default(),
+        };
         Tap {
             config,
             end,
-            counts: std::array::from_fn(|p| match config.points[p] {
-                true => vec![0; config.bins],
-                false => Vec::new(),
-            }),
+            counts,
             cursor: [(0, 0, 0); 3],
-            traces: Default::default(),
-            truth: GroundTruth::default(),
+            traces,
+            truth,
+        }
+    }
+
+    /// Give this tap's vectors back to `bufs` for the next trial's taps. They go back in the
+    /// reverse of the order [`Tap::reusing`] takes them, so that taps recycled in reverse and
+    /// rebuilt in order get their own vectors back (a trace vector keeps its own link's
+    /// capacity instead of growing to the largest trace's).
+    pub fn recycle(self, bufs: &mut TapBuffers) {
+        let [c0, c1, c2] = self.counts;
+        let [t0, t1, t2] = self.traces;
+        let [f0, f1, f2] = self.truth.flows;
+        for (c, (t, f)) in [(c2, (t2, f2)), (c1, (t1, f1)), (c0, (t0, f0))] {
+            keep(&mut bufs.counts, c);
+            keep(&mut bufs.traces, t);
+            keep(&mut bufs.flows, f);
         }
     }
 
@@ -127,6 +185,13 @@ impl Tap {
     /// sort traces by time (jitter that does not preserve order can shuffle `arrive`).
     pub fn finish(&mut self, horizon: SimTime) {
         for p in 0..3 {
+            if self.traces[p].is_sorted_by_key(|r| r.time) {
+                // The common case, in place: sorted already, so the records to drop are a tail.
+                let keep = self.traces[p].partition_point(|r| r.time < horizon);
+                self.traces[p].truncate(keep);
+                self.truth.flows[p].truncate(keep);
+                continue;
+            }
             let mut pairs: Vec<(TapRecord, FlowId)> = self.traces[p]
                 .iter()
                 .copied()
@@ -199,5 +264,31 @@ mod tests {
         tap.finish(130);
         assert_eq!(tap.view().trace(TapPoint::Depart).len(), 6);
         assert_eq!(tap.ground_truth().flows[1], vec![7; 6]);
+    }
+
+    #[test]
+    fn a_tap_on_recycled_vectors_starts_empty() {
+        let config = TapConfig {
+            points: [true, false, true],
+            start: 0,
+            interval: 10,
+            bins: 4,
+            trace: true,
+        };
+        let mut bufs = TapBuffers::default();
+        let mut old = Tap::reusing(config, &mut bufs);
+        for t in [1, 15, 25, 39, 41] {
+            old.record(TapPoint::Enqueue, t, 3, 1);
+            old.record(TapPoint::Arrive, t, 3, 1);
+        }
+        old.recycle(&mut bufs);
+        let fresh = Tap::new(TapConfig { bins: 6, ..config });
+        let reused = Tap::reusing(TapConfig { bins: 6, ..config }, &mut bufs);
+        for p in TapPoint::ALL {
+            assert_eq!(reused.view().counts(p), fresh.view().counts(p));
+            assert!(reused.view().trace(p).is_empty());
+        }
+        assert_eq!(reused.view().counts(TapPoint::Arrive), &[0; 6]);
+        assert!(reused.traces[0].capacity() > 0, "the vectors were reused");
     }
 }

@@ -34,6 +34,7 @@ mod supermix;
 mod sweep;
 mod tcp;
 mod topology;
+mod trial_arena;
 mod validation;
 mod watermark;
 mod watermark_net;
