@@ -15,11 +15,14 @@
 //!
 //! Decision rule: the candidate with the strictly largest score. A tie for the largest score
 //! names no candidate, and the experiment counts it as a failure (the model's
-//! D = P(I_1 > max I_j) is strict too).
+//! D = P(I_1 > max I_j) is strict too). A tie is a mathematical tie: every estimator computes
+//! its score from an exact form of its value (see [`super::exact`]), so scores equal in exact
+//! arithmetic are equal floats and `==` finds them, whatever order the cells come in.
 //!
 //! [`Correlation`] is the attack: one estimator, the target's count series at one watched point
 //! against each candidate's, an identification per sample size N on prefixes of the series.
 
+use super::exact::pearson_canonical;
 use super::mi::plugin_mi;
 use super::{argmax_strict, Attack, Identification, Needs, Observation, Verdict, Watch};
 use crate::engine::SimTime;
@@ -159,7 +162,7 @@ impl Estimator for ShiftNullMi {
             return observed;
         }
         let mut shifted = vec![0u32; n];
-        let null: Vec<f64> = (1..=Z_SHIFTS)
+        let mut null: Vec<f64> = (1..=Z_SHIFTS)
             .map(|k| {
                 let s = k * n / (Z_SHIFTS + 1);
                 shifted[..n - s].copy_from_slice(&y[s..]);
@@ -167,35 +170,39 @@ impl Estimator for ShiftNullMi {
                 plugin_mi(x, &shifted)
             })
             .collect();
+        // Sorted, so that the z-score is a function of the multiset of null values.
+        null.sort_unstable_by(f64::total_cmp);
         let mean = null.iter().sum::<f64>() / null.len() as f64;
         let var = null.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (null.len() - 1) as f64;
         (observed - mean) / var.sqrt().max(1e-12)
     }
 }
 
-/// Pearson correlation of two equal-length series (0 if either is constant).
+/// Pearson correlation of two equal-length series (0 if either is constant), from the integer
+/// sums (exact up to 2^127), so that equal correlations give equal floats (see
+/// [`super::exact`]).
 pub fn pearson(x: &[u32], y: &[u32]) -> f64 {
     let n = x.len().min(y.len());
     if n < 2 {
         return 0.0;
     }
-    let (mut sx, mut sy, mut sxx, mut syy, mut sxy) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    let (mut sx, mut sy, mut sxx, mut syy, mut sxy) = (0i128, 0i128, 0i128, 0i128, 0i128);
     for i in 0..n {
-        let (a, b) = (x[i] as f64, y[i] as f64);
+        let (a, b) = (x[i] as i128, y[i] as i128);
         sx += a;
         sy += b;
         sxx += a * a;
         syy += b * b;
         sxy += a * b;
     }
-    let nf = n as f64;
-    let cov = sxy - sx * sy / nf;
-    let vx = sxx - sx * sx / nf;
-    let vy = syy - sy * sy / nf;
-    if vx <= 0.0 || vy <= 0.0 {
+    let nf = n as i128;
+    let cov = nf * sxy - sx * sy;
+    let vx = nf * sxx - sx * sx;
+    let vy = nf * syy - sy * sy;
+    if vx <= 0 || vy <= 0 {
         0.0
     } else {
-        cov / (vx * vy).sqrt()
+        pearson_canonical(cov, vx, vy)
     }
 }
 

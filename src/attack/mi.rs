@@ -1,9 +1,12 @@
 //! Mutual information of packet-count series (seed 000, eq. 1).
 
+use super::exact::LogProduct;
+
 /// Plug-in estimate of I(X;Y) in nats from paired samples:
 /// sum over (u,v) of p^_uv ln( p^_uv / (p^_u p^_v) ), with empirical frequencies.
 ///
-/// `x` and `y` must have the same length; an empty sample gives 0.
+/// `x` and `y` must have the same length; an empty sample gives 0. Equal values in exact
+/// arithmetic give bit-identical results (see [`super::exact`]).
 pub fn plugin_mi(x: &[u32], y: &[u32]) -> f64 {
     assert_eq!(x.len(), y.len(), "paired samples must have equal length");
     let n = x.len();
@@ -23,22 +26,17 @@ pub fn plugin_mi(x: &[u32], y: &[u32]) -> f64 {
         px[i] += 1;
         py[j] += 1;
     }
-    // I = (1/N) sum n_uv ln( N n_uv / (n_u n_v) )
-    let nf = n as f64;
-    let mut sum = 0.0;
-    for i in 0..rx {
-        if px[i] == 0 {
-            continue;
-        }
-        let row = &joint[i * ry..(i + 1) * ry];
-        for (j, &c) in row.iter().enumerate() {
-            if c > 0 {
-                let c = c as f64;
-                sum += c * (nf * c / (px[i] as f64 * py[j] as f64)).ln();
-            }
-        }
+    // N I = sum n_uv ln n_uv - sum n_u ln n_u - sum n_v ln n_v + N ln N, taken through its
+    // exact form so that equal values give equal floats (see `super::exact`).
+    let mut q = LogProduct::new();
+    q.add(n as u64, n as i64);
+    for &c in joint.iter().filter(|&&c| c > 1) {
+        q.add(c as u64, c as i64);
     }
-    (sum / nf).max(0.0)
+    for &c in px.iter().chain(&py).filter(|&&c| c > 1) {
+        q.add(c as u64, -(c as i64));
+    }
+    (q.ln() / n as f64).max(0.0)
 }
 
 fn min_max(s: &[u32]) -> (u32, u32) {

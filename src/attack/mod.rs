@@ -21,6 +21,7 @@
 //! scenario or the experiment.
 
 pub mod correlation;
+pub mod exact;
 pub mod likelihood;
 pub mod mfa;
 pub mod mi;
@@ -191,6 +192,9 @@ pub trait Attack: Send + Sync {
 
 /// Index of the strictly largest score, `None` on a tie for the top, no scores, or a NaN
 /// score (a NaN compares with nothing, so it could otherwise never be beaten).
+///
+/// Float `==` decides ties here, so the scores must come from computations that give equal
+/// floats for equal values: [`exact`] says how the count-based scores do.
 pub fn argmax_strict(scores: &[f64]) -> Option<usize> {
     if scores.iter().any(|s| s.is_nan()) {
         return None;

@@ -10,6 +10,7 @@ mod cover;
 mod cover_scenario;
 mod delay_stage;
 mod docs;
+mod exact_ties;
 mod export;
 mod file_kinds;
 mod fuzz;
