@@ -57,7 +57,7 @@ impl LogProduct {
         let mut p = 2u64;
         while m > 1 && p * p <= m {
             let mut e = 0i64;
-            while m % p == 0 {
+            while m.is_multiple_of(p) {
                 m /= p;
                 e += 1;
             }
