@@ -34,6 +34,13 @@ impl Args {
         }
     }
 
+    /// The value of a `key=value` argument that is not a scenario override, taken out of them.
+    pub fn take(&mut self, key: &str) -> Option<String> {
+        let prefix = format!("{key}=");
+        let i = self.sets.iter().position(|a| a.starts_with(&prefix))?;
+        Some(self.sets.remove(i)[prefix.len()..].to_string())
+    }
+
     /// The i-th number after the scenario (from 0), or `default`.
     pub fn number(&self, i: usize, default: u64) -> u64 {
         self.numbers

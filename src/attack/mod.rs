@@ -23,6 +23,7 @@
 pub mod correlation;
 pub mod exact;
 pub mod likelihood;
+pub mod message;
 pub mod mfa;
 pub mod mi;
 pub mod path;

@@ -13,6 +13,7 @@ pub mod attacks;
 pub mod execute;
 pub mod export;
 pub mod merge;
+pub mod message;
 pub mod predict;
 pub mod predictions;
 pub mod record;

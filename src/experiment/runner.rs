@@ -161,7 +161,8 @@ pub struct RunResult {
     pub attacks: Vec<AttackInfo>,
 }
 
-fn tap_point(p: Point) -> TapPoint {
+/// The tap point of an attack's watched point.
+pub fn tap_point(p: Point) -> TapPoint {
     match p {
         Point::Enqueue => TapPoint::Enqueue,
         Point::Depart => TapPoint::Depart,

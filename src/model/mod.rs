@@ -11,6 +11,8 @@
 //!   M/D/1 law, link stages, joint laws, I and C) are public for tests and plots.
 //! - [`mixhold`]: the mean hold of the batch mixes (binomial, timed pool, threshold) under
 //!   Poisson arrivals, from the Markov chain of the packets carried over a flush.
+//! - [`pool_entropy`]: anonymity per message of an exponential mix in steady state under
+//!   Poisson arrivals (expected entropy in bits of a tagged message's output distribution).
 //! - [`swirl`]: seed 002's false-positive and false-negative bounds for the SWIRL watermark
 //!   (eqs 6-18) and the crossover error rate.
 //! - [`wilson`]: the Wilson score interval of a binomial proportion (every detection rate's
@@ -18,5 +20,6 @@
 
 pub mod correlation;
 pub mod mixhold;
+pub mod pool_entropy;
 pub mod swirl;
 pub mod wilson;

@@ -19,6 +19,7 @@ mod hop_by_hop;
 mod latency_per_flow;
 mod likelihood;
 mod link;
+mod message_entropy;
 mod mfa;
 mod mix_strategies;
 mod model_correlation;

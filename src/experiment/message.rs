@@ -1,0 +1,117 @@
+//! Anonymity per message over trials: the adversary of [`crate::attack::message`] on a
+//! scenario's mixes, the tagged message being the target flow's first packet to reach its first
+//! mix after the warm-up, and beside it the steady-state entropy of that mix
+//! ([`crate::model::pool_entropy`]).
+//!
+//! Which packet is tagged is the one thing taken from the ground truth: the target's access
+//! link carries only its own flow, so the first packet on it after the warm-up is the target's,
+//! and the adversary sees that packet arrive. Everything after is computed from the tap traces
+//! at the mixes' inputs and outputs.
+
+use super::attacks::mix_graph;
+use super::runner::{observation, tap_point, tap_setup};
+use crate::attack::message::{MessageAnonymity, MessageTracker, WatchedMix};
+use crate::net::{MixStrategy, Network};
+use crate::scenario::{ResolvedNodeKind, Scenario};
+use rayon::prelude::*;
+
+/// Why the per-message adversary does not apply to a scenario.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NotApplicable {
+    #[error("no flow named {0:?}")]
+    NoFlow(String),
+    #[error("flow {0:?} crosses no mix")]
+    NoMix(String),
+    #[error(
+        "mix {0:?} is not exponential: the even split over held packets is the adversary's \
+         posterior only for exponential holds"
+    )]
+    NotExponential(String),
+}
+
+/// The tracker for `target` (a flow name) in `s`, tagging its first packet at its first mix
+/// after the warm-up.
+pub fn tracker(s: &Scenario, target: &str) -> Result<MessageTracker, NotApplicable> {
+    let flow = s
+        .flows
+        .iter()
+        .find(|f| f.name == target)
+        .ok_or_else(|| NotApplicable::NoFlow(target.into()))?;
+    let (graph, number) = mix_graph(s);
+    for (i, n) in s.nodes.iter().enumerate() {
+        if number[i].is_some()
+            && !matches!(
+                n.kind,
+                ResolvedNodeKind::Mix {
+                    strategy: MixStrategy::Exponential { .. }
+                }
+            )
+        {
+            return Err(NotApplicable::NotExponential(n.name.clone()));
+        }
+    }
+    let entry = *flow
+        .links
+        .iter()
+        .find(|&&l| number[s.links[l].to].is_some())
+        .ok_or_else(|| NotApplicable::NoMix(target.into()))?;
+    let mut mixes: Vec<WatchedMix> = graph
+        .outputs
+        .into_iter()
+        .map(|outputs| WatchedMix {
+            inputs: Vec::new(),
+            outputs,
+        })
+        .collect();
+    for (l, link) in s.links.iter().enumerate() {
+        if let Some(m) = number[link.to] {
+            mixes[m].inputs.push(l);
+        }
+    }
+    Ok(MessageTracker {
+        mixes,
+        entry,
+        tag_after: s.warmup,
+    })
+}
+
+/// Trial `trial`'s distribution of the tagged message (`None`: no target packet after the
+/// warm-up).
+pub fn trial(s: &Scenario, t: &MessageTracker, seed: u64, trial: u64) -> Option<MessageAnonymity> {
+    let needs = t.needs();
+    let mut setup = tap_setup(s, false);
+    setup.trace = true;
+    for w in &needs.traces {
+        setup.points[w.link][tap_point(w.point) as usize] = true;
+    }
+    let (net, _) = Network::run(&s.topology(), seed, trial, setup);
+    t.observe(&observation(&net, s, &needs))
+}
+
+/// The entropies in bits of trials `0..trials`, in trial order (the same for any thread count).
+pub fn entropies(s: &Scenario, t: &MessageTracker, seed: u64, trials: u64) -> Vec<Option<f64>> {
+    (0..trials)
+        .into_par_iter()
+        .map(|k| trial(s, t, seed, k).map(|a| a.entropy_bits))
+        .collect()
+}
+
+/// The target's first mix: its mean hold (seconds) and the mean rate (pkt/s) of every flow
+/// that enters it, the inputs of [`crate::model::pool_entropy::steady_state_entropy`].
+pub fn first_mix_load(s: &Scenario, t: &MessageTracker) -> (f64, f64) {
+    let node = s.links[t.entry].to;
+    let t_avg = match s.nodes[node].kind {
+        ResolvedNodeKind::Mix {
+            strategy: MixStrategy::Exponential { mean_ns },
+        } => mean_ns * 1e-9,
+        _ => f64::NAN,
+    };
+    let lambda = s
+        .flows
+        .iter()
+        .filter(|f| f.route.contains(&node))
+        .map(|f| f.traffic.mean_rate())
+        .sum();
+    (t_avg, lambda)
+}
