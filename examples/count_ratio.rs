@@ -90,7 +90,7 @@ pub fn run_example(path: &Path, trials: u64) -> Summary {
         seed: s.seed,
         trials,
         jobs: 1,
-        progress: false,
+        progress: Default::default(),
         executor: Default::default(),
     };
     Summary::with_model(&s, &run_attacks(&s, &attacks, &opts))

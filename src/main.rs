@@ -295,7 +295,13 @@ fn cmd_run(
                 .map(|n| n.get())
                 .unwrap_or(1)
         }),
-        progress: !quiet,
+        progress: progress::sink(if quiet {
+            progress::Show::Quiet
+        } else {
+            progress::Show::BarOrLines {
+                every: std::time::Duration::from_secs(10),
+            }
+        }),
         executor,
     };
     let out = out.unwrap_or_else(|| PathBuf::from("runs").join(&scenario.name));
@@ -741,7 +747,11 @@ fn cmd_export(
         trials: trials.unwrap_or(scenario.trials),
         jobs: jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
         out,
-        progress: !quiet,
+        progress: progress::sink(if quiet {
+            progress::Show::Quiet
+        } else {
+            progress::Show::Bar
+        }),
     };
     let summary = export(&scenario, &opts).map_err(|e| match e {
         ExportError::Io(..) => Failure {
@@ -817,7 +827,7 @@ fn sweep_failure(e: experiment::record::SweepError) -> Failure {
 }
 
 fn cmd_sweep(args: &SweepArgs) -> Result<(), Failure> {
-    use experiment::execute::{run_sweep, Progress, SweepOptions};
+    use experiment::execute::{run_sweep, SweepOptions};
     use experiment::shard::Shard;
     let shard: Shard = match &args.shard {
         Some(s) => s
@@ -849,13 +859,13 @@ fn cmd_sweep(args: &SweepArgs) -> Result<(), Failure> {
                 .unwrap_or(1)
         }),
         out: out.clone(),
-        progress: if args.quiet {
-            Progress::Quiet
+        progress: progress::sink(if args.quiet {
+            progress::Show::Quiet
         } else {
-            Progress::Auto {
+            progress::Show::BarOrLines {
                 every: args.progress_every,
             }
-        },
+        }),
     };
     #[cfg(unix)]
     interrupt::explain_resume(&out);
@@ -907,6 +917,10 @@ fn cmd_merge(args: &MergeArgs) -> Result<(), Failure> {
     }
     Ok(())
 }
+
+// The progress display lives beside main.rs, in src/main/, as part of the binary.
+#[path = "main/progress.rs"]
+mod progress;
 
 /// Scenario files and sweep files, told apart by their top-level keys, so that a file given to
 /// the wrong command is told which command runs it.

@@ -3,7 +3,7 @@
 
 use crate::run::default_jobs;
 use crate::scenario::{input_error, load};
-use mixsim::experiment::execute::{run_sweep, Progress, SweepOptions};
+use mixsim::experiment::execute::{run_sweep, SweepOptions};
 use mixsim::experiment::export::{ExportError, ExportOptions};
 use mixsim::experiment::record::SweepError;
 use mixsim::experiment::shard::Shard;
@@ -31,7 +31,7 @@ pub fn export(
         trials: trials.unwrap_or(scenario.trials),
         jobs: jobs.unwrap_or_else(default_jobs),
         out,
-        progress: false,
+        progress: Default::default(),
     };
     if opts.trials == 0 || opts.jobs == 0 {
         return Err(input_error(
@@ -64,7 +64,7 @@ pub fn sweep(
         shard: Shard::WHOLE,
         jobs: jobs.unwrap_or_else(default_jobs),
         out: out.clone(),
-        progress: Progress::Quiet,
+        progress: Default::default(),
     };
     if opts.jobs == 0 {
         return Err(input_error(py, "jobs: expected at least 1".into()));

@@ -6,24 +6,14 @@
 //! memory, so an uninterrupted run, a resumed run and a merge of shards give the same bytes.
 
 use super::attacks;
+use super::progress::{Progress, ProgressSink, SweepAt, SweepStart};
 use super::record::{self, ChunkRecord, Manifest, SweepError, TallyRecord};
 use super::runner::{tally_trials, AttackInfo, RunResult, Tally};
 use super::shard::{self, Shard, Unit};
 use super::summary::Summary;
 use super::sweep::SweepPlan;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
-
-/// How to show progress.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Progress {
-    /// A bar on a terminal; plain lines on stderr every `every` otherwise.
-    Auto { every: Duration },
-    /// Nothing.
-    Quiet,
-}
 
 #[derive(Debug, Clone)]
 pub struct SweepOptions {
@@ -31,7 +21,8 @@ pub struct SweepOptions {
     /// Worker threads (>= 1). Results do not depend on it.
     pub jobs: usize,
     pub out: PathBuf,
-    pub progress: Progress,
+    /// Where progress goes (none by default).
+    pub progress: ProgressSink,
 }
 
 /// What a sweep run did.
@@ -66,7 +57,7 @@ pub fn run_sweep(plan: &SweepPlan, opts: &SweepOptions) -> Result<SweepOutcome, 
     }
     let resumed = mine.len() - todo.len();
 
-    let progress = Tracker::new(plan, &units, &costs, &mine, &todo, opts.progress);
+    let progress = Tracker::new(plan, &units, &costs, &mine, &todo, &opts.progress);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.jobs.max(1))
         .build()
@@ -162,17 +153,12 @@ pub fn finalize(out: &Path, plan: &SweepPlan) -> Result<Vec<Summary>, SweepError
     Ok(summaries)
 }
 
-/// Progress of a sweep run: an indicatif bar on a terminal, plain lines otherwise.
+/// Where a sweep run stands, reported to its [`ProgressSink`]: points finished and the
+/// expected work done, by the units' costs.
 struct Tracker<'a> {
     plan: &'a SweepPlan,
     units: &'a [Unit],
-    bar: Option<indicatif::ProgressBar>,
-    /// Plain lines at most this often (None: quiet or bar).
-    every: Option<Duration>,
-    started: Instant,
-    last_line: Mutex<Instant>,
-    trials_done: AtomicU64,
-    trials_todo: u64,
+    sink: &'a ProgressSink,
     state: Mutex<TrackerState>,
 }
 
@@ -193,9 +179,8 @@ impl<'a> Tracker<'a> {
         costs: &[f64],
         mine: &[usize],
         todo: &[usize],
-        mode: Progress,
+        sink: &'a ProgressSink,
     ) -> Self {
-        use std::io::IsTerminal;
         let mut left = vec![0; plan.spec.points.len()];
         let mut has = vec![false; plan.spec.points.len()];
         for &u in mine {
@@ -206,35 +191,20 @@ impl<'a> Tracker<'a> {
         }
         let points_mine = has.iter().filter(|&&h| h).count();
         let points_done = (0..left.len()).filter(|&p| has[p] && left[p] == 0).count();
-        let trials_todo: u64 = todo.iter().map(|&u| units[u].len()).sum();
-        let (bar, every) = match mode {
-            Progress::Quiet => (None, None),
-            Progress::Auto { every } => {
-                if std::io::stderr().is_terminal() {
-                    let bar = indicatif::ProgressBar::new(trials_todo);
-                    bar.set_style(
-                        indicatif::ProgressStyle::with_template(
-                            "{prefix} points {msg}\n{spinner} trials {pos}/{len} [{elapsed_precise}] {wide_bar} ETA {eta}",
-                        )
-                        .expect("valid template"),
-                    );
-                    bar.set_prefix(plan.spec.name.clone());
-                    bar.enable_steady_tick(Duration::from_millis(200));
-                    (Some(bar), None)
-                } else {
-                    (None, Some(every))
-                }
-            }
-        };
-        let t = Tracker {
+        sink.report(&Progress::Started {
+            trials: todo.iter().map(|&u| units[u].len()).sum(),
+            sweep: Some(SweepStart {
+                name: plan.spec.name.clone(),
+                points: points_mine,
+                points_left: points_mine - points_done,
+                units: mine.len(),
+                resumed: mine.len() - todo.len(),
+            }),
+        });
+        Tracker {
             plan,
             units,
-            bar,
-            every,
-            started: Instant::now(),
-            last_line: Mutex::new(Instant::now()),
-            trials_done: AtomicU64::new(0),
-            trials_todo,
+            sink,
             state: Mutex::new(TrackerState {
                 left,
                 points_mine,
@@ -243,109 +213,54 @@ impl<'a> Tracker<'a> {
                 cost_done: 0.0,
                 current: None,
             }),
-        };
-        if t.every.is_some() {
-            let s = t.state.lock().expect("progress lock");
-            eprintln!(
-                "[{}] {} points, {} trials to run{}",
-                plan.spec.name,
-                s.points_mine - s.points_done,
-                trials_todo,
-                if mine.len() > todo.len() {
-                    format!(
-                        " (resuming: {} of {} chunks already done)",
-                        mine.len() - todo.len(),
-                        mine.len()
-                    )
-                } else {
-                    String::new()
-                }
-            );
         }
-        t.update_message();
-        t
     }
 
-    fn describe(&self, s: &TrackerState) -> String {
-        let current = s
-            .current
-            .map(|p| format!(", current point {p}: {}", self.plan.spec.point_label(p)))
-            .unwrap_or_default();
-        format!("{}/{} done{current}", s.points_done, s.points_mine)
-    }
-
-    fn update_message(&self) {
-        if let Some(bar) = &self.bar {
-            let s = self.state.lock().expect("progress lock");
-            bar.set_message(self.describe(&s));
+    fn at(&self, s: &TrackerState) -> SweepAt {
+        SweepAt {
+            label: s
+                .current
+                .map(|p| self.plan.spec.point_label(p))
+                .unwrap_or_default(),
+            points_done: s.points_done,
+            points: s.points_mine,
+            work_done: (s.cost_done / s.cost_todo.max(1e-9)).min(1.0),
         }
     }
 
     fn start_unit(&self, unit: &Unit) {
-        self.state.lock().expect("progress lock").current = Some(unit.point);
-        self.update_message();
+        let at = {
+            let mut s = self.state.lock().expect("progress lock");
+            s.current = Some(unit.point);
+            self.at(&s)
+        };
+        self.sink.report(&Progress::UnitStarted {
+            point: unit.point,
+            at,
+        });
     }
 
     fn trial(&self) {
-        let done = self.trials_done.fetch_add(1, Ordering::Relaxed) + 1;
-        if let Some(bar) = &self.bar {
-            bar.inc(1);
-        }
-        if let Some(every) = self.every {
-            if let Ok(mut last) = self.last_line.try_lock() {
-                if last.elapsed() >= every {
-                    *last = Instant::now();
-                    self.line(done);
-                }
-            }
-        }
-    }
-
-    fn line(&self, done: u64) {
-        let s = self.state.lock().expect("progress lock");
-        let elapsed = self.started.elapsed().as_secs_f64();
-        // ETA by expected cost: finished units' cost plus the running unit's trials.
-        let frac = if self.trials_todo == 0 {
-            1.0
-        } else {
-            (s.cost_done / s.cost_todo.max(1e-9)).max(done as f64 / self.trials_todo as f64)
-        };
-        let eta = if frac > 0.0 {
-            format!("{:.0} s", elapsed * (1.0 - frac) / frac)
-        } else {
-            "?".into()
-        };
-        eprintln!(
-            "[{}] points {}; trials {done}/{}; {elapsed:.0} s elapsed, ETA {eta}",
-            self.plan.spec.name,
-            self.describe(&s),
-            self.trials_todo
-        );
+        self.sink.report(&Progress::Trial);
     }
 
     fn finish_unit(&self, u: usize, cost: f64) {
-        let point_done = {
+        let (point_finished, at) = {
             let mut s = self.state.lock().expect("progress lock");
             let p = self.units[u].point;
             s.left[p] -= 1;
             s.cost_done += cost;
-            if s.left[p] == 0 {
+            let finished = s.left[p] == 0;
+            if finished {
                 s.points_done += 1;
-                true
-            } else {
-                false
             }
+            (finished, self.at(&s))
         };
-        self.update_message();
-        if point_done && self.every.is_some() {
-            *self.last_line.lock().expect("progress lock") = Instant::now();
-            self.line(self.trials_done.load(Ordering::Relaxed));
-        }
+        self.sink
+            .report(&Progress::UnitFinished { point_finished, at });
     }
 
     fn finish(&self) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
-        }
+        self.sink.report(&Progress::Finished);
     }
 }

@@ -14,7 +14,7 @@
 //! depend on `jobs`. Everything is written into a hidden sibling directory that is renamed to
 //! the requested one at the end: an interrupted or failed export leaves nothing half-written.
 
-use super::runner::progress_bar;
+use super::progress::{Progress, ProgressSink};
 use crate::engine::{stream, SimTime};
 use crate::net::tap::{TapPoint, TapRecord};
 use crate::net::{Network, TapSetup};
@@ -39,7 +39,8 @@ pub struct ExportOptions {
     /// Worker threads (>= 1); the bytes written do not depend on it.
     pub jobs: usize,
     pub out: PathBuf,
-    pub progress: bool,
+    /// Where progress goes (none by default).
+    pub progress: ProgressSink,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -318,7 +319,10 @@ fn write_all(
         .num_threads(opts.jobs.max(1))
         .build()
         .map_err(|e| io_err(io::Error::other(e)))?;
-    let bar = progress_bar(opts.trials, opts.progress);
+    opts.progress.report(&Progress::Started {
+        trials: opts.trials,
+        sweep: None,
+    });
     let batch = opts.jobs.max(1) as u64;
     let mut first = 0;
     while first < opts.trials {
@@ -331,11 +335,11 @@ fn write_all(
         });
         for (t, tr) in (first..last).zip(&traces) {
             files.write_trial(scenario, t, tr).map_err(io_err)?;
-            bar.inc(1);
+            opts.progress.report(&Progress::Trial);
         }
         first = last;
     }
-    bar.finish_and_clear();
+    opts.progress.report(&Progress::Finished);
     let (entry_packets, exit_packets) = files.finish().map_err(io_err)?;
     let summary = ExportSummary {
         trials: opts.trials,

@@ -16,6 +16,7 @@ pub mod merge;
 pub mod message;
 pub mod predict;
 pub mod predictions;
+pub mod progress;
 pub mod record;
 pub mod runner;
 pub mod score;
@@ -26,6 +27,7 @@ pub mod sweep;
 
 pub use crate::model::wilson::{wilson, Z95};
 pub use attacks::Evaluated;
+pub use progress::{Progress, ProgressSink};
 pub use runner::{run, run_attacks, RunOptions, RunResult, Tally, TrialArena, TrialPlan};
 pub use score::{AttackTally, Truth};
 pub use summary::Summary;

@@ -2,6 +2,7 @@
 //! (counts and traces, never labels), collect the verdicts and score them against the truth.
 
 use super::attacks::{self, Evaluated};
+use super::progress::{Progress, ProgressSink};
 use super::score::{score, AttackTally};
 use crate::attack::{Needs, Observation, Packet, Point, Watch};
 use crate::net::stream::{self, Executor, NotStreamable};
@@ -22,8 +23,8 @@ pub struct RunOptions {
     pub trials: u64,
     /// Worker threads (>= 1).
     pub jobs: usize,
-    /// Show a progress bar on a terminal.
-    pub progress: bool,
+    /// Where progress goes (none by default); it never changes the result.
+    pub progress: ProgressSink,
     /// Which executor runs the trials (the results are the same bytes on either).
     pub executor: Executor,
 }
@@ -443,7 +444,10 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> RunResult {
 
 /// Run all trials of a scenario with the given attacks (a library user's own, say).
 pub fn run_attacks(scenario: &Scenario, attacks: &[Evaluated], opts: &RunOptions) -> RunResult {
-    let bar = RunProgress::new(opts.trials, opts.progress);
+    opts.progress.report(&Progress::Started {
+        trials: opts.trials,
+        sweep: None,
+    });
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.jobs.max(1))
         .build()
@@ -455,101 +459,15 @@ pub fn run_attacks(scenario: &Scenario, attacks: &[Evaluated], opts: &RunOptions
             opts.seed,
             0..opts.trials,
             opts.executor,
-            &|| bar.trial(),
+            &|| opts.progress.report(&Progress::Trial),
         )
     });
-    bar.finish();
+    opts.progress.report(&Progress::Finished);
     RunResult {
         seed: opts.seed,
         tally,
         attacks: AttackInfo::of(attacks),
     }
-}
-
-/// Progress of a run on stderr: a bar on a terminal; elsewhere (a log file, a pipe) a plain
-/// line every [`PLAIN_EVERY`] and one at the end, as `mixsim sweep` does.
-struct RunProgress {
-    bar: indicatif::ProgressBar,
-    plain: Option<PlainLines>,
-}
-
-/// Time between plain progress lines.
-const PLAIN_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
-
-struct PlainLines {
-    total: u64,
-    done: std::sync::atomic::AtomicU64,
-    started: std::time::Instant,
-    last: std::sync::Mutex<std::time::Instant>,
-}
-
-impl RunProgress {
-    fn new(total: u64, enabled: bool) -> Self {
-        use std::io::IsTerminal;
-        let plain = (enabled && !std::io::stderr().is_terminal()).then(|| PlainLines {
-            total,
-            done: 0.into(),
-            started: std::time::Instant::now(),
-            last: std::sync::Mutex::new(std::time::Instant::now()),
-        });
-        RunProgress {
-            bar: progress_bar(total, enabled),
-            plain,
-        }
-    }
-
-    fn trial(&self) {
-        self.bar.inc(1);
-        let Some(p) = &self.plain else { return };
-        let done = p.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-        if let Ok(mut last) = p.last.try_lock() {
-            if last.elapsed() >= PLAIN_EVERY {
-                *last = std::time::Instant::now();
-                p.line(done);
-            }
-        }
-    }
-
-    fn finish(&self) {
-        self.bar.finish_and_clear();
-        if let Some(p) = &self.plain {
-            p.line(p.done.load(std::sync::atomic::Ordering::Relaxed));
-        }
-    }
-}
-
-impl PlainLines {
-    fn line(&self, done: u64) {
-        let elapsed = self.started.elapsed().as_secs_f64();
-        let eta = if done > 0 {
-            format!(
-                "{:.0} s",
-                elapsed * (self.total - done) as f64 / done as f64
-            )
-        } else {
-            "?".into()
-        };
-        eprintln!(
-            "trials {done}/{}; {elapsed:.0} s elapsed, ETA {eta}",
-            self.total
-        );
-    }
-}
-
-/// A progress bar on stderr, drawn only on a terminal.
-pub fn progress_bar(len: u64, enabled: bool) -> indicatif::ProgressBar {
-    use std::io::IsTerminal;
-    if !enabled || !std::io::stderr().is_terminal() {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::new(len);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{spinner} trials {pos}/{len} [{elapsed_precise}] {wide_bar} ETA {eta}",
-        )
-        .expect("valid template"),
-    );
-    bar
 }
 
 /// Tally trials `trials` of a scenario run with `seed`, in parallel on the current rayon pool

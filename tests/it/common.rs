@@ -125,7 +125,7 @@ pub fn run_options(seed: u64, trials: u64, jobs: usize) -> mixsim::experiment::R
         seed,
         trials,
         jobs,
-        progress: false,
+        progress: Default::default(),
         executor: Default::default(),
     }
 }

@@ -28,7 +28,7 @@ fn opts(out: &Path, jobs: usize) -> ExportOptions {
         trials: 3,
         jobs,
         out: out.to_path_buf(),
-        progress: false,
+        progress: Default::default(),
     }
 }
 

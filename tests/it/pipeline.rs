@@ -225,3 +225,28 @@ fn example_attack_runs_through_the_pipeline() {
     }
     assert!(sum.table().contains("toy/count-ratio"), "{}", sum.table());
 }
+
+/// Progress goes to the one callback of the run's options: a start with the number of trials,
+/// one event per trial (from the worker threads), a finish; the result does not change.
+#[test]
+fn progress_reaches_the_callback_once_per_trial() {
+    use mixsim::experiment::{Progress, ProgressSink};
+    use std::sync::{Arc, Mutex};
+    let s = two_tables();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let mut o = opts(6, 2);
+    o.progress = ProgressSink::new(move |p| log.lock().unwrap().push(p.clone()));
+    let r = run(&s, &o);
+    let seen = seen.lock().unwrap();
+    assert_eq!(
+        seen.first(),
+        Some(&Progress::Started {
+            trials: 6,
+            sweep: None
+        })
+    );
+    assert_eq!(seen.last(), Some(&Progress::Finished));
+    assert_eq!(seen.iter().filter(|p| **p == Progress::Trial).count(), 6);
+    assert_eq!(run(&s, &opts(6, 1)).tally.attacks, r.tally.attacks);
+}
