@@ -81,6 +81,15 @@ impl MixStrategy {
         }
     }
 
+    /// Whether the mix holds each packet on its own ([`MixStrategy::release_time`] answers):
+    /// no batches, no timers.
+    pub fn is_per_packet(&self) -> bool {
+        matches!(
+            self,
+            MixStrategy::Exponential { .. } | MixStrategy::Timed { .. }
+        )
+    }
+
     /// The name used in scenario files.
     pub fn name(&self) -> &'static str {
         match self {

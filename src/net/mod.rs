@@ -3,6 +3,7 @@
 //! with a few calls ([`Topology`]); and the event executor that runs one trial of it
 //! ([`Network`]).
 
+pub mod columnar;
 pub mod latency;
 pub mod link;
 pub mod mix;

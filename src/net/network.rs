@@ -625,10 +625,12 @@ impl Network {
         Self::run_with_queue(topology, seed, trial, taps, ReplaceTopQueue::default())
     }
 
-    /// Run a whole trial on the executor `exec` asks for. The stream executor runs it when the
-    /// network allows ([`super::stream::plan`]); a trial it cannot order exactly
-    /// ([`super::stream::Ambiguous`]) and every other case run on the event engine. Either way the
-    /// result is the event engine's, bit for bit.
+    /// Run a whole trial on the executor `exec` asks for. When the network is feed-forward
+    /// ([`super::stream::plan`]) the columnar executor runs it if it can
+    /// ([`super::columnar::supports`]), else the stream executor; a trial the columnar executor
+    /// meets a tie in ([`super::columnar::Tie`]) goes to the stream executor, and one that cannot
+    /// be ordered exactly ([`super::stream::Ambiguous`]), like every other case, to the event
+    /// engine. Either way the result is the event engine's, bit for bit.
     pub fn run_on(
         topology: &Topology,
         seed: u64,
@@ -639,6 +641,12 @@ impl Network {
         if exec != super::stream::Executor::Event {
             let mut net = Network::new(topology, seed, trial, taps.clone());
             if let Ok(plan) = super::stream::plan(&net) {
+                if super::columnar::supports(&net) {
+                    if let Ok(stats) = super::columnar::run(&mut net, &plan) {
+                        return (net, stats.events);
+                    }
+                    net = Network::new(topology, seed, trial, taps.clone());
+                }
                 if let Ok(stats) = super::stream::run(&mut net, &plan) {
                     return (net, stats.events);
                 }

@@ -128,6 +128,23 @@ pub struct Plan {
     staged: Vec<bool>,
 }
 
+impl Plan {
+    /// The nodes, upstream first.
+    pub fn order(&self) -> &[usize] {
+        &self.order
+    }
+
+    /// The flows starting at `node`.
+    pub fn sources_at(&self, node: usize) -> &[u32] {
+        &self.sources[node]
+    }
+
+    /// The links into `node` that carry packets it forwards.
+    pub fn in_links_at(&self, node: usize) -> &[usize] {
+        &self.in_links[node]
+    }
+}
+
 /// Check that `net` is feed-forward and order its nodes upstream first.
 pub fn plan(net: &Network) -> Result<Plan, NotStreamable> {
     if let Some(f) = net

@@ -4,6 +4,7 @@
 
 use crate::common::{mixsim, parse, scenario_path};
 use mixsim::experiment::runner::tap_setup;
+use mixsim::net::columnar;
 use mixsim::net::stream::{self, Executor};
 use mixsim::net::tap::TapPoint;
 use mixsim::net::Network;
@@ -19,15 +20,22 @@ fn assert_same(s: &Scenario, seed: u64, trial: u64) -> bool {
 }
 
 /// [`assert_same`], returning the stream run's count of tie comparisons when it ran the trial.
+/// When the columnar executor takes the network, it is held to the engine's bytes as well on
+/// every trial it does not hand back.
 fn same_with_ties(s: &Scenario, seed: u64, trial: u64) -> Option<u64> {
     let setup = tap_setup(s, true);
     let (ev, ev_events) = Network::run(&s.topology(), seed, trial, setup.clone());
+    let mut col = Network::new(&s.topology(), seed, trial, setup.clone());
+    let plan = stream::plan(&col).expect("open loop");
+    if columnar::supports(&col) {
+        if let Ok(stats) = columnar::run(&mut col, &plan) {
+            assert_same_nets(&col, stats.events, &ev, ev_events, trial);
+        }
+    }
     let mut st = Network::new(&s.topology(), seed, trial, setup);
-    let plan = stream::plan(&st).expect("open loop");
     let Ok(stats) = stream::run(&mut st, &plan) else {
         return None;
     };
-    let st_events = stats.events;
     let (_, auto_events) = Network::run_on(
         &s.topology(),
         seed,
@@ -36,6 +44,12 @@ fn same_with_ties(s: &Scenario, seed: u64, trial: u64) -> Option<u64> {
         Executor::Auto,
     );
     assert_eq!(auto_events, ev_events);
+    assert_same_nets(&st, stats.events, &ev, ev_events, trial);
+    Some(stats.ties)
+}
+
+/// Everything observable of two runs of one trial is identical.
+fn assert_same_nets(st: &Network, st_events: u64, ev: &Network, ev_events: u64, trial: u64) {
     assert_eq!(st.counters, ev.counters, "counters, trial {trial}");
     assert_eq!(
         st.link_stats(),
@@ -78,7 +92,6 @@ fn same_with_ties(s: &Scenario, seed: u64, trial: u64) -> Option<u64> {
             "latency, trial {trial}"
         );
     }
-    Some(stats.ties)
 }
 
 /// The open-loop reference scenarios in scenarios/ (every mix strategy among them).
@@ -124,6 +137,29 @@ fn reference_scenarios() {
             assert!(assert_same(&s, s.seed, trial), "{name}: no tie expected");
         }
     }
+}
+
+/// The columnar executor takes the reference scenarios whose mixes hold packets one by one,
+/// and runs their first trials itself (no tie between streams there).
+#[test]
+fn columnar_runs_the_per_packet_reference_scenarios() {
+    let mut taken = 0;
+    for name in REFERENCE {
+        let path = scenario_path(&format!("{name}.toml"));
+        let s = Scenario::load(&path, &sample_sizes(name, "[10, 100, 2900]")).unwrap();
+        let mut net = Network::new(&s.topology(), s.seed, 0, tap_setup(&s, true));
+        let plan = stream::plan(&net).unwrap();
+        if !columnar::supports(&net) {
+            continue;
+        }
+        taken += 1;
+        assert!(columnar::run(&mut net, &plan).is_ok(), "{name}");
+        assert!(net.counters.delivered > 0, "{name}");
+    }
+    assert!(
+        taken >= 6,
+        "{taken} reference scenarios on the columnar executor"
+    );
 }
 
 #[test]
@@ -202,8 +238,9 @@ fn lockstep_flows_fall_back_to_the_engine() {
 
 /// A random feed-forward network: senders, up to three layers of mixes or relays (cascades
 /// when a layer has one node), receivers; random links (tiny buffers, loss, jitter with and
-/// without order, outages), flows of every open-loop model including trace replay.
-fn random_network(seed: u64, dir: &std::path::Path) -> String {
+/// without order, outages), flows of every open-loop model including trace replay. With
+/// `per_packet`, every mix holds packets one by one (exponential or timed).
+fn random_network(seed: u64, dir: &std::path::Path, per_packet: bool) -> String {
     let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(seed);
     let pick =
         |rng: &mut rand_pcg::Pcg64Mcg, xs: &[&'static str]| xs[rng.random_range(0..xs.len())];
@@ -231,7 +268,8 @@ fn random_network(seed: u64, dir: &std::path::Path) -> String {
                 t += &format!("[[node]]\nname = \"{m}\"\nkind = \"host\"\n");
             } else {
                 let t_avg = pick(&mut rng, &["1ms", "5ms", "20ms"]);
-                let strategy = match rng.random_range(0..8) {
+                let k = rng.random_range(0..8);
+                let strategy = match if per_packet { k % 3 } else { k } {
                     0 | 1 => format!("strategy = \"exponential\"\nt_avg = \"{t_avg}\""),
                     2 => format!("strategy = \"timed\"\nt_avg = \"{t_avg}\""),
                     3 => "strategy = \"threshold\"\nthreshold = 3".to_string(),
@@ -342,9 +380,22 @@ proptest! {
     #[test]
     fn random_feed_forward_networks(seed in any::<u64>()) {
         let dir = tempfile::tempdir().unwrap();
-        let text = random_network(seed, dir.path());
+        let text = random_network(seed, dir.path(), false);
         let s = Scenario::parse(&text, &dir.path().join("random.toml"), &[])
             .unwrap_or_else(|e| panic!("{e}\n{text}"));
+        assert_same(&s, seed, 0);
+    }
+
+    /// Random feed-forward networks of per-packet mixes: the columnar executor takes them, and
+    /// every trial it runs (a tie between streams hands the trial back) is the engine's.
+    #[test]
+    fn random_per_packet_networks(seed in any::<u64>()) {
+        let dir = tempfile::tempdir().unwrap();
+        let text = random_network(seed, dir.path(), true);
+        let s = Scenario::parse(&text, &dir.path().join("random.toml"), &[])
+            .unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let net = Network::new(&s.topology(), seed, 0, tap_setup(&s, true));
+        prop_assert!(columnar::supports(&net));
         assert_same(&s, seed, 0);
     }
 }
