@@ -31,11 +31,11 @@
 //! It runs networks whose mixes hold each packet on its own (exponential and timed mixes) and
 //! that place no stages on flows; [`supports`] tells.
 
+use super::link::LinkOutcome;
 use super::mix::Arrival;
 use super::network::{Network, NodeState};
 use super::packet::Packet;
 use super::stream::{Plan, StreamStats};
-use super::LinkOutcome;
 use crate::engine::SimTime;
 
 /// Events a window should hold, about: enough to amortise the visit of every node and link,

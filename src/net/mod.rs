@@ -4,6 +4,7 @@
 //! ([`Network`]).
 
 pub mod columnar;
+mod executor;
 pub mod latency;
 pub mod link;
 pub mod mix;

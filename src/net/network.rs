@@ -29,6 +29,19 @@ use std::mem::take;
 pub use super::latency::Latency;
 use super::latency::LatencyRecorder;
 
+impl Topology {
+    /// Build trial `trial` under `seed` on the event executor.
+    pub fn network(&self, seed: u64, trial: u64, taps: TapSetup) -> Network {
+        Network::new(self, seed, trial, taps)
+    }
+
+    /// Run trial `trial` under `seed` on the event executor to the end; also returns the
+    /// number of events.
+    pub fn run(&self, seed: u64, trial: u64, taps: TapSetup) -> (Network, u64) {
+        Network::run(self, seed, trial, taps)
+    }
+}
+
 /// The kinds of element that draw random numbers. Each kind owns the element ids
 /// `base .. base + 2^20` of the trial's streams, so element i of one kind never shares a stream
 /// with element j of another (while each kind has fewer than 2^20 elements).
@@ -623,59 +636,6 @@ impl Network {
     /// Run a whole trial: start the flows, step to the horizon, close the taps.
     pub fn run(topology: &Topology, seed: u64, trial: u64, taps: TapSetup) -> (Network, u64) {
         Self::run_with_queue(topology, seed, trial, taps, ReplaceTopQueue::default())
-    }
-
-    /// Run a whole trial on the executor `exec` asks for. When the network is feed-forward
-    /// ([`super::stream::plan`]) the columnar executor runs it if it can
-    /// ([`super::columnar::supports`]), else the stream executor; a trial the columnar executor
-    /// meets a tie in ([`super::columnar::Tie`]) goes to the stream executor, and one that cannot
-    /// be ordered exactly ([`super::stream::Ambiguous`]), like every other case, to the event
-    /// engine. Either way the result is the event engine's, bit for bit.
-    pub fn run_on(
-        topology: &Topology,
-        seed: u64,
-        trial: u64,
-        taps: TapSetup,
-        exec: super::stream::Executor,
-    ) -> (Network, u64) {
-        if exec != super::stream::Executor::Event {
-            let mut net = Network::new(topology, seed, trial, taps.clone());
-            if let Ok(plan) = super::stream::plan(&net) {
-                if super::columnar::supports(&net) {
-                    if let Ok(stats) = super::columnar::run(&mut net, &plan) {
-                        return (net, stats.events);
-                    }
-                    net = Network::new(topology, seed, trial, taps.clone());
-                }
-                if let Ok(stats) = super::stream::run(&mut net, &plan) {
-                    return (net, stats.events);
-                }
-            }
-        }
-        Self::run(topology, seed, trial, taps)
-    }
-
-    /// [`Network::run_on`] on the buffers of an earlier trial (see [`Network::reusing`]).
-    pub fn run_reusing(
-        topology: &Topology,
-        seed: u64,
-        trial: u64,
-        taps: &TapSetup,
-        exec: super::stream::Executor,
-        bufs: &mut TrialBuffers,
-    ) -> (Network, u64) {
-        if exec != super::stream::Executor::Event {
-            let mut net = Network::reusing(topology, seed, trial, taps, bufs);
-            if let Ok(plan) = super::stream::plan(&net) {
-                if let Ok(stats) = super::stream::run(&mut net, &plan) {
-                    return (net, stats.events);
-                }
-            }
-            net.recycle(bufs);
-        }
-        let mut net = Network::reusing(topology, seed, trial, taps, bufs);
-        let events = net.simulate(ReplaceTopQueue::default());
-        (net, events)
     }
 
     /// [`Network::run`] over a given event queue (for benchmarking queues).

@@ -4,7 +4,7 @@
 //! A [`Topology`] holds no state and no random streams. Ids are positions, given in the order
 //! things were added: node `i`, link `i`, flow `i` (the flow id its packets carry, the ground
 //! truth that attacks never see) and stage `i`. An executor builds one trial from it; the event
-//! executor is [`Network::new`] (or [`Topology::run`]), which gives every element its own
+//! executor is [`Network::new`](super::Network::new) (or [`Topology::run`]), which gives every element its own
 //! random stream derived from (seed, trial, element id), so the same topology, seed and trial
 //! give the same packets whoever built the topology (a scenario file or Rust code).
 //!
@@ -33,7 +33,6 @@
 
 use super::link::Padding;
 use super::mix::MixStrategy;
-use super::network::{Network, TapSetup};
 use super::packet::{CoverKind, FlowId};
 use super::path::JitterModel;
 use super::stage::Stage;
@@ -372,17 +371,6 @@ impl Topology {
         }
         // Links pushed onto the public `links` directly: not indexed.
         self.links.iter().position(|l| l.from == from && l.to == to)
-    }
-
-    /// Build trial `trial` under `seed` on the event executor.
-    pub fn network(&self, seed: u64, trial: u64, taps: TapSetup) -> Network {
-        Network::new(self, seed, trial, taps)
-    }
-
-    /// Run trial `trial` under `seed` on the event executor to the end; also returns the
-    /// number of events.
-    pub fn run(&self, seed: u64, trial: u64, taps: TapSetup) -> (Network, u64) {
-        Network::run(self, seed, trial, taps)
     }
 
     fn node(&self, n: NodeId) -> Result<&NodeSpec, TopologyError> {
