@@ -85,4 +85,29 @@ for name in names:
     print()
 PY
 python3 scripts/adversaries-paths.py "$OUT" >> results/ADVERSARIES.md
+cargo build --release --quiet --example message_entropy
+{
+  echo
+  echo "## Anonymity per message"
+  echo
+  echo "The entropy in bits of the adversary's distribution over the messages Alice's first packet"
+  echo "after the warm-up could be when it leaves the mixes, propagated through every mix from the"
+  echo "tap traces alone (module \`attack::message\`), mean over $TRIALS trials (seed 1) with its 95 %"
+  echo "interval, beside the steady-state entropy of her first mix alone (module"
+  echo "\`model::pool_entropy\`). On one mix the two estimate the same thing; through a cascade or"
+  echo "a mixnet the network spreads the message further, and the one-mix value is only a floor."
+  echo "Printed by \`target/release/examples/message_entropy scenarios/NAME.toml $TRIALS 1\`."
+  echo
+  for name in fig5-light fig5-heavy testbed-poisson cascade mixnet; do
+    echo '```'
+    ./target/release/examples/message_entropy "scenarios/$name.toml" "$TRIALS" 1
+    echo '```'
+  done
+  echo
+  echo "The one-mix model assumes Poisson arrivals at the mix. On fig5 it is within 0.006 bits of"
+  echo "the measured value (light and heavy load give the same figure: the adversary watches the"
+  echo "mix's releases, before the output links). On testbed-poisson the senders' 10 Mb/s access"
+  echo "links (load up to 0.44) space the packets out before the mix, the arrivals are not Poisson,"
+  echo "and the model is 0.023 bits above the measured value, outside its interval."
+} >> results/ADVERSARIES.md
 echo "wrote results/ADVERSARIES.md and $OUT/"
