@@ -1,0 +1,172 @@
+//! Nodes: hosts and mixes. A mix takes its strategy's keys and no other; a host takes none.
+
+use super::error::ScenarioError;
+use super::schema::{self, MixStrategyKind, NodeKind, ScenarioFile};
+use super::{check_name, Node, ResolvedNodeKind};
+use crate::engine::SimTime;
+use crate::net::MixStrategy;
+use std::collections::HashMap;
+
+/// The nodes of `file`, in file order, and their indices by name.
+pub(super) fn resolve_nodes<'a>(
+    file: &'a ScenarioFile,
+    err: &dyn Fn(String, String) -> ScenarioError,
+) -> Result<(Vec<Node>, HashMap<&'a str, usize>), ScenarioError> {
+    // Names are looked up in hash maps: resolution stays linear in the size of the file
+    // (a generated mixnet has tens of thousands of nodes, links and flows).
+    let mut nodes: Vec<Node> = Vec::new();
+    let mut node_at: HashMap<&str, usize> = HashMap::with_capacity(file.nodes.len());
+    for (i, n) in file.nodes.iter().enumerate() {
+        let name = n.name.get_ref();
+        check_name(name, "node", true)
+            .map_err(|e| err(format!("node[{i}].name"), e.to_string()))?;
+        if let Some(&j) = node_at.get(name.as_str()) {
+            return Err(err(
+                format!("node[{i}].name"),
+                format!("node \"{name}\" is defined twice (first as node[{j}])"),
+            ));
+        }
+        let kind = match n.kind {
+            NodeKind::Host => {
+                if let Some(key) = mix_keys(n).first() {
+                    return Err(err(
+                        format!("node[{i}].{key}"),
+                        format!("host \"{name}\" cannot have {key}: only nodes of kind = \"mix\" hold packets"),
+                    ));
+                }
+                ResolvedNodeKind::Host
+            }
+            NodeKind::Mix => ResolvedNodeKind::Mix {
+                strategy: mix_strategy(n, name, &|key: &str, m: String| {
+                    err(format!("node[{i}].{key}"), m)
+                })?,
+            },
+        };
+        node_at.insert(name.as_str(), nodes.len());
+        nodes.push(Node {
+            name: name.clone(),
+            kind,
+        });
+    }
+    Ok((nodes, node_at))
+}
+
+/// The mix keys a node sets (`t_avg`, `threshold`, `pool`, `mu`, `sigma`), in that order.
+fn mix_keys(n: &schema::NodeSpec) -> Vec<&'static str> {
+    [
+        ("t_avg", n.t_avg.is_some()),
+        ("threshold", n.threshold.is_some()),
+        ("pool", n.pool.is_some()),
+        ("mu", n.mu.is_some()),
+        ("sigma", n.sigma.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(k, set)| set.then_some(k))
+    .collect()
+}
+
+/// Largest threshold or pool accepted: a mix holding more is not a mix anyone deploys, and it
+/// keeps counts in `u32`.
+const MAX_BATCH: u64 = 1_000_000;
+
+/// Resolve a mix node's strategy and its keys: each strategy requires its own keys and refuses
+/// the others. `err(key, message)` locates an error at `node[i].key`.
+fn mix_strategy(
+    n: &schema::NodeSpec,
+    node: &str,
+    err: &dyn Fn(&str, String) -> ScenarioError,
+) -> Result<MixStrategy, ScenarioError> {
+    let kind = n.strategy;
+    let name = kind.name();
+    let needs: &[&str] = match kind {
+        MixStrategyKind::Exponential | MixStrategyKind::Timed => &["t_avg"],
+        MixStrategyKind::Threshold => &["threshold"],
+        MixStrategyKind::ThresholdOrTimed => &["threshold", "t_avg"],
+        MixStrategyKind::TimedPool => &["t_avg", "pool"],
+        MixStrategyKind::ThresholdPool => &["threshold", "pool"],
+        MixStrategyKind::Binomial => &["t_avg", "mu", "sigma"],
+    };
+    for key in mix_keys(n) {
+        if !needs.contains(&key) {
+            return Err(err(
+                key,
+                format!(
+                    "mix \"{node}\" with strategy = \"{name}\" takes no {key}; its keys are: {}",
+                    needs.join(", ")
+                ),
+            ));
+        }
+    }
+    let missing = |key: &str, example: &str| {
+        err(
+            key,
+            format!("mix \"{node}\" needs {key} (strategy = \"{name}\"), like {key} = {example}"),
+        )
+    };
+    let period = || -> Result<SimTime, ScenarioError> {
+        let t = n
+            .t_avg
+            .as_ref()
+            .ok_or_else(|| missing("t_avg", "\"20ms\""))?;
+        if t.get_ref().0 == 0 {
+            let what = if kind == MixStrategyKind::Exponential {
+                "a mean hold"
+            } else {
+                "a flush period"
+            };
+            return Err(err(
+                "t_avg",
+                format!("expected {what} above zero, got \"{}\"", t.get_ref()),
+            ));
+        }
+        Ok(t.get_ref().0)
+    };
+    let count = |key: &str, v: &Option<toml::Spanned<u64>>| -> Result<u32, ScenarioError> {
+        let v = *v.as_ref().ok_or_else(|| missing(key, "10"))?.get_ref();
+        if !(1..=MAX_BATCH).contains(&v) {
+            return Err(err(
+                key,
+                format!("expected a number of packets from 1 to {MAX_BATCH}, got {v}"),
+            ));
+        }
+        Ok(v as u32)
+    };
+    let real = |key: &str, v: &Option<toml::Spanned<f64>>, positive: bool| {
+        let x = *v.as_ref().ok_or_else(|| missing(key, "10.0"))?.get_ref();
+        if !x.is_finite() || (positive && x <= 0.0) {
+            let what = if positive {
+                "a finite number above zero"
+            } else {
+                "a finite number"
+            };
+            return Err(err(key, format!("expected {what}, got {x}")));
+        }
+        Ok(x)
+    };
+    Ok(match kind {
+        MixStrategyKind::Exponential => MixStrategy::Exponential {
+            mean_ns: period()? as f64,
+        },
+        MixStrategyKind::Timed => MixStrategy::Timed { period: period()? },
+        MixStrategyKind::Threshold => MixStrategy::Threshold {
+            n: count("threshold", &n.threshold)?,
+        },
+        MixStrategyKind::ThresholdOrTimed => MixStrategy::ThresholdOrTimed {
+            n: count("threshold", &n.threshold)?,
+            period: period()?,
+        },
+        MixStrategyKind::TimedPool => MixStrategy::TimedPool {
+            period: period()?,
+            pool: count("pool", &n.pool)?,
+        },
+        MixStrategyKind::ThresholdPool => MixStrategy::ThresholdPool {
+            n: count("threshold", &n.threshold)?,
+            pool: count("pool", &n.pool)?,
+        },
+        MixStrategyKind::Binomial => MixStrategy::Binomial {
+            period: period()?,
+            mu: real("mu", &n.mu, false)?,
+            sigma: real("sigma", &n.sigma, true)?,
+        },
+    })
+}
