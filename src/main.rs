@@ -325,6 +325,9 @@ fn cmd_run(
         .map_err(|e| Failure::io(&out, e))?;
     if !quiet {
         print!("{}", summary.table());
+        if let Some(key) = summary.column_key() {
+            print!("\n{key}");
+        }
         println!(
             "\nwrote {}/{} ({wall:.2} s wall, {} jobs)",
             out.display(),

@@ -151,6 +151,15 @@ impl Summary {
         String::from_utf8(w.into_inner().expect("in-memory csv")).expect("utf-8")
     }
 
+    /// A key to the detection table's columns, for a reader at the terminal (`run` prints it
+    /// under the table; table.txt stays the table alone). None without identification points.
+    pub fn column_key(&self) -> Option<&'static str> {
+        self.points
+            .iter()
+            .any(|p| p.sample_size.is_some())
+            .then_some(COLUMN_KEY)
+    }
+
     /// The terminal table.
     pub fn table(&self) -> String {
         use std::fmt::Write;
@@ -400,3 +409,12 @@ fn rows_out_of(points: &[Point]) -> u32 {
         .max()
         .unwrap_or(0)
 }
+
+/// What the detection table's columns mean (docs/models.md has the models in full).
+const COLUMN_KEY: &str = "\
+key: N sample size (intervals); D detection rate: trials naming the target's link, with its 95% Wilson CI;
+     models of the mi estimator (- where none; docs/models.md): theorem1 Theorem 1 of the paper,
+     improved candidates' estimates as chi-square variables, refined improved with the exact
+     finite-N bias and spread, ref. ties refined with a tie for the top counted as a failure,
+     semi the real estimator on samples of the model's joint law.
+";

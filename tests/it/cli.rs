@@ -120,3 +120,36 @@ fn model_prints_predictions_and_refuses_scenarios_it_does_not_cover() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+/// `run` prints a key to its detection table's columns under it; table.txt is the table alone.
+#[test]
+fn run_prints_a_key_to_its_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let o = mixsim()
+        .args([
+            "run",
+            scenario_path("testbed-poisson.toml").to_str().unwrap(),
+            "--trials",
+            "2",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("key: N"), "{stdout}");
+    for column in [
+        "D detection rate",
+        "theorem1",
+        "improved",
+        "refined",
+        "ref. ties",
+        "semi",
+    ] {
+        assert!(stdout.contains(column), "no {column} in the key: {stdout}");
+    }
+    let table = std::fs::read_to_string(out.join("table.txt")).unwrap();
+    assert!(!table.contains("key:"), "table.txt is the table alone");
+}
