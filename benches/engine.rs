@@ -8,10 +8,15 @@
 //! testbed-poisson.toml, 60 s simulated): wall time per simulated packet, so that TCP's cost per
 //! packet (ACKs, timers, the receiver's event) can be set beside the open-loop sender's.
 //!
+//! Also whole trials as `mixsim run` runs them (simulation, every attack of fig5-heavy at its
+//! six sample sizes, the tally), short ones (N = 30 intervals), on one worker's reused buffers
+//! (a `TrialArena`) and on fresh buffers per trial: the difference is what allocating a trial's
+//! memory afresh costs in wall time (page faults and page clearing, in the kernel).
+//!
 //! Run: `cargo bench --bench engine` (release profile). Set MIXSIM_BENCH_REPS to change the
 //! number of repetitions (default 7); the median is reported. MIXSIM_BENCH_ONLY=stream,
-//! replace-top (the engine's default queue), binary-heap, quaternary-heap, priority-queue, tcp or
-//! attack runs one part.
+//! replace-top (the engine's default queue), binary-heap, quaternary-heap, priority-queue, tcp,
+//! arena or attack runs one part.
 
 use mixsim::engine::{
     BinaryHeapQueue, EventQueue, PriorityQueueCrate, QuaternaryHeapQueue, ReplaceTopQueue,
@@ -102,6 +107,39 @@ fn bench_stream(s: &Scenario, reps: usize) {
             "executor/{what:<14} {:>8.1} ms/trial  {:>6.2} M packets/s  ({packets} packets delivered)",
             t * 1e3,
             packets as f64 / t / 1e6,
+        );
+    }
+}
+
+/// Short fig5-heavy trials (N <= 30 intervals of 10 ms) through the runner, 200 per repetition,
+/// on one reused arena and on a fresh arena per trial.
+fn bench_arena(reps: usize) {
+    use mixsim::experiment::{attacks, TrialArena, TrialPlan};
+    use mixsim::net::stream::Executor;
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/fig5-heavy.toml");
+    let s = Scenario::load(&path, &["attack.sample_sizes=[10, 30]".to_string()]).expect("loads");
+    let evaluated = attacks::of_scenario(&s);
+    let plan = TrialPlan::new(&s, &evaluated, 1, Executor::Auto);
+    const TRIALS: u64 = 200;
+    for reuse in [true, false] {
+        let mut secs = Vec::new();
+        let mut arena = TrialArena::default();
+        for _ in 0..reps {
+            let mut tally = plan.empty_tally();
+            let start = Instant::now();
+            for trial in 0..TRIALS {
+                if !reuse {
+                    arena = TrialArena::default();
+                }
+                plan.run_trial(&mut arena, trial, &mut tally);
+            }
+            secs.push(start.elapsed().as_secs_f64());
+            std::hint::black_box(tally);
+        }
+        println!(
+            "arena/{:<18} {:>8.3} ms/trial  (fig5-heavy, N <= 30, all attacks, {TRIALS} trials per repetition)",
+            if reuse { "reused" } else { "fresh" },
+            median(secs) * 1e3 / TRIALS as f64
         );
     }
 }
@@ -241,6 +279,9 @@ fn main() {
     }
     if wanted("tcp") {
         bench_tcp(reps);
+    }
+    if wanted("arena") {
+        bench_arena(reps);
     }
     if !wanted("attack") {
         return;

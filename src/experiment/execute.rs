@@ -93,7 +93,7 @@ pub fn run_sweep(plan: &SweepPlan, opts: &SweepOptions) -> Result<SweepOutcome, 
     progress.finish();
 
     let summaries = if opts.shard.is_whole() {
-        Some(finalize(&opts.out, plan)?)
+        Some(pool.install(|| finalize(&opts.out, plan))?)
     } else {
         None
     };
@@ -135,22 +135,29 @@ pub fn point_tally(
 }
 
 /// Every point's summary (with the model's predictions, as `mixsim run` computes them), from
-/// the records in `out`.
+/// the records in `out`. The points are summarised in parallel on the current rayon pool (the
+/// model's cost is per point, and on a sweep of few trials per point it is a good part of the
+/// run); the summaries, and the first error by point, do not depend on the pool.
 pub fn finalize(out: &Path, plan: &SweepPlan) -> Result<Vec<Summary>, SweepError> {
+    use rayon::prelude::*;
     let spec = &plan.spec;
     let units = shard::units(spec.trials, spec.chunk, spec.points.len());
-    let mut summaries = Vec::with_capacity(spec.points.len());
-    for (p, scenario) in plan.scenarios.iter().enumerate() {
-        let tally = point_tally(out, plan, &units, p)?;
-        let result = RunResult {
-            seed: spec.points[p].seed,
-            tally,
-            attacks: AttackInfo::of(&attacks::of_scenario(scenario)),
-        };
-        // The same summary, model included, as `mixsim run` computes.
-        summaries.push(Summary::with_model(scenario, &result));
-    }
-    Ok(summaries)
+    let summaries: Vec<Result<Summary, SweepError>> = plan
+        .scenarios
+        .par_iter()
+        .enumerate()
+        .map(|(p, scenario)| {
+            let tally = point_tally(out, plan, &units, p)?;
+            let result = RunResult {
+                seed: spec.points[p].seed,
+                tally,
+                attacks: AttackInfo::of(&attacks::of_scenario(scenario)),
+            };
+            // The same summary, model included, as `mixsim run` computes.
+            Ok(Summary::with_model(scenario, &result))
+        })
+        .collect();
+    summaries.into_iter().collect()
 }
 
 /// Where a sweep run stands, reported to its [`ProgressSink`]: points finished and the

@@ -516,10 +516,21 @@ pub fn tally_attacks_until(
 ) -> Tally {
     let plan = TrialPlan::new(scenario, attacks, seed, exec);
     let empty = || plan.empty_tally();
-    trials
+    // Arenas go back to `spare` as each run of consecutive trials ends, and the next run takes
+    // one: about one arena per worker thread however rayon splits the range. Runs are at least
+    // `min_len` trials, so that a run's fresh tally (a megabyte of histograms) stays rare.
+    let spare = std::sync::Mutex::new(Vec::<TrialArena>::new());
+    let count = trials.end.saturating_sub(trials.start) as usize;
+    let min_len = (count / (8 * rayon::current_num_threads())).max(1);
+    (0..count)
         .into_par_iter()
+        .with_min_len(min_len)
+        .map(|i| trials.start + i as u64)
         .fold(
-            || (empty(), TrialArena::default()),
+            || {
+                let arena = spare.lock().expect("arena pool").pop();
+                (empty(), arena.unwrap_or_default())
+            },
             |(mut acc, mut arena), trial| {
                 if stop.load(std::sync::atomic::Ordering::Relaxed) {
                     return (acc, arena);
@@ -529,6 +540,9 @@ pub fn tally_attacks_until(
                 (acc, arena)
             },
         )
-        .map(|(acc, _)| acc)
+        .map(|(acc, arena)| {
+            spare.lock().expect("arena pool").push(arena);
+            acc
+        })
         .reduce(empty, Tally::merge)
 }
