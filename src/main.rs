@@ -121,6 +121,10 @@ enum Command {
         /// No progress bar and no closing line.
         #[arg(long)]
         quiet: bool,
+        /// Simulate only this long after the warm-up (e.g. 10s), whatever the attacks' largest
+        /// sample size (default: the scenario's duration).
+        #[arg(long, value_name = "DURATION")]
+        window: Option<mixsim::units::Duration>,
     },
     /// Run a sweep file: a grid of scenario variants (resumable; shardable for a cluster).
     Sweep(SweepArgs),
@@ -240,7 +244,8 @@ fn main() -> ExitCode {
             jobs,
             out,
             quiet,
-        } => cmd_export(&scenario, trials, seed, jobs, out, quiet),
+            window,
+        } => cmd_export(&scenario, trials, seed, jobs, out, quiet, window),
         Command::Trace {
             scenario,
             tap,
@@ -742,6 +747,7 @@ fn cmd_export(
     jobs: Option<usize>,
     out: PathBuf,
     quiet: bool,
+    window: Option<mixsim::units::Duration>,
 ) -> Result<(), Failure> {
     use mixsim::experiment::export::{export, ExportError, ExportOptions};
     let scenario = load(args, "export")?;
@@ -755,6 +761,7 @@ fn cmd_export(
         } else {
             progress::Show::Bar
         }),
+        window: window.map(|w| w.nanos()),
     };
     let summary = export(&scenario, &opts).map_err(|e| match e {
         ExportError::Io(..) => Failure {

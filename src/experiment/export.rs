@@ -5,7 +5,10 @@
 //! tap (the far end of the last link: where it reaches its receiver), with absolute simulation
 //! times in nanoseconds and sizes in bytes. Entry traces are numbered in flow order; exit traces
 //! are numbered by a random permutation per trial (drawn from the seed), so that the pairing is
-//! not the identity and lives only in its own file. The layout is documented in
+//! not the identity and lives only in its own file. Beside them, what the adversary holds: the
+//! aggregate trace (every packet, unlabelled) at each point the scenario's attacks watch. The
+//! observation window can be cut short of the scenario's duration (`window`), so that a dataset
+//! need not be as long as the attacks' largest sample size. The layout is documented in
 //! `docs/export.md`.
 //!
 //! The export reads ground truth, which is legitimate here: it is an experiment-level product,
@@ -14,6 +17,7 @@
 //! depend on `jobs`. Everything is written into a hidden sibling directory that is renamed to
 //! the requested one at the end: an interrupted or failed export leaves nothing half-written.
 
+use super::attacks::of_scenario;
 use super::progress::{Progress, ProgressSink};
 use crate::engine::{stream, SimTime};
 use crate::net::tap::{TapPoint, TapRecord};
@@ -41,6 +45,8 @@ pub struct ExportOptions {
     pub out: PathBuf,
     /// Where progress goes (none by default).
     pub progress: ProgressSink,
+    /// Simulate only this long after the warm-up (`None`: the scenario's duration).
+    pub window: Option<SimTime>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +57,8 @@ pub enum ExportError {
     Io(PathBuf, io::Error),
     #[error("{0}: the scenario has no flows to export")]
     NoFlows(String),
+    #[error("--window: expected a positive duration")]
+    EmptyWindow,
 }
 
 /// What an export wrote.
@@ -68,6 +76,28 @@ struct TrialTraces {
     entry: Vec<Vec<TapRecord>>,
     exit: Vec<Vec<TapRecord>>,
     exit_id: Vec<usize>,
+    /// Per watched point ([`watched`] order), every packet seen there.
+    links: Vec<Vec<TapRecord>>,
+}
+
+/// The points the scenario's attacks watch (links and tap points, each once, in the order the
+/// attacks first name them): what an adversary holds.
+pub fn watched(scenario: &Scenario) -> Vec<(usize, TapPoint)> {
+    let mut out: Vec<(usize, TapPoint)> = Vec::new();
+    for a in of_scenario(scenario) {
+        let needs = a.attack.needs();
+        for w in needs.counts.iter().chain(&needs.traces) {
+            let point = match w.point {
+                crate::attack::Point::Enqueue => TapPoint::Enqueue,
+                crate::attack::Point::Depart => TapPoint::Depart,
+                crate::attack::Point::Arrive => TapPoint::Arrive,
+            };
+            if !out.contains(&(w.link, point)) {
+                out.push((w.link, point));
+            }
+        }
+    }
+    out
 }
 
 /// The tap setup of an export: trace the entry and exit links at [`POINT`], nothing else.
@@ -77,6 +107,9 @@ fn setup(scenario: &Scenario) -> TapSetup {
         for l in [f.links.first(), f.links.last()].into_iter().flatten() {
             points[*l][POINT as usize] = true;
         }
+    }
+    for (link, point) in watched(scenario) {
+        points[link][point as usize] = true;
     }
     let interval: SimTime = 10_000_000;
     TapSetup {
@@ -113,10 +146,15 @@ fn simulate(scenario: &Scenario, seed: u64, trial: u64) -> TrialTraces {
         let last = *scenario.flows[f].links.last().expect("validated route");
         exit[id] = flow_trace(&net, last, f);
     }
+    let links = watched(scenario)
+        .into_iter()
+        .map(|(link, point)| net.links[link].tap.view().trace(point).to_vec())
+        .collect();
     TrialTraces {
         entry,
         exit,
         exit_id,
+        links,
     }
 }
 
@@ -184,6 +222,7 @@ impl Side {
 struct Files {
     entry: Side,
     exit: Side,
+    links: Side,
     pairs: Npy<u64>,
     pairs_csv: csv::Writer<BufWriter<File>>,
 }
@@ -201,6 +240,7 @@ impl Files {
         Ok(Files {
             entry: Side::create(dir, "entry")?,
             exit: Side::create(dir, "exit")?,
+            links: Side::create(dir, "link")?,
             pairs,
             pairs_csv,
         })
@@ -212,6 +252,9 @@ impl Files {
         }
         for (id, trace) in t.exit.iter().enumerate() {
             self.exit.write_trace(trial, id, trace)?;
+        }
+        for (w, trace) in t.links.iter().enumerate() {
+            self.links.write_trace(trial, w, trace)?;
         }
         for (f, &id) in t.exit_id.iter().enumerate() {
             for v in [trial, f as u64, id as u64] {
@@ -233,6 +276,7 @@ impl Files {
             .into_inner()
             .map_err(|e| e.into_error())?
             .flush()?;
+        self.links.finish()?;
         Ok((self.entry.finish()?, self.exit.finish()?))
     }
 }
@@ -261,6 +305,14 @@ fn manifest(scenario: &Scenario, opts: &ExportOptions, s: &ExportSummary) -> Str
         "tap_point": POINT.name(),
         "time_unit": "ns since the start of the trial",
         "entry_flows": flows,
+        "window_s": (scenario.duration - scenario.warmup) as f64 * 1e-9,
+        "watched": watched(scenario)
+            .iter()
+            .map(|&(link, point)| serde_json::json!({
+                "link": scenario.links[link].name,
+                "point": point.name(),
+            }))
+            .collect::<Vec<_>>(),
         "layout": "docs/export.md in the mixsim repository",
     });
     let mut text = serde_json::to_string_pretty(&m).expect("manifest serialises");
@@ -282,6 +334,18 @@ pub fn export(scenario: &Scenario, opts: &ExportOptions) -> Result<ExportSummary
     if scenario.flows.is_empty() {
         return Err(ExportError::NoFlows(scenario.name.clone()));
     }
+    let cut;
+    let scenario = match opts.window {
+        Some(0) => return Err(ExportError::EmptyWindow),
+        Some(w) => {
+            cut = Scenario {
+                duration: scenario.warmup.saturating_add(w),
+                ..scenario.clone()
+            };
+            &cut
+        }
+        None => scenario,
+    };
     if opts.out.exists() {
         return Err(ExportError::Exists(opts.out.clone()));
     }

@@ -1,8 +1,10 @@
 //! `mixsim export`: the files read back equal what the taps saw, the pairing is right, the
-//! bytes depend only on the seed, and an existing directory is refused with nothing written.
+//! bytes depend only on the seed, and an existing directory is refused with nothing written;
+//! the watched links' aggregate traces are what the adversary's taps saw, over a window that
+//! can be shorter than the attacks' sample sizes ask for.
 
 use crate::common::{mixsim, scenario_path};
-use mixsim::experiment::export::{export, ExportOptions, POINT};
+use mixsim::experiment::export::{export, watched, ExportOptions, POINT};
 use mixsim::experiment::runner::tap_setup;
 use mixsim::net::Network;
 use mixsim::scenario::Scenario;
@@ -29,6 +31,7 @@ fn opts(out: &Path, jobs: usize) -> ExportOptions {
         jobs,
         out: out.to_path_buf(),
         progress: Default::default(),
+        window: None,
     }
 }
 
@@ -115,7 +118,7 @@ fn same_seed_same_bytes_for_any_jobs() {
         .map(|e| e.unwrap().file_name())
         .collect();
     names.sort();
-    assert_eq!(names.len(), 11, "{names:?}");
+    assert_eq!(names.len(), 15, "{names:?}");
     for n in names {
         assert_eq!(
             std::fs::read(a.join(&n)).unwrap(),
@@ -153,4 +156,55 @@ fn an_existing_directory_is_refused_and_left_alone() {
         std::fs::read_to_string(out.join("keep.txt")).unwrap(),
         "mine"
     );
+}
+
+#[test]
+fn watched_link_aggregates_over_a_shorter_window() {
+    let s = Scenario::load(&scenario_path("fig5-light.toml"), &[]).expect("loads");
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("ds");
+    let window = 2_000_000_000; // 2 s, where the attack's largest sample size asks for 30 s
+    let o = ExportOptions {
+        window: Some(window),
+        ..opts(&out, 2)
+    };
+    export(&s, &o).unwrap();
+    let w = watched(&s);
+    let names: Vec<&str> = w.iter().map(|&(l, _)| s.links[l].name.as_str()).collect();
+    assert_eq!(names, ["alice->mix", "mix->bob", "mix->r2"]);
+    let (_, t) = read::<u64>(&out, "link_time_ns.npy");
+    let (_, size) = read::<u32>(&out, "link_size.npy");
+    let (_, off) = read::<u64>(&out, "link_offsets.npy");
+    assert_eq!(off.len(), 3 * w.len() + 1);
+    let short = Scenario {
+        duration: s.warmup + window,
+        ..s.clone()
+    };
+    for trial in 0..3u64 {
+        let (net, _) = Network::run(&short.topology(), 7, trial, tap_setup(&short, true));
+        for (k, &(link, point)) in w.iter().enumerate() {
+            let r = trial as usize * w.len() + k;
+            let want = net.links[link].tap.view().trace(point);
+            let got = off[r] as usize..off[r + 1] as usize;
+            assert!(want.len() > 100, "trial {trial} watch {k}");
+            assert_eq!(
+                &t[got.clone()],
+                &want.iter().map(|p| p.time).collect::<Vec<_>>()[..]
+            );
+            assert_eq!(
+                &size[got],
+                &want.iter().map(|p| p.size).collect::<Vec<_>>()[..]
+            );
+        }
+    }
+    assert!(t.iter().all(|&x| x <= s.warmup + window));
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["window_s"], 2.0);
+    assert_eq!(manifest["watched"][1]["point"], "depart");
+    let zero = ExportOptions {
+        window: Some(0),
+        ..opts(&dir.path().join("zero"), 1)
+    };
+    assert!(export(&s, &zero).is_err());
 }
