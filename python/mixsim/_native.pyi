@@ -31,6 +31,7 @@ def export(
     trials: Optional[int] = None,
     seed: Optional[int] = None,
     jobs: Optional[int] = None,
+    window: Optional[str] = None,
 ) -> None: ...
 def sweep(
     path: str,

@@ -11,9 +11,10 @@ use pyo3::exceptions::PyOSError;
 use pyo3::prelude::*;
 use std::path::PathBuf;
 
-/// `mixsim export`: write the labelled traces of `trials` trials into the new directory `out`.
+/// `mixsim export`: write the labelled traces of `trials` trials, and the watched links'
+/// aggregates, into the new directory `out`; `window` ("10s") cuts the run short.
 #[pyfunction]
-#[pyo3(signature = (text, origin, overrides, out, trials=None, seed=None, jobs=None))]
+#[pyo3(signature = (text, origin, overrides, out, trials=None, seed=None, jobs=None, window=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn export(
     py: Python<'_>,
@@ -24,14 +25,23 @@ pub fn export(
     trials: Option<u64>,
     seed: Option<u64>,
     jobs: Option<usize>,
+    window: Option<String>,
 ) -> PyResult<()> {
     let scenario = load(py, text, origin, &overrides)?;
+    let window = match window {
+        None => None,
+        Some(w) => match w.parse::<mixsim::units::Duration>() {
+            Ok(d) => Some(d.nanos()),
+            Err(e) => return Err(input_error(py, format!("window {w:?}: {e}"))),
+        },
+    };
     let opts = ExportOptions {
         seed: seed.unwrap_or(scenario.seed),
         trials: trials.unwrap_or(scenario.trials),
         jobs: jobs.unwrap_or_else(default_jobs),
         out,
         progress: Default::default(),
+        window,
     };
     if opts.trials == 0 || opts.jobs == 0 {
         return Err(input_error(

@@ -46,3 +46,31 @@ def test_trial_view_pairs_entries_with_their_exits(scenarios):
 def test_export_refuses_existing_directory(scenarios, tmp_path):
     with pytest.raises(mixsim.ScenarioError, match="already exists"):
         mixsim.export(scenarios / "fig5-light.toml", trials=1, out=tmp_path)
+
+
+def test_watched_link_aggregates_and_window_as_cli(cli, scenarios, tmp_path):
+    path = scenarios / "fig5-light.toml"
+    out = tmp_path / "cli"
+    p = run_cli(cli, "export", path, "--trials", 2, "--seed", 5, "--window", "3s", "--quiet",
+                "--out", out)
+    assert p.returncode == 0, p.stderr
+    ex = mixsim.export(path, trials=2, seed=5, window="3s")
+    for part in ("time_ns", "size", "offsets"):
+        assert np.array_equal(getattr(ex, f"link_{part}"), np.load(out / f"link_{part}.npy"))
+    assert ex.watched == [("alice->mix", "arrive"), ("mix->bob", "depart"), ("mix->r2", "depart")]
+    assert ex.window_s == 3.0
+    warmup_ns = 1_000_000_000
+    for t in range(2):
+        agg = [ex.link(t, w) for w in range(3)]
+        for trace in agg:
+            assert len(trace.times_ns) > 0 and trace.times_ns.max() <= warmup_ns + 3_000_000_000
+        # The target's link carries Alice's flow alone: its aggregate is her entry trace.
+        assert np.array_equal(agg[0].times_ns, ex.entry(t, 0).times_ns)
+        # The two output links together carry every packet that left the mix.
+        assert len(agg[1].times_ns) + len(agg[2].times_ns) >= sum(
+            len(ex.exit(t, j).times_ns) for j in range(5))
+    assert ex.watch_index("mix->r2", "depart") == 2
+    with pytest.raises(KeyError):
+        ex.watch_index("mix->r2", "arrive")
+    with pytest.raises(mixsim.ScenarioError, match="window"):
+        mixsim.export(path, trials=1, window="soon")
