@@ -199,6 +199,16 @@ fn prepare_out(out: &Path) -> Result<(), Failure> {
     std::fs::remove_file(&probe).map_err(bad)
 }
 
+/// The threads `--jobs` starts: every core by default, capped at the machine's parallelism
+/// with a warning on stderr (the same in every subcommand).
+fn jobs_used(asked: Option<usize>) -> usize {
+    let jobs = experiment::jobs::Jobs::resolve(asked);
+    if let Some(w) = jobs.warning() {
+        eprintln!("warning: {w}");
+    }
+    jobs.used
+}
+
 /// Load the scenario of `mixsim <command>`; a sweep file is told which command runs it.
 fn load(args: &ScenarioArgs, command: &str) -> Result<Scenario, Failure> {
     Scenario::load(&args.scenario, &args.set).map_err(|e| {
@@ -295,11 +305,7 @@ fn cmd_run(
     let opts = RunOptions {
         seed: seed.unwrap_or(scenario.seed),
         trials: trials.unwrap_or(scenario.trials),
-        jobs: jobs.unwrap_or_else(|| {
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1)
-        }),
+        jobs: jobs_used(jobs),
         progress: progress::sink(if quiet {
             progress::Show::Quiet
         } else {
@@ -608,6 +614,16 @@ fn cmd_check(args: &ScenarioArgs) -> Result<(), Failure> {
             100.0 * bits / l.bandwidth_bps
         );
     }
+    let work = mixsim::scenario::bounds::trial_events(&s);
+    println!(
+        "  estimated work: {:.3e} events per trial (limit {:.0e}), {:.3e} for {} trials (limit {:.0e}); most from {}",
+        work.events,
+        mixsim::scenario::bounds::MAX_TRIAL_EVENTS,
+        work.events * s.trials as f64,
+        s.trials,
+        mixsim::scenario::bounds::MAX_RUN_EVENTS,
+        work.largest
+    );
     match experiment::runner::stream_plan(&s) {
         Ok(()) => println!(
             "  executor: stream (open loop, routes without cycles; a trial with simultaneous events its packets' recent history does not order reruns on the event engine)"
@@ -754,7 +770,7 @@ fn cmd_export(
     let opts = ExportOptions {
         seed: seed.unwrap_or(scenario.seed),
         trials: trials.unwrap_or(scenario.trials),
-        jobs: jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+        jobs: jobs_used(jobs),
         out,
         progress: progress::sink(if quiet {
             progress::Show::Quiet
@@ -863,11 +879,7 @@ fn cmd_sweep(args: &SweepArgs) -> Result<(), Failure> {
     });
     let opts = SweepOptions {
         shard,
-        jobs: args.jobs.unwrap_or_else(|| {
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1)
-        }),
+        jobs: jobs_used(args.jobs),
         out: out.clone(),
         progress: progress::sink(if args.quiet {
             progress::Show::Quiet

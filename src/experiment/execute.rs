@@ -59,7 +59,7 @@ pub fn run_sweep(plan: &SweepPlan, opts: &SweepOptions) -> Result<SweepOutcome, 
 
     let progress = Tracker::new(plan, &units, &costs, &mine, &todo, &opts.progress);
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.jobs.max(1))
+        .num_threads(super::jobs::usable(opts.jobs))
         .build()
         .map_err(|e| SweepError::Input(format!("cannot start {} threads: {e}", opts.jobs)))?;
     let (mut trials_run, mut events, mut packets) = (0, 0, 0);

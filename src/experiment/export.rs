@@ -380,14 +380,14 @@ fn write_all(
     let flows = scenario.flows.len();
     let mut files = Files::create(dir, opts.trials * flows as u64).map_err(io_err)?;
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.jobs.max(1))
+        .num_threads(super::jobs::usable(opts.jobs))
         .build()
         .map_err(|e| io_err(io::Error::other(e)))?;
     opts.progress.report(&Progress::Started {
         trials: opts.trials,
         sweep: None,
     });
-    let batch = opts.jobs.max(1) as u64;
+    let batch = super::jobs::usable(opts.jobs) as u64;
     let mut first = 0;
     while first < opts.trials {
         let last = (first + batch).min(opts.trials);

@@ -12,6 +12,7 @@ pub mod anonymity;
 pub mod attacks;
 pub mod execute;
 pub mod export;
+pub mod jobs;
 pub mod merge;
 pub mod message;
 pub mod predict;
@@ -24,6 +25,7 @@ pub mod semi;
 pub mod shard;
 pub mod summary;
 pub mod sweep;
+pub mod sweep_bounds;
 
 pub use crate::model::wilson::{wilson, Z95};
 pub use attacks::Evaluated;

@@ -21,7 +21,8 @@ use rayon::prelude::*;
 pub struct RunOptions {
     pub seed: u64,
     pub trials: u64,
-    /// Worker threads (>= 1).
+    /// Worker threads (>= 1; more than the machine runs at once are capped, see
+    /// [`super::jobs`]).
     pub jobs: usize,
     /// Where progress goes (none by default); it never changes the result.
     pub progress: ProgressSink,
@@ -449,9 +450,9 @@ pub fn run_attacks(scenario: &Scenario, attacks: &[Evaluated], opts: &RunOptions
         sweep: None,
     });
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.jobs.max(1))
+        .num_threads(super::jobs::usable(opts.jobs))
         .build()
-        .expect("thread pool");
+        .expect("a pool of at most the machine's parallelism");
     let tally = pool.install(|| {
         tally_attacks(
             scenario,

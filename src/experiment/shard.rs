@@ -113,7 +113,10 @@ pub fn assign(costs: &[f64], n: usize) -> Vec<usize> {
     let mut order: Vec<usize> = (0..costs.len()).collect();
     // Stable sort: equal costs keep unit order.
     order.sort_by(|&a, &b| costs[b].total_cmp(&costs[a]));
-    let mut load = vec![0.0f64; n];
+    // Units go to empty shards first, one each and in order (every cost is positive): shards
+    // beyond the number of units never get one, so `n` (up to usize::MAX from `--shard`)
+    // needs no load entry of its own.
+    let mut load = vec![0.0f64; n.min(costs.len()).max(1)];
     let mut owner = vec![0; costs.len()];
     for u in order {
         let (s, _) = load

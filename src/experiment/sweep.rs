@@ -206,6 +206,17 @@ impl SweepSpec {
                     source: Box::new(e),
                 }
             })?;
+            crate::scenario::bounds::check_trials(&s, self.trials).map_err(|e| {
+                SweepFileError::Limit {
+                    what: format!(
+                        "sweep point {} ({}): {} trials",
+                        p.index,
+                        self.point_label(p.index),
+                        self.trials
+                    ),
+                    message: e.message,
+                }
+            })?;
             scenarios.push(s);
         }
         let mut spec = self;
@@ -234,6 +245,9 @@ pub enum SweepFileError {
     /// The sweep file itself (read, syntax, keys, values).
     #[error("{0}")]
     File(Box<ScenarioError>),
+    /// The sweep goes beyond a limit on its work (`what` locates it: a key or `--trials`).
+    #[error("{what}: {message}")]
+    Limit { what: String, message: String },
     /// A point's scenario does not validate.
     #[error("sweep point {point} ({label}): {source}")]
     Point {
@@ -252,10 +266,42 @@ pub fn load(
 ) -> Result<SweepPlan, SweepFileError> {
     let text = ScenarioError::read_text(path).map_err(|e| SweepFileError::File(Box::new(e)))?;
     let spec = parse(&text, path)?.with_overrides(trials, seed);
+    check_units(&spec, &text, path, trials.is_some())?;
     let base_path = path.parent().unwrap_or(Path::new("")).join(&spec.base_file);
     let set = spec.set.clone();
     spec.plan(&base_path)
         .map_err(|e| locate_override(e, &text, path, &set))
+}
+
+/// Refuse a sweep of more work units than [`super::sweep_bounds::MAX_UNITS`], naming
+/// `--trials` when the command line set them, else the sweep file's `trials` or `chunk`.
+fn check_units(spec: &SweepSpec, text: &str, path: &Path, cli: bool) -> Result<(), SweepFileError> {
+    let Err(e) = super::sweep_bounds::check_units(spec.points.len(), spec.trials, spec.chunk)
+    else {
+        return Ok(());
+    };
+    if cli {
+        return Err(SweepFileError::Limit {
+            what: format!("--trials {}", spec.trials),
+            message: e.to_string(),
+        });
+    }
+    let tree = toml::de::DeTable::parse(text).ok();
+    let span_of = |k: &str| {
+        let tree = tree.as_ref()?;
+        tree.get_ref().get(k).map(|v| v.span())
+    };
+    let (key, span) = match span_of("trials") {
+        Some(s) => ("trials", s),
+        None => ("chunk", span_of("chunk").unwrap_or(0..0)),
+    };
+    Err(SweepFileError::File(Box::new(ScenarioError::at(
+        path,
+        text,
+        span,
+        key,
+        e.to_string(),
+    ))))
 }
 
 /// An override that names nothing in the base scenario, or gives a key a value it refuses (a
@@ -426,6 +472,10 @@ pub fn parse(text: &str, path: &Path) -> Result<SweepSpec, SweepFileError> {
             values,
         });
     }
+    // Count the grid before building it.
+    let lengths: Vec<usize> = axes.iter().map(|a| a.values.len()).collect();
+    super::sweep_bounds::check_points(&lengths, file.mode)
+        .map_err(|e| fail(file.vary.span(), "vary", e.to_string()))?;
     // Check every override path against the base once, so a typo is reported as such rather
     // than as a failure of point 0.
     let at: Vec<Vec<usize>> = match file.mode {

@@ -137,6 +137,14 @@ pub(crate) fn resolve_mfa(
         WatermarkConfig::Swirl(p) => p.m as usize,
         _ => 5,
     };
+    let pooled = baseline.len() + groups.iter().map(Vec::len).max().unwrap_or(0);
+    super::bounds::check_mfa(test, bin, span, permutations, pooled, period).map_err(|e| {
+        let k = match e.key.as_str() {
+            "bin" if a.bin.is_none() && a.span.is_some() => "span",
+            k => k,
+        };
+        err(key(k), e.message)
+    })?;
     Ok(MfaAttack {
         watermark,
         test,

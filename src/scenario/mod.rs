@@ -220,6 +220,7 @@
 
 pub mod adversary;
 mod attacks;
+pub mod bounds;
 mod build;
 mod cover;
 mod duration;
@@ -525,7 +526,7 @@ impl Scenario {
         if trials == 0 {
             return Err(err("trials".into(), "expected at least one trial".into()));
         }
-        Ok(Scenario {
+        let s = Scenario {
             name: file.name.clone(),
             description: file.description.clone(),
             seed: file.seed,
@@ -540,7 +541,9 @@ impl Scenario {
             warnings,
             file,
             overrides: Vec::new(),
-        })
+        };
+        bounds::check(&s, &err)?;
+        Ok(s)
     }
 
     /// The effective scenario (after overrides, with defaults filled in and the current seed,

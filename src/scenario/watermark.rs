@@ -274,6 +274,7 @@ pub(crate) fn resolve(
             };
             return Err(err(path, e.expected));
         }
+        super::bounds::check_watermark(&config).map_err(|e| err(key(&e.key), e.message))?;
         out.push(Watermark {
             name: name.clone(),
             flow,
@@ -568,6 +569,12 @@ pub(crate) fn resolve_attack(
                 .map_or(var.sqrt().round() as SimTime, |d| d.get_ref().0),
             reference: reference.as_ref().filter(|_| !blind).map(|r| r[j]),
         });
+    }
+    if let AnchorKind::Search { sigmas, step } = anchor {
+        for s in &subjects {
+            super::bounds::check_search(sigmas, s.spread, step)
+                .map_err(|e| err(key(&e.key), e.message))?;
+        }
     }
     Ok(WatermarkAttack {
         watermark: wi,

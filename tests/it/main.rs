@@ -1,6 +1,7 @@
 //! Integration tests: one binary, one file per behaviour.
 
 mod architecture;
+mod bounds;
 mod build_network;
 mod candidates;
 mod cli;
@@ -16,6 +17,7 @@ mod file_kinds;
 mod fuzz;
 mod hardening;
 mod hop_by_hop;
+mod jobs;
 mod latency_per_flow;
 mod likelihood;
 mod link;
