@@ -72,7 +72,7 @@ enum Command {
         json: bool,
         /// Watermark scenarios: the cross-over error rate whose jitter sigma is reported (the
         /// SWIRL paper's published COER at 4.4 pkt/s).
-        #[arg(long, default_value_t = 1e-7)]
+        #[arg(long, default_value_t = 1e-7, value_parser = open_probability)]
         coer_target: f64,
     },
     /// Validate a scenario and print what it resolves to.
@@ -170,6 +170,15 @@ fn at_least_one<T: std::str::FromStr + PartialOrd + From<u8>>(s: &str) -> Result
     }
 }
 
+/// `--coer-target`: an error rate strictly between 0 and 1 (0 and 1 have no jitter that gives
+/// them; NaN is no rate).
+fn open_probability(s: &str) -> Result<f64, ArgError> {
+    match s.parse::<f64>() {
+        Ok(x) if x > 0.0 && x < 1.0 => Ok(x),
+        _ => Err(ArgError::Probability(s.to_string())),
+    }
+}
+
 /// `--progress-every`: seconds from 0 (a line at every update) to a day.
 fn progress_interval(s: &str) -> Result<std::time::Duration, ArgError> {
     match s.parse::<f64>() {
@@ -187,6 +196,8 @@ enum ArgError {
     NotACount(String),
     #[error("expected seconds from 0 to 86400, got \"{0}\"")]
     Seconds(String),
+    #[error("expected a rate strictly between 0 and 1, like 1e-7, got \"{0}\"")]
+    Probability(String),
 }
 
 /// Create the output directory and check that a file can be written there, before any
@@ -755,6 +766,29 @@ fn cmd_trace(
     }
 }
 
+/// The signal that stopped an export.
+static EXPORT_SIGNAL: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+
+/// Ctrl-C and SIGTERM ask a running export to stop (it then removes its hidden partial
+/// directory and ends with status 128 + the signal); a second one ends the process at once.
+fn on_interrupt_stop_export() {
+    extern "C" fn stop(signal: libc::c_int) {
+        EXPORT_SIGNAL.store(signal, std::sync::atomic::Ordering::SeqCst);
+        mixsim::experiment::partial::request_stop();
+        // SAFETY: signal() is async-signal-safe; the next such signal takes the default action.
+        unsafe {
+            libc::signal(signal, libc::SIG_DFL);
+        }
+    }
+    for signal in [libc::SIGINT, libc::SIGTERM] {
+        // SAFETY: `stop` only stores to an atomic and resets the disposition, both
+        // async-signal-safe.
+        unsafe {
+            libc::signal(signal, stop as *const () as libc::sighandler_t);
+        }
+    }
+}
+
 /// `mixsim export`: labelled entry/exit traces into a new directory, written whole or not at all.
 fn cmd_export(
     args: &ScenarioArgs,
@@ -779,9 +813,15 @@ fn cmd_export(
         }),
         window: window.map(|w| w.nanos()),
     };
+    on_interrupt_stop_export();
     let summary = export(&scenario, &opts).map_err(|e| match e {
         ExportError::Io(..) => Failure {
             code: 1,
+            message: e.to_string(),
+        },
+        // 128 + the signal, as a shell reports a process the signal ended.
+        ExportError::Interrupted(..) => Failure {
+            code: 128 + EXPORT_SIGNAL.load(std::sync::atomic::Ordering::SeqCst) as u8,
             message: e.to_string(),
         },
         _ => Failure::input(e.to_string()),

@@ -128,7 +128,15 @@ pub fn point_tally(
         })?;
         acc = Some(match acc {
             None => t,
-            Some(a) => a.merge(t),
+            Some(a) => {
+                super::record_check::check_sum(&TallyRecord::of(&a), &rec.tally).map_err(|e| {
+                    SweepError::Input(format!(
+                        "{}: {e}: this record was damaged or tampered with",
+                        record::record_path(out, unit).display()
+                    ))
+                })?;
+                a.merge(t)
+            }
         });
     }
     acc.ok_or_else(|| SweepError::Input(format!("point {p} has no trials")))

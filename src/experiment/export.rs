@@ -59,6 +59,9 @@ pub enum ExportError {
     NoFlows(String),
     #[error("--window: expected a positive duration")]
     EmptyWindow,
+    /// Stopped by [`super::partial::request_stop`] (Ctrl-C, SIGTERM); nothing is left behind.
+    #[error("export {0}: {1}")]
+    Interrupted(PathBuf, super::partial::Interrupted),
 }
 
 /// What an export wrote.
@@ -320,15 +323,6 @@ fn manifest(scenario: &Scenario, opts: &ExportOptions, s: &ExportSummary) -> Str
     text
 }
 
-/// A hidden sibling of `out` to write into before the final rename.
-fn temp_dir(out: &Path) -> PathBuf {
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "export".into());
-    out.with_file_name(format!(".{name}.partial.{}", std::process::id()))
-}
-
 /// Export `opts.trials` trials of `scenario` into the new directory `opts.out`.
 pub fn export(scenario: &Scenario, opts: &ExportOptions) -> Result<ExportSummary, ExportError> {
     if scenario.flows.is_empty() {
@@ -349,7 +343,10 @@ pub fn export(scenario: &Scenario, opts: &ExportOptions) -> Result<ExportSummary
     if opts.out.exists() {
         return Err(ExportError::Exists(opts.out.clone()));
     }
-    let tmp = temp_dir(&opts.out);
+    // A hidden sibling of `out` to write into before the final rename; those an export killed
+    // outright left behind go first.
+    super::partial::remove_stale(&opts.out);
+    let tmp = super::partial::partial_dir(&opts.out);
     let io_err = |p: &Path| {
         let p = p.to_path_buf();
         move |e: io::Error| ExportError::Io(p.clone(), e)
@@ -390,6 +387,12 @@ fn write_all(
     let batch = super::jobs::usable(opts.jobs) as u64;
     let mut first = 0;
     while first < opts.trials {
+        if super::partial::stop_requested() {
+            return Err(ExportError::Interrupted(
+                opts.out.clone(),
+                super::partial::Interrupted,
+            ));
+        }
         let last = (first + batch).min(opts.trials);
         let traces: Vec<TrialTraces> = pool.install(|| {
             (first..last)

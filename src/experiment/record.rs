@@ -447,6 +447,12 @@ pub fn read_unit(
     match read_record(&path)? {
         None => Ok(None),
         Some(r) if r.matches(&spec.fingerprint(), unit, spec.points[unit.point].seed) => {
+            super::record_check::verify(&r).map_err(|e| {
+                SweepError::Input(format!(
+                    "{}: {e}: this record was damaged or tampered with; delete it to run its chunk again",
+                    path.display()
+                ))
+            })?;
             Ok(Some(r))
         }
         Some(_) => Err(SweepError::Input(format!(

@@ -472,6 +472,23 @@ pub fn parse(text: &str, path: &Path) -> Result<SweepSpec, SweepFileError> {
             values,
         });
     }
+    // Two axes naming one key (`node.mix.t_avg` and `node[2].t_avg`): the last would win and
+    // the points' labels would lie.
+    let mut named: Vec<(String, &str)> = Vec::new();
+    for a in &axes {
+        if let Some(k) = crate::scenario::canonical_key(&base_scenario, &a.path) {
+            if let Some((_, first)) = named.iter().find(|(n, _)| *n == k) {
+                return Err(fail(
+                    lookup_span(&tree, &a.path),
+                    &format!("vary.\"{}\"", a.path),
+                    format!(
+                        "names the same key as vary.\"{first}\" (both set `{k}` of the base scenario): expected each key varied once"
+                    ),
+                ));
+            }
+            named.push((k, &a.path));
+        }
+    }
     // Count the grid before building it.
     let lengths: Vec<usize> = axes.iter().map(|a| a.values.len()).collect();
     super::sweep_bounds::check_points(&lengths, file.mode)

@@ -381,6 +381,12 @@ pub(crate) fn resolve_correlation(
     let named = a.estimators.as_deref().unwrap_or(&default_estimators);
     for (k, e) in named.iter().enumerate() {
         let e = e.get_ref();
+        if estimators.contains(e) {
+            return Err(err(
+                format!("{at}.estimators[{k}]"),
+                format!("estimator \"{e}\" is listed twice: expected each estimator once"),
+            ));
+        }
         if !ESTIMATORS.contains(&e.as_str()) {
             return Err(err(
                 format!("{at}.estimators[{k}]"),

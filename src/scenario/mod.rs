@@ -238,6 +238,7 @@ pub mod watermark;
 pub use crate::traffic::Traffic;
 pub use error::ScenarioError;
 pub use names::{check_file_name, NameError};
+pub use overrides::canonical_key;
 pub use taps::{DEFAULT_TAP_INTERVAL, MAX_TAP_BYTES};
 pub use watermark::Watermark;
 

@@ -28,7 +28,10 @@ pub(super) fn resolve_nodes<'a>(
         }
         let kind = match n.kind {
             NodeKind::Host => {
-                if let Some(key) = mix_keys(n).first() {
+                // "exponential", the default, is tolerated: earlier runs' provenance writes
+                // it on every node.
+                let strategy = n.strategy.filter(|k| *k != MixStrategyKind::Exponential);
+                if let Some(key) = mix_keys(n).first().or(strategy.map(|_| &"strategy")) {
                     return Err(err(
                         format!("node[{i}].{key}"),
                         format!("host \"{name}\" cannot have {key}: only nodes of kind = \"mix\" hold packets"),
@@ -76,7 +79,7 @@ fn mix_strategy(
     node: &str,
     err: &dyn Fn(&str, String) -> ScenarioError,
 ) -> Result<MixStrategy, ScenarioError> {
-    let kind = n.strategy;
+    let kind = n.strategy.unwrap_or_default();
     let name = kind.name();
     let needs: &[&str] = match kind {
         MixStrategyKind::Exponential | MixStrategyKind::Timed => &["t_avg"],

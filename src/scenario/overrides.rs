@@ -305,6 +305,33 @@ fn set_in(
     }
 }
 
+/// The key an override path names in scenario `text`, written by index (`node[2].t_avg` for
+/// `node.mix.t_avg` when `mix` is the third node): two paths that name one key give one
+/// string. `None` when the path names no entry of the file (its override is refused anyway).
+pub fn canonical_key(text: &str, path: &str) -> Option<String> {
+    let root = DeTable::parse(text).ok()?;
+    let segs: Vec<&str> = path.trim().split('.').collect();
+    let (head, index) = split_index(segs[0]).ok()?;
+    let entries = root
+        .get_ref()
+        .get(head)
+        .and_then(|v| v.get_ref().as_array());
+    let Some(entries) = entries else {
+        return Some(path.trim().to_string());
+    };
+    let (i, rest) = match index {
+        Some(i) => (i, &segs[1..]),
+        None => {
+            let (sel, rest) = segs[1..].split_first()?;
+            let i = entries
+                .iter()
+                .position(|e| entry_name(head, e.get_ref()) == *sel)?;
+            (i, rest)
+        }
+    };
+    Some(format!("{head}[{i}].{}", rest.join(".")))
+}
+
 /// `link[2]` -> ("link", Some(2)).
 fn split_index(seg: &str) -> Result<(&str, Option<usize>), String> {
     match seg.split_once('[') {

@@ -108,6 +108,13 @@ impl MixStrategyKind {
     }
 }
 
+fn strategy_or_default<S: serde::Serializer>(
+    v: &Option<MixStrategyKind>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    v.unwrap_or_default().serialize(s)
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct NodeSpec {
@@ -116,8 +123,10 @@ pub struct NodeSpec {
     /// Mean hold (exponential) or flush period (timed kinds); mixes only.
     #[serde(default)]
     pub t_avg: Option<Spanned<Duration>>,
-    #[serde(default)]
-    pub strategy: MixStrategyKind,
+    /// Unset means exponential. Written back always (as "exponential" when unset), so that
+    /// the provenance of earlier runs, which names it on every node, reads back the same.
+    #[serde(default, serialize_with = "strategy_or_default")]
+    pub strategy: Option<MixStrategyKind>,
     /// Batch size n of the threshold kinds.
     #[serde(default)]
     pub threshold: Option<Spanned<u64>>,
