@@ -210,6 +210,15 @@ fn prepare_out(out: &Path) -> Result<(), Failure> {
     std::fs::remove_file(&probe).map_err(bad)
 }
 
+/// `--trials K` is held to the same bound on a run's events as a scenario's `trials`.
+fn check_trials(scenario: &Scenario, trials: Option<u64>) -> Result<(), Failure> {
+    match trials {
+        Some(k) => mixsim::scenario::bounds::check_trials(scenario, k)
+            .map_err(|e| Failure::input(format!("--trials {k}: {e}"))),
+        None => Ok(()),
+    }
+}
+
 /// The threads `--jobs` starts: every core by default, capped at the machine's parallelism
 /// with a warning on stderr (the same in every subcommand).
 fn jobs_used(asked: Option<usize>) -> usize {
@@ -297,6 +306,7 @@ fn cmd_run(
     engine: Option<EngineArg>,
 ) -> Result<(), Failure> {
     let scenario = load(args, "run")?;
+    check_trials(&scenario, trials)?;
     for w in &scenario.warnings {
         eprintln!("warning: {w}");
     }
@@ -801,6 +811,7 @@ fn cmd_export(
 ) -> Result<(), Failure> {
     use mixsim::experiment::export::{export, ExportError, ExportOptions};
     let scenario = load(args, "export")?;
+    check_trials(&scenario, trials)?;
     let opts = ExportOptions {
         seed: seed.unwrap_or(scenario.seed),
         trials: trials.unwrap_or(scenario.trials),

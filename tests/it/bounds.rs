@@ -118,6 +118,25 @@ fn trials_beyond_the_event_limits_are_refused() {
     // A cheap trial, too many of them.
     let m = refusal("fig5-light.toml", &["trials=1000000000000"], "trials");
     assert!(m.contains("per run"), "{m}");
+    // The command line's --trials alike, in run and export.
+    let sc = scenario_path("fig5-light.toml");
+    // An --out below a plain file: had the trials been accepted, writing would fail at once
+    // instead of running them.
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("file");
+    std::fs::write(&blocker, b"").unwrap();
+    let out = blocker.join("x");
+    for cmd in ["run", "export"] {
+        let o = run_cli(&[
+            cmd,
+            sc.to_str().unwrap(),
+            "--trials",
+            "1000000000000",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        refused(&o, &["--trials 1000000000000", "per run", "at most"]);
+    }
 }
 
 #[test]
