@@ -114,7 +114,7 @@ fn setup(scenario: &Scenario) -> TapSetup {
     for (link, point) in watched(scenario) {
         points[link][point as usize] = true;
     }
-    let interval: SimTime = 10_000_000;
+    let interval: SimTime = crate::scenario::DEFAULT_TAP_INTERVAL;
     TapSetup {
         interval,
         bins: (scenario.duration.saturating_sub(scenario.warmup) / interval) as usize,

@@ -369,7 +369,7 @@ pub(crate) fn resolve_correlation(
         .interval
         .as_ref()
         .map(|i| i.get_ref().0)
-        .unwrap_or(10_000_000);
+        .unwrap_or(super::DEFAULT_TAP_INTERVAL);
     if interval == 0 {
         return Err(err(
             key("interval"),

@@ -11,7 +11,8 @@ use crate::engine::SimTime;
 /// abort on allocation) instead of refusing.
 pub const MAX_TAP_BYTES: u64 = 1 << 30;
 
-/// Sampling interval of the taps when the scenario has no attack.
+/// The default sampling interval (10 ms): an attack table's `interval` when it gives none, and
+/// the taps' interval when no attack counts (a run without one, an export).
 pub const DEFAULT_TAP_INTERVAL: SimTime = 10_000_000;
 
 impl Scenario {
