@@ -17,7 +17,8 @@
 //! (`scripts/defenses-results.sh` runs it on results/defenses/frontier/).
 
 use mixsim::report::plot::{
-    number, Axis, Datum, Figure, LegendEntry, LegendGroup, Series, Style, COLOURS,
+    number, round_ticks, row, slot, Axis, Datum, Figure, LegendEntry, LegendGroup, Note, Series,
+    Style,
 };
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -258,22 +259,6 @@ fn print_statements(all: &[Strategy]) {
     );
 }
 
-/// Ticks at a round step, about six over [0, hi].
-fn round_ticks(hi: f64) -> Vec<(f64, String)> {
-    let raw = hi / 6.0;
-    let mag = 10f64.powf(raw.log10().floor());
-    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
-        .iter()
-        .map(|m| m * mag)
-        .find(|&s| s >= raw)
-        .unwrap_or(10.0 * mag);
-    (0..)
-        .map(|k| k as f64 * step)
-        .take_while(|&v| v <= hi)
-        .map(|v| (v, number(v)))
-        .collect()
-}
-
 /// The rate and interval a plot shows for a point: the best adversary's, or one estimator's.
 fn shown<'a>(p: &'a Point, estimator: Option<&str>) -> &'a (String, f64, f64, f64) {
     match estimator {
@@ -286,74 +271,201 @@ fn shown<'a>(p: &'a Point, estimator: Option<&str>) -> &'a (String, f64, f64, f6
     }
 }
 
-fn figure(
-    all: &[Strategy],
-    n: u64,
-    estimator: Option<&str>,
-    x_label: &str,
-    x: impl Fn(&Point) -> f64,
-) -> Figure {
-    let hi = all
-        .iter()
-        .flat_map(|s| s.points.iter().map(&x))
-        .fold(0.0f64, f64::max)
-        .max(1e-9)
-        * 1.08;
-    let series = all
-        .iter()
+/// A point's parameter as a note: its swept values, the key's letter where the value alone
+/// would not say what it is ("n=10" for a threshold, "f=5" for a pool).
+fn note_text(label: &str) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for kv in label.split(", ") {
+        let (key, value) = kv.split_once('=').unwrap_or(("", kv));
+        let text = match key.rsplit('.').next().unwrap_or("") {
+            "threshold" => format!("n={value}"),
+            "pool" => format!("f={value}"),
+            _ => value.to_string(),
+        };
+        if !parts.contains(&text) {
+            parts.push(text);
+        }
+    }
+    parts.join(" ")
+}
+
+/// How the strategies of a figure are drawn: a colour and marker each, the same in every panel.
+fn entries(all: &[&Strategy]) -> Vec<LegendEntry> {
+    all.iter()
         .enumerate()
-        .map(|(i, s)| Series {
-            colour: COLOURS[i % COLOURS.len()],
-            style: Style::Simulated,
-            points: s
-                .points
-                .iter()
-                .map(|p| {
-                    let b = shown(p, estimator);
-                    Datum {
-                        x: x(p),
-                        y: b.1,
-                        interval: Some((b.2, b.3)),
-                    }
-                })
-                .collect(),
+        .map(|(i, s)| {
+            let (colour, marker) = slot(i);
+            LegendEntry {
+                label: s.name.clone(),
+                colour,
+                marker,
+                style: Style::Simulated,
+            }
         })
-        .collect();
-    let entries = all
-        .iter()
-        .enumerate()
-        .map(|(i, s)| LegendEntry {
-            label: s.name.clone(),
-            colour: COLOURS[i % COLOURS.len()],
-            style: Style::Simulated,
-        })
-        .collect();
+        .collect()
+}
+
+/// Caption lines of a frontier figure.
+fn caption(all: &[&Strategy], estimator: Option<&str>) -> Vec<String> {
     let mut trials: Vec<String> = all.iter().map(|s| s.trials.to_string()).collect();
     trials.dedup();
     let who = match estimator {
         None => "best adversary: the largest rate over the estimators".to_string(),
         Some(e) => format!("estimator {e}"),
     };
+    vec![
+        format!(
+            "{who}, bars the 95% interval; {} trials per point; a tie for the top is a failure",
+            trials.join("/")
+        ),
+        "each curve one strategy, points in the order of its swept parameter, labelled with its value"
+            .into(),
+    ]
+}
+
+/// A rate axis with room above 1 for the notes of the many points that sit there.
+fn y_axis(estimator: Option<&str>) -> Axis {
+    let mut axis = Axis::rate(&match estimator {
+        None => "detection rate (best estimator)".to_string(),
+        Some(e) => format!("detection rate ({e})"),
+    });
+    axis.hi = 1.1;
+    axis
+}
+
+/// A panel of `strategies` (legend entries `legend`, same order) with x taken by `x`.
+fn panel(
+    strategies: &[&Strategy],
+    legend: &[LegendEntry],
+    estimator: Option<&str>,
+    style: Style,
+    x: impl Fn(usize, usize, &Point) -> f64,
+) -> (Vec<Series>, Vec<Note>) {
+    let mut series = Vec::new();
+    let mut notes = Vec::new();
+    for (i, (s, e)) in strategies.iter().zip(legend).enumerate() {
+        let mut points = Vec::new();
+        for (j, p) in s.points.iter().enumerate() {
+            let b = shown(p, estimator);
+            let at = x(i, j, p);
+            points.push(Datum {
+                x: at,
+                y: b.1,
+                interval: Some((b.2, b.3)),
+            });
+            notes.push(Note {
+                x: at,
+                y: b.1,
+                text: note_text(&p.label),
+                colour: e.colour,
+            });
+        }
+        series.push(Series {
+            colour: e.colour,
+            marker: e.marker,
+            style,
+            points,
+        });
+    }
+    (series, notes)
+}
+
+/// Detection rate against p99 latency on a log axis (the strategies' latencies span decades).
+fn latency_figure(all: &[&Strategy], n: u64, estimator: Option<&str>) -> Figure {
+    let legend = entries(all);
+    let (series, notes) = panel(all, &legend, estimator, Style::Simulated, |_, _, p| p.p99);
+    let (lo, hi) = all
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.p99))
+        .fold((f64::INFINITY, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
+    let round: Vec<(f64, String)> = [1.0, 2.0, 5.0]
+        .iter()
+        .flat_map(|m| (-1..5).map(move |k| m * 10f64.powi(k)))
+        .filter(|&v| v >= lo / 2.5 && v <= hi * 2.5)
+        .map(|v| (v, number(v)))
+        .collect();
     Figure {
-        title: format!("Detection rate against {x_label}, N = {n}"),
-        caption: vec![
-            format!(
-                "{who}, bars the 95% interval; {} trials per point; a tie for the top is a failure",
-                trials.join("/")
-            ),
-            "each curve one strategy, points in the order of its swept parameter".into(),
-        ],
-        x: Axis::linear(x_label, 0.0, hi, round_ticks(hi)),
-        y: Axis::rate(&match estimator {
-            None => "detection rate (best estimator)".to_string(),
-            Some(e) => format!("detection rate ({e})"),
-        }),
+        title: format!("Detection rate against p99 end-to-end latency, N = {n}"),
+        caption: caption(all, estimator),
+        x: Axis::at_values("p99 end-to-end latency (ms, log scale)", &round),
+        y: y_axis(estimator),
         series,
         legend: vec![LegendGroup {
             heading: "strategy".into(),
-            entries,
+            entries: legend,
         }],
+        notes,
     }
+}
+
+/// Detection rate against bandwidth overhead: the strategies that send no dummies (overhead 0)
+/// in a panel of their own, one column each, so that they do not pile up at x = 0; the padding
+/// and cover strategies against their overhead beside it.
+fn overhead_figure(all: &[&Strategy], n: u64, estimator: Option<&str>) -> String {
+    let legend = entries(all);
+    let zero = |s: &&Strategy| s.points.iter().all(|p| p.overhead == 0.0);
+    let pick = |keep: bool| -> (Vec<&Strategy>, Vec<LegendEntry>) {
+        all.iter()
+            .zip(&legend)
+            .filter(|(s, _)| zero(s) == keep)
+            .map(|(s, e)| (*s, e.clone()))
+            .unzip()
+    };
+    let (free, free_legend) = pick(true);
+    let (paid, paid_legend) = pick(false);
+    let cats: Vec<(f64, String)> = free
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (i as f64 + 1.0, s.name.clone()))
+        .collect();
+    let (series, notes) = panel(&free, &free_legend, estimator, Style::Markers, |i, j, _| {
+        let k = free[i].points.len() as f64;
+        i as f64 + 1.0 + (j as f64 - (k - 1.0) / 2.0) * 0.16
+    });
+    let left = Figure {
+        title: "no dummies (overhead 0)".into(),
+        caption: Vec::new(),
+        x: Axis::linear("strategy", 0.4, free.len() as f64 + 0.6, cats),
+        y: y_axis(estimator),
+        series,
+        legend: Vec::new(),
+        notes,
+    };
+    let hi = paid
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.overhead))
+        .fold(0.0f64, f64::max)
+        .max(1e-9)
+        * 1.1;
+    let (series, notes) = panel(
+        &paid,
+        &paid_legend,
+        estimator,
+        Style::Simulated,
+        |_, _, p| p.overhead,
+    );
+    let right = Figure {
+        title: "padding and cover".into(),
+        caption: Vec::new(),
+        x: Axis::linear(
+            "bandwidth overhead (share of bytes that are dummies)",
+            0.0,
+            hi,
+            round_ticks(0.0, hi, false),
+        ),
+        y: y_axis(estimator),
+        series,
+        legend: vec![LegendGroup {
+            heading: "strategy".into(),
+            entries: paid_legend,
+        }],
+        notes,
+    };
+    row(
+        &format!("Detection rate against bandwidth overhead, N = {n}"),
+        &caption(all, estimator),
+        &[(&left, 560), (&right, 820)],
+    )
 }
 
 fn main() {
@@ -375,26 +487,20 @@ fn main() {
     }
     print_statements(&all);
     std::fs::create_dir_all(&out).unwrap_or_else(|e| fail(format!("{}: {e}", out.display())));
+    let all: Vec<&Strategy> = all.iter().collect();
     let mut figures = Vec::new();
     for (suffix, estimator) in [("", None), ("-mi", Some("mi"))] {
         figures.push((
             format!("frontier-latency{suffix}.svg"),
-            figure(&all, n, estimator, "p99 end-to-end latency (ms)", |p| p.p99),
+            latency_figure(&all, n, estimator).render(),
         ));
         figures.push((
             format!("frontier-overhead{suffix}.svg"),
-            figure(
-                &all,
-                n,
-                estimator,
-                "bandwidth overhead (dummy share)",
-                |p| p.overhead,
-            ),
+            overhead_figure(&all, n, estimator),
         ));
     }
     for (file, fig) in figures {
         let path = out.join(file);
-        std::fs::write(&path, fig.render())
-            .unwrap_or_else(|e| fail(format!("{}: {e}", path.display())));
+        std::fs::write(&path, fig).unwrap_or_else(|e| fail(format!("{}: {e}", path.display())));
     }
 }

@@ -6,7 +6,7 @@
 //! results/testbed/testbed-tcp results/testbed/testbed-poisson`.
 
 use mixsim::report::plot::{
-    number, Axis, Datum, Figure, LegendEntry, LegendGroup, Series, Style, COLOURS,
+    number, slot, Axis, Datum, Figure, LegendEntry, LegendGroup, Series, Style,
 };
 
 fn main() {
@@ -25,6 +25,7 @@ fn main() {
             heading: "simulated (95% CI)".into(),
             entries: Vec::new(),
         }],
+        notes: Vec::new(),
     };
     let mut sizes = Vec::new();
     for (i, d) in dirs.iter().enumerate() {
@@ -48,7 +49,7 @@ fn main() {
             })
             .collect();
         sizes.extend(points.iter().map(|p| p.x));
-        let colour = COLOURS[i % COLOURS.len()];
+        let (colour, marker) = slot(i);
         // Seeds are JSON strings in current summaries, numbers in older ones.
         let seed = s["seed"]
             .as_str()
@@ -59,12 +60,14 @@ fn main() {
         ));
         figure.series.push(Series {
             colour,
+            marker,
             style: Style::Simulated,
             points,
         });
         figure.legend[0].entries.push(LegendEntry {
             label: name,
             colour,
+            marker,
             style: Style::Simulated,
         });
     }

@@ -944,9 +944,12 @@ fn cmd_sweep(args: &SweepArgs) -> Result<(), Failure> {
     interrupt::explain_resume(&out);
     let started = std::time::Instant::now();
     let outcome = run_sweep(&plan, &opts).map_err(sweep_failure)?;
-    if let Some(summaries) = &outcome.summaries {
-        report::sweep_report::write(&out, &plan.spec, summaries).map_err(sweep_failure)?;
-    }
+    let plots = match &outcome.summaries {
+        Some(summaries) => {
+            report::sweep_report::write(&out, &plan.spec, summaries).map_err(sweep_failure)?
+        }
+        None => 0,
+    };
     let wall = started.elapsed().as_secs_f64();
     if !args.quiet {
         eprintln!(
@@ -962,10 +965,7 @@ fn cmd_sweep(args: &SweepArgs) -> Result<(), Failure> {
             outcome.packets as f64 / wall.max(1e-9),
         );
         if outcome.summaries.is_some() {
-            println!(
-                "wrote {}/sweep.csv, sweep.md, plots/, points/",
-                out.display()
-            );
+            println!("wrote {}/{}", out.display(), written(plots));
         } else {
             println!(
                 "shard {shard} done in {}: join every shard with `mixsim merge DIR... --out DIR`",
@@ -976,16 +976,27 @@ fn cmd_sweep(args: &SweepArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+/// What a sweep's report holds, for the closing line: plots/ only when it has plots.
+fn written(plots: usize) -> String {
+    match plots {
+        0 => "sweep.csv, sweep.md, points/ (no plots: no point has a rate to plot)".to_string(),
+        1 => "sweep.csv, sweep.md, points/, plots/ (1 plot)".to_string(),
+        n => format!("sweep.csv, sweep.md, points/, plots/ ({n} plots)"),
+    }
+}
+
 fn cmd_merge(args: &MergeArgs) -> Result<(), Failure> {
     let (plan, summaries) =
         experiment::merge::merge(&args.dirs, &args.out).map_err(sweep_failure)?;
-    report::sweep_report::write(&args.out, &plan.spec, &summaries).map_err(sweep_failure)?;
+    let plots =
+        report::sweep_report::write(&args.out, &plan.spec, &summaries).map_err(sweep_failure)?;
     if !args.quiet {
         println!(
-            "merged {} shard directories ({} points) into {}",
+            "merged {} shard directories ({} points) into {}: {}",
             args.dirs.len(),
             summaries.len(),
-            args.out.display()
+            args.out.display(),
+            written(plots)
         );
     }
     Ok(())

@@ -82,7 +82,7 @@ pub fn sweep(
     let done = py.detach(|| {
         let outcome = run_sweep(&plan, &opts)?;
         let summaries = outcome.summaries.expect("a whole sweep has every point");
-        mixsim::report::sweep_report::write(&out, &plan.spec, &summaries)
+        mixsim::report::sweep_report::write(&out, &plan.spec, &summaries).map(|_plots| ())
     });
     done.map_err(|e| match e {
         SweepError::Io { .. } => PyOSError::new_err(e.to_string()),

@@ -3,26 +3,31 @@
 //! A plot is described as data first and drawn second:
 //!
 //! - a [`Figure`] holds a title, caption lines (trials, seed, what the bars mean), two [`Axis`]
-//!   and the [`Series`] to draw, plus a [`LegendGroup`] list that the legend prints to the
-//!   right of the data, one heading per group;
+//!   and the [`Series`] to draw, a [`LegendGroup`] list that the legend prints to the right of
+//!   the data, one heading per group, and [`Note`]s (short texts beside points, such as a
+//!   frontier point's parameter value, placed where they cover no other note). A figure grows
+//!   taller when its legend needs it, so the legend always lies inside the image;
 //! - an [`Axis`] knows its scale (linear or log) and its tick labels: [`Axis::at_values`] puts
 //!   ticks at the values a run used (sample sizes, swept values) in their unit, adds every
-//!   decade on a log axis, and drops labels that would collide;
-//! - a [`Series`] has a colour, a [`Style`] and points with optional intervals. The style says
-//!   how it is drawn and how its legend glyph looks: simulated points are filled markers on a
-//!   thin solid line with interval bars, models are dashed lines without markers, so the two
-//!   are told apart without reading the legend.
+//!   decade on a log axis, and drops labels that would collide; [`round_ticks`] and
+//!   [`rank_axis`] give round steps;
+//! - a [`Series`] has a colour, a [`Marker`] shape, a [`Style`] and points with optional
+//!   intervals. [`slot`] hands out colour and marker together, so that series differ in both.
+//!   The style says how a series is drawn and how its legend glyph looks: simulated points are
+//!   markers on a thin solid line with interval bars, models are dashed lines without markers.
 //!
-//! To add a kind of series (say a detection-against-latency frontier, or a rank metric with its
-//! own y axis), add a [`Style`] variant and its arms in `draw_series` and `draw_glyph`; the
-//! axes, legend and caption come for free. A y axis other than a rate is an [`Axis::at_values`]
-//! or [`Axis::linear`] of its own.
+//! Several figures make one image with [`stack`] (small multiples, one panel per attack of a
+//! run) or [`row`] (panels side by side under one title).
+//!
+//! To add a kind of series, add a [`Style`] variant and its arms in `draw_series` and
+//! `draw_glyph`; the axes, legend and caption come for free.
 //!
 //! [`summary_plot`] is the detection plot of one run; the sweep report builds its figures
 //! from the same parts.
 
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
 use plotters::coord::types::RangedCoordf64;
+use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -56,6 +61,34 @@ pub enum Style {
     Markers,
 }
 
+/// The shape of a series' markers: with the colour, it tells series apart in print and for
+/// readers who do not tell colours apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Marker {
+    Circle,
+    Square,
+    TriangleUp,
+    Diamond,
+    TriangleDown,
+    Cross,
+}
+
+/// The marker shapes in the order [`slot`] hands them out.
+pub const MARKERS: [Marker; 6] = [
+    Marker::Circle,
+    Marker::Square,
+    Marker::TriangleUp,
+    Marker::Diamond,
+    Marker::TriangleDown,
+    Marker::Cross,
+];
+
+/// The colour and marker of the `i`-th series of a figure: both cycle, at different periods, so
+/// the first 30 series differ in colour or marker and the first 6 in both.
+pub fn slot(i: usize) -> (RGBColor, Marker) {
+    (COLOURS[i % COLOURS.len()], MARKERS[i % MARKERS.len()])
+}
+
 /// A point of a series; `interval` is a 95% interval drawn as a bar (simulated series).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Datum {
@@ -68,15 +101,18 @@ pub struct Datum {
 #[derive(Debug, Clone)]
 pub struct Series {
     pub colour: RGBColor,
+    /// The shape of its markers (model lines have none).
+    pub marker: Marker,
     pub style: Style,
     pub points: Vec<Datum>,
 }
 
-/// A legend line: a glyph drawn in `style` and `colour`, then the label.
+/// A legend line: a glyph drawn in `style`, `colour` and `marker`, then the label.
 #[derive(Debug, Clone)]
 pub struct LegendEntry {
     pub label: String,
     pub colour: RGBColor,
+    pub marker: Marker,
     pub style: Style,
 }
 
@@ -85,6 +121,16 @@ pub struct LegendEntry {
 pub struct LegendGroup {
     pub heading: String,
     pub entries: Vec<LegendEntry>,
+}
+
+/// A short text beside a data point (a frontier point's parameter value), placed where it
+/// covers no other note.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Note {
+    pub x: f64,
+    pub y: f64,
+    pub text: String,
+    pub colour: RGBColor,
 }
 
 /// An axis: its range in data units, log or linear, and the labelled ticks.
@@ -218,29 +264,54 @@ pub struct Figure {
     pub y: Axis,
     pub series: Vec<Series>,
     pub legend: Vec<LegendGroup>,
+    /// Texts beside data points (most plots have none).
+    pub notes: Vec<Note>,
 }
 
-const WIDTH: u32 = 940;
-const HEIGHT: u32 = 560;
+/// Width of a figure, and of each panel of a [`stack`], in pixels.
+pub const WIDTH: u32 = 940;
+/// Height of a figure whose legend fits beside its chart; a longer legend makes it taller.
+pub const HEIGHT: u32 = 560;
 const TITLE_FONT: u32 = 18;
 const TEXT_FONT: u32 = 13;
+const NOTE_FONT: u32 = 11;
+/// Vertical pixels of a legend line, of a group's heading, and of the gap after a group.
+const LEGEND_LINE: u32 = 19;
+const LEGEND_HEAD: u32 = 20;
+const LEGEND_GAP: u32 = 10;
 
 impl Figure {
     /// The SVG text of the figure.
     pub fn render(&self) -> String {
-        let mut svg = String::new();
-        {
-            let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
-            root.fill(&WHITE).expect("svg fill");
-            let head = 30 + 17 * self.caption.len() as u32;
-            let (top, body) = root.split_vertically(head);
-            self.draw_heading(&top);
-            let (chart, legend) = body.split_horizontally(WIDTH - self.legend_width());
-            self.draw_chart(&chart);
-            self.draw_legend(&legend);
-            root.present().expect("svg present");
-        }
-        svg
+        stack(std::slice::from_ref(self))
+    }
+
+    /// Pixels the figure takes: [`HEIGHT`], or more when the legend needs it, so that the
+    /// legend always lies inside the image.
+    pub fn height(&self) -> u32 {
+        (self.head() + self.legend_height() + 12).max(HEIGHT)
+    }
+
+    fn head(&self) -> u32 {
+        30 + 17 * self.caption.len() as u32
+    }
+
+    fn legend_height(&self) -> u32 {
+        self.legend
+            .iter()
+            .map(|g| LEGEND_HEAD + LEGEND_LINE * g.entries.len() as u32 + LEGEND_GAP)
+            .sum::<u32>()
+            + 8
+    }
+
+    /// Draw the figure (heading, chart, legend) into `area`.
+    pub fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) {
+        let (width, _) = area.dim_in_pixel();
+        let (top, body) = area.split_vertically(self.head());
+        draw_heading(&top, &self.title, &self.caption);
+        let (chart, legend) = body.split_horizontally(width.saturating_sub(self.legend_width()));
+        self.draw_chart(&chart);
+        self.draw_legend(&legend);
     }
 
     fn legend_width(&self) -> u32 {
@@ -256,23 +327,6 @@ impl Figure {
         (chars as f64 * 7.2) as u32 + 24
     }
 
-    fn draw_heading<DB: DrawingBackend>(&self, area: &DrawingArea<DB, plotters::coord::Shift>) {
-        let centre = Pos::new(HPos::Center, VPos::Top);
-        let mid = WIDTH as i32 / 2;
-        let title = ("sans-serif", TITLE_FONT).into_font().into_text_style(area);
-        area.draw(&Text::new(self.title.clone(), (mid, 8), title.pos(centre)))
-            .expect("svg text");
-        let style = ("sans-serif", TEXT_FONT)
-            .into_font()
-            .color(&RGBColor(80, 80, 80))
-            .pos(centre);
-        for (i, line) in self.caption.iter().enumerate() {
-            let y = 8 + TITLE_FONT as i32 + 6 + 17 * i as i32;
-            area.draw(&Text::new(line.clone(), (mid, y), style.clone()))
-                .expect("svg text");
-        }
-    }
-
     fn coord(axis: &Axis) -> Ticked {
         Ticked {
             inner: (axis.pos(axis.lo)..axis.pos(axis.hi)).into(),
@@ -281,7 +335,7 @@ impl Figure {
         }
     }
 
-    fn draw_chart<DB: DrawingBackend>(&self, area: &DrawingArea<DB, plotters::coord::Shift>) {
+    fn draw_chart<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) {
         let mut chart = ChartBuilder::on(area)
             .margin_left(10)
             .margin_right(12)
@@ -316,7 +370,11 @@ impl Figure {
             .iter()
             .filter(|s| !matches!(s.style, Style::Model(_)))
             .count();
+        let base = area.get_base_pixel();
+        let to_area = |(x, y): (i32, i32)| (x - base.0, y - base.1);
         let mut k = 0;
+        // Notes point at exact positions: a figure with notes places its points exactly.
+        let spread = self.notes.is_empty();
         for s in &self.series {
             // Simulated curves share x values: dodge them sideways a little so that their
             // bars stay visible; model lines stay at their exact values.
@@ -334,11 +392,27 @@ impl Figure {
                 }
                 Style::Model(_) => 0.0,
             };
+            let dodge = if spread { dodge } else { 0.0 };
             draw_series(&mut chart, &self.x, &self.y, s, dodge);
+            if !matches!(s.style, Style::Model(_)) {
+                for d in &s.points {
+                    let at = chart.backend_coord(&(self.x.pos(d.x) + dodge, self.y.pos(d.y)));
+                    draw_marker(area, to_area(at), s.marker, s.colour);
+                }
+            }
         }
+        let notes: Vec<((i32, i32), &Note)> = self
+            .notes
+            .iter()
+            .map(|n| {
+                let at = chart.backend_coord(&(self.x.pos(n.x), self.y.pos(n.y)));
+                (to_area(at), n)
+            })
+            .collect();
+        draw_notes(area, &notes);
     }
 
-    fn draw_legend<DB: DrawingBackend>(&self, area: &DrawingArea<DB, plotters::coord::Shift>) {
+    fn draw_legend<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) {
         let heading = ("sans-serif", TEXT_FONT)
             .into_font()
             .style(FontStyle::Bold)
@@ -349,16 +423,80 @@ impl Figure {
         for g in &self.legend {
             area.draw(&Text::new(g.heading.clone(), (4, y), heading.pos(left)))
                 .expect("svg legend");
-            y += 20;
+            y += LEGEND_HEAD as i32;
             for e in &g.entries {
                 draw_glyph(area, (12, y), e);
                 area.draw(&Text::new(e.label.clone(), (44, y), text.pos(left)))
                     .expect("svg legend");
-                y += 19;
+                y += LEGEND_LINE as i32;
             }
-            y += 10;
+            y += LEGEND_GAP as i32;
         }
     }
+}
+
+/// A title and caption lines, centred at the top of `area`.
+fn draw_heading<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    caption: &[String],
+) {
+    let centre = Pos::new(HPos::Center, VPos::Top);
+    let mid = area.dim_in_pixel().0 as i32 / 2;
+    let style = ("sans-serif", TITLE_FONT).into_font().into_text_style(area);
+    area.draw(&Text::new(title.to_string(), (mid, 8), style.pos(centre)))
+        .expect("svg text");
+    let style = ("sans-serif", TEXT_FONT)
+        .into_font()
+        .color(&RGBColor(80, 80, 80))
+        .pos(centre);
+    for (i, line) in caption.iter().enumerate() {
+        let y = 8 + TITLE_FONT as i32 + 6 + 17 * i as i32;
+        area.draw(&Text::new(line.clone(), (mid, y), style.clone()))
+            .expect("svg text");
+    }
+}
+
+/// The SVG of figures stacked top to bottom at full width: small multiples, one panel per
+/// attack, each with its own title, axes and legend.
+pub fn stack(figures: &[Figure]) -> String {
+    let height: u32 = figures.iter().map(Figure::height).sum();
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, height.max(1))).into_drawing_area();
+        root.fill(&WHITE).expect("svg fill");
+        let mut rest = root.clone();
+        for f in figures {
+            let (panel, below) = rest.split_vertically(f.height());
+            f.draw(&panel);
+            rest = below;
+        }
+        root.present().expect("svg present");
+    }
+    svg
+}
+
+/// The SVG of panels side by side under one title and caption; each panel is (figure, width in
+/// pixels) and draws its own title, axes and legend.
+pub fn row(title: &str, caption: &[String], panels: &[(&Figure, u32)]) -> String {
+    let head = 30 + 17 * caption.len() as u32;
+    let width: u32 = panels.iter().map(|p| p.1).sum();
+    let height = head + panels.iter().map(|p| p.0.height()).max().unwrap_or(HEIGHT);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+        root.fill(&WHITE).expect("svg fill");
+        let (top, body) = root.split_vertically(head);
+        draw_heading(&top, title, caption);
+        let mut rest = body;
+        for (f, w) in panels {
+            let (panel, right) = rest.split_horizontally(*w);
+            f.draw(&panel);
+            rest = right;
+        }
+        root.present().expect("svg present");
+    }
+    svg
 }
 
 /// A linear coordinate (in axis positions) whose grid lines are exactly the axis's ticks:
@@ -392,6 +530,7 @@ impl Ranged for Ticked {
 
 type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<Ticked, Ticked>>;
 
+/// The lines and interval bars of a series (its markers are drawn by [`draw_marker`]).
 fn draw_series<DB: DrawingBackend>(
     chart: &mut Chart<'_, DB>,
     x: &Axis,
@@ -418,9 +557,6 @@ fn draw_series<DB: DrawingBackend>(
                     ))
                 }))
                 .expect("svg series");
-            chart
-                .draw_series(s.points.iter().map(|d| Circle::new(at(d), 4, c.filled())))
-                .expect("svg series");
         }
         Style::Model(i) => {
             let (dash, gap) = DASHES[i % DASHES.len()];
@@ -436,8 +572,89 @@ fn draw_series<DB: DrawingBackend>(
     }
 }
 
+/// One marker centred at pixel `(x, y)` of `area`.
+fn draw_marker<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    (x, y): (i32, i32),
+    marker: Marker,
+    c: RGBColor,
+) {
+    let fill = c.filled();
+    let drawn = match marker {
+        Marker::Circle => area.draw(&Circle::new((x, y), 4, fill)),
+        Marker::Square => area.draw(&Rectangle::new([(x - 4, y - 4), (x + 4, y + 4)], fill)),
+        Marker::TriangleUp => area.draw(&Polygon::new(
+            vec![(x, y - 5), (x + 5, y + 4), (x - 5, y + 4)],
+            fill,
+        )),
+        Marker::Diamond => area.draw(&Polygon::new(
+            vec![(x, y - 5), (x + 5, y), (x, y + 5), (x - 5, y)],
+            fill,
+        )),
+        Marker::TriangleDown => area.draw(&Polygon::new(
+            vec![(x, y + 5), (x + 5, y - 4), (x - 5, y - 4)],
+            fill,
+        )),
+        Marker::Cross => area
+            .draw(&PathElement::new(
+                vec![(x - 4, y - 4), (x + 4, y + 4)],
+                c.stroke_width(2),
+            ))
+            .and_then(|_| {
+                area.draw(&PathElement::new(
+                    vec![(x - 4, y + 4), (x + 4, y - 4)],
+                    c.stroke_width(2),
+                ))
+            }),
+    };
+    drawn.expect("svg marker");
+}
+
+/// Notes beside their points: each takes the first of a few places around its point that
+/// overlaps no note placed before it and stays inside the area (else the least crowded one).
+fn draw_notes<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, notes: &[((i32, i32), &Note)]) {
+    let (w, h) = area.dim_in_pixel();
+    let mut placed: Vec<(i32, i32, i32, i32)> = Vec::new();
+    let overlap = |a: &(i32, i32, i32, i32), b: &(i32, i32, i32, i32)| {
+        a.0 < b.2 && b.0 < a.2 && a.1 < b.3 && b.1 < a.3
+    };
+    for &((x, y), note) in notes {
+        let tw = (note.text.chars().count() as f64 * NOTE_FONT as f64 * 0.6).ceil() as i32;
+        let th = NOTE_FONT as i32 + 2;
+        let candidates = [
+            (x + 7, y - th - 2),
+            (x + 7, y + 3),
+            (x - 7 - tw, y - th - 2),
+            (x - 7 - tw, y + 3),
+            (x - tw / 2, y - th - 8),
+            (x - tw / 2, y + 8),
+            (x + 7, y - 2 * th - 4),
+            (x - 7 - tw, y - 2 * th - 4),
+            (x + 7, y + th + 5),
+            (x - 7 - tw, y + th + 5),
+        ];
+        let boxed = |(l, t): (i32, i32)| (l, t, l + tw, t + th);
+        let inside =
+            |b: &(i32, i32, i32, i32)| b.0 >= 0 && b.1 >= 0 && b.2 <= w as i32 && b.3 <= h as i32;
+        let crowd = |b: &(i32, i32, i32, i32)| placed.iter().filter(|p| overlap(p, b)).count();
+        let best = candidates
+            .iter()
+            .map(|&c| boxed(c))
+            .filter(|b| inside(b))
+            .min_by_key(|b| crowd(b))
+            .unwrap_or_else(|| boxed(candidates[0]));
+        placed.push(best);
+        let style = ("sans-serif", NOTE_FONT)
+            .into_font()
+            .color(&note.colour)
+            .pos(Pos::new(HPos::Left, VPos::Top));
+        area.draw(&Text::new(note.text.clone(), (best.0, best.1), style))
+            .expect("svg note");
+    }
+}
+
 fn draw_glyph<DB: DrawingBackend>(
-    area: &DrawingArea<DB, plotters::coord::Shift>,
+    area: &DrawingArea<DB, Shift>,
     (x, y): (i32, i32),
     e: &LegendEntry,
 ) {
@@ -456,8 +673,7 @@ fn draw_glyph<DB: DrawingBackend>(
                 c.stroke_width(1),
             ))
             .expect("svg legend");
-            area.draw(&Circle::new((x + 12, y), 4, c.filled()))
-                .expect("svg legend");
+            draw_marker(area, (x + 12, y), e.marker, c);
         }
         Style::Model(i) => {
             let (dash, gap) = DASHES[i % DASHES.len()];
@@ -476,95 +692,160 @@ fn draw_glyph<DB: DrawingBackend>(
 /// summary.json (which, like the CSVs and tables, carries every prediction).
 pub const PLOTTED_MODELS: [&str; 4] = ["theorem1", "improved", "improved_refined", "semi_analytic"];
 
-/// The series names of a run's identification points, in order of first appearance.
-fn identification_labels(summary: &crate::experiment::Summary) -> Vec<&str> {
-    let mut labels: Vec<&str> = Vec::new();
+type Point = crate::experiment::summary::Point;
+
+/// The attacks of a run's identification points, in order of first appearance.
+fn identification_attacks(summary: &crate::experiment::Summary) -> Vec<&str> {
+    let mut attacks: Vec<&str> = Vec::new();
     for p in summary.points.iter().filter(|p| p.sample_size.is_some()) {
-        if !labels.contains(&p.label.as_str()) {
-            labels.push(&p.label);
+        if !attacks.contains(&p.attack.as_str()) {
+            attacks.push(&p.attack);
+        }
+    }
+    attacks
+}
+
+/// The identification points of `attack`.
+fn points_of<'a>(
+    summary: &'a crate::experiment::Summary,
+    attack: &'a str,
+) -> impl Iterator<Item = &'a Point> + Clone {
+    summary
+        .points
+        .iter()
+        .filter(move |p| p.sample_size.is_some() && p.attack == attack)
+}
+
+/// The series names of points, in order of first appearance, without the "attack/" prefix a
+/// run with several attacks puts on them (each attack has a panel of its own).
+fn series_labels<'a>(points: impl Iterator<Item = &'a Point>) -> Vec<&'a str> {
+    let mut labels: Vec<&str> = Vec::new();
+    for p in points {
+        let l = short_label(p);
+        if !labels.contains(&l) {
+            labels.push(l);
         }
     }
     labels
 }
 
-/// A tick at every sample size the run used, ascending.
-fn sample_size_ticks(summary: &crate::experiment::Summary) -> Vec<(f64, String)> {
-    let mut sizes: Vec<usize> = summary
-        .points
-        .iter()
-        .filter_map(|p| p.sample_size)
-        .collect();
+fn short_label(p: &Point) -> &str {
+    p.label
+        .strip_prefix(p.attack.as_str())
+        .and_then(|l| l.strip_prefix('/'))
+        .unwrap_or(&p.label)
+}
+
+/// A tick at every sample size of `points`, ascending.
+fn sample_size_ticks<'a>(points: impl Iterator<Item = &'a Point>) -> Vec<(f64, String)> {
+    let mut sizes: Vec<usize> = points.filter_map(|p| p.sample_size).collect();
     sizes.sort_unstable();
     sizes.dedup();
     sizes.iter().map(|&n| (n as f64, n.to_string())).collect()
 }
 
+/// The title of a run's panel: the scenario, and the attack when the run has several.
+fn panel_title(
+    summary: &crate::experiment::Summary,
+    attack: &str,
+    several: bool,
+    what: &str,
+) -> String {
+    match several {
+        true => format!("{}, attack {attack}: {what}", summary.scenario),
+        false => format!("{}: {what}", summary.scenario),
+    }
+}
+
 /// The detection plot of a run: each estimator's simulated rate with its 95% interval against
 /// sample size, and the model's curves for the plug-in MI attack (dashed, in their own colours
-/// after the estimators').
+/// after the estimators'). A run with several attacks gets one panel per attack, stacked.
 pub fn summary_plot(summary: &crate::experiment::Summary) -> String {
     let identifies = summary.points.iter().any(|p| p.sample_size.is_some());
     if !identifies && summary.points.iter().any(|p| p.detection.is_some()) {
         return detection_errors_plot(summary);
     }
-    let labels = identification_labels(summary);
+    let attacks = identification_attacks(summary);
+    let panels: Vec<Figure> = attacks
+        .iter()
+        .map(|a| detection_panel(summary, a, attacks.len() > 1))
+        .collect();
+    if panels.is_empty() {
+        return detection_panel(summary, "", false).render();
+    }
+    stack(&panels)
+}
+
+/// One attack's detection rates against sample size, with the model's curves.
+fn detection_panel(summary: &crate::experiment::Summary, attack: &str, several: bool) -> Figure {
+    let points = points_of(summary, attack);
+    let labels = series_labels(points.clone());
     let mut series = Vec::new();
     let mut simulated = Vec::new();
     for (i, e) in labels.iter().enumerate() {
-        let colour = COLOURS[i % COLOURS.len()];
-        let points = summary
-            .points
-            .iter()
-            .filter(|p| p.label == *e)
-            .filter_map(|p| {
-                Some(Datum {
-                    x: p.sample_size? as f64,
-                    y: p.detection_rate,
-                    interval: Some((p.ci_low, p.ci_high)),
-                })
+        let (colour, marker) = slot(i);
+        let data = points
+            .clone()
+            .filter(|p| short_label(p) == *e)
+            .map(|p| Datum {
+                x: p.sample_size.unwrap_or_default() as f64,
+                y: p.detection_rate,
+                interval: Some((p.ci_low, p.ci_high)),
             })
             .collect();
         series.push(Series {
             colour,
+            marker,
             style: Style::Simulated,
-            points,
+            points: data,
         });
         simulated.push(LegendEntry {
             label: e.to_string(),
             colour,
+            marker,
             style: Style::Simulated,
         });
     }
     let mut models = Vec::new();
-    let mut modelled = "mi".to_string();
+    let mut modelled: Vec<&str> = Vec::new();
     for (j, key) in PLOTTED_MODELS.iter().enumerate() {
-        let mut points = Vec::new();
-        for p in summary.points.iter().filter(|p| p.sample_size.is_some()) {
-            if let Some(v) = p.model.as_ref().and_then(|m| m.get(key)) {
-                modelled.clone_from(&p.label);
-                points.push(Datum {
-                    x: p.sample_size.unwrap_or_default() as f64,
-                    y: v,
-                    interval: None,
-                });
+        let (colour, marker) = slot(labels.len() + j);
+        // One line per modelled series (a path attack's model predicts every hop).
+        for e in &labels {
+            let data: Vec<Datum> = points
+                .clone()
+                .filter(|p| short_label(p) == *e)
+                .filter_map(|p| {
+                    Some(Datum {
+                        x: p.sample_size? as f64,
+                        y: p.model.as_ref()?.get(key)?,
+                        interval: None,
+                    })
+                })
+                .collect();
+            if data.is_empty() {
+                continue;
             }
+            if !modelled.contains(e) {
+                modelled.push(e);
+            }
+            series.push(Series {
+                colour,
+                marker,
+                style: Style::Model(j),
+                points: data,
+            });
         }
-        if points.is_empty() {
+        if !series.iter().any(|s| s.style == Style::Model(j)) {
             continue;
         }
-        let colour = COLOURS[(labels.len() + j) % COLOURS.len()];
-        series.push(Series {
-            colour,
-            style: Style::Model(j),
-            points,
-        });
         models.push(LegendEntry {
             label: key.to_string(),
             colour,
+            marker,
             style: Style::Model(j),
         });
     }
-    let ticks = sample_size_ticks(summary);
     let mut legend = Vec::new();
     if !simulated.is_empty() {
         legend.push(LegendGroup {
@@ -574,37 +855,92 @@ pub fn summary_plot(summary: &crate::experiment::Summary) -> String {
     }
     if !models.is_empty() {
         legend.push(LegendGroup {
-            heading: format!("model of {modelled}"),
+            heading: format!("model of {}", modelled.join(", ")),
             entries: models,
         });
     }
     Figure {
-        title: format!("{}: detection rate against sample size", summary.scenario),
+        title: panel_title(
+            summary,
+            attack,
+            several,
+            "detection rate against sample size",
+        ),
         caption: vec![format!(
             "{} trials, seed {}; bars: Wilson 95% intervals; dashed: analytical model",
             summary.trials, summary.seed
         )],
-        x: Axis::at_values("sample size N (intervals)", &ticks),
+        x: Axis::at_values("sample size N (intervals)", &sample_size_ticks(points)),
         y: Axis::rate("detection rate"),
         series,
         legend,
+        notes: Vec::new(),
     }
-    .render()
+}
+
+/// Ticks from `lo` at a round step (1, 2, 2.5 or 5 times a power of ten; whole numbers when
+/// `whole`), about six up to `hi`.
+pub fn round_ticks(lo: f64, hi: f64, whole: bool) -> Vec<(f64, String)> {
+    let raw = ((hi - lo) / 6.0).max(1e-12);
+    let mag = 10f64.powf(raw.log10().floor());
+    let mut step = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .iter()
+        .map(|m| m * mag)
+        .find(|&s| s >= raw)
+        .unwrap_or(10.0 * mag);
+    if whole {
+        step = [1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0]
+            .into_iter()
+            .find(|&s| s >= step)
+            .unwrap_or(step.ceil());
+    }
+    (0..)
+        .map(|k| lo + k as f64 * step)
+        .take_while(|&v| v <= hi + step * 1e-9)
+        .map(|v| (v, number(v)))
+        .collect()
+}
+
+/// The axis of a mean rank whose intervals reach `top`: from 1 (ranked first) with round
+/// ticks, whole ranks once the range passes a few candidates.
+pub fn rank_axis(label: &str, top: f64) -> Axis {
+    let hi = top.max(2.0);
+    let ticks = match hi > 6.0 {
+        // Whole ranks: 1 (first), then round multiples (5, 10, 15 or 2, 4, 6 ...).
+        true => {
+            let step = round_ticks(0.0, hi, true)[1].0;
+            std::iter::once((1.0, "1".to_string()))
+                .chain(round_ticks(0.0, hi, true).into_iter().skip(1))
+                .filter(|t| t.0 == 1.0 || t.0 >= 1.0 + step / 2.0)
+                .collect()
+        }
+        false => round_ticks(1.0, hi, false),
+    };
+    let pad = (hi - 1.0) * 0.04;
+    Axis::linear(label, 1.0 - pad, hi + pad, ticks)
 }
 
 /// The anonymity plot of a run with identification attacks: for each estimator the mean rank of
 /// the true candidate (1 = ranked first; ties count against it) with its 95% interval, against
-/// sample size. `None` when no point has a rank.
+/// sample size; one panel per attack. `None` when no point has a rank.
 pub fn rank_plot(summary: &crate::experiment::Summary) -> Option<String> {
-    let labels = identification_labels(summary);
+    let attacks = identification_attacks(summary);
+    let panels: Vec<Figure> = attacks
+        .iter()
+        .filter_map(|a| rank_panel(summary, a, attacks.len() > 1))
+        .collect();
+    (!panels.is_empty()).then(|| stack(&panels))
+}
+
+fn rank_panel(summary: &crate::experiment::Summary, attack: &str, several: bool) -> Option<Figure> {
+    let points = points_of(summary, attack);
     let mut series = Vec::new();
     let mut entries = Vec::new();
     let mut top: f64 = 2.0;
-    for (i, e) in labels.iter().enumerate() {
-        let points: Vec<Datum> = summary
-            .points
-            .iter()
-            .filter(|p| p.label == *e)
+    for (i, e) in series_labels(points.clone()).iter().enumerate() {
+        let data: Vec<Datum> = points
+            .clone()
+            .filter(|p| short_label(p) == *e)
             .filter_map(|p| {
                 let id = p.identification.as_ref()?;
                 let (lo, hi) = (id.mean_rank_ci_low?, id.mean_rank_ci_high?);
@@ -616,47 +952,41 @@ pub fn rank_plot(summary: &crate::experiment::Summary) -> Option<String> {
                 })
             })
             .collect();
-        if points.is_empty() {
+        if data.is_empty() {
             continue;
         }
-        let colour = COLOURS[i % COLOURS.len()];
+        let (colour, marker) = slot(i);
         series.push(Series {
             colour,
+            marker,
             style: Style::Simulated,
-            points,
+            points: data,
         });
         entries.push(LegendEntry {
             label: e.to_string(),
             colour,
+            marker,
             style: Style::Simulated,
         });
     }
     if series.is_empty() {
         return None;
     }
-    let sizes = sample_size_ticks(summary);
-    let hi = top.ceil();
-    // Quarter steps when few candidates compete, whole ranks otherwise.
-    let step = if hi <= 3.0 { 0.25 } else { 1.0 };
-    let ticks = (0..=((hi - 1.0) / step) as usize)
-        .map(|k| 1.0 + k as f64 * step)
-        .map(|r| (r, number(r)))
-        .collect();
-    let figure = Figure {
-        title: format!("{}: rank of the true candidate", summary.scenario),
+    Some(Figure {
+        title: panel_title(summary, attack, several, "rank of the true candidate"),
         caption: vec![format!(
             "{} trials, seed {}; bars: normal 95% intervals of the mean; 1 = ranked first",
             summary.trials, summary.seed
         )],
-        x: Axis::at_values("sample size N (intervals)", &sizes),
-        y: Axis::linear("mean rank of the true candidate", 0.9, hi + 0.1, ticks),
+        x: Axis::at_values("sample size N (intervals)", &sample_size_ticks(points)),
+        y: rank_axis("mean rank of the true candidate", top),
         series,
         legend: vec![LegendGroup {
             heading: "simulated (95% CI)".into(),
             entries,
         }],
-    };
-    Some(figure.render())
+        notes: Vec::new(),
+    })
 }
 
 /// The plot of a run whose attacks all detect (watermark detectors, the multi-flow attack): per
@@ -711,15 +1041,17 @@ fn detection_errors_plot(summary: &crate::experiment::Summary) -> String {
         if pts.is_empty() {
             continue;
         }
-        let colour = COLOURS[i % COLOURS.len()];
+        let (colour, marker) = slot(i);
         series.push(Series {
             colour,
+            marker,
             style: Style::Markers,
             points: pts,
         });
         entries.push(LegendEntry {
             label: label.into(),
             colour,
+            marker,
             style: Style::Markers,
         });
     }
@@ -736,6 +1068,7 @@ fn detection_errors_plot(summary: &crate::experiment::Summary) -> String {
             heading: "simulated (95% CI)".into(),
             entries,
         }],
+        notes: Vec::new(),
     }
     .render()
 }
@@ -790,6 +1123,50 @@ mod tests {
         assert!(one.lo < 4.0 && one.hi > 4.0);
     }
 
+    /// Notes at one point take different places; panels side by side share the width.
+    #[test]
+    fn notes_do_not_overprint_and_panels_sit_side_by_side() {
+        let note = |text: &str| Note {
+            x: 10.0,
+            y: 0.5,
+            text: text.into(),
+            colour: COLOURS[0],
+        };
+        let fig = Figure {
+            title: "t".into(),
+            caption: Vec::new(),
+            x: Axis::at_values("x", &[(1.0, "1".into()), (100.0, "100".into())]),
+            y: Axis::rate("rate"),
+            series: Vec::new(),
+            legend: Vec::new(),
+            notes: vec![note("5ms"), note("10ms"), note("20ms")],
+        };
+        let svg = row("both", &[], &[(&fig, 400), (&fig, 500)]);
+        assert!(svg.starts_with("<svg width=\"900\""), "{svg}");
+        // Each note's (x, y) differs from the others at the same point.
+        let at: Vec<&str> = svg
+            .lines()
+            .filter(|l| l.starts_with("<text") && l.contains("font-size=\"8.870967741935484\""))
+            .collect();
+        assert_eq!(at.len(), 6, "{svg}");
+        let mut places: Vec<String> = at
+            .iter()
+            .map(|l| l.split(" dy").next().unwrap().to_string())
+            .collect();
+        places.sort();
+        places.dedup();
+        assert_eq!(places.len(), 6, "{at:?}");
+    }
+
+    #[test]
+    fn rank_ticks_are_round_fractions_for_few_candidates_and_whole_ranks_beyond() {
+        assert_eq!(
+            labels(&rank_axis("r", 1.9)),
+            ["1", "1.2", "1.4", "1.6", "1.8", "2"]
+        );
+        assert_eq!(labels(&rank_axis("r", 17.3)), ["1", "5", "10", "15"]);
+    }
+
     #[test]
     fn numbers_print_without_float_noise() {
         assert_eq!(number(100.0), "100");
@@ -811,6 +1188,7 @@ mod tests {
                     entries: vec![LegendEntry {
                         label: "mi".into(),
                         colour: COLOURS[0],
+                        marker: Marker::Circle,
                         style: Style::Simulated,
                     }],
                 },
@@ -819,10 +1197,12 @@ mod tests {
                     entries: vec![LegendEntry {
                         label: "Theorem 1".into(),
                         colour: BLACK,
+                        marker: Marker::Circle,
                         style: Style::Model(0),
                     }],
                 },
             ],
+            notes: Vec::new(),
         };
         let svg = fig.render();
         // Texts are lines of their own in plotters' SVG.

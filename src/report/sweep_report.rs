@@ -1,7 +1,9 @@
 //! The sweep report: `sweep.csv` (every point x estimator x sample size, with the varied values
 //! and the model's predictions as columns), `sweep.md` (a short summary table) and one SVG per
-//! plotted series in `plots/` (detection rate against the swept value, one curve per sample size,
-//! the model's predictions as dashed lines in the same colour).
+//! plotted series in `plots/`: detection rate (and rank, degree) against the swept value, one
+//! curve per sample size, the model's predictions as dashed lines in the same colour; for
+//! detectors (watermarks, the multi-flow attack) their false-negative and false-positive rates
+//! (`errors-*.svg`). Axes are named in words where the swept key is known ([`axis_words`]).
 //!
 //! Everything here is a pure function of the sweep spec and the per-point summaries, so the
 //! report of a resumed run or a merge is byte-identical to that of an uninterrupted run.
@@ -12,16 +14,15 @@ use crate::experiment::summary::Point;
 use crate::experiment::sweep::{Mode, SweepSpec};
 use crate::experiment::Summary;
 use crate::files::write_atomic;
-use crate::report::plot::{
-    self, Axis, Datum, Figure, LegendEntry, LegendGroup, Series, Style, COLOURS,
-};
+use crate::report::plot::{self, Axis, Datum, Figure, LegendEntry, LegendGroup, Series, Style};
 use crate::units::{Bandwidth, Bytes, Duration, Rate};
 use plotters::style::RGBColor;
 use std::path::Path;
 
 /// Write a whole sweep's output into `out`: each point's summary.json and points.csv under
 /// `points/pNNNN/`, then the report files of [`render`].
-pub fn write(out: &Path, spec: &SweepSpec, summaries: &[Summary]) -> Result<(), SweepError> {
+/// Returns the number of plots written.
+pub fn write(out: &Path, spec: &SweepSpec, summaries: &[Summary]) -> Result<usize, SweepError> {
     for (p, summary) in summaries.iter().enumerate() {
         let dir = out.join("points").join(format!("p{p:04}"));
         for (name, bytes) in [
@@ -32,11 +33,13 @@ pub fn write(out: &Path, spec: &SweepSpec, summaries: &[Summary]) -> Result<(), 
                 .map_err(|e| SweepError::io(&dir.join(name), e))?;
         }
     }
+    let mut plots = 0;
     for (name, bytes) in render(spec, summaries) {
         let path = out.join(&name);
         write_atomic(&path, bytes.as_bytes()).map_err(|e| SweepError::io(&path, e))?;
+        plots += usize::from(name.starts_with("plots/"));
     }
-    Ok(())
+    Ok(plots)
 }
 
 /// Every report file, as (path relative to the output directory, contents).
@@ -193,6 +196,49 @@ fn numeric_axis(labels: &[String]) -> (Vec<f64>, &'static str, bool) {
     ((1..=labels.len()).map(|i| i as f64).collect(), "", false)
 }
 
+/// Words for the keys a sweep varies, by the last part of the dotted path and the table it
+/// is in: `{}` stands for the element's name. Paths not listed are shown as written.
+const KEY_WORDS: [(&str, &str, &str); 16] = [
+    ("node", "t_avg", "mean mix delay t_avg"),
+    ("node", "threshold", "batch threshold n (packets)"),
+    ("node", "pool", "pool size f (packets)"),
+    ("node", "mu", "binomial mix mean mu (packets)"),
+    ("node", "sigma", "binomial mix spread sigma (packets)"),
+    ("flow", "rate", "packet rate of flow {}"),
+    ("flow", "size", "packet size of flow {}"),
+    ("link", "padding_rate", "padding rate on link {}"),
+    ("link", "jitter", "jitter on link {}"),
+    ("link", "delay", "propagation delay of link {}"),
+    ("link", "bandwidth", "bandwidth of link {}"),
+    ("link", "loss", "loss rate of link {}"),
+    ("cover", "rate", "cover traffic rate of {}"),
+    ("attack", "interval", "attack interval T"),
+    ("watermark", "scheme", "scheme of watermark {}"),
+    ("watermark", "q", "parameter q of watermark {}"),
+];
+
+/// A swept path in words ("node.mix.t_avg" -> "mean mix delay t_avg"; a node other than one
+/// named "mix" is named too), or the path itself when the table does not know it.
+pub fn axis_words(path: &str) -> String {
+    let parts: Vec<&str> = path.split('.').collect();
+    let (table, key) = (parts[0], parts[parts.len() - 1]);
+    let name = match parts.len() {
+        3 => parts[1],
+        _ => "",
+    };
+    let Some((_, _, words)) = KEY_WORDS
+        .iter()
+        .find(|(t, k, _)| *t == table && *k == key && (parts.len() == 3 || table == "attack"))
+    else {
+        return path.to_string();
+    };
+    let mut out = words.replace("{}", name);
+    if table == "node" && name != "mix" {
+        out.push_str(&format!(" of node {name}"));
+    }
+    out
+}
+
 /// A plotted figure: one estimator, the other axes held at fixed values.
 struct PlotGroup {
     file: String,
@@ -260,17 +306,22 @@ const SWEEP_MODELS: [&str; 2] = ["theorem1", "improved_refined"];
 /// One figure per estimator and combination of the other axes' values.
 fn plots(spec: &SweepSpec, summaries: &[Summary]) -> Vec<(String, String)> {
     let axis = &spec.axes[0];
-    let labels: Vec<String> = axis.values.iter().map(|v| v.label.clone()).collect();
-    let (xs, unit, numeric) = numeric_axis(&labels);
+    let values: Vec<String> = axis.values.iter().map(|v| v.label.clone()).collect();
+    let (xs, unit, numeric) = numeric_axis(&values);
     let ticks: Vec<(f64, String)> = xs
         .iter()
-        .zip(&labels)
+        .zip(&values)
         .map(|(&x, l)| (x, if numeric { plot::number(x) } else { l.clone() }))
         .collect();
-    let x_desc = match unit {
-        "" => axis.path.clone(),
-        u => format!("{} ({u})", axis.path),
+    let mut x_desc = match unit {
+        "" => axis_words(&axis.path),
+        u => format!("{} ({u})", axis_words(&axis.path)),
     };
+    if spec.mode == Mode::Zip && spec.axes.len() > 1 {
+        let others = spec.axes.len() - 1;
+        let s = if others == 1 { "" } else { "s" };
+        x_desc.push_str(&format!(", with {others} other key{s} in step"));
+    }
     let x_axis = Axis::at_values(&x_desc, &ticks);
     let all_keys = model_keys(summaries);
     let mut keys: Vec<String> = SWEEP_MODELS
@@ -305,6 +356,7 @@ fn plots(spec: &SweepSpec, summaries: &[Summary]) -> Vec<(String, String)> {
                 y: Axis::rate("detection rate"),
                 series: Vec::new(),
                 legend: Vec::new(),
+                notes: Vec::new(),
             };
             let detection = |q: &Point| Some((q.detection_rate, (q.ci_low, q.ci_high)));
             let figure = sweep_figure(figure, &sizes, &keys, &s.points, x_of, find, detection);
@@ -323,6 +375,7 @@ fn plots(spec: &SweepSpec, summaries: &[Summary]) -> Vec<(String, String)> {
                     y,
                     series: Vec::new(),
                     legend: Vec::new(),
+                    notes: Vec::new(),
                 };
                 let figure =
                     sweep_figure(figure, &sizes, &[], &s.points, x_of, find, |q| (m.value)(q));
@@ -330,7 +383,131 @@ fn plots(spec: &SweepSpec, summaries: &[Summary]) -> Vec<(String, String)> {
             }
         }
     }
+    let style = if numeric {
+        Style::Simulated
+    } else {
+        Style::Markers
+    };
+    // A detector found at one point only (a sweep over watermark schemes has one detector per
+    // scheme) gets no figure of its own: one figure shows each point's own detector.
+    let detectors = labels(summaries, |p| p.detection.is_some());
+    let at_points = |e: &str| {
+        summaries
+            .iter()
+            .filter(|s| {
+                s.points
+                    .iter()
+                    .any(|p| p.label == e && p.detection.is_some())
+            })
+            .count()
+    };
+    let (shared, single): (Vec<String>, Vec<String>) =
+        detectors.into_iter().partition(|e| at_points(e) > 1);
+    for e in &shared {
+        for s in plot_groups(spec, e) {
+            let figure = errors_figure(spec, summaries, &[e.clone()], &s, (&xs, &x_axis), style);
+            out.push((
+                s.file.replace("plots/detection-", "plots/errors-"),
+                figure.render(),
+            ));
+        }
+    }
+    if !single.is_empty() {
+        for mut s in plot_groups(spec, "") {
+            s.title = s.title.replace(
+                "detection rate of ",
+                "detection rate of each point's detector",
+            );
+            let figure = errors_figure(spec, summaries, &single, &s, (&xs, &x_axis), style);
+            let file = s.file.replace("plots/detection--", "plots/errors-each-");
+            out.push((
+                file.replace("plots/detection-.svg", "plots/errors.svg"),
+                figure.render(),
+            ));
+        }
+    }
     out
+}
+
+/// A detection attack's false-negative rate (marked subjects) and false-positive rate
+/// (unmarked ones) against the swept value, with their Wilson 95% intervals; at each point,
+/// the first of `attacks` the point has.
+fn errors_figure(
+    spec: &SweepSpec,
+    summaries: &[Summary],
+    attacks: &[String],
+    group: &PlotGroup,
+    (xs, x_axis): (&[f64], &Axis),
+    style: Style,
+) -> Figure {
+    let detection = |p: usize| {
+        summaries[p]
+            .points
+            .iter()
+            .filter(|q| attacks.contains(&q.label))
+            .find_map(|q| q.detection.as_ref())
+    };
+    let rates = |fp: bool| -> Vec<Datum> {
+        group
+            .points
+            .iter()
+            .filter_map(|&p| {
+                let d = detection(p)?;
+                let (n, y, lo, hi) = match fp {
+                    false => (d.marked, d.fn_rate, d.fn_ci_low, d.fn_ci_high),
+                    true => (d.unmarked, d.fp_rate, d.fp_ci_low, d.fp_ci_high),
+                };
+                (n > 0).then_some(Datum {
+                    x: xs[spec.points[p].at[0]],
+                    y,
+                    interval: Some((lo, hi)),
+                })
+            })
+            .collect()
+    };
+    let mut figure = Figure {
+        title: group
+            .title
+            .replace("detection rate of", "false negatives and false positives of"),
+        caption: vec![format!(
+            "{} trials per point, sweep seed {} (point seeds in sweep.csv); bars: Wilson 95% intervals",
+            spec.trials, spec.seed
+        )],
+        x: x_axis.clone(),
+        y: Axis::rate("error rate"),
+        series: Vec::new(),
+        legend: vec![LegendGroup {
+            heading: "simulated (95% CI)".into(),
+            entries: Vec::new(),
+        }],
+        notes: Vec::new(),
+    };
+    for (i, (label, fp)) in [
+        ("false negatives (marked flows)", false),
+        ("false positives (unmarked flows)", true),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let points = rates(fp);
+        if points.is_empty() {
+            continue;
+        }
+        let (colour, marker) = plot::slot(i);
+        figure.series.push(Series {
+            colour,
+            marker,
+            style,
+            points,
+        });
+        figure.legend[0].entries.push(LegendEntry {
+            label: label.into(),
+            colour,
+            marker,
+            style,
+        });
+    }
+    figure
 }
 
 /// A value with its 95 % interval.
@@ -381,11 +558,7 @@ impl AnonymityPlot {
         if self.file == "plots/degree-" {
             return Some(Axis::rate(self.title));
         }
-        let hi = top.max(2.0).ceil();
-        let ticks = (1..=hi as usize)
-            .map(|r| (r as f64, r.to_string()))
-            .collect();
-        Some(Axis::linear(self.title, 1.0, hi, ticks))
+        Some(plot::rank_axis(self.title, top))
     }
 }
 
@@ -403,7 +576,7 @@ fn sweep_figure<'a>(
     let mut simulated = Vec::new();
     let mut drawn_keys = vec![false; keys.len()];
     for (i, &n) in sizes.iter().enumerate() {
-        let colour = COLOURS[i % COLOURS.len()];
+        let (colour, marker) = plot::slot(i);
         let sim: Vec<Datum> = points
             .iter()
             .filter_map(|&p| {
@@ -420,12 +593,14 @@ fn sweep_figure<'a>(
         }
         figure.series.push(Series {
             colour,
+            marker,
             style: Style::Simulated,
             points: sim,
         });
         simulated.push(LegendEntry {
             label: format!("N = {n}"),
             colour,
+            marker,
             style: Style::Simulated,
         });
         for (j, k) in keys.iter().enumerate() {
@@ -443,6 +618,7 @@ fn sweep_figure<'a>(
                 drawn_keys[j] = true;
                 figure.series.push(Series {
                     colour,
+                    marker,
                     style: Style::Model(j),
                     points: line,
                 });
@@ -460,6 +636,7 @@ fn sweep_figure<'a>(
         .map(|(j, k)| LegendEntry {
             label: k.clone(),
             colour: RGBColor(60, 60, 60),
+            marker: plot::MARKERS[0],
             style: Style::Model(j),
         })
         .collect();

@@ -31,6 +31,7 @@ mod model_defenses;
 mod model_link_exact;
 mod padding;
 mod pipeline;
+mod plots;
 mod queueing;
 mod refusals;
 mod replay;

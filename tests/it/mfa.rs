@@ -202,8 +202,10 @@ fn a_detection_only_run_plots_its_error_rates() {
     assert!(svg.contains("false negatives (marked flows)"), "{svg}");
     assert!(svg.contains("false positives (unmarked flows)"), "{svg}");
     assert!(svg.contains("6 trials, seed 3"), "{svg}");
-    // One filled marker per series at the attack's category, plus one in each legend glyph.
-    assert_eq!(svg.matches("<circle").count(), 4, "{svg}");
+    // One filled marker per series at the attack's category, plus one in each legend glyph:
+    // circles for false negatives, squares for false positives.
+    assert_eq!(svg.matches("<circle").count(), 2, "{svg}");
+    assert_eq!(svg.matches("width=\"8\" height=\"8\"").count(), 2, "{svg}");
 }
 
 /// A detection-only run has no rank plot (no candidate ranks to draw).
