@@ -405,7 +405,14 @@ fn plots(spec: &SweepSpec, summaries: &[Summary]) -> Vec<(String, String)> {
         detectors.into_iter().partition(|e| at_points(e) > 1);
     for e in &shared {
         for s in plot_groups(spec, e) {
-            let figure = errors_figure(spec, summaries, &[e.clone()], &s, (&xs, &x_axis), style);
+            let figure = errors_figure(
+                spec,
+                summaries,
+                std::slice::from_ref(e),
+                &s,
+                (&xs, &x_axis),
+                style,
+            );
             out.push((
                 s.file.replace("plots/detection-", "plots/errors-"),
                 figure.render(),

@@ -63,14 +63,19 @@ fn several_attacks_are_scored_on_the_same_trials() {
         assert_eq!(p.detections + id.wrong + id.ties + id.absent, 24, "{p:?}");
         assert_eq!(p.kind, "identification");
     }
-    // The rank plot draws every (table, estimator) series: one marker per point plus one
-    // legend glyph each.
+    // The rank plot draws every (table, estimator) series, a panel per table: one marker per
+    // point plus one legend glyph each (mi circles, xcorr squares).
     let rank = mixsim::report::plot::rank_plot(&sum).expect("identification run: a rank plot");
     assert!(rank.contains("rank of the true candidate"), "{rank}");
-    for label in ["short/mi", "short/xcorr", "long/mi"] {
+    for label in ["attack short:", "attack long:", "\nmi\n", "\nxcorr\n"] {
         assert!(rank.contains(label), "{label} missing: {rank}");
     }
-    assert_eq!(rank.matches("<circle").count(), 6 + 3, "{rank}");
+    assert_eq!(rank.matches("<circle").count(), 4 + 2, "{rank}");
+    assert_eq!(
+        rank.matches("width=\"8\" height=\"8\"").count(),
+        2 + 1,
+        "{rank}"
+    );
     // The model goes on the first correlation table's mi points only.
     let modelled: Vec<(&str, &str)> = sum
         .points
