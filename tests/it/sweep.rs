@@ -575,4 +575,22 @@ fn slurm_job_array_scripts_give_the_unsharded_output() {
         .unwrap();
     ok(&o);
     assert_same(&whole, &work.join("merged"));
+
+    // Rerunning task 2 alone (an array of one task) without SHARDS: named in the refusal.
+    let rerun = |work: &Path| {
+        Command::new("bash")
+            .arg(scripts.join("sweep.sbatch"))
+            .args([arg(&sweep), arg(work), "--quiet"])
+            .env("MIXSIM", env!("CARGO_BIN_EXE_mixsim"))
+            .env("SLURM_ARRAY_TASK_ID", "2")
+            .env("SLURM_ARRAY_TASK_COUNT", "1")
+            .env_remove("SHARDS")
+            .output()
+            .unwrap()
+    };
+    let o = rerun(&t.join("elsewhere"));
+    refused(&o, &["task 2 is shard 3 of only 1", "SHARDS", "recover.sh"]);
+    // With WORKDIR/SHARDS (written by submit.sh) the rerun finds the count itself.
+    std::fs::write(work.join("SHARDS"), "3\n").unwrap();
+    ok(&rerun(&work));
 }
