@@ -702,8 +702,8 @@ fn check_other(args: &ScenarioArgs, e: mixsim::scenario::ScenarioError) -> Resul
             path.display()
         )));
     }
-    let plan =
-        experiment::sweep::load(path, None, None).map_err(|e| Failure::input(e.to_string()))?;
+    let plan = experiment::campaign::sweep::load(path, None, None)
+        .map_err(|e| Failure::input(e.to_string()))?;
     println!(
         "{}: valid sweep file ({} points, {} trials each): run it with `mixsim sweep {}`",
         path.display(),
@@ -784,7 +784,7 @@ static EXPORT_SIGNAL: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI3
 fn on_interrupt_stop_export() {
     extern "C" fn stop(signal: libc::c_int) {
         EXPORT_SIGNAL.store(signal, std::sync::atomic::Ordering::SeqCst);
-        mixsim::experiment::partial::request_stop();
+        mixsim::experiment::campaign::partial::request_stop();
         // SAFETY: signal() is async-signal-safe; the next such signal takes the default action.
         unsafe {
             libc::signal(signal, libc::SIG_DFL);
@@ -892,11 +892,13 @@ struct MergeArgs {
     quiet: bool,
 }
 
-fn sweep_failure(e: experiment::record::SweepError) -> Failure {
+fn sweep_failure(e: experiment::campaign::record::SweepError) -> Failure {
     match e {
-        experiment::record::SweepError::Input(m) => Failure::input(m),
-        e @ experiment::record::SweepError::Record { .. } => Failure::input(e.to_string()),
-        e @ experiment::record::SweepError::Io { .. } => Failure {
+        experiment::campaign::record::SweepError::Input(m) => Failure::input(m),
+        e @ experiment::campaign::record::SweepError::Record { .. } => {
+            Failure::input(e.to_string())
+        }
+        e @ experiment::campaign::record::SweepError::Io { .. } => Failure {
             code: 1,
             message: e.to_string(),
         },
@@ -904,22 +906,23 @@ fn sweep_failure(e: experiment::record::SweepError) -> Failure {
 }
 
 fn cmd_sweep(args: &SweepArgs) -> Result<(), Failure> {
-    use experiment::execute::{run_sweep, SweepOptions};
-    use experiment::shard::Shard;
+    use experiment::campaign::execute::{run_sweep, SweepOptions};
+    use experiment::campaign::shard::Shard;
     let shard: Shard = match &args.shard {
         Some(s) => s
             .parse()
             .map_err(|m| Failure::input(format!("--shard: {m}")))?,
         None => Shard::WHOLE,
     };
-    let plan = experiment::sweep::load(&args.sweep, args.trials, args.seed).map_err(|e| {
-        match kind::FileKind::of(&args.sweep) {
-            Some(k @ kind::FileKind::Scenario { .. }) => {
-                Failure::input(k.misplaced(&args.sweep, "sweep"))
+    let plan =
+        experiment::campaign::sweep::load(&args.sweep, args.trials, args.seed).map_err(|e| {
+            match kind::FileKind::of(&args.sweep) {
+                Some(k @ kind::FileKind::Scenario { .. }) => {
+                    Failure::input(k.misplaced(&args.sweep, "sweep"))
+                }
+                _ => Failure::input(e.to_string()),
             }
-            _ => Failure::input(e.to_string()),
-        }
-    })?;
+        })?;
     let out = args.out.clone().unwrap_or_else(|| {
         let name = &plan.spec.name;
         if shard.is_whole() {
@@ -987,7 +990,7 @@ fn written(plots: usize) -> String {
 
 fn cmd_merge(args: &MergeArgs) -> Result<(), Failure> {
     let (plan, summaries) =
-        experiment::merge::merge(&args.dirs, &args.out).map_err(sweep_failure)?;
+        experiment::campaign::merge::merge(&args.dirs, &args.out).map_err(sweep_failure)?;
     let plots =
         report::sweep_report::write(&args.out, &plan.spec, &summaries).map_err(sweep_failure)?;
     if !args.quiet {

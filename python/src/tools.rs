@@ -3,10 +3,10 @@
 
 use crate::run::default_jobs;
 use crate::scenario::{input_error, load};
-use mixsim::experiment::execute::{run_sweep, SweepOptions};
+use mixsim::experiment::campaign::execute::{run_sweep, SweepOptions};
+use mixsim::experiment::campaign::record::SweepError;
+use mixsim::experiment::campaign::shard::Shard;
 use mixsim::experiment::export::{ExportError, ExportOptions};
-use mixsim::experiment::record::SweepError;
-use mixsim::experiment::shard::Shard;
 use pyo3::exceptions::PyOSError;
 use pyo3::prelude::*;
 use std::path::PathBuf;
@@ -68,7 +68,7 @@ pub fn sweep(
     seed: Option<u64>,
     jobs: Option<usize>,
 ) -> PyResult<()> {
-    let plan = mixsim::experiment::sweep::load(&path, trials, seed)
+    let plan = mixsim::experiment::campaign::sweep::load(&path, trials, seed)
         .map_err(|e| input_error(py, e.to_string()))?;
     let opts = SweepOptions {
         shard: Shard::WHOLE,

@@ -59,9 +59,9 @@ pub enum ExportError {
     NoFlows(String),
     #[error("--window: expected a positive duration")]
     EmptyWindow,
-    /// Stopped by [`super::partial::request_stop`] (Ctrl-C, SIGTERM); nothing is left behind.
+    /// Stopped by [`super::campaign::partial::request_stop`] (Ctrl-C, SIGTERM); nothing is left behind.
     #[error("export {0}: {1}")]
-    Interrupted(PathBuf, super::partial::Interrupted),
+    Interrupted(PathBuf, super::campaign::partial::Interrupted),
 }
 
 /// What an export wrote.
@@ -345,8 +345,8 @@ pub fn export(scenario: &Scenario, opts: &ExportOptions) -> Result<ExportSummary
     }
     // A hidden sibling of `out` to write into before the final rename; those an export killed
     // outright left behind go first.
-    super::partial::remove_stale(&opts.out);
-    let tmp = super::partial::partial_dir(&opts.out);
+    super::campaign::partial::remove_stale(&opts.out);
+    let tmp = super::campaign::partial::partial_dir(&opts.out);
     let io_err = |p: &Path| {
         let p = p.to_path_buf();
         move |e: io::Error| ExportError::Io(p.clone(), e)
@@ -387,10 +387,10 @@ fn write_all(
     let batch = super::jobs::usable(opts.jobs) as u64;
     let mut first = 0;
     while first < opts.trials {
-        if super::partial::stop_requested() {
+        if super::campaign::partial::stop_requested() {
             return Err(ExportError::Interrupted(
                 opts.out.clone(),
-                super::partial::Interrupted,
+                super::campaign::partial::Interrupted,
             ));
         }
         let last = (first + batch).min(opts.trials);

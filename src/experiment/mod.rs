@@ -10,24 +10,17 @@
 
 pub mod anonymity;
 pub mod attacks;
-pub mod execute;
+pub mod campaign;
 pub mod export;
 pub mod jobs;
-pub mod merge;
 pub mod message;
-pub mod partial;
 pub mod predict;
 pub mod predictions;
 pub mod progress;
-pub mod record;
-pub mod record_check;
 pub mod runner;
 pub mod score;
 pub mod semi;
-pub mod shard;
 pub mod summary;
-pub mod sweep;
-pub mod sweep_bounds;
 
 pub use crate::model::wilson::{wilson, Z95};
 pub use attacks::Evaluated;

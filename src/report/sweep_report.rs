@@ -9,9 +9,9 @@
 //! report of a resumed run or a merge is byte-identical to that of an uninterrupted run.
 
 use super::summary::{anonymity_cells, detection_cells, ANONYMITY_COLUMNS, DETECTION_COLUMNS};
-use crate::experiment::record::SweepError;
+use crate::experiment::campaign::record::SweepError;
+use crate::experiment::campaign::sweep::{Mode, SweepSpec};
 use crate::experiment::summary::Point;
-use crate::experiment::sweep::{Mode, SweepSpec};
 use crate::experiment::Summary;
 use crate::files::write_atomic;
 use crate::report::plot::{self, Axis, Datum, Figure, LegendEntry, LegendGroup, Series, Style};
@@ -799,10 +799,10 @@ pub fn markdown(spec: &SweepSpec, summaries: &[Summary], plots: &[(String, Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::experiment::campaign::sweep;
     use crate::experiment::predictions::{CorrelationPoint, PointModel, ScenarioModel};
     use crate::experiment::runner::{AttackInfo, RunResult, Tally};
     use crate::experiment::score::{AttackTally, IdentificationTally};
-    use crate::experiment::sweep;
     use std::path::Path;
 
     /// A model's numbers appear as CSV columns, markdown tables and dashed curves.

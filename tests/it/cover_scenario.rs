@@ -255,7 +255,8 @@ fn shipped_cover_scenarios_report_the_same_bytes_on_both_executors() {
 #[test]
 fn the_cover_frontier_sweep_varies_alices_drop_rate() {
     let path = scenario_path("frontier/cover-drop.toml");
-    let plan = mixsim::experiment::sweep::load(&path, None, None).unwrap_or_else(|e| panic!("{e}"));
+    let plan = mixsim::experiment::campaign::sweep::load(&path, None, None)
+        .unwrap_or_else(|e| panic!("{e}"));
     let rates: Vec<f64> = plan
         .scenarios
         .iter()

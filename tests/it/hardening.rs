@@ -325,7 +325,7 @@ fn trace_writes_through_symlinks_and_fifos() {
 /// delete the first one's in-flight temporary files.
 #[test]
 fn a_second_writer_of_a_sweep_directory_is_refused() {
-    use mixsim::experiment::{record, shard::Shard, sweep};
+    use mixsim::experiment::campaign::{record, shard::Shard, sweep};
     let dir = tempfile::tempdir().unwrap();
     let plan = sweep::load(
         &crate::common::repo().join("scenarios/fig6.toml"),

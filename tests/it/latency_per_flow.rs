@@ -2,7 +2,7 @@
 //! flow it protects.
 
 use crate::common::scenario_path;
-use mixsim::experiment::record::TallyRecord;
+use mixsim::experiment::campaign::record::TallyRecord;
 use mixsim::experiment::{run, RunOptions};
 use mixsim::net::stream::Executor;
 use mixsim::scenario::Scenario;

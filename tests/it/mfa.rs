@@ -184,7 +184,7 @@ fn shipped_scenario_and_sweeps_are_valid() {
     assert_eq!(s.attacks.len(), 4);
     assert_eq!(s.watermarks.len(), 20);
     for f in ["mfa-swirl-sweep.toml", "mfa-schemes-sweep.toml"] {
-        mixsim::experiment::sweep::load(&scenario_path(f), None, None)
+        mixsim::experiment::campaign::sweep::load(&scenario_path(f), None, None)
             .unwrap_or_else(|e| panic!("{f}: {e}"));
     }
 }

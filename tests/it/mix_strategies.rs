@@ -282,7 +282,7 @@ fn shipped_frontier_sweeps_are_valid_and_vary_their_strategy() {
     ];
     for (file, strategy, padded) in want {
         let path = scenario_path(&format!("frontier/{file}.toml"));
-        let plan = mixsim::experiment::sweep::load(&path, None, None)
+        let plan = mixsim::experiment::campaign::sweep::load(&path, None, None)
             .unwrap_or_else(|e| panic!("{file}: {e}"));
         assert!(
             plan.scenarios.len() >= 4,

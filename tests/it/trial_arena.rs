@@ -4,7 +4,7 @@
 
 use crate::common::scenario_path;
 use mixsim::experiment::attacks::{self, Evaluated};
-use mixsim::experiment::record::TallyRecord;
+use mixsim::experiment::campaign::record::TallyRecord;
 use mixsim::experiment::{TrialArena, TrialPlan};
 use mixsim::net::stream::Executor;
 use mixsim::scenario::Scenario;

@@ -263,7 +263,7 @@ fn shipped_watermark_scenarios_and_sweeps_are_valid() {
         "swirl-compare-sweep.toml",
         "swirl-mix-sweep.toml",
     ] {
-        mixsim::experiment::sweep::load(&scenario_path(f), None, None)
+        mixsim::experiment::campaign::sweep::load(&scenario_path(f), None, None)
             .unwrap_or_else(|e| panic!("{f}: {e}"));
     }
 }

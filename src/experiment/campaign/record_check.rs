@@ -13,7 +13,7 @@
 //! refused rather than wrapped.
 
 use super::record::{ChunkRecord, TallyRecord};
-use super::score::AttackTally;
+use crate::experiment::score::AttackTally;
 use serde_json::Value;
 
 /// Why a record cannot be what a run wrote (the message names the count and its bound).

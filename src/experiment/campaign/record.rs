@@ -14,10 +14,10 @@
 //! Records hold only what the seed determines, so a unit computed twice (before and after an
 //! interruption, or by two shards) has the same bytes, and so has everything built from them.
 
-use super::runner::Tally;
-use super::score::AttackTally;
 use super::shard::{Shard, Unit};
 use super::sweep::SweepSpec;
+use crate::experiment::runner::Tally;
+use crate::experiment::score::AttackTally;
 use crate::files::write_atomic;
 use crate::net::{Latency, LinkStats, PacketCounters};
 use hdrhistogram::Histogram;
@@ -299,10 +299,10 @@ pub struct TallyRecord {
     pub counters: PacketCounters,
     pub links: Vec<LinkStats>,
     pub latency: LatencyRecord,
-    /// End-to-end latency of each reported flow ([`super::runner::latency_flows`]).
+    /// End-to-end latency of each reported flow ([`crate::experiment::runner::latency_flows`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub flow_latency: Vec<Buckets>,
-    /// End-to-end latency of each cover kind's dummies ([`super::runner::cover_kinds`]).
+    /// End-to-end latency of each cover kind's dummies ([`crate::experiment::runner::cover_kinds`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cover_latency: Vec<Buckets>,
     pub events: u64,

@@ -8,8 +8,8 @@
 use super::execute::finalize;
 use super::record::{self, Manifest, SweepError};
 use super::shard::{self, Shard};
-use super::summary::Summary;
 use super::sweep::SweepPlan;
+use crate::experiment::summary::Summary;
 use std::path::{Path, PathBuf};
 
 /// Merge shard directories `dirs` into `out` (the records) and return the sweep's plan and

@@ -5,13 +5,13 @@
 //! The summaries are always built from the records on disk, never from what happens to be in
 //! memory, so an uninterrupted run, a resumed run and a merge of shards give the same bytes.
 
-use super::attacks;
-use super::progress::{Progress, ProgressSink, SweepAt, SweepStart};
 use super::record::{self, ChunkRecord, Manifest, SweepError, TallyRecord};
-use super::runner::{tally_trials, AttackInfo, RunResult, Tally};
 use super::shard::{self, Shard, Unit};
-use super::summary::Summary;
 use super::sweep::SweepPlan;
+use crate::experiment::attacks;
+use crate::experiment::progress::{Progress, ProgressSink, SweepAt, SweepStart};
+use crate::experiment::runner::{tally_trials, AttackInfo, RunResult, Tally};
+use crate::experiment::summary::Summary;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -59,7 +59,7 @@ pub fn run_sweep(plan: &SweepPlan, opts: &SweepOptions) -> Result<SweepOutcome, 
 
     let progress = Tracker::new(plan, &units, &costs, &mine, &todo, &opts.progress);
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(super::jobs::usable(opts.jobs))
+        .num_threads(crate::experiment::jobs::usable(opts.jobs))
         .build()
         .map_err(|e| SweepError::Input(format!("cannot start {} threads: {e}", opts.jobs)))?;
     let (mut trials_run, mut events, mut packets) = (0, 0, 0);
