@@ -55,7 +55,7 @@ pub fn supports(net: &Network) -> bool {
     net.stages.is_empty()
         && net.nodes.iter().all(|n| match n {
             NodeState::Host => true,
-            NodeState::Mix { mix, .. } => mix.strategy().is_per_packet(),
+            NodeState::Mix { mix, .. } => mix.is_per_packet(),
         })
 }
 

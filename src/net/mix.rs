@@ -11,8 +11,9 @@
 //! - [`Mix::next_timer`]: when the mix next needs to be woken for a timed flush, if ever.
 //! - [`Mix::advance`]: perform the flush due at or before `now`, if any (a no-op otherwise).
 //!
-//! Flush releases go to an output buffer as [`Release`]s, all at the flush time, in the order
-//! the packets arrived. Because `arrive` catches up on due flushes before anything else, the
+//! Flush releases go to an output buffer as [`Release`]s, all at the flush time, in the mix's
+//! [`BatchOrder`]: shuffled (the default, as Chaum's mix and Mixmaster send a batch) or in the
+//! order the packets arrived. Because `arrive` catches up on due flushes before anything else, the
 //! outcome does not depend on whether an executor handles a timer at `t` before or after an
 //! arrival at `t`. A timed flush at `t` takes the packets that arrived strictly before `t`.
 //!
@@ -34,16 +35,43 @@
 //!
 //! Random draws, from the mix's own stream only, in this order:
 //! - exponential: one `Exp1` per arrival, at the arrival;
-//! - timed, threshold, threshold-or-timed: none;
+//! - timed, threshold, threshold-or-timed: none to choose who leaves;
 //! - pool mixes: at a flush with h packets in arrival order and h > f, a partial Fisher-Yates
 //!   shuffle of their positions: for i in 0..f, j = `random_range(i..h)`, swap i and j; the
-//!   packets at positions 0..f stay, the others leave in arrival order (no draw when h ≤ f);
+//!   packets at positions 0..f stay, the others leave (no draw when h ≤ f);
 //! - binomial: at a flush, one `random::<f64>()` per held packet in arrival order; it leaves
-//!   iff the draw is below P(n).
+//!   iff the draw is below P(n);
+//! - then, with [`BatchOrder::Random`], the k ≥ 2 packets that leave in a flush (in arrival
+//!   order) are put in random order by `rand`'s `SliceRandom::shuffle` (k − 1 draws).
+//!
+//! A timed mix in arrival order answers each packet's release time at its arrival (it is a
+//! per-packet strategy, [`Mix::is_per_packet`]); in random order it holds its packets and
+//! flushes them at its timer like the other timed kinds, to shuffle each batch.
 
 use crate::engine::{time, SimRng, SimTime};
+use rand::seq::SliceRandom;
 use rand::Rng;
 use rand_distr::{Distribution, Exp1};
+
+/// The order in which a batch mix sends the packets of one flush.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BatchOrder {
+    /// A uniformly random permutation of the batch, drawn from the mix's own stream.
+    #[default]
+    Random,
+    /// The order the packets arrived in.
+    Arrival,
+}
+
+impl BatchOrder {
+    /// The name used in scenario files.
+    pub fn name(self) -> &'static str {
+        match self {
+            BatchOrder::Random => "random",
+            BatchOrder::Arrival => "arrival",
+        }
+    }
+}
 
 /// A mix's forwarding rule and its parameters.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -133,28 +161,47 @@ pub enum Arrival {
 #[derive(Debug, Clone)]
 pub struct Mix {
     strategy: MixStrategy,
+    order: BatchOrder,
     rng: SimRng,
     /// Held packets in arrival order: (handle, arrival time).
     held: Vec<(u32, SimTime)>,
     /// The next timed flush not yet performed (timed kinds; fixed grid k·period).
     next_flush: SimTime,
     /// Scratch for the pool mixes' shuffle.
-    order: Vec<u32>,
+    positions: Vec<u32>,
 }
 
 impl Mix {
+    /// A mix of `strategy` drawing from `rng`, sending its batches in random order.
     pub fn new(strategy: MixStrategy, rng: SimRng) -> Mix {
         Mix {
             strategy,
+            order: BatchOrder::Random,
             rng,
             held: Vec::new(),
             next_flush: strategy.period().unwrap_or(0),
-            order: Vec::new(),
+            positions: Vec::new(),
         }
+    }
+
+    /// The same mix sending its batches in `order`.
+    pub fn with_order(mut self, order: BatchOrder) -> Mix {
+        self.order = order;
+        self
     }
 
     pub fn strategy(&self) -> &MixStrategy {
         &self.strategy
+    }
+
+    /// Whether this mix answers each packet's release time at its arrival
+    /// ([`Arrival::Release`]) and never holds a batch: the exponential mix, and the timed mix
+    /// in arrival order (a shuffled timed mix holds its batches).
+    pub fn is_per_packet(&self) -> bool {
+        match self.strategy {
+            MixStrategy::Timed { .. } => self.order == BatchOrder::Arrival,
+            s => s.is_per_packet(),
+        }
     }
 
     /// Packets held now.
@@ -174,13 +221,13 @@ impl Mix {
 
     #[inline(never)]
     fn arrive_other(&mut self, now: SimTime, handle: u32, out: &mut Vec<Release>) -> Arrival {
-        if let Some(t) = self.strategy.release_time(now, &mut self.rng) {
-            return Arrival::Release(t);
+        if self.is_per_packet() {
+            if let Some(t) = self.strategy.release_time(now, &mut self.rng) {
+                return Arrival::Release(t);
+            }
         }
         match self.strategy {
-            MixStrategy::Exponential { .. } | MixStrategy::Timed { .. } => {
-                unreachable!("answered by release_time")
-            }
+            MixStrategy::Exponential { .. } => unreachable!("answered by release_time"),
             MixStrategy::Threshold { n } | MixStrategy::ThresholdOrTimed { n, .. } => {
                 self.advance(now, out);
                 self.held.push((handle, now));
@@ -196,7 +243,9 @@ impl Mix {
                 }
                 Arrival::Held
             }
-            MixStrategy::TimedPool { .. } | MixStrategy::Binomial { .. } => {
+            MixStrategy::Timed { .. }
+            | MixStrategy::TimedPool { .. }
+            | MixStrategy::Binomial { .. } => {
                 self.advance(now, out);
                 self.held.push((handle, now));
                 Arrival::Held
@@ -207,7 +256,8 @@ impl Mix {
     /// When [`Mix::advance`] next has work: the next timed flush, if anything is held.
     pub fn next_timer(&self) -> Option<SimTime> {
         match self.strategy {
-            MixStrategy::ThresholdOrTimed { .. }
+            MixStrategy::Timed { .. }
+            | MixStrategy::ThresholdOrTimed { .. }
             | MixStrategy::TimedPool { .. }
             | MixStrategy::Binomial { .. }
                 if !self.held.is_empty() =>
@@ -223,8 +273,8 @@ impl Mix {
         let Some(period) = self.strategy.period() else {
             return;
         };
-        if matches!(self.strategy, MixStrategy::Timed { .. }) {
-            return; // per-packet: release times were given at arrival
+        if self.is_per_packet() {
+            return; // release times were given at arrival
         }
         while self.next_flush <= now {
             let t = self.next_flush;
@@ -237,7 +287,9 @@ impl Mix {
             // come in time order and this flush is due before any arrival at or after t).
             let h = self.held.partition_point(|&(_, a)| a < t);
             match self.strategy {
-                MixStrategy::ThresholdOrTimed { .. } => self.flush_prefix(t, h, out),
+                MixStrategy::Timed { .. } | MixStrategy::ThresholdOrTimed { .. } => {
+                    self.flush_prefix(t, h, out)
+                }
                 MixStrategy::TimedPool { pool, .. } => self.flush_pool(t, h, pool as usize, out),
                 MixStrategy::Binomial { mu, sigma, .. } => {
                     self.flush_binomial(t, h, mu, sigma, out)
@@ -248,19 +300,28 @@ impl Mix {
         }
     }
 
-    /// Everything held leaves at `t`.
+    /// Everything held leaves at `t`, in the batch order.
     fn flush_all(&mut self, t: SimTime, out: &mut Vec<Release>) {
         let h = self.held.len();
         self.flush_prefix(t, h, out);
     }
 
-    /// The first `h` held packets leave at `t`.
+    /// The first `h` held packets leave at `t`, in the batch order.
     fn flush_prefix(&mut self, t: SimTime, h: usize, out: &mut Vec<Release>) {
+        let start = out.len();
         out.extend(self.held.drain(..h).map(|(handle, a)| Release {
             handle,
             at: t,
             hold: t - a,
         }));
+        self.order_batch(&mut out[start..]);
+    }
+
+    /// Put the batch just released (in arrival order) in the mix's [`BatchOrder`].
+    fn order_batch(&mut self, batch: &mut [Release]) {
+        if self.order == BatchOrder::Random && batch.len() >= 2 {
+            batch.shuffle(&mut self.rng);
+        }
     }
 
     /// Of the first `h` held packets, `keep` chosen at random stay; the rest leave at `t`.
@@ -268,14 +329,14 @@ impl Mix {
         if h <= keep {
             return;
         }
-        self.order.clear();
-        self.order.extend(0..h as u32);
+        self.positions.clear();
+        self.positions.extend(0..h as u32);
         for i in 0..keep {
             let j = self.rng.random_range(i..h);
-            self.order.swap(i, j);
+            self.positions.swap(i, j);
         }
         let mut stays = vec![false; h];
-        for &i in &self.order[..keep] {
+        for &i in &self.positions[..keep] {
             stays[i as usize] = true;
         }
         self.release_unless(t, &stays, out);
@@ -296,8 +357,9 @@ impl Mix {
     }
 
     /// Of the held packets, those that `stays` (indexed from the oldest, as long as the
-    /// candidates) marks false leave at `t`, in arrival order; later arrivals stay.
+    /// candidates) marks false leave at `t`, in the batch order; later arrivals stay.
     fn release_unless(&mut self, t: SimTime, stays: &[bool], out: &mut Vec<Release>) {
+        let start = out.len();
         let mut kept = 0;
         for i in 0..self.held.len() {
             let (handle, a) = self.held[i];
@@ -313,6 +375,7 @@ impl Mix {
             }
         }
         self.held.truncate(kept);
+        self.order_batch(&mut out[start..]);
     }
 }
 
@@ -342,7 +405,7 @@ mod tests {
     use crate::engine::stream;
 
     fn run(strategy: MixStrategy, arrivals: &[SimTime]) -> Vec<Release> {
-        let mut mix = Mix::new(strategy, stream(7, 0, 1));
+        let mut mix = Mix::new(strategy, stream(7, 0, 1)).with_order(BatchOrder::Arrival);
         let mut out = Vec::new();
         for (i, &a) in arrivals.iter().enumerate() {
             while let Some(t) = mix.next_timer().filter(|&t| t <= a) {
@@ -383,7 +446,7 @@ mod tests {
             period: 100,
             pool: 4,
         };
-        let mut mix = Mix::new(s, stream(3, 0, 0));
+        let mut mix = Mix::new(s, stream(3, 0, 0)).with_order(BatchOrder::Arrival);
         let mut out = Vec::new();
         for i in 0..10 {
             mix.arrive(i, i as u32, &mut out);
@@ -393,5 +456,30 @@ mod tests {
         assert_eq!(mix.held(), 4);
         // Released in arrival order.
         assert!(out.windows(2).all(|w| w[0].handle < w[1].handle));
+    }
+
+    #[test]
+    fn shuffled_timed_mix_keeps_the_flush_times() {
+        // Arrival order answers at arrival; random order holds and flushes at the same grid
+        // points, the packet arriving on a grid point waiting for the next one.
+        let period = 10;
+        let arrivals = [1, 5, 10, 12, 19, 35];
+        let per_packet = run(MixStrategy::Timed { period }, &arrivals);
+        let mut mix = Mix::new(MixStrategy::Timed { period }, stream(7, 0, 1));
+        assert!(!mix.is_per_packet());
+        let mut out = Vec::new();
+        for (i, &a) in arrivals.iter().enumerate() {
+            while let Some(t) = mix.next_timer().filter(|&t| t <= a) {
+                mix.advance(t, &mut out);
+            }
+            assert_eq!(mix.arrive(a, i as u32, &mut out), Arrival::Held);
+        }
+        mix.advance(40, &mut out);
+        let key = |r: &Release| (r.handle, r.at, r.hold);
+        let mut got: Vec<_> = out.iter().map(key).collect();
+        let mut want: Vec<_> = per_packet.iter().map(key).collect();
+        got.sort_unstable();
+        want.sort_unstable();
+        assert_eq!(got, want);
     }
 }

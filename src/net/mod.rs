@@ -18,7 +18,7 @@ pub mod topology;
 
 pub use latency::{Latency, LatencyRecorder};
 pub use link::{Link, LinkOutcome, LinkStats};
-pub use mix::MixStrategy;
+pub use mix::{BatchOrder, MixStrategy};
 pub use network::{
     CoverCounters, NetEvent, Network, PacketCounters, PlacedStage, TapSetup, TrialBuffers,
 };

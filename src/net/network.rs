@@ -438,7 +438,8 @@ impl Network {
             .map(|(i, n)| match n.kind {
                 NodeKind::Host => NodeState::Host,
                 NodeKind::Mix(strategy) => NodeState::Mix {
-                    mix: Mix::new(strategy, Component::Node.stream(seed, trial, i)),
+                    mix: Mix::new(strategy, Component::Node.stream(seed, trial, i))
+                        .with_order(n.order),
                     timer: None,
                 },
             })

@@ -32,7 +32,7 @@
 //! their random streams, stay what they were without cover.
 
 use super::link::Padding;
-use super::mix::MixStrategy;
+use super::mix::{BatchOrder, MixStrategy};
 use super::packet::{CoverKind, FlowId};
 use super::path::JitterModel;
 use super::stage::Stage;
@@ -60,6 +60,8 @@ pub enum NodeKind {
 pub struct NodeSpec {
     pub name: String,
     pub kind: NodeKind,
+    /// The order a batch mix sends each flush in (ignored by hosts and per-packet mixes).
+    pub order: BatchOrder,
 }
 
 /// A link's transmitter and the path stages after it.
@@ -204,8 +206,14 @@ impl Topology {
         self.nodes.push(NodeSpec {
             name: name.to_string(),
             kind,
+            order: BatchOrder::default(),
         });
         self.nodes.len() - 1
+    }
+
+    /// Have mix `node` send each batch in `order` (random, the default, or arrival order).
+    pub fn set_batch_order(&mut self, node: NodeId, order: BatchOrder) {
+        self.nodes[node].order = order;
     }
 
     /// A link from `from` to `to` (at most one per ordered pair, so routes are unambiguous).

@@ -17,7 +17,11 @@ impl Scenario {
         for n in &self.nodes {
             match n.kind {
                 ResolvedNodeKind::Host => t.add_host(&n.name),
-                ResolvedNodeKind::Mix { strategy } => t.add_mix(&n.name, strategy),
+                ResolvedNodeKind::Mix { strategy } => {
+                    let node = t.add_mix(&n.name, strategy);
+                    t.set_batch_order(node, n.order);
+                    node
+                }
             };
         }
         for l in &self.links {

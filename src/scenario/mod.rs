@@ -259,6 +259,8 @@ use std::path::Path;
 pub struct Node {
     pub name: String,
     pub kind: ResolvedNodeKind,
+    /// The order a batch mix sends each flush in (random unless the file says arrival).
+    pub order: crate::net::BatchOrder,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -1,10 +1,10 @@
 //! Nodes: hosts and mixes. A mix takes its strategy's keys and no other; a host takes none.
 
 use super::error::ScenarioError;
-use super::schema::{self, MixStrategyKind, NodeKind, ScenarioFile};
+use super::schema::{self, BatchOrderSpec, MixStrategyKind, NodeKind, ScenarioFile};
 use super::{check_name, Node, ResolvedNodeKind};
 use crate::engine::SimTime;
-use crate::net::MixStrategy;
+use crate::net::{BatchOrder, MixStrategy};
 use std::collections::HashMap;
 
 /// The nodes of `file`, in file order, and their indices by name.
@@ -31,7 +31,12 @@ pub(super) fn resolve_nodes<'a>(
                 // "exponential", the default, is tolerated: earlier runs' provenance writes
                 // it on every node.
                 let strategy = n.strategy.filter(|k| *k != MixStrategyKind::Exponential);
-                if let Some(key) = mix_keys(n).first().or(strategy.map(|_| &"strategy")) {
+                let order = n.order.map(|_| &"order");
+                if let Some(key) = mix_keys(n)
+                    .first()
+                    .or(strategy.map(|_| &"strategy"))
+                    .or(order)
+                {
                     return Err(err(
                         format!("node[{i}].{key}"),
                         format!("host \"{name}\" cannot have {key}: only nodes of kind = \"mix\" hold packets"),
@@ -45,13 +50,32 @@ pub(super) fn resolve_nodes<'a>(
                 })?,
             },
         };
+        let order = batch_order(n, kind, &|m: String| err(format!("node[{i}].order"), m))?;
         node_at.insert(name.as_str(), nodes.len());
         nodes.push(Node {
             name: name.clone(),
             kind,
+            order,
         });
     }
     Ok((nodes, node_at))
+}
+
+/// A mix's batch order: random unless `order = "arrival"`; refused on a mix that sends no
+/// batches (the exponential mix holds each packet on its own).
+fn batch_order(
+    n: &schema::NodeSpec,
+    kind: ResolvedNodeKind,
+    err: &dyn Fn(String) -> ScenarioError,
+) -> Result<BatchOrder, ScenarioError> {
+    match (n.order, kind) {
+        (None, _) | (_, ResolvedNodeKind::Host) => Ok(BatchOrder::Random),
+        (Some(_), ResolvedNodeKind::Mix { strategy: MixStrategy::Exponential { .. } }) => Err(err(
+            format!("mix \"{}\" with strategy = \"exponential\" holds each packet on its own and sends no batch to order: order applies to the batch strategies (timed, threshold, threshold-or-timed, timed-pool, threshold-pool, binomial)", n.name.get_ref()),
+        )),
+        (Some(BatchOrderSpec::Random), _) => Ok(BatchOrder::Random),
+        (Some(BatchOrderSpec::Arrival), _) => Ok(BatchOrder::Arrival),
+    }
 }
 
 /// The mix keys a node sets (`t_avg`, `threshold`, `pool`, `mu`, `sigma`), in that order.

@@ -139,6 +139,19 @@ pub struct NodeSpec {
     /// Binomial mix: the spread of P(n), in packets.
     #[serde(default)]
     pub sigma: Option<Spanned<f64>>,
+    /// Batch mixes: the order each flush is sent in. Default random.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<BatchOrderSpec>,
+}
+
+/// The order a batch mix sends a flush in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BatchOrderSpec {
+    /// A random permutation from the mix's own stream (Chaum's mix, Mixmaster).
+    Random,
+    /// The order the packets arrived in.
+    Arrival,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -239,7 +239,7 @@ fn lockstep_flows_fall_back_to_the_engine() {
 /// A random feed-forward network: senders, up to three layers of mixes or relays (cascades
 /// when a layer has one node), receivers; random links (tiny buffers, loss, jitter with and
 /// without order, outages), flows of every open-loop model including trace replay. With
-/// `per_packet`, every mix holds packets one by one (exponential or timed).
+/// `per_packet`, every mix holds packets one by one (exponential, or timed in arrival order).
 fn random_network(seed: u64, dir: &std::path::Path, per_packet: bool) -> String {
     let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(seed);
     let pick =
@@ -271,6 +271,10 @@ fn random_network(seed: u64, dir: &std::path::Path, per_packet: bool) -> String 
                 let k = rng.random_range(0..8);
                 let strategy = match if per_packet { k % 3 } else { k } {
                     0 | 1 => format!("strategy = \"exponential\"\nt_avg = \"{t_avg}\""),
+                    // A shuffled timed mix holds batches: per-packet only in arrival order.
+                    2 if per_packet => {
+                        format!("strategy = \"timed\"\nt_avg = \"{t_avg}\"\norder = \"arrival\"")
+                    }
                     2 => format!("strategy = \"timed\"\nt_avg = \"{t_avg}\""),
                     3 => "strategy = \"threshold\"\nthreshold = 3".to_string(),
                     4 => format!(
