@@ -3,7 +3,8 @@
 # package's. Needs a Rust toolchain and Python >= 3.9 with venv; everything else comes from the
 # package registries: a virtual environment under target/python-venv gets maturin, numpy,
 # pandas, scikit-learn and pytest, then the package itself (python/, built by maturin), and
-# pytest runs python/tests (pytest collecting no test exits non-zero, and so does this script).
+# pytest runs python/tests and the package's docstring examples (pytest collecting no test
+# exits non-zero, and so does this script).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo test --release
@@ -15,4 +16,6 @@ export PATH="$PWD/$venv/bin:$PATH"
 python -m pip install --quiet --disable-pip-version-check maturin numpy pandas scikit-learn pytest
 # No build isolation: the venv's maturin builds the bindings into target/ beside the simulator.
 python -m pip install --quiet --disable-pip-version-check --no-build-isolation --force-reinstall --no-deps ./python
-MIXSIM_BIN="$PWD/target/release/mixsim" python -m pytest -q python/tests
+# The package's docstring examples run too (--doctest-modules on the installed package; they
+# name scenarios/ from the repository's root, where this script runs).
+MIXSIM_BIN="$PWD/target/release/mixsim" python -m pytest -q --doctest-modules python/tests --pyargs mixsim

@@ -1,5 +1,12 @@
 """Attacks written in Python, run by the simulator's own pipeline.
 
+Two kinds, as among the built-in attacks:
+
+- identification: subclass :class:`Attack` and implement :meth:`Attack.score` (which candidate
+  carries the target);
+- detection: subclass :class:`Detector` and implement :meth:`Detector.detect` (is the flow on a
+  link watermarked), scored with false negatives and false positives.
+
 Subclass :class:`Attack`, say what it observes, and implement :meth:`Attack.score`. The run
 simulates its trials in parallel in Rust and calls ``score`` (under the GIL, one call at a time)
 once per trial and per sample size N with what the adversary holds: numpy arrays without any
@@ -61,7 +68,8 @@ class Attack:
     ...     '''Names the candidate that carried the most packets (a poor attack).'''
     ...     def score(self, obs):
     ...         return obs.candidates.sum(axis=1).astype(float)
-    >>> r = mixsim.run("scenarios/fig5-light.toml", trials=20, attacks=[Busiest()], progress=False)
+    >>> r = mixsim.run("scenarios/fig5-light.toml", trials=20, attacks=[Busiest()],
+    ...                progress=False)
     >>> sorted(r.points.estimator.unique())
     ['Busiest', 'mi', 'mi-mm', 'xcorr']
     """
@@ -91,6 +99,9 @@ class Attack:
                 [int(n) for n in self.sample_sizes] if self.sample_sizes is not None else None
             ),
             "observes": self.observes,
+            "verdict": "identification",
+            "subjects": None,
+            "reference": None,
         }
 
     def _mixsim_score(self, kind, n, interval_s, window_s, target, candidates):
@@ -100,3 +111,98 @@ class Attack:
             candidates = [Trace(*c) for c in candidates]
         obs = Observation(n, interval_s, tuple(window_s), target, candidates)
         return np.asarray(self.score(obs), dtype=np.float64).ravel().tolist()
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a :class:`Detector` gets for one examined link of one trial.
+
+    ``link`` is the link's name (``"from->to"``) and ``window_s`` the time window read (from the
+    end of the warm-up to the end of the trial, in seconds). With ``observes = "traces"``,
+    ``received`` is a :class:`Trace` of every packet the link's tap saw in the window; with
+    ``"counts"``, its packets per ``interval_s`` (uint32). ``reference`` is the same of the
+    subject's reference link, or None.
+    """
+
+    link: str
+    interval_s: float
+    window_s: Tuple[float, float]
+    received: Union[np.ndarray, Trace]
+    reference: Optional[Union[np.ndarray, Trace]]
+
+
+class Detector(Attack):
+    """Base class of a detection (watermark) attack written in Python.
+
+    For each link it examines (a *subject*) it says marked or not; the run scores every call
+    against the ground truth (does a watermarked flow cross the link after its watermarker?)
+    with false negatives and false positives, as the built-in detectors are: ``fn_rate``,
+    ``fp_rate`` and their Wilson intervals in :attr:`Results.points`, summary.json, plots.
+
+    Class attributes:
+
+    - ``name``: its label in reports (default: the class name);
+    - ``subjects``: the links examined (default: those of the scenario's first watermark
+      attack);
+    - ``reference``: per subject, a link whose tap it also reads (say the link into the
+      watermarker), or None;
+    - ``point``: the tap point, ``"arrive"`` by default (where the built-in detectors read);
+    - ``observes``: ``"traces"`` (default) or ``"counts"`` per ``interval`` (default 10 ms).
+
+    >>> import numpy as np, mixsim
+    >>> class Bursty(mixsim.Detector):
+    ...     "Calls a flow marked when its inter-arrival times vary a lot."
+    ...     def detect(self, s):
+    ...         gaps = np.diff(s.received.times_ns)
+    ...         cv = gaps.std() / gaps.mean() if len(gaps) > 1 else 0.0
+    ...         return cv > 2.0, cv
+    >>> r = mixsim.run("scenarios/swirl-stepping-stone.toml", trials=10, seed=1,
+    ...                attacks=[Bursty()], builtin=False, progress=False)
+    >>> r.points[["estimator", "marked", "unmarked"]].values.tolist()
+    [['Bursty', 10, 10]]
+    """
+
+    subjects: Optional[Sequence[str]] = None
+    reference: Optional[Sequence[Optional[str]]] = None
+    point: str = "arrive"
+    observes: str = "traces"
+
+    def detect(self, subject: Subject) -> Union[bool, Tuple[bool, float]]:
+        """Marked or not (optionally with a score: ``(marked, score)``); override it."""
+        raise NotImplementedError(f"{type(self).__name__}.detect")
+
+    def _spec(self):
+        return {
+            "name": self.name or type(self).__name__,
+            "flow": None,
+            "observe": None,
+            "candidates": None,
+            "point": self.point,
+            "interval": str(self.interval) if self.interval is not None else None,
+            "sample_sizes": None,
+            "observes": self.observes,
+            "verdict": "detection",
+            "subjects": list(self.subjects) if self.subjects is not None else None,
+            "reference": list(self.reference) if self.reference is not None else None,
+        }
+
+    def _mixsim_detect(self, kind, link, interval_s, window_s, received, reference):
+        # Called by the simulator: builds the Subject and returns (bool, float).
+        if kind == "traces":
+            received = Trace(*received)
+            reference = Trace(*reference) if reference is not None else None
+        said = self.detect(Subject(link, interval_s, tuple(window_s), received, reference))
+        if isinstance(said, tuple):
+            if len(said) != 2:
+                raise ValueError(
+                    f"{type(self).__name__}.detect returned a tuple of {len(said)}: "
+                    "expected marked or (marked, score)"
+                )
+            marked, score = said
+        else:
+            marked, score = said, float("nan")
+        if not isinstance(marked, (bool, np.bool_)):
+            raise TypeError(
+                f"{type(self).__name__}.detect returned {marked!r} as marked: expected a bool"
+            )
+        return bool(marked), float(score)

@@ -112,6 +112,7 @@ def export(
     ``--window``): simulate only that long after the warm-up, whatever the attacks' largest
     sample size.
 
+    >>> import mixsim
     >>> ex = mixsim.export("scenarios/fig5-light.toml", trials=4, seed=1)
     >>> ex.entry(0, 0).times_ns.dtype
     dtype('uint64')

@@ -12,13 +12,20 @@ import pandas as pd
 POINT_COLUMNS = [
     "attack", "estimator", "kind", "N", "trials", "detections", "rate", "ci_low", "ci_high",
     "interval", "ranks", "mean_rank", "degree", "degree_ci_low", "degree_ci_high",
+    "marked", "false_negatives", "fn_rate", "fn_ci_low", "fn_ci_high",
+    "unmarked", "false_positives", "fp_rate", "fp_ci_low", "fp_ci_high",
 ]
+
+#: Columns taken from a detection point's error rates (NaN on identification rows).
+DETECTION_COLUMNS = POINT_COLUMNS[15:]
 
 
 def points_frame(summary: Dict[str, Any]) -> pd.DataFrame:
     """One row per (attack, estimator, sample size N) of a summary: the detection rate with its
-    95% Wilson interval, the ranks of the true candidate, the degree of anonymity, and the
-    analytical model's values as ``model_<name>`` columns (NaN where there is none)."""
+    95% Wilson interval, the ranks of the true candidate, the degree of anonymity, for detection
+    attacks (watermarks) the marked and unmarked subjects with the false-negative and
+    false-positive rates and their intervals, and the analytical model's values as
+    ``model_<name>`` columns (NaN where there is none)."""
     rows = []
     for p in summary["points"]:
         ident = p.get("identification") or {}
@@ -39,6 +46,9 @@ def points_frame(summary: Dict[str, Any]) -> pd.DataFrame:
             "degree_ci_low": ident.get("degree_ci_low"),
             "degree_ci_high": ident.get("degree_ci_high"),
         }
+        det = p.get("detection") or {}
+        for c in DETECTION_COLUMNS:
+            row[c] = det.get(c)
         for k, v in (p.get("model") or {}).items():
             if isinstance(v, (int, float)) and not isinstance(v, bool):
                 row[f"model_{k}"] = v
@@ -46,8 +56,11 @@ def points_frame(summary: Dict[str, Any]) -> pd.DataFrame:
     frame = pd.DataFrame(rows)
     if frame.empty:
         return pd.DataFrame(columns=POINT_COLUMNS)
-    for c in ("mean_rank", "degree", "degree_ci_low", "degree_ci_high"):
+    for c in ("mean_rank", "degree", "degree_ci_low", "degree_ci_high", *DETECTION_COLUMNS):
         frame[c] = frame[c].astype(float)
+    for c in ("marked", "false_negatives", "unmarked", "false_positives"):
+        if frame[c].notna().all():
+            frame[c] = frame[c].astype("int64")
     return frame
 
 
@@ -78,8 +91,10 @@ class Results:
       same scenario, trials and seed);
     - ``save(dir)``: write summary.json, points.csv, table.txt, detection.svg, rank.svg.
 
-    >>> r = mixsim.run("scenarios/testbed-poisson.toml", trials=50, seed=1)  # doctest: +SKIP
-    >>> r.points.query("estimator == 'mi'")[["N", "rate", "ci_low", "ci_high"]]  # doctest: +SKIP
+    >>> import mixsim
+    >>> r = mixsim.run("scenarios/testbed-poisson.toml", trials=50, seed=1, progress=False)
+    >>> r.points.query("estimator == 'mi' and N == 100")[["N", "rate"]].values.tolist()
+    [[100.0, 0.68]]
     """
 
     def __init__(self, native) -> None:

@@ -18,7 +18,7 @@ class Scenario:
     >>> import mixsim
     >>> s = mixsim.Scenario.load("scenarios/testbed-poisson.toml")
     >>> s.set("node.mix.t_avg", "50ms").check()["links"][:2]
-    ['alice->mix', 'bob->mix']
+    ['alice->mix', 's2->mix']
     """
 
     def __init__(self, text: str, origin: str = "<string>", overrides: Optional[List[str]] = None):
@@ -30,6 +30,7 @@ class Scenario:
     def load(cls, path: Union[str, "os.PathLike[str]"]) -> "Scenario":
         """Read a scenario file (validated when checked or run).
 
+        >>> import mixsim
         >>> mixsim.Scenario.load("scenarios/fig5-light.toml").name
         'fig5-light'
         """
@@ -47,7 +48,10 @@ class Scenario:
     def from_toml(cls, text: str, origin: str = "<string>") -> "Scenario":
         """A scenario from TOML text; ``origin`` names it in error messages.
 
+        >>> import mixsim
         >>> s = mixsim.Scenario.from_toml(open("scenarios/fig5-light.toml").read())
+        >>> s.check()["flows"][:2]
+        ['alice', 's2-bob']
         """
         return cls(text, origin)
 
@@ -56,7 +60,14 @@ class Scenario:
         """A scenario from a dict shaped like the TOML file (tables as dicts, arrays of tables
         as lists of dicts, durations and rates as strings such as ``"20ms"``).
 
-        >>> s = mixsim.Scenario.from_dict({"name": "tiny", "node": [...], ...})  # doctest: +SKIP
+        >>> import mixsim
+        >>> d = {"name": "tiny", "duration": "2s",
+        ...      "node": [{"name": "a", "kind": "host"}, {"name": "b", "kind": "host"}],
+        ...      "link": [{"from": "a", "to": "b", "bandwidth": "1Gbps"}],
+        ...      "flow": [{"name": "f", "route": ["a", "b"], "model": "poisson",
+        ...                "rate": "10pps"}]}
+        >>> mixsim.Scenario.from_dict(d).check()["links"]
+        ['a->b']
         """
         return cls(_native.json_to_toml(json.dumps(d)), origin)
 
@@ -64,7 +75,10 @@ class Scenario:
         """Override a value by dotted path, in the file's units, as ``--set path=value`` does;
         returns the scenario itself so that calls chain.
 
-        >>> s.set("node.mix.t_avg", "50ms").set("trials", 20)  # doctest: +SKIP
+        >>> import mixsim
+        >>> s = mixsim.Scenario.load("scenarios/fig5-light.toml")
+        >>> s.set("node.mix.t_avg", "50ms").set("trials", 20).check()["trials"]
+        20
         """
         if isinstance(value, bool):
             value = "true" if value else "false"

@@ -10,7 +10,9 @@
 //! and stops the run (no further trial starts); the run then raises it and writes nothing.
 
 use crate::scenario::input_error;
-use mixsim::attack::{argmax_strict, Attack, Identification, Needs, Observation, Point, Watch};
+use mixsim::attack::{
+    argmax_strict, Attack, Identification, Needs, Observation, Packet, Point, Watch,
+};
 use mixsim::engine::SimTime;
 use mixsim::experiment::attacks::candidate_on_route;
 use mixsim::experiment::{Evaluated, Truth};
@@ -41,7 +43,7 @@ impl Shared {
 
 /// Count series or raw traces.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Observes {
+pub enum Observes {
     Counts,
     Traces,
 }
@@ -59,6 +61,11 @@ pub struct Spec {
     pub interval: Option<String>,
     pub sample_sizes: Option<Vec<usize>>,
     pub observes: String,
+    /// "identification" (`mixsim.Attack`) or "detection" (`mixsim.Detector`).
+    pub verdict: String,
+    /// Detection: the links examined, and per subject an optional reference link.
+    pub subjects: Option<Vec<String>>,
+    pub reference: Option<Vec<Option<String>>>,
 }
 
 /// The bridge: a Python object behind the [`Attack`] trait.
@@ -107,6 +114,94 @@ pub fn evaluated(
     spec: Spec,
     shared: Arc<Shared>,
 ) -> PyResult<Evaluated> {
+    match spec.verdict.as_str() {
+        "identification" => identification(py, s, object, spec, shared),
+        "detection" => crate::detect::evaluated(py, s, object, spec, shared),
+        v => Err(input_error(
+            py,
+            format!(
+                "attack {:?}: verdict {v:?}: expected \"identification\" or \"detection\"",
+                spec.name
+            ),
+        )),
+    }
+}
+
+/// A link named in a declaration, by index; an unknown name lists the scenario's links.
+pub fn link_index(
+    py: Python<'_>,
+    s: &Scenario,
+    who: &str,
+    name: &str,
+    what: &str,
+) -> PyResult<usize> {
+    s.link_index(name).ok_or_else(|| {
+        let names: Vec<&str> = s.links.iter().map(|l| l.name.as_str()).collect();
+        input_error(
+            py,
+            format!(
+                "{who}: {what} {name:?}: no such link; links are: {}",
+                names.join(", ")
+            ),
+        )
+    })
+}
+
+/// A declared counting interval ("10ms"), positive.
+pub fn parse_interval(py: Python<'_>, who: &str, t: &str) -> PyResult<SimTime> {
+    match t.parse::<mixsim::units::Duration>() {
+        Ok(d) if d.nanos() > 0 => Ok(d.nanos()),
+        Ok(_) => Err(input_error(
+            py,
+            format!("{who}: interval {t:?}: expected a positive duration"),
+        )),
+        Err(e) => Err(input_error(py, format!("{who}: interval {t:?}: {e}"))),
+    }
+}
+
+/// A declared tap point.
+pub fn parse_point(py: Python<'_>, who: &str, p: &str) -> PyResult<Point> {
+    match p {
+        "enqueue" => Ok(Point::Enqueue),
+        "depart" => Ok(Point::Depart),
+        "arrive" => Ok(Point::Arrive),
+        p => Err(input_error(
+            py,
+            format!("{who}: point {p:?}: expected enqueue, depart or arrive"),
+        )),
+    }
+}
+
+impl Observes {
+    /// A declared `observes`.
+    pub fn parse(py: Python<'_>, who: &str, o: &str) -> PyResult<Observes> {
+        match o {
+            "counts" => Ok(Observes::Counts),
+            "traces" => Ok(Observes::Traces),
+            o => Err(input_error(
+                py,
+                format!("{who}: observes {o:?}: expected \"counts\" or \"traces\""),
+            )),
+        }
+    }
+
+    /// Its name, as the Python side reads it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Observes::Counts => "counts",
+            Observes::Traces => "traces",
+        }
+    }
+}
+
+/// An identification attack (`mixsim.Attack`): the bridge and the true candidate.
+fn identification(
+    py: Python<'_>,
+    s: &Scenario,
+    object: Py<PyAny>,
+    spec: Spec,
+    shared: Arc<Shared>,
+) -> PyResult<Evaluated> {
     let who = format!("attack {:?}", spec.name);
     let bad = |m: String| input_error(py, format!("{who}: {m}"));
     let d = defaults(s);
@@ -115,15 +210,7 @@ pub fn evaluated(
             "no {what} given and the scenario has no correlation or likelihood attack to take it from"
         ))
     };
-    let link = |name: &str, what: &str| {
-        s.link_index(name).ok_or_else(|| {
-            let names: Vec<&str> = s.links.iter().map(|l| l.name.as_str()).collect();
-            bad(format!(
-                "{what} {name:?}: no such link; links are: {}",
-                names.join(", ")
-            ))
-        })
-    };
+    let link = |name: &str, what: &str| link_index(py, s, &who, name, what);
     let flow = match &spec.flow {
         Some(f) => s
             .flows
@@ -147,11 +234,7 @@ pub fn evaluated(
         return Err(bad("candidates: expected at least one link".into()));
     }
     let interval = match &spec.interval {
-        Some(t) => match t.parse::<mixsim::units::Duration>() {
-            Ok(d) if d.nanos() > 0 => d.nanos(),
-            Ok(_) => return Err(bad(format!("interval {t:?}: expected a positive duration"))),
-            Err(e) => return Err(bad(format!("interval {t:?}: {e}"))),
-        },
+        Some(t) => parse_interval(py, &who, t)?,
         None => d.as_ref().ok_or_else(|| missing("interval"))?.3,
     };
     let sample_sizes = match &spec.sample_sizes {
@@ -173,25 +256,8 @@ pub fn evaluated(
             (s.duration - s.warmup) as f64 * 1e-9
         )));
     }
-    let point = match spec.point.as_str() {
-        "enqueue" => Point::Enqueue,
-        "depart" => Point::Depart,
-        "arrive" => Point::Arrive,
-        p => {
-            return Err(bad(format!(
-                "point {p:?}: expected enqueue, depart or arrive"
-            )))
-        }
-    };
-    let observes = match spec.observes.as_str() {
-        "counts" => Observes::Counts,
-        "traces" => Observes::Traces,
-        o => {
-            return Err(bad(format!(
-                "observes {o:?}: expected \"counts\" or \"traces\""
-            )))
-        }
-    };
+    let point = parse_point(py, &who, &spec.point)?;
+    let observes = Observes::parse(py, &who, &spec.observes)?;
     let truth = Truth::Identification {
         true_candidate: candidate_on_route(s, flow, &candidates),
     };
@@ -219,6 +285,25 @@ pub fn evaluated(
     })
 }
 
+/// The packets of `trace` in `[window.0, window.1)` as the tuple (times_ns int64, sizes uint32)
+/// that `mixsim.Trace` is built from.
+pub fn trace_arrays<'py>(
+    py: Python<'py>,
+    trace: &[Packet],
+    window: (SimTime, SimTime),
+) -> PyResult<Bound<'py, PyAny>> {
+    let (times, sizes): (Vec<i64>, Vec<u32>) = trace
+        .iter()
+        .filter(|p| p.time >= window.0 && p.time < window.1)
+        .map(|p| (p.time as i64, p.size))
+        .unzip();
+    Ok(
+        (PyArray1::from_vec(py, times), PyArray1::from_vec(py, sizes))
+            .into_pyobject(py)?
+            .into_any(),
+    )
+}
+
 impl PyAttack {
     /// The scores of every candidate at sample size `n`, from Python.
     fn call(&self, py: Python<'_>, obs: &Observation<'_>, n: usize) -> PyResult<Vec<f64>> {
@@ -234,20 +319,8 @@ impl PyAttack {
                 (target, all)
             }
             Observes::Traces => {
-                let end = self.warmup + self.interval * n as u64;
-                let trace = |w: Watch| -> PyResult<Bound<'_, PyAny>> {
-                    let (times, sizes): (Vec<i64>, Vec<u32>) = obs
-                        .trace(w)
-                        .iter()
-                        .filter(|p| p.time >= self.warmup && p.time < end)
-                        .map(|p| (p.time as i64, p.size))
-                        .unzip();
-                    Ok(
-                        (PyArray1::from_vec(py, times), PyArray1::from_vec(py, sizes))
-                            .into_pyobject(py)?
-                            .into_any(),
-                    )
-                };
+                let window = (self.warmup, self.warmup + self.interval * n as u64);
+                let trace = |w: Watch| trace_arrays(py, obs.trace(w), window);
                 let list = PyList::empty(py);
                 for &c in &self.candidates {
                     list.append(trace(c)?)?;
@@ -255,10 +328,7 @@ impl PyAttack {
                 (trace(self.target)?, list.into_any())
             }
         };
-        let kind = match self.observes {
-            Observes::Counts => "counts",
-            Observes::Traces => "traces",
-        };
+        let kind = self.observes.name();
         let scores = self.object.bind(py).call_method1(
             "_mixsim_score",
             (

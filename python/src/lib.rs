@@ -7,10 +7,14 @@
 //!
 //! - [`scenario`]: scenario text to a validated scenario, errors to `mixsim.ScenarioError`;
 //! - [`bridge`]: an attack written in Python, as an ordinary [`mixsim::attack::Attack`];
+//! - [`detect`]: a detection (watermark) attack written in Python;
+//! - [`limits`]: the bound on a run's trials and the worker threads, as the command line checks;
 //! - [`run`]: a run (trials in parallel in Rust, interruptible, with progress);
 //! - [`tools`]: export, sweep and model, as the command line does them.
 
 mod bridge;
+mod detect;
+mod limits;
 mod run;
 mod scenario;
 mod tools;

@@ -3,6 +3,7 @@
 //! (Ctrl-C: the run stops starting trials and raises `KeyboardInterrupt`).
 
 use crate::bridge::{self, Shared, Spec};
+use crate::limits;
 use crate::scenario::{input_error, load};
 use mixsim::experiment::runner::{tally_attacks_until, AttackInfo};
 use mixsim::experiment::{attacks, Evaluated, RunResult, Summary};
@@ -54,11 +55,6 @@ impl NativeResults {
     }
 }
 
-/// Worker threads by default: every core.
-pub fn default_jobs() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
-}
-
 /// Run a scenario: its own attacks (unless `builtin` is false) and the Python attacks given as
 /// (object, declaration) pairs. `progress(done, total)` is called from this thread.
 #[pyfunction]
@@ -92,18 +88,10 @@ pub fn run(
         )?);
     }
     check_attacks(py, &evaluated)?;
-    let (trials, seed) = (
-        trials.unwrap_or(scenario.trials),
-        seed.unwrap_or(scenario.seed),
-    );
-    if trials == 0 || jobs == Some(0) {
-        return Err(input_error(
-            py,
-            "trials and jobs: expected at least 1".into(),
-        ));
-    }
+    let trials = limits::check_trials(py, &scenario, trials)?;
+    let seed = seed.unwrap_or(scenario.seed);
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs.unwrap_or_else(default_jobs))
+        .num_threads(limits::jobs_used(py, jobs)?)
         .build()
         .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?;
     let done = AtomicU64::new(0);

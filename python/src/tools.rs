@@ -1,7 +1,7 @@
 //! `export`, `sweep` and `model`, through the same library calls as the command line's
 //! subcommands (so the files and numbers are the same), with the GIL released.
 
-use crate::run::default_jobs;
+use crate::limits;
 use crate::scenario::{input_error, load};
 use mixsim::experiment::campaign::execute::{run_sweep, SweepOptions};
 use mixsim::experiment::campaign::record::SweepError;
@@ -37,18 +37,12 @@ pub fn export(
     };
     let opts = ExportOptions {
         seed: seed.unwrap_or(scenario.seed),
-        trials: trials.unwrap_or(scenario.trials),
-        jobs: jobs.unwrap_or_else(default_jobs),
+        trials: limits::check_trials(py, &scenario, trials)?,
+        jobs: limits::jobs_used(py, jobs)?,
         out,
         progress: Default::default(),
         window,
     };
-    if opts.trials == 0 || opts.jobs == 0 {
-        return Err(input_error(
-            py,
-            "trials and jobs: expected at least 1".into(),
-        ));
-    }
     match py.detach(|| mixsim::experiment::export::export(&scenario, &opts)) {
         Ok(_) => Ok(()),
         Err(e @ ExportError::Io(..)) => Err(PyOSError::new_err(e.to_string())),
@@ -72,13 +66,10 @@ pub fn sweep(
         .map_err(|e| input_error(py, e.to_string()))?;
     let opts = SweepOptions {
         shard: Shard::WHOLE,
-        jobs: jobs.unwrap_or_else(default_jobs),
+        jobs: limits::jobs_used(py, jobs)?,
         out: out.clone(),
         progress: Default::default(),
     };
-    if opts.jobs == 0 {
-        return Err(input_error(py, "jobs: expected at least 1".into()));
-    }
     let done = py.detach(|| {
         let outcome = run_sweep(&plan, &opts)?;
         let summaries = outcome.summaries.expect("a whole sweep has every point");
