@@ -895,7 +895,8 @@ struct MergeArgs {
 fn sweep_failure(e: experiment::campaign::record::SweepError) -> Failure {
     match e {
         experiment::campaign::record::SweepError::Input(m) => Failure::input(m),
-        e @ experiment::campaign::record::SweepError::Record { .. } => {
+        e @ (experiment::campaign::record::SweepError::Record { .. }
+        | experiment::campaign::record::SweepError::Interrupted(..)) => {
             Failure::input(e.to_string())
         }
         e @ experiment::campaign::record::SweepError::Io { .. } => Failure {
@@ -942,6 +943,8 @@ fn cmd_sweep(args: &SweepArgs) -> Result<(), Failure> {
                 every: args.progress_every,
             }
         }),
+        extra: None,
+        stop: None,
     };
     #[cfg(unix)]
     interrupt::explain_resume(&out);

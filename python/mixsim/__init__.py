@@ -119,9 +119,21 @@ def sweep(
     trials: Optional[int] = None,
     seed: Optional[int] = None,
     jobs: Optional[int] = None,
+    attacks: Sequence[Attack] = (),
+    progress: Progress = False,
 ) -> SweepResults:
-    """Run a sweep file into ``out`` as ``mixsim sweep --out`` does (rerunning resumes) and
-    return its sweep.csv as a DataFrame (``.table``).
+    """Run a sweep file into ``out`` as ``mixsim sweep --out`` does (same files and bytes;
+    rerunning resumes) and return its sweep.csv as a DataFrame (``.table``).
+
+    ``attacks``: :class:`Attack` (and :class:`Detector`) objects written in Python, scored at
+    every point beside the sweep file's own attacks, on the same trials, as :func:`run` scores
+    them: their rows go into sweep.csv, sweep.md, the points' summaries and the plots. They are
+    named in sweep.json, so an output directory is resumed only with attacks of the same names
+    (the code behind a name is yours to keep the same). ``progress`` as in :func:`run`, over
+    the trials still to run.
+
+    Ctrl-C stops the sweep (no further trial starts; the chunk under way is dropped, those
+    finished are kept) and raises ``KeyboardInterrupt``: rerunning resumes.
 
     >>> import mixsim, os, tempfile
     >>> out = os.path.join(tempfile.mkdtemp(), "fig6")
@@ -129,5 +141,7 @@ def sweep(
     >>> sorted(os.listdir(out))[:3]
     ['chunks', 'plots', 'points']
     """
-    _native.sweep(os.fspath(path), os.fspath(out), trials=trials, seed=seed, jobs=jobs)
+    natives = [(a, a._spec()) for a in attacks]
+    _native.sweep(os.fspath(path), os.fspath(out), trials=trials, seed=seed, jobs=jobs,
+                  attacks=natives, progress=callback(progress))
     return SweepResults(os.fspath(out))

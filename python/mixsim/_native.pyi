@@ -32,6 +32,7 @@ def export(
     seed: Optional[int] = None,
     jobs: Optional[int] = None,
     window: Optional[str] = None,
+    progress: Optional[Callable[[int, int], object]] = None,
 ) -> None: ...
 def sweep(
     path: str,
@@ -39,5 +40,7 @@ def sweep(
     trials: Optional[int] = None,
     seed: Optional[int] = None,
     jobs: Optional[int] = None,
+    attacks: Sequence[Tuple[Any, Dict[str, Any]]] = (),
+    progress: Optional[Callable[[int, int], object]] = None,
 ) -> None: ...
 def model(text: str, origin: str, overrides: Sequence[str], semi_reps: int = 400) -> str: ...

@@ -11,6 +11,7 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 import numpy as np
 
 from . import _native
+from ._progress import Progress, callback
 from .attack import Trace
 from .scenario import Scenario, as_scenario
 
@@ -103,6 +104,7 @@ def export(
     jobs: Optional[int] = None,
     out: Optional[Union[str, "os.PathLike[str]"]] = None,
     window: Optional[str] = None,
+    progress: Progress = False,
 ) -> Export:
     """Simulate and export labelled entry and exit traces, as ``mixsim export`` does (same
     files, same bytes for the same seed), and load them as arrays.
@@ -110,7 +112,10 @@ def export(
     ``out``: keep the files there (a new directory); by default they go to a temporary
     directory that is removed once loaded. ``window`` (a duration such as ``"10s"``, as
     ``--window``): simulate only that long after the warm-up, whatever the attacks' largest
-    sample size.
+    sample size. ``progress`` as in :func:`mixsim.run`.
+
+    Ctrl-C stops the export (as ``mixsim export``'s: nothing is left behind) and raises
+    ``KeyboardInterrupt``.
 
     >>> import mixsim
     >>> ex = mixsim.export("scenarios/fig5-light.toml", trials=4, seed=1)
@@ -120,12 +125,13 @@ def export(
     s = as_scenario(scenario)
     if out is not None:
         _native.export(*s._args(), out=os.fspath(out), trials=trials, seed=seed, jobs=jobs,
-                       window=window)
+                       window=window, progress=callback(progress))
         return Export(os.fspath(out))
     tmp = tempfile.mkdtemp(prefix="mixsim-export-")
     try:
         d = os.path.join(tmp, "export")
-        _native.export(*s._args(), out=d, trials=trials, seed=seed, jobs=jobs, window=window)
+        _native.export(*s._args(), out=d, trials=trials, seed=seed, jobs=jobs, window=window,
+                       progress=callback(progress))
         ex = Export(d)
         for side in SIDES:  # keep the arrays in memory, not on the removed files
             for part in ("time_ns", "size", "offsets"):

@@ -26,11 +26,16 @@ use std::sync::{Arc, Mutex};
 /// What a run's Python attacks share: the stop flag and the first error.
 #[derive(Default)]
 pub struct Shared {
-    pub stop: AtomicBool,
+    pub stop: Arc<AtomicBool>,
     pub error: Mutex<Option<PyErr>>,
 }
 
 impl Shared {
+    /// The first error kept, if any.
+    pub fn take_error(&self) -> Option<PyErr> {
+        self.error.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+
     /// Keep the first error and stop the run.
     pub fn fail(&self, e: PyErr) {
         let mut slot = self.error.lock().unwrap_or_else(|p| p.into_inner());
@@ -50,7 +55,7 @@ pub enum Observes {
 
 /// A Python attack's declaration, as `mixsim.Attack._spec()` gives it (`None`: take it from the
 /// scenario's first correlation or likelihood attack).
-#[derive(FromPyObject)]
+#[derive(Clone, FromPyObject)]
 #[pyo3(from_item_all)]
 pub struct Spec {
     pub name: String,

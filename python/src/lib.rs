@@ -10,14 +10,18 @@
 //! - [`detect`]: a detection (watermark) attack written in Python;
 //! - [`limits`]: the bound on a run's trials and the worker threads, as the command line checks;
 //! - [`run`]: a run (trials in parallel in Rust, interruptible, with progress);
-//! - [`tools`]: export, sweep and model, as the command line does them.
+//! - [`sweep`]: a sweep file's sweep, with Python attacks at every point;
+//! - [`tools`]: export and model, as the command line does them;
+//! - [`wait`]: library work off the Python thread, with progress and Ctrl-C.
 
 mod bridge;
 mod detect;
 mod limits;
 mod run;
 mod scenario;
+mod sweep;
 mod tools;
+mod wait;
 
 use pyo3::prelude::*;
 
@@ -27,7 +31,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(scenario::json_to_toml, m)?)?;
     m.add_function(wrap_pyfunction!(run::run, m)?)?;
     m.add_function(wrap_pyfunction!(tools::export, m)?)?;
-    m.add_function(wrap_pyfunction!(tools::sweep, m)?)?;
+    m.add_function(wrap_pyfunction!(sweep::sweep, m)?)?;
     m.add_function(wrap_pyfunction!(tools::model, m)?)?;
     m.add_class::<run::NativeResults>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

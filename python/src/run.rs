@@ -5,17 +5,13 @@
 use crate::bridge::{self, Shared, Spec};
 use crate::limits;
 use crate::scenario::{input_error, load};
+use crate::wait::{wait, Count};
 use mixsim::experiment::runner::{tally_attacks_until, AttackInfo};
 use mixsim::experiment::{attacks, Evaluated, RunResult, Summary};
 use mixsim::net::stream::Executor;
 use pyo3::prelude::*;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
-
-/// How often the waiting thread wakes.
-const POLL: Duration = Duration::from_millis(20);
 
 /// What a run produced: its summary, which the library's report code writes out.
 #[pyclass(module = "mixsim._native", frozen)]
@@ -94,53 +90,20 @@ pub fn run(
         .num_threads(limits::jobs_used(py, jobs)?)
         .build()
         .map_err(|e| pyo3::exceptions::PyRuntimeError::new_err(e.to_string()))?;
-    let done = AtomicU64::new(0);
-    let tally = std::thread::scope(|s| -> PyResult<_> {
-        let worker = s.spawn(|| {
-            pool.install(|| {
-                tally_attacks_until(
-                    &scenario,
-                    &evaluated,
-                    seed,
-                    0..trials,
-                    Executor::Auto,
-                    &|| {
-                        done.fetch_add(1, Ordering::Relaxed);
-                    },
-                    &shared.stop,
-                )
-            })
-        });
-        let mut shown = u64::MAX;
-        while !worker.is_finished() {
-            py.detach(|| std::thread::sleep(POLL));
-            if let Err(e) = py.check_signals() {
-                shared.fail(e);
-            }
-            let now = done.load(Ordering::Relaxed);
-            if let (Some(cb), true) = (&progress, now != shown) {
-                shown = now;
-                if let Err(e) = cb.bind(py).call1((now, trials)) {
-                    shared.fail(e);
-                }
-            }
-        }
-        let tally = py.detach(|| worker.join()).map_err(|_| {
-            pyo3::exceptions::PyRuntimeError::new_err("the simulation thread panicked")
-        })?;
-        if let Some(cb) = &progress {
-            cb.bind(py).call1((done.load(Ordering::Relaxed), trials))?;
-        }
-        Ok(tally)
+    let count = Count::of(trials);
+    let tally = wait(py, &shared, &count, progress.as_ref(), &|| {}, || {
+        pool.install(|| {
+            tally_attacks_until(
+                &scenario,
+                &evaluated,
+                seed,
+                0..trials,
+                Executor::Auto,
+                &|| count.trial(),
+                &shared.stop,
+            )
+        })
     })?;
-    if let Some(e) = shared
-        .error
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .take()
-    {
-        return Err(e);
-    }
     debug_assert_eq!(tally.trials, trials);
     let result = RunResult {
         seed,
@@ -152,7 +115,7 @@ pub fn run(
 }
 
 /// Every attack that counts must count at one interval: the taps bin once per trial.
-fn check_attacks(py: Python<'_>, attacks: &[Evaluated]) -> PyResult<()> {
+pub fn check_attacks(py: Python<'_>, attacks: &[Evaluated]) -> PyResult<()> {
     let mut first: Option<(String, u64)> = None;
     for a in attacks {
         let needs = a.attack.needs();

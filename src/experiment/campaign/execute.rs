@@ -4,16 +4,24 @@
 //!
 //! The summaries are always built from the records on disk, never from what happens to be in
 //! memory, so an uninterrupted run, a resumed run and a merge of shards give the same bytes.
+//!
+//! Two hooks serve callers other than the command line (the Python bindings): attacks scored at
+//! every point beside the sweep file's own ([`ExtraAttacks`], named in the spec so that their
+//! records are never mixed with another sweep's), and a stop flag (an interrupt: no further
+//! trial starts and the unit under way is not recorded, so rerunning resumes).
 
 use super::record::{self, ChunkRecord, Manifest, SweepError, TallyRecord};
 use super::shard::{self, Shard, Unit};
 use super::sweep::SweepPlan;
-use crate::experiment::attacks;
+use crate::experiment::attacks::{self, Evaluated};
 use crate::experiment::progress::{Progress, ProgressSink, SweepAt, SweepStart};
-use crate::experiment::runner::{tally_trials, AttackInfo, RunResult, Tally};
+use crate::experiment::runner::{tally_attacks_until, AttackInfo, RunResult, Tally};
 use crate::experiment::summary::Summary;
+use crate::net::stream::Executor;
+use crate::scenario::Scenario;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 #[derive(Debug, Clone)]
 pub struct SweepOptions {
@@ -23,6 +31,51 @@ pub struct SweepOptions {
     pub out: PathBuf,
     /// Where progress goes (none by default).
     pub progress: ProgressSink,
+    /// Attacks scored at every point after the point's own (none by default).
+    pub extra: Option<ExtraAttacks>,
+    /// Set by another thread to stop the sweep (none by default): see [`SweepError::Interrupted`].
+    pub stop: Option<Arc<AtomicBool>>,
+}
+
+/// Builds a point's extra attacks from its scenario, or says why it cannot.
+pub type BuildAttacks = dyn Fn(&Scenario) -> Result<Vec<Evaluated>, String> + Send + Sync;
+
+/// Attacks a caller scores at every point beside the sweep file's own. Each is labelled by one
+/// name (its table and its own name alike), and those names, in order, must be the spec's
+/// [`extra_attacks`](super::sweep::SweepSpec::extra_attacks): the records then carry their
+/// tallies after the point's own, and [`finalize`] names them without building them.
+#[derive(Clone)]
+pub struct ExtraAttacks(pub Arc<BuildAttacks>);
+
+impl std::fmt::Debug for ExtraAttacks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ExtraAttacks(builder)")
+    }
+}
+
+/// The attacks of point `p`: the scenario's own, then the extra ones, whose labels are checked
+/// against the spec's `extra_attacks`.
+fn point_attacks(
+    plan: &SweepPlan,
+    p: usize,
+    opts: &SweepOptions,
+) -> Result<Vec<Evaluated>, SweepError> {
+    let scenario = &plan.scenarios[p];
+    let mut all = attacks::of_scenario(scenario);
+    let extra = match &opts.extra {
+        Some(build) => (build.0)(scenario).map_err(SweepError::Input)?,
+        None => Vec::new(),
+    };
+    let labels: Vec<String> = extra.iter().map(|a| a.label()).collect();
+    if labels != plan.spec.extra_attacks {
+        return Err(SweepError::Input(format!(
+            "point {}: extra attacks {labels:?}, but the spec names {:?}",
+            plan.spec.point_label(p),
+            plan.spec.extra_attacks
+        )));
+    }
+    all.extend(extra);
+    Ok(all)
 }
 
 /// What a sweep run did.
@@ -46,6 +99,13 @@ pub fn run_sweep(plan: &SweepPlan, opts: &SweepOptions) -> Result<SweepOutcome, 
     let manifest = Manifest::new(spec, opts.shard);
     let _lock = record::prepare(&opts.out, &manifest)?;
 
+    // Extra attacks are built for every point before anything runs, so that a bad one is
+    // refused before the first trial (the sweep file's own were checked when it loaded).
+    if opts.extra.is_some() {
+        for p in 0..spec.points.len() {
+            point_attacks(plan, p, opts)?;
+        }
+    }
     let units = shard::units(spec.trials, spec.chunk, spec.points.len());
     let costs = shard::unit_costs(plan, &units);
     let mine = shard::units_of(&costs, opts.shard);
@@ -62,19 +122,34 @@ pub fn run_sweep(plan: &SweepPlan, opts: &SweepOptions) -> Result<SweepOutcome, 
         .num_threads(crate::experiment::jobs::usable(opts.jobs))
         .build()
         .map_err(|e| SweepError::Input(format!("cannot start {} threads: {e}", opts.jobs)))?;
+    let never = AtomicBool::new(false);
+    let stop = opts.stop.as_deref().unwrap_or(&never);
     let (mut trials_run, mut events, mut packets) = (0, 0, 0);
     for &u in &todo {
+        if stop.load(Ordering::Relaxed) {
+            progress.finish();
+            return Err(SweepError::Interrupted(opts.out.clone()));
+        }
         let unit = &units[u];
         let point = &spec.points[unit.point];
         progress.start_unit(unit);
+        let attacks = point_attacks(plan, unit.point, opts)?;
         let tally = pool.install(|| {
-            tally_trials(
+            tally_attacks_until(
                 &plan.scenarios[unit.point],
+                &attacks,
                 point.seed,
                 unit.trials.clone(),
+                Executor::Auto,
                 &|| progress.trial(),
+                stop,
             )
         });
+        // A unit cut short is not recorded; one that finished is, even if a stop came late.
+        if tally.trials < unit.len() {
+            progress.finish();
+            return Err(SweepError::Interrupted(opts.out.clone()));
+        }
         trials_run += tally.trials;
         events += tally.events;
         packets += tally.counters.created;
@@ -156,10 +231,15 @@ pub fn finalize(out: &Path, plan: &SweepPlan) -> Result<Vec<Summary>, SweepError
         .enumerate()
         .map(|(p, scenario)| {
             let tally = point_tally(out, plan, &units, p)?;
+            let mut attacks = AttackInfo::of(&attacks::of_scenario(scenario));
+            attacks.extend(spec.extra_attacks.iter().map(|name| AttackInfo {
+                table: name.clone(),
+                name: name.clone(),
+            }));
             let result = RunResult {
                 seed: spec.points[p].seed,
                 tally,
-                attacks: AttackInfo::of(&attacks::of_scenario(scenario)),
+                attacks,
             };
             // The same summary, model included, as `mixsim run` computes.
             Ok(Summary::with_model(scenario, &result))

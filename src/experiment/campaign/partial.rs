@@ -17,6 +17,12 @@ pub fn request_stop() {
     STOP.store(true, Ordering::SeqCst);
 }
 
+/// Forget a stop request, in a process that goes on after the export it stopped (the Python
+/// bindings: an interrupted export raises `KeyboardInterrupt`, and the next one must run).
+pub fn clear_stop() {
+    STOP.store(false, Ordering::SeqCst);
+}
+
 /// Whether a stop was requested.
 pub fn stop_requested() -> bool {
     STOP.load(Ordering::SeqCst)

@@ -43,6 +43,10 @@ pub enum SweepError {
     },
     #[error("{path}: {message}")]
     Io { path: PathBuf, message: String },
+    /// Stopped through [`SweepOptions::stop`](super::execute::SweepOptions::stop): the units
+    /// finished so far are recorded, the one under way is not.
+    #[error("{}: interrupted; the chunks finished so far are kept there: run the same sweep again to resume", .0.display())]
+    Interrupted(PathBuf),
 }
 
 impl SweepError {
@@ -150,6 +154,12 @@ pub fn spec_difference(there: &SweepSpec, here: &SweepSpec) -> Option<String> {
         d.push(format!(
             "the base scenario's text differs ({} there, {} here)",
             there.base_file, here.base_file
+        ));
+    }
+    if there.extra_attacks != here.extra_attacks {
+        d.push(format!(
+            "attacks beyond the sweep file's {:?} there, {:?} here",
+            there.extra_attacks, here.extra_attacks
         ));
     }
     if there.set != here.set {

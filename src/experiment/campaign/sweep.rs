@@ -130,6 +130,11 @@ pub struct SweepSpec {
     /// resume after a trace file changed is refused. Filled when the plan is made.
     #[serde(default)]
     pub traces: Vec<String>,
+    /// Attacks scored at every point beside the base scenario's own, by label, in order (the
+    /// Python bindings' attacks; see `execute::ExtraAttacks`). Empty for a sweep file's sweep,
+    /// and then not written, so its fingerprint and sweep.json are what they always were.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extra_attacks: Vec<String>,
 }
 
 /// A sweep ready to run: its spec and the scenario of every point.
@@ -572,6 +577,7 @@ pub fn parse(text: &str, path: &Path) -> Result<SweepSpec, SweepFileError> {
     Ok(SweepSpec {
         mixsim_version: env!("CARGO_PKG_VERSION").to_string(),
         traces: Vec::new(),
+        extra_attacks: Vec::new(),
         name,
         description: file.description,
         base_file: file.base.get_ref().clone(),
