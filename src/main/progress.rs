@@ -61,15 +61,73 @@ struct State {
 }
 
 impl State {
-    /// "3/7 done, current point 4: t_avg=50ms".
+    /// "3/7 done, current point 4: mix.t_avg=50ms".
     fn points(&self) -> String {
         let current = self
             .current
             .as_ref()
-            .map(|(p, label)| format!(", current point {p}: {label}"))
+            .map(|(p, label)| format!(", current point {p}: {}", short_label(label, LABEL_BUDGET)))
             .unwrap_or_default();
         format!("{}/{} done{current}", self.points_done, self.points)
     }
+}
+
+/// Characters a point's label takes at most in a progress line.
+const LABEL_BUDGET: usize = 100;
+
+/// A point's label (`path=value, path=value, ...`, one item per swept key) short enough for a
+/// progress line: each path cut to its last two parts (`node.mix.t_avg` -> `mix.t_avg`), and
+/// when that is still longer than `budget` characters, the items that fit and the number left
+/// out ("... and 6 more keys"). A value holding ", " (a list) stays whole.
+fn short_label(label: &str, budget: usize) -> String {
+    let mut items: Vec<String> = Vec::new();
+    for piece in label.split(", ") {
+        match (piece.contains('='), items.last_mut()) {
+            (false, Some(last)) => {
+                last.push_str(", ");
+                last.push_str(piece);
+            }
+            _ => items.push(piece.to_string()),
+        }
+    }
+    let items: Vec<String> = items
+        .iter()
+        .map(|item| match item.split_once('=') {
+            Some((path, value)) => {
+                let parts: Vec<&str> = path.split('.').collect();
+                let tail = parts[parts.len().saturating_sub(2)..].join(".");
+                format!("{tail}={value}")
+            }
+            None => item.clone(),
+        })
+        .collect();
+    let whole = items.join(", ");
+    if whole.chars().count() <= budget {
+        return whole;
+    }
+    // " ... and k more keys" after the items kept, when k > 0.
+    let more = |k: usize| match k {
+        0 => String::new(),
+        1 => " ... and 1 more key".to_string(),
+        k => format!(" ... and {k} more keys"),
+    };
+    let mut out = String::new();
+    for (i, item) in items.iter().enumerate() {
+        let sep = if i == 0 { "" } else { ", " };
+        let after = more(items.len() - i - 1);
+        if out.chars().count() + sep.len() + item.chars().count() + after.len() <= budget {
+            out.push_str(sep);
+            out.push_str(item);
+            continue;
+        }
+        if i == 0 {
+            // Even the first item is too long: its first characters.
+            let keep = budget.saturating_sub(after.len() + 3);
+            return item.chars().take(keep).collect::<String>() + "..." + &after;
+        }
+        return out + &more(items.len() - i);
+    }
+    out
 }
 
 impl Display {
@@ -205,4 +263,41 @@ fn bar(len: u64, sweep: Option<&String>) -> indicatif::ProgressBar {
         bar.enable_steady_tick(Duration::from_millis(200));
     }
     bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_label;
+
+    #[test]
+    fn labels_are_cut_to_readable_lines() {
+        assert_eq!(short_label("node.mix.t_avg=5ms", 100), "mix.t_avg=5ms");
+        // A list value keeps its ", ".
+        assert_eq!(
+            short_label("attack.sample_sizes=[10, 100], node.mix.t_avg=5ms", 100),
+            "attack.sample_sizes=[10, 100], mix.t_avg=5ms"
+        );
+        // A zip sweep of 40 keys in step: the items that fit, and how many are left out.
+        let long: Vec<String> = (0..40)
+            .map(|i| format!("flow.flow{i}.rate=9.5pps"))
+            .collect();
+        let short = short_label(&long.join(", "), 100);
+        assert!(short.chars().count() <= 100, "{short}");
+        assert!(
+            short.starts_with("flow0.rate=9.5pps, flow1.rate=9.5pps"),
+            "{short}"
+        );
+        let kept = short.matches(".rate=").count();
+        assert!(
+            short.ends_with(&format!(" ... and {} more keys", 40 - kept)),
+            "{short}"
+        );
+        // One item longer than the budget.
+        let huge = format!("node.mix.t_avg={}", "9".repeat(300));
+        let cut = short_label(&huge, 100);
+        assert!(
+            cut.chars().count() <= 100 && cut.ends_with("99..."),
+            "{cut}"
+        );
+    }
 }
