@@ -2,10 +2,12 @@
 """Print the path-detection part of results/ADVERSARIES.md from the cascade's and the mixnet's
 summary.json (written by scripts/adversaries-results.sh): per scorer and N the rate of walks
 right through each hop (the last hop: the whole path), the conditional per-hop rates (right at
-hop k among walks right through hop k-1) with Wilson 95 % intervals, the product of per-hop
-model rates beside the measured path rate for mi, and the supermix tables; then the bench lines.
+hop k among walks right through hop k-1) with Wilson 95 % intervals, the path model (and the
+product of single-mix models) beside the measured rates for mi, and the supermix tables; then the bench lines.
+With --accuracy, the "Paths" table of results/ACCURACY.md instead.
 
   scripts/adversaries-paths.py results/adversaries
+  scripts/adversaries-paths.py --accuracy results/adversaries
 """
 import json
 import math
@@ -59,24 +61,68 @@ def paths(s, name):
             cells += [rate(right[k], right[k - 1]) for k in range(1, hops)]
             print(f"| {sc} | {n} | " + " | ".join(cells) + " |")
     print()
-    print(f"Model for mi: the product of the single-mix model's per-hop rates (each mix with Alice "
-          f"entering it afresh, the hops independent) against the measured whole-path rate; error = "
-          f"model - measured.\n")
-    print("| N | measured path (mi) | per-hop semi-analytic | product | error | per-hop refined | product | error |")
-    print("|---:|---|---|---:|---:|---|---:|---:|")
+    model_table(s, name, at, sizes, hops, trials)
+
+
+def model_table(s, name, at, sizes, hops, trials):
+    """The path model (and the single-mix product) beside the measured rate through each hop."""
+    print(f"Model for mi ({name}): the path model (`refined, ties` per hop: the mix's model with "
+          f"Alice's packets delayed by every earlier hop, i.e. the walk's rate at that hop given "
+          f"the earlier hops right; multiplied over the hops) against the measured rate through "
+          f"each hop; beside it the product of single-mix models (each mix with Alice entering "
+          f"it afresh), which is not the walk's law. Deviation = model - measured.\n")
+    print("| N | hop | measured through hop [95% CI] | path model | per hop | deviation | "
+          "single-mix product | deviation |")
+    print("|---:|---:|---|---:|---|---:|---:|---:|")
     for n in sizes:
-        p = at[(f"mi:hop{hops}", n)]
-        m = p.get("model")
-        if not m:
-            print(f"| {n} | {p['detection_rate']:.3f} | - | - | - | - | - | - |")
-            continue
-        semi = " x ".join(f"{h['semi_analytic']:.3f}" for h in m["per_hop"])
-        ref = " x ".join(f"{h['improved_refined']:.3f}" for h in m["per_hop"])
-        d = p["detection_rate"]
-        print(f"| {n} | {rate(p['detections'], trials)} | {semi} | {m['semi_analytic']:.3f} | "
-              f"{m['semi_analytic'] - d:+.3f} | {ref} | {m['improved_refined']:.3f} | "
-              f"{m['improved_refined'] - d:+.3f} |")
+        for k in range(1, hops + 1):
+            p = at[(f"mi:hop{k}", n)]
+            m = p.get("model")
+            d = p["detection_rate"]
+            if not m:
+                print(f"| {n} | {k} | {rate(p['detections'], trials)} | - | - | - | - | - |")
+                continue
+            per = " x ".join(f"{h['refined_ties']:.3f}" for h in m["per_hop"])
+            single = m.get("single_mix_product")
+            sm = f"{single['refined_ties']:.3f} | {single['refined_ties'] - d:+.3f}" if single else "- | -"
+            print(f"| {n} | {k} | {rate(p['detections'], trials)} | {m['refined_ties']:.3f} | "
+                  f"{per} | {m['refined_ties'] - d:+.3f} | {sm} |")
     print()
+
+
+def accuracy(out):
+    """The "Paths" summary of results/ACCURACY.md: deviations of the path model at N >= 100."""
+    rows = []
+    for name in ["cascade", "mixnet"]:
+        s = load(out, name)
+        for p in s["points"]:
+            if p["attack"] != "path" or not p["estimator"].startswith("mi:") or not p.get("model"):
+                continue
+            hop = int(p["estimator"].split(":hop")[1])
+            m = p["model"]
+            single = m.get("single_mix_product") or {}
+            rows.append((name, p["sample_size"], hop, p, m["refined_ties"],
+                         single.get("refined_ties", float("nan"))))
+    print("| scenario | N | through hop | simulated [95% CI] | path model | deviation | "
+          "single-mix product | deviation |")
+    print("|---|---:|---:|---|---:|---:|---:|---:|")
+    for name, n, hop, p, model, single in rows:
+        d = p["detection_rate"]
+        inside = "" if p["ci_low"] <= model <= p["ci_high"] else " *"
+        print(f"| {name} | {n} | {hop} | {rate(p['detections'], p['trials'])} | {model:.3f}{inside} | "
+              f"{model - d:+.3f} | {single:.3f} | {single - d:+.3f} |")
+    print()
+    print("`*`: outside the simulation's 95% interval.\n")
+    for lo in [1, 100]:
+        sel = [(model - p["detection_rate"], single - p["detection_rate"],
+                p["ci_low"] <= model <= p["ci_high"])
+               for _, n, _, p, model, single in rows if n >= lo]
+        dev = [abs(a) for a, _, _ in sel]
+        sdev = [abs(b) for _, b, _ in sel]
+        print(f"- N >= {lo}: path model mean abs. deviation {sum(dev) / len(dev):.3f}, largest "
+              f"{max(dev):.3f}, within 0.02 at {sum(x <= 0.02 for x in dev)}/{len(dev)}, inside the "
+              f"interval at {sum(c for _, _, c in sel)}/{len(sel)}; single-mix product mean "
+              f"{sum(sdev) / len(sdev):.3f}, largest {max(sdev):.3f}.")
 
 
 def supermix(s, name):
@@ -119,11 +165,12 @@ def findings(out):
                            for k in order)
         print(f"- {name}, whole path at N = 3000: {ranked}.")
         m = last["mi"].get("model")
-        if m:
-            print(f"  The product of per-hop model rates for mi says {m['semi_analytic']:.3f} "
-                  f"(semi-analytic) against {last['mi']['detection_rate']:.3f} measured: the "
-                  f"single-mix model sees each mix with Alice entering it afresh, while the walk "
-                  f"compares her sender-side packets, which every earlier mix has already delayed.")
+        if m and m.get("single_mix_product"):
+            print(f"  For mi the path model says {m['refined_ties']:.3f} against "
+                  f"{last['mi']['detection_rate']:.3f} measured; the product of single-mix models "
+                  f"says {m['single_mix_product']['refined_ties']:.3f}: the single-mix model sees "
+                  f"each mix with Alice entering it afresh, while the walk compares her packets at "
+                  f"her first mix, which every earlier hop has already delayed.")
     print("- Count attacks without a lag (mi, xcorr) lose Alice after the first mix: the delay of "
           "several holds spreads her packets over several 10 ms intervals. xcorr-lag (shifts of "
           "up to 20 intervals) and the likelihood attack (the summed holds as one exponential "
@@ -131,6 +178,9 @@ def findings(out):
 
 
 def main():
+    if sys.argv[1] == "--accuracy":
+        accuracy(sys.argv[2])
+        return
     out = sys.argv[1]
     print("## Path detection: the global and the partial adversary\n")
     print("`mixsim run scenarios/cascade.toml` and `mixsim run scenarios/mixnet.toml` (`--trials` "

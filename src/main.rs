@@ -442,7 +442,48 @@ fn cmd_model(
     }
     println!("\ntheorem1 uses the paper's link stage; improved, refined and semi-analytic the exact one;");
     println!("ref. ties is the refined model with a tie for the top counted as a failure.");
+    print_path_models(&scenario, &opts);
     Ok(())
+}
+
+/// `mixsim model`'s path section: for each hop-by-hop table with the `mi` scorer, the path
+/// model's rate (refined, ties) at each hop given the earlier hops right, and through each hop.
+fn print_path_models(
+    s: &mixsim::scenario::Scenario,
+    opts: &mixsim::experiment::semi::ModelOptions,
+) {
+    use mixsim::experiment::predict::{hop_models, path_point_model};
+    for a in &s.attacks {
+        let mixsim::scenario::AttackKind::HopByHop(h) = &a.kind else {
+            continue;
+        };
+        if !h.scorers.iter().any(|x| x == "mi") {
+            continue;
+        }
+        let hops = hop_models(s, h, opts);
+        println!(
+            "\npath model of table \"{}\" (scorer mi, refined with ties): per hop given the earlier hops right, and through each hop",
+            a.name
+        );
+        for (k, hop) in hops.iter().enumerate() {
+            let mix = &s.nodes[h.route_mixes[k]].name;
+            if let Err(why) = &hop.path {
+                println!("hop {} ({mix}): not applicable, because {why}", k + 1);
+                continue;
+            }
+            for &n in &h.sample_sizes {
+                if let Some(p) = path_point_model(&hops, k + 1, n) {
+                    let this = p.per_hop.last().map_or(f64::NAN, |x| x.refined_ties);
+                    println!(
+                        "hop {} ({mix}) N {n:>6}: this hop {this:.4}, through hop {} {:.4}",
+                        k + 1,
+                        k + 1,
+                        p.product.refined_ties
+                    );
+                }
+            }
+        }
+    }
 }
 
 /// `mixsim model` on a scenario with watermark attacks: SWIRL's analysis of each, and the

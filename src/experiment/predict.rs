@@ -15,7 +15,7 @@ use super::predictions::{
 };
 use super::semi::{predict, ModelOptions};
 use crate::model::correlation::{
-    CandidateLink, FlushClock, LinkPadding, MixModelParams, ModelSummary, NotApplicable,
+    CandidateLink, DelayPart, FlushClock, LinkPadding, MixModelParams, ModelSummary, NotApplicable,
 };
 use crate::net::link::{Padding, PaddingKind};
 use crate::net::MixStrategy;
@@ -146,65 +146,143 @@ fn mix_params(
         t_avg,
         timed,
         interval: interval as f64 / 1e9,
+        earlier_hops: Vec::new(),
         candidates,
     };
     params.validate()?;
     Ok(params)
 }
 
-/// Per mix on the target's route (hop 1, 2, ...), the single-mix model of that mix: the target
-/// entering it, every link leaving it a candidate, at the table's interval and sample sizes; or
-/// why the model does not apply there. The hop-by-hop adversary's path rate is approximated
-/// by the product of these per-hop rates ([`path_point_model`]).
-pub fn hop_models(
-    s: &Scenario,
-    h: &HopByHopAttack,
-    opts: &ModelOptions,
-) -> Vec<Result<ModelSummary, NotApplicable>> {
+/// The models of one hop of the target's route.
+#[derive(Debug, Clone)]
+pub struct HopModel {
+    /// The path model at this hop: the mix's model with the target's packets delayed by every
+    /// earlier hop (holds, link waits, transmission, propagation) before this mix's hold,
+    /// which is what the walk compares them with. Its rate is the walk's at this hop given
+    /// that it took the target's link at every earlier hop.
+    pub path: Result<ModelSummary, NotApplicable>,
+    /// The single-mix model of this mix: the target entering it afresh (not what the walk
+    /// sees after the first hop; kept for comparison).
+    pub single_mix: Result<ModelSummary, NotApplicable>,
+}
+
+/// Per mix on the target's route (hop 1, 2, ...), its path model and its single-mix model at
+/// the table's interval and sample sizes, every link leaving the mix a candidate (the two
+/// coincide at hop 1); or why a model does not apply there. The walk's rate through hop k is
+/// modelled by the product of the path model's rates over hops 1..=k ([`path_point_model`]).
+pub fn hop_models(s: &Scenario, h: &HopByHopAttack, opts: &ModelOptions) -> Vec<HopModel> {
     let route = &s.flows[h.target];
-    h.route_mixes
-        .iter()
-        .map(|&mix| {
-            let outputs: Vec<usize> = (0..s.links.len())
-                .filter(|&l| s.links[l].from == mix)
-                .collect();
-            let at = route
-                .route
-                .iter()
-                .position(|&n| n == mix)
-                .expect("a route mix");
-            let truth = outputs
-                .iter()
-                .position(|&l| l == route.links[at])
-                .expect("the route's link leaves the mix");
-            let params = mix_params(s, h.target, mix, &outputs, truth, h.interval)?;
-            predict(&params, &h.sample_sizes, opts)
-        })
-        .collect()
+    let mut earlier: Result<Vec<DelayPart>, NotApplicable> = Ok(Vec::new());
+    let mut out = Vec::new();
+    for &mix in &h.route_mixes {
+        let outputs: Vec<usize> = (0..s.links.len())
+            .filter(|&l| s.links[l].from == mix)
+            .collect();
+        let at = route
+            .route
+            .iter()
+            .position(|&n| n == mix)
+            .expect("a route mix");
+        let truth = outputs
+            .iter()
+            .position(|&l| l == route.links[at])
+            .expect("the route's link leaves the mix");
+        let params = mix_params(s, h.target, mix, &outputs, truth, h.interval);
+        let single_mix = params
+            .clone()
+            .and_then(|p| predict(&p, &h.sample_sizes, opts));
+        let path = match (&earlier, params) {
+            (Ok(parts), Ok(p)) if parts.is_empty() => single_mix.clone().map(|m| (m, p)),
+            (Ok(parts), Ok(mut p)) => {
+                p.earlier_hops = parts.clone();
+                p.validate()
+                    .and_then(|()| predict(&p, &h.sample_sizes, opts))
+                    .map(|m| (m, p))
+            }
+            (Err(e), _) => Err(e.clone()),
+            (_, Err(e)) => Err(e),
+        };
+        earlier = earlier.and_then(|mut parts| {
+            parts.extend(hop_delay(s, h.target, mix, route.links[at])?);
+            Ok(parts)
+        });
+        out.push(HopModel {
+            path: path.map(|(m, _)| m),
+            single_mix,
+        });
+    }
+    out
+}
+
+/// The delay the target's packets take from their arrival at `mix` to their arrival at the
+/// next mix over `link`: the mix's hold, the link's queue wait (M/D/1 on the link's Poisson
+/// input) and transmission, and its propagation; or why the path model cannot compose it.
+fn hop_delay(
+    s: &Scenario,
+    target: usize,
+    mix: usize,
+    link_index: usize,
+) -> Result<Vec<DelayPart>, NotApplicable> {
+    let (t_avg, timed) = mix_delay(s, mix)?;
+    if timed.is_some() {
+        return Err(NotApplicable::new(format!(
+            "the path model composes exponential holds; mix \"{}\" on the target's route is timed",
+            s.nodes[mix].name
+        )));
+    }
+    let link = &s.links[link_index];
+    if link.jitter.is_some() || link.loss > 0.0 || link.outage.is_some() || link.padding.is_some() {
+        return Err(NotApplicable::new(format!(
+            "the path model composes a link's queue and propagation; {} on the target's route also has jitter, loss, an outage or padding",
+            link.name
+        )));
+    }
+    let bits = s.flows[target].size as f64 * 8.0;
+    let service = bits / link.bandwidth_bps;
+    let mut rate = 0.0;
+    for f in s.flows.iter().filter(|f| f.links.contains(&link_index)) {
+        match f.traffic {
+            Traffic::Poisson { rate: r } if f.size as f64 * 8.0 == bits => rate += r,
+            _ => {
+                return Err(NotApplicable::new(format!(
+                    "the path model assumes Poisson traffic of one packet size on {}; flow \"{}\" is not",
+                    link.name, f.name
+                )))
+            }
+        }
+    }
+    let mut parts = vec![DelayPart::Hold { mean: t_avg }];
+    if rate * service >= NO_QUEUE_LOAD {
+        parts.push(DelayPart::Queue {
+            arrival_rate: rate,
+            service,
+        });
+    }
+    parts.push(DelayPart::Fixed { delay: service });
+    parts.push(DelayPart::Fixed {
+        delay: link.delay as f64 / 1e9,
+    });
+    Ok(parts)
 }
 
 /// The model values of the hop-by-hop adversary's point "through hop `hop`" at sample size
-/// `n`: each of the model's rates multiplied over hops 1..=hop (the hops taken as
-/// independent), with the per-hop values beside them. `None` where a hop has no model.
-pub fn path_point_model(
-    hops: &[Result<ModelSummary, NotApplicable>],
-    hop: usize,
-    n: usize,
-) -> Option<PathPoint> {
-    if hop == 0 {
+/// `n`: the path model's rates multiplied over hops 1..=hop, with the per-hop values and the
+/// single-mix models' product beside them. `None` where a hop has no path model.
+pub fn path_point_model(hops: &[HopModel], hop: usize, n: usize) -> Option<PathPoint> {
+    if hop == 0 || hop > hops.len() {
         return None;
     }
-    let mut per_hop = Vec::new();
-    for m in hops.iter().take(hop) {
-        let p = m
-            .as_ref()
+    let at = |m: &Result<ModelSummary, NotApplicable>| {
+        m.as_ref()
             .ok()?
             .predictions
             .iter()
-            .find(|p| p.sample_size == n)?;
-        per_hop.push(CorrelationPoint::of(p));
-    }
-    Some(PathPoint::of(per_hop))
+            .find(|p| p.sample_size == n)
+            .map(CorrelationPoint::of)
+    };
+    let path: Option<Vec<_>> = hops[..hop].iter().map(|h| at(&h.path)).collect();
+    let single: Option<Vec<_>> = hops[..hop].iter().map(|h| at(&h.single_mix)).collect();
+    Some(PathPoint::of(path?, single))
 }
 
 /// The mix's delay law: the exponential mix's mean hold (s), or a timed mix's flush clock

@@ -1,7 +1,8 @@
 //! Typed predictions: what a model says beside a run, one type per model and verdict kind.
 //!
 //! - [`CorrelationPoint`]: seed 000's model of the plug-in MI attack at one sample size;
-//! - [`PathPoint`]: the hop-by-hop adversary's path rate, the product of per-hop models;
+//! - [`PathPoint`]: the hop-by-hop adversary's path rate: the path model (per hop, the
+//!   target delayed by every earlier hop), beside the product of single-mix models;
 //! - [`WatermarkAnalysis`]: SWIRL's analysis of a watermark detection point;
 //! - [`CorrelationModel`]: the scenario-level inputs and quantities of the correlation model.
 //!
@@ -143,27 +144,35 @@ impl CorrelationPoint {
     }
 }
 
-/// The hop-by-hop adversary's point "through hop k": each model rate multiplied over hops
-/// 1..=k, with the per-hop values beside them.
+/// The hop-by-hop adversary's point "through hop k": the path model's rates (per hop, the
+/// walk's rate given that it took the target's link at every earlier hop, with the target's
+/// packets delayed by every earlier hop) multiplied over hops 1..=k, with the per-hop values
+/// beside them; and, for comparison, the product of the single-mix models (each mix with the
+/// target entering it afresh), which is not the walk's law.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PathPoint {
     #[serde(flatten)]
     pub product: CorrelationPoint,
-    /// What the product approximates, in words.
+    /// What the values are, in words.
     pub approximation: String,
     pub per_hop: Vec<CorrelationPoint>,
+    /// The product of the single-mix models over the same hops (None where one has none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub single_mix_product: Option<CorrelationPoint>,
 }
 
 impl PathPoint {
-    /// The point through the last of `per_hop` (hop 1 first).
-    pub fn of(per_hop: Vec<CorrelationPoint>) -> Self {
+    /// The point through the last of `per_hop` (hop 1 first), with the single-mix models of
+    /// the same hops when they all apply.
+    pub fn of(per_hop: Vec<CorrelationPoint>, single_mix: Option<Vec<CorrelationPoint>>) -> Self {
         PathPoint {
             product: CorrelationPoint::product(&per_hop),
             approximation: format!(
-                "product of the single-mix model's rates over hops 1-{}",
+                "path model: per hop, the mix's model with the target delayed by every earlier hop (holds, link waits, propagation), multiplied over hops 1-{}",
                 per_hop.len()
             ),
             per_hop,
+            single_mix_product: single_mix.map(|h| CorrelationPoint::product(&h)),
         }
     }
 }
@@ -377,7 +386,11 @@ mod tests {
 
     #[test]
     fn a_path_point_multiplies_the_hops_and_keeps_them() {
-        let p = PathPoint::of(vec![point(0.5), point(0.8)]);
+        let p = PathPoint::of(
+            vec![point(0.5), point(0.8)],
+            Some(vec![point(0.5), point(1.0)]),
+        );
+        assert_eq!(p.single_mix_product.map(|s| s.improved), Some(0.5));
         assert_eq!(p.product.theorem1, 0.4);
         assert_eq!(p.per_hop.len(), 2);
         let m = PointModel::Path(p);
@@ -385,6 +398,10 @@ mod tests {
         // Not finite: no column.
         assert_eq!(m.get("refined_ties"), None);
         let json = serde_json::to_string(&m).unwrap();
-        assert!(json.starts_with("{\"approximation\":\"product of the single-mix model's rates over hops 1-2\",\"improved\":0.4,"));
+        assert!(json.starts_with("{\"approximation\":\"path model: per hop, the mix's model with the target delayed by every earlier hop (holds, link waits, propagation), multiplied over hops 1-2\",\"improved\":0.4,"), "{json}");
+        assert!(
+            json.contains("\"single_mix_product\":{\"improved\":0.5,"),
+            "{json}"
+        );
     }
 }

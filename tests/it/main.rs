@@ -30,6 +30,7 @@ mod mix_strategies;
 mod model_correlation;
 mod model_defenses;
 mod model_link_exact;
+mod model_path;
 mod padding;
 mod pipeline;
 mod plots;

@@ -16,6 +16,7 @@ fn fig5(service_rate: Option<f64>) -> MixModelParams {
         t_avg: 0.020,
         timed: None,
         interval: 0.010,
+        earlier_hops: Vec::new(),
         candidates: vec![
             CandidateLink {
                 lambda_other: 400.0,
@@ -467,6 +468,7 @@ fn conserving_link_stage_conserves_flow() {
             t_avg: 0.020,
             timed: None,
             interval: 0.010,
+            earlier_hops: Vec::new(),
             candidates: vec![
                 CandidateLink {
                     lambda_other: lambda - 100.0,

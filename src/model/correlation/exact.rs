@@ -61,6 +61,7 @@
 //! and Alice's packets of interval k may leave in k+1): the plug-in estimate on a long series
 //! converges to this law's I(X; Y), but its finite-N spread is that of a dependent series.
 
+use super::composed::ComposedDelay;
 use super::delay::DelayStage;
 use super::dist::{binomial_pmf, poisson_pmf};
 use super::NotApplicable;
@@ -182,18 +183,33 @@ pub fn slotted_workload_law(arrivals: &[f64], k: usize) -> Option<Vec<f64>> {
 }
 
 /// Intensities of one port over the slots of an interval: (other-traffic mean per slot,
-/// target release mass per slot g_i (sums to p_same)).
+/// target release mass per slot g_i (sums to p_same)). `held(i)` is the integral over slot i of
+/// P(S > s), S the target's delay from arrival to release: its releases at s from arrivals
+/// before the interval have intensity lambda_f P(S > s), from arrivals within it lambda_f F(s).
 fn slot_intensities(
     grid: &ExactGrid,
-    mu_t: f64,
     interval: f64,
     lambda_f: f64,
     lambda_z: f64,
+    held: impl Fn(usize) -> f64,
 ) -> (Vec<f64>, Vec<f64>) {
     let n = grid.slots_per_interval;
     let d = grid.slot;
-    // E(i) = integral over slot i of e^{-mu s} ds, in seconds.
-    let decay = |i: usize| -> f64 {
+    let mut other = Vec::with_capacity(n);
+    let mut g = Vec::with_capacity(n);
+    for i in 0..n {
+        let e = held(i);
+        other.push(lambda_z * d + lambda_f * e);
+        g.push(((d - e) / interval).max(0.0));
+    }
+    (other, g)
+}
+
+/// `held` of [`slot_intensities`] for the exponential hold: the integral over slot i of
+/// e^{-mu s}, in seconds.
+fn exponential_held(grid: &ExactGrid, mu_t: f64, interval: f64) -> impl Fn(usize) -> f64 {
+    let d = grid.slot;
+    move |i: usize| -> f64 {
         if mu_t.is_infinite() {
             0.0
         } else {
@@ -202,15 +218,7 @@ fn slot_intensities(
             // a (1 - e^{-mu d}) / mu
             a * (-(-mu * d).exp_m1()) / mu
         }
-    };
-    let mut other = Vec::with_capacity(n);
-    let mut g = Vec::with_capacity(n);
-    for i in 0..n {
-        let e = decay(i);
-        other.push(lambda_z * d + lambda_f * e);
-        g.push(((d - e) / interval).max(0.0));
     }
-    (other, g)
 }
 
 /// Completions in [0, T): DP over slots with state (J = Alice releases so far, completions,
@@ -429,9 +437,40 @@ impl ExactLink {
         lambda_z: f64,
         u_max: usize,
     ) -> Vec<Vec<f64>> {
-        let (other, g) =
-            slot_intensities(&self.grid, delay.mu_t(), delay.interval, lambda_f, lambda_z);
+        let held = exponential_held(&self.grid, delay.mu_t(), delay.interval);
+        let (other, g) = slot_intensities(&self.grid, delay.interval, lambda_f, lambda_z, held);
+        self.conditionals_from(other, g, u_max)
+    }
+
+    /// [`conditionals`](Self::conditionals) for the composed delay of a path (the target's
+    /// releases spread by every earlier hop and this mix's hold, [`ComposedDelay`]).
+    pub fn conditionals_composed(
+        &self,
+        delay: &ComposedDelay,
+        lambda_f: f64,
+        lambda_z: f64,
+        u_max: usize,
+    ) -> Vec<Vec<f64>> {
+        let d = self.grid.slot;
+        let held = |i: usize| {
+            let a = i as f64 * d;
+            let b = (a + d).min(delay.interval);
+            (b - a) - delay.cdf_integral(a, b)
+        };
+        let (other, g) = slot_intensities(&self.grid, delay.interval, lambda_f, lambda_z, held);
+        self.conditionals_from(other, g, u_max)
+    }
+
+    /// p(Y = v | X = u) from the slots' intensities (see [`slot_intensities`]).
+    fn conditionals_from(&self, other: Vec<f64>, g: Vec<f64>, u_max: usize) -> Vec<Vec<f64>> {
         let p_same: f64 = g.iter().sum();
+        if p_same <= 0.0 {
+            // Nothing of X's interval leaves in it: Y is independent of X.
+            let alice = vec![0.0; g.len()];
+            let mut rows = completion_dp(&self.grid, &self.w0, &other, &alice, 0);
+            let y = trim(rows.swap_remove(0));
+            return vec![y; u_max + 1];
+        }
         // Poissonised Alice: total mean theta in the interval, every count up to u_max likely.
         let theta = (u_max as f64 / 2.0).max(1.0);
         let alice: Vec<f64> = g.iter().map(|&x| theta * x / p_same).collect();

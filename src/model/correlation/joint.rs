@@ -5,6 +5,7 @@
 //! are independent of X, so only their marginal is kept; so is a padded target link's
 //! ([`super::padding`]), whose count follows its slot clock, with X independent of it.
 
+use super::composed::{ComposedDelay, DelayPart};
 use super::delay::DelayStage;
 use super::dist::{poisson_pmf, TAIL_EPS};
 use super::exact::{ExactLink, ExactStageReport, DEFAULT_SLOTS_PER_PACKET};
@@ -13,14 +14,24 @@ use super::link::{conserving_kernel, published_kernel, LinkKernel, LinkStageRepo
 use super::timed::TimedStage;
 use super::{CandidateLink, LinkPadding, MixModelParams, NotApplicable};
 
-/// The mix's delay stage: exponential holds or timed flushes.
+/// The mix's delay stage: exponential holds, timed flushes, or (at a later mix of a path) the
+/// earlier hops' delays composed with this mix's hold.
 enum Delay {
     Exponential(DelayStage),
     Timed(TimedStage),
+    Composed(ComposedDelay),
 }
 
 impl Delay {
     fn of(params: &MixModelParams) -> Result<Delay, NotApplicable> {
+        if !params.earlier_hops.is_empty() {
+            let mut parts = params.earlier_hops.clone();
+            parts.push(DelayPart::Hold { mean: params.t_avg });
+            return Ok(Delay::Composed(ComposedDelay::new(
+                &parts,
+                params.interval,
+            )?));
+        }
         Ok(match params.timed {
             None => Delay::Exponential(DelayStage::new(params.t_avg, params.interval)),
             Some(c) => Delay::Timed(TimedStage::new(c.period, c.phase, params.interval)?),
@@ -31,6 +42,15 @@ impl Delay {
         match self {
             Delay::Exponential(d) => d.target_conditional(u, lambda_f, lambda_z),
             Delay::Timed(d) => d.target_conditional(u, lambda_f, lambda_z),
+            Delay::Composed(d) => d.target_conditional(u, lambda_f, lambda_z),
+        }
+    }
+
+    fn p_same(&self) -> f64 {
+        match self {
+            Delay::Exponential(d) => d.p_same(),
+            Delay::Timed(d) => d.p_same(),
+            Delay::Composed(d) => d.p_same(),
         }
     }
 
@@ -38,8 +58,16 @@ impl Delay {
         match self {
             Delay::Exponential(d) => d.other_marginal(lambda_port),
             Delay::Timed(d) => d.other_marginal(lambda_port),
+            Delay::Composed(d) => d.other_marginal(lambda_port),
         }
     }
+}
+
+/// The probability that a target packet entering at a uniform time of an interval leaves
+/// the mix toward its link within that interval (0: the target's link is independent of X
+/// interval by interval, as at the later hops of a long path).
+pub fn release_share(params: &MixModelParams) -> Result<f64, NotApplicable> {
+    Ok(Delay::of(params)?.p_same())
 }
 
 /// X's law, Poisson(lambda_f T).
@@ -262,6 +290,16 @@ fn cache_key(params: &MixModelParams, k: usize) -> CacheKey {
     if let Some(c) = params.timed {
         key.extend([c.period.to_bits(), c.phase.to_bits()]);
     }
+    for part in &params.earlier_hops {
+        match *part {
+            DelayPart::Hold { mean } => key.extend([3, mean.to_bits()]),
+            DelayPart::Fixed { delay } => key.extend([4, delay.to_bits()]),
+            DelayPart::Queue {
+                arrival_rate,
+                service,
+            } => key.extend([5, arrival_rate.to_bits(), service.to_bits()]),
+        }
+    }
     for c in &params.candidates {
         key.push(c.lambda_other.to_bits());
         key.push(c.service_rate.map_or(u64::MAX, f64::to_bits));
@@ -340,6 +378,12 @@ fn exact_target(
     let rows = match (&link0, delay) {
         (None, _) => cond_delay.clone(),
         (Some(l), Delay::Exponential(d)) => l.conditionals(
+            d,
+            params.lambda_f,
+            params.candidates[0].lambda_other,
+            px.len() - 1,
+        ),
+        (Some(l), Delay::Composed(d)) => l.conditionals_composed(
             d,
             params.lambda_f,
             params.candidates[0].lambda_other,

@@ -3,6 +3,8 @@
 //!
 //! Pipeline, one idea per file:
 //! - [`delay`]: the M/M/inf delay stage in closed form, p(Y' | X);
+//! - [`composed`]: the delay stage at a later mix of a path: every earlier hop's hold, link
+//!   wait and propagation composed with this mix's hold;
 //! - [`timed`]: a timed mix's delay stage (deterministic flushes), where it has one law;
 //! - [`padding`]: the count on a padded candidate link (its slot clock, independent of X);
 //! - [`md1`]: the stationary M/D/1 queue-length law, as printed and computed stably;
@@ -22,6 +24,7 @@
 //! the decision rule's tie rule (a tie for the top is a failure) with the tie share the
 //! semi-analytic repetitions measure.
 
+pub mod composed;
 pub mod delay;
 pub mod dist;
 pub mod exact;
@@ -35,6 +38,7 @@ pub mod refined;
 pub mod theorem1;
 pub mod timed;
 
+pub use composed::{ComposedDelay, DelayPart};
 pub use delay::DelayStage;
 pub use exact::{ExactGrid, ExactLink, ExactStageReport, DEFAULT_SLOTS_PER_PACKET};
 pub use improved::{improved, ImprovedTerms};
@@ -92,6 +96,11 @@ pub struct MixModelParams {
     pub timed: Option<FlushClock>,
     /// Sampling interval T, s.
     pub interval: f64,
+    /// The delay the target's packets have already taken between the adversary's view of
+    /// them (where they enter their first mix) and this mix: each earlier hop's hold, link
+    /// wait, transmission and propagation (empty at the first mix). See [`composed`].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub earlier_hops: Vec<DelayPart>,
     /// Index 0 carries the target flow; the rest are independent of it.
     pub candidates: Vec<CandidateLink>,
 }
@@ -132,6 +141,14 @@ impl MixModelParams {
         }
         if let Some(clock) = self.timed {
             TimedStage::new(clock.period, clock.phase, self.interval)?;
+            if !self.earlier_hops.is_empty() {
+                return Err(NotApplicable::new(
+                    "the path model composes exponential holds; a timed mix on the path releases batches whose times are not independent across packets",
+                ));
+            }
+        }
+        for part in &self.earlier_hops {
+            part.validate(self.interval)?;
         }
         for (j, c) in self.candidates.iter().enumerate() {
             if !(c.lambda_other.is_finite() && c.lambda_other >= 0.0) {
@@ -272,9 +289,11 @@ pub fn predict(
     let published = model_laws(params, LinkStage::Published)?;
     let conserving = model_laws(params, LinkStage::Conserving)?;
     let exact = model_laws(params, LinkStage::Exact)?;
-    // A padded target link's count follows its slot clock: X and Y are independent by
-    // construction, so I_1 and C_1 are exactly 0 (not the rounding noise of a product law).
-    let independent = params.candidates[0].padding.is_some();
+    // A padded target link's count follows its slot clock, and at a late hop of a path none
+    // of an interval's entries leaves within it: X and Y are independent by construction, so
+    // I_1 and C_1 are exactly 0 (not the rounding noise of a product law).
+    let independent =
+        params.candidates[0].padding.is_some() || joint::release_share(params)? == 0.0;
     let info = |law: &JointLaw| {
         if independent {
             (0.0, 0.0)
