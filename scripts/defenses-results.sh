@@ -8,7 +8,9 @@
 # 2. the frontier: one sweep per strategy over its parameter (scenarios/frontier/*.toml, same
 #    traffic), every point's detection rates at N = 3000 with p50/p99 latency and overhead, the
 #    lowest detection within latency and overhead budgets, and the plots of detection against
-#    p99 latency and against overhead (examples/frontier.rs).
+#    p99 latency and against overhead (examples/frontier.rs);
+# 3. Loopix (scenarios/loopix.toml and its no-cover baseline) against the frontier's best
+#    adversary, by scripts/loopix-results.sh.
 # Same seed, same bytes.
 #
 #   scripts/defenses-results.sh             # 200 trials per scenario and point (about 7 min)
@@ -106,5 +108,7 @@ row() { # one table row per scenario, from its summary.json
   echo "finds the target's counts a few intervals later on its link: the per-estimator tables show how"
   echo "much a strategy gives against the plug-in MI attack alone and how little of it survives the"
   echo "lagged correlation."
+  echo
+  TRIALS="$trials" scripts/loopix-results.sh
 } > results/DEFENSES.md
 cat results/DEFENSES.md

@@ -654,10 +654,11 @@ fn cmd_check(args: &ScenarioArgs) -> Result<(), Failure> {
         s.warmup as f64 * 1e-9
     );
     // Flows per link in one pass (a generated network has tens of thousands of each).
-    let mut crossing: Vec<Vec<usize>> = vec![Vec::new(); s.links.len()];
+    // A flow with per-message routes offers each link the share of its messages crossing it.
+    let mut crossing: Vec<Vec<(usize, f64)>> = vec![Vec::new(); s.links.len()];
     for (f, flow) in s.flows.iter().enumerate() {
-        for &l in &flow.links {
-            crossing[l].push(f);
+        for (l, share) in flow.link_shares() {
+            crossing[l].push((f, share));
         }
     }
     for (i, l) in s.links.iter().enumerate() {
@@ -665,7 +666,9 @@ fn cmd_check(args: &ScenarioArgs) -> Result<(), Failure> {
         // empty f64 sum into 0.)
         let bits: f64 = crossing[i]
             .iter()
-            .map(|&f| s.flows[f].traffic.mean_rate() * s.flows[f].size as f64 * 8.0)
+            .map(|&(f, share)| {
+                share * s.flows[f].traffic.mean_rate() * s.flows[f].size as f64 * 8.0
+            })
             .sum::<f64>()
             + 0.0;
         println!(

@@ -271,6 +271,8 @@ pub enum StreamUnsupported {
         "the routes form a cycle through node \"{0}\", so the nodes have no upstream-first order"
     )]
     Cycle(String),
+    #[error("flow \"{0}\" {1}, which only the event engine runs")]
+    Loopix(String, &'static str),
 }
 
 /// Whether the stream executor can run this scenario's trials, and if not, why.
@@ -287,6 +289,18 @@ pub fn stream_plan(scenario: &Scenario) -> Result<(), StreamUnsupported> {
         Err(NotStreamable::Cycle(n)) => {
             Err(StreamUnsupported::Cycle(scenario.nodes[n].name.clone()))
         }
+        Err(NotStreamable::PerMessageRoutes(f)) => Err(StreamUnsupported::Loopix(
+            scenario.flows[f].name.clone(),
+            "draws a fresh route per message",
+        )),
+        Err(NotStreamable::PayloadSlots(f)) => Err(StreamUnsupported::Loopix(
+            scenario.flows[f].name.clone(),
+            "sends in payload slots (a queue the sender keeps)",
+        )),
+        Err(NotStreamable::MixLoop(f)) => Err(StreamUnsupported::Loopix(
+            scenario.flows[f].name.clone(),
+            "starts at a mix (a mix loop: the mix is a source and a hop)",
+        )),
     }
 }
 

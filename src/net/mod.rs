@@ -11,6 +11,7 @@ pub mod mix;
 pub mod network;
 pub mod packet;
 pub mod path;
+pub mod routes;
 pub mod stage;
 pub mod stream;
 pub mod tap;
@@ -24,6 +25,7 @@ pub use network::{
 };
 pub use packet::{CoverKind, DropReason, FlowId, Packet};
 pub use path::{Jitter, JitterModel, Loss};
+pub use routes::{RouteChoices, RouteTable};
 pub use stage::{Stage, StageOutcome};
 pub use topology::{
     LinkId, LinkParams, LinkSpec, NodeId, NodeKind, NodeSpec, StageFactory, StageSpec, Topology,

@@ -17,6 +17,7 @@
 use super::link::{Link, LinkOutcome, LinkStats};
 use super::mix::{Arrival, Mix, Release};
 use super::packet::{CoverKind, DropReason, Packet};
+use super::routes::RouteTable;
 use super::stage::{Stage, StageOutcome};
 use super::tap::{Tap, TapBuffers, TapConfig};
 use super::topology::{NodeKind, Topology};
@@ -24,7 +25,9 @@ use crate::engine::{stream, Engine, EventQueue, ReplaceTopQueue, SimRng, SimTime
 use crate::traffic::tcp::{LazyTimer, Receiver, Sender, TcpStats};
 use crate::traffic::{ArrivalProcess, Traffic};
 use hdrhistogram::Histogram;
+use std::collections::VecDeque;
 use std::mem::take;
+use std::sync::Arc;
 
 pub use super::latency::Latency;
 use super::latency::LatencyRecorder;
@@ -57,6 +60,8 @@ enum Component {
     Stage,
     /// A padded link's slot clock (link i).
     Padding,
+    /// A flow's per-message route draws (flow i).
+    Route,
 }
 
 impl Component {
@@ -72,6 +77,7 @@ impl Component {
             Component::Flow => 2 * Self::SPAN,
             Component::Stage => 3 * Self::SPAN,
             Component::Padding => 4 * Self::SPAN,
+            Component::Route => 5 * Self::SPAN,
         }
     }
 
@@ -248,6 +254,51 @@ pub(super) struct FlowState {
     pub(super) stage: u32,
     /// Sender cover: the kind its packets are marked with as they are stored.
     pub(super) cover: Option<CoverKind>,
+    /// Per-message routes: the table and the stream each packet's route is drawn from.
+    pub(super) per_message: Option<Box<(Arc<RouteTable>, SimRng)>>,
+    /// Payload slots (Loopix's lambda_P), on the real flow or on its slot stream.
+    pub(super) payload: Payload,
+}
+
+/// A flow's part in payload slots.
+pub(super) enum Payload {
+    /// Neither.
+    None,
+    /// A real flow whose messages wait here (ids in the packet store, oldest first) for the
+    /// slots of its payload stream.
+    Waiting(VecDeque<u32>),
+    /// A payload stream: each emission is a slot for the oldest message of flow `of`.
+    Slots { of: u32 },
+}
+
+impl FlowState {
+    /// The link a packet on route `route` takes out of position `hop`.
+    #[inline(always)]
+    pub(super) fn link_at(&self, route: u16, hop: usize) -> usize {
+        match &self.per_message {
+            None => self.links[hop],
+            Some(pm) => pm.0.links(route as usize)[hop],
+        }
+    }
+
+    /// The node at position `hop` of route `route`.
+    #[inline]
+    pub(super) fn node_at(&self, route: u16, hop: usize) -> usize {
+        match &self.per_message {
+            None => self.route[hop],
+            Some(pm) => pm.0.nodes(route as usize)[hop],
+        }
+    }
+
+    /// Whether the flow draws a route per packet.
+    pub(super) fn has_per_message_routes(&self) -> bool {
+        self.per_message.is_some()
+    }
+
+    /// Whether the flow is a payload stream or waits for one.
+    pub(super) fn has_payload_slots(&self) -> bool {
+        !matches!(self.payload, Payload::None)
+    }
 }
 
 /// A stage placed on one flow at one node of its route (a watermarker): it holds that flow's
@@ -501,6 +552,21 @@ impl Network {
                 stage_hop: NO_STAGE,
                 stage: 0,
                 cover: f.cover,
+                per_message: f
+                    .routes
+                    .as_ref()
+                    .map(|t| Box::new((t.clone(), Component::Route.stream(seed, trial, i)))),
+                payload: match f.payload_of {
+                    Some(of) => Payload::Slots { of },
+                    None if topology
+                        .flows
+                        .iter()
+                        .any(|g| g.payload_of == Some(i as u32)) =>
+                    {
+                        Payload::Waiting(VecDeque::new())
+                    }
+                    None => Payload::None,
+                },
             })
             .collect()
     }
@@ -551,6 +617,8 @@ impl Network {
                 stage_hop: NO_STAGE,
                 stage: 0,
                 cover: None,
+                per_message: None,
+                payload: Payload::None,
             });
             let mut forced_drops = p.drop_segments.clone();
             forced_drops.sort_unstable_by(|a, b| b.cmp(a));
@@ -770,6 +838,9 @@ impl Network {
         match ev {
             NetEvent::Emit { flow } => {
                 let f = &mut self.flows[flow as usize];
+                if f.has_payload_slots() {
+                    return self.emit_payload(engine, now, flow);
+                }
                 let pkt = Packet::new(flow, f.next_seq, f.size, now);
                 f.next_seq += 1;
                 let gap = f.process.next_gap(&mut f.rng);
@@ -793,7 +864,7 @@ impl Network {
                     }
                     return;
                 }
-                let node = flow.route[hop];
+                let node = flow.node_at(p.route, hop);
                 match &mut self.nodes[node] {
                     NodeState::Host => self.enter(engine, now, pkt),
                     NodeState::Mix { mix, .. } => match mix.arrive(now, pkt, &mut self.releases) {
@@ -871,6 +942,43 @@ impl Network {
             NetEvent::Emit { .. } | NetEvent::Arrive { .. } | NetEvent::Release { .. } => {
                 unreachable!("open-loop events are handled inline")
             }
+        }
+    }
+
+    /// An emission of a flow with payload slots: a real message joins its flow's queue; a slot
+    /// sends the oldest waiting message, or a drop dummy of its own when none waits.
+    #[inline(never)]
+    fn emit_payload<Q: EventQueue<NetEvent>>(
+        &mut self,
+        engine: &mut Engine<NetEvent, Q>,
+        now: SimTime,
+        flow: u32,
+    ) {
+        let f = &mut self.flows[flow as usize];
+        let gap = f.process.next_gap(&mut f.rng);
+        if now + gap < self.horizon {
+            engine.schedule(now + gap, NetEvent::Emit { flow });
+        }
+        let waiting = match f.payload {
+            Payload::Slots { of } => match &mut self.flows[of as usize].payload {
+                Payload::Waiting(queue) => queue.pop_front(),
+                _ => unreachable!("a payload stream's flow waits for it"),
+            },
+            _ => None,
+        };
+        if let Some(id) = waiting {
+            // The message was created (and counted) when it joined the queue: its latency
+            // includes the wait for this slot.
+            return self.enter(engine, now, id);
+        }
+        let f = &mut self.flows[flow as usize];
+        let pkt = Packet::new(flow, f.next_seq, f.size, now);
+        f.next_seq += 1;
+        self.counters.created += 1;
+        let id = self.alloc(pkt);
+        match &mut self.flows[flow as usize].payload {
+            Payload::Waiting(queue) => queue.push_back(id),
+            _ => self.enter(engine, now, id),
         }
     }
 
@@ -1069,7 +1177,7 @@ impl Network {
         id: u32,
     ) {
         let p = &mut self.packets[id as usize];
-        let li = self.flows[p.flow as usize].links[p.hop as usize];
+        let li = self.flows[p.flow as usize].link_at(p.route, p.hop as usize);
         match self.links[li].offer(now, p, &mut self.link_rngs[li]) {
             LinkOutcome::Arrives(t) => {
                 p.hop += 1;
@@ -1118,7 +1226,11 @@ impl Network {
     /// a sender-cover dummy and counting it among its kind's created packets.
     #[inline]
     pub(super) fn alloc(&mut self, mut p: Packet) -> u32 {
-        p.cover = self.flows[p.flow as usize].cover;
+        let f = &mut self.flows[p.flow as usize];
+        p.cover = f.cover;
+        if let Some(pm) = &mut f.per_message {
+            p.route = pm.0.draw(&mut pm.1);
+        }
         if let Some(kind) = p.cover {
             self.counters.cover_mut(kind).created += 1;
         }
@@ -1147,6 +1259,7 @@ mod tests {
             Component::Flow,
             Component::Stage,
             Component::Padding,
+            Component::Route,
         ];
         for c in all {
             match c {
@@ -1154,7 +1267,8 @@ mod tests {
                 | Component::Link
                 | Component::Flow
                 | Component::Stage
-                | Component::Padding => {}
+                | Component::Padding
+                | Component::Route => {}
             }
         }
         all.to_vec()

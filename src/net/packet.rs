@@ -39,6 +39,9 @@ pub struct Packet {
     pub created: SimTime,
     /// Index of the next node on the flow's route (0 is the sender).
     pub hop: u16,
+    /// The packet's route in its flow's [`RouteTable`](super::routes::RouteTable), for a flow
+    /// with per-message routes (drawn as the packet is created); 0 otherwise.
+    pub route: u16,
     /// Total time held by mixes so far.
     pub mix_hold: SimTime,
     /// Total time spent waiting in link buffers so far (not counting transmission).
@@ -48,7 +51,7 @@ pub struct Packet {
     pub cover: Option<CoverKind>,
 }
 
-// The cover mark must not grow the packet.
+// The cover mark and the route index must not grow the packet.
 const _: () = assert!(std::mem::size_of::<Packet>() == 48);
 
 impl Packet {
@@ -61,6 +64,7 @@ impl Packet {
             size,
             created,
             hop: 0,
+            route: 0,
             mix_hold: 0,
             queueing: 0,
             cover: None,

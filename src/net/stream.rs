@@ -91,6 +91,12 @@ pub enum NotStreamable {
     Tcp(usize),
     #[error("the routes form a cycle through node {0}: the nodes have no upstream-first order")]
     Cycle(usize),
+    #[error("flow {0} draws a fresh route per message, which only the event engine runs")]
+    PerMessageRoutes(usize),
+    #[error("flow {0} sends its messages in payload slots (a queue the sender keeps), which only the event engine runs")]
+    PayloadSlots(usize),
+    #[error("flow {0} starts at a mix (a mix loop: the mix is both a source and a hop), which only the event engine runs")]
+    MixLoop(usize),
 }
 
 /// A trial hit simultaneous events whose order the carried history does not decide.
@@ -145,6 +151,23 @@ impl Plan {
     }
 }
 
+/// Loopix's elements run on the event engine only: per-message routes, payload slots and mix
+/// loops (a flow whose sender is a mix).
+fn loopix_refusal(net: &Network) -> Result<(), NotStreamable> {
+    for (i, f) in net.flows.iter().enumerate() {
+        if f.has_per_message_routes() {
+            return Err(NotStreamable::PerMessageRoutes(i));
+        }
+        if f.has_payload_slots() {
+            return Err(NotStreamable::PayloadSlots(i));
+        }
+        if matches!(net.nodes[f.route[0]], super::network::NodeState::Mix { .. }) {
+            return Err(NotStreamable::MixLoop(i));
+        }
+    }
+    Ok(())
+}
+
 /// Check that `net` is feed-forward and order its nodes upstream first.
 pub fn plan(net: &Network) -> Result<Plan, NotStreamable> {
     if let Some(f) = net
@@ -154,6 +177,7 @@ pub fn plan(net: &Network) -> Result<Plan, NotStreamable> {
     {
         return Err(NotStreamable::Tcp(f));
     }
+    loopix_refusal(net)?;
     let n = net.nodes.len();
     let mut sources = vec![Vec::new(); n];
     let mut in_links = vec![Vec::new(); n];

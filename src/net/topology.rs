@@ -35,6 +35,7 @@ use super::link::Padding;
 use super::mix::{BatchOrder, MixStrategy};
 use super::packet::{CoverKind, FlowId};
 use super::path::JitterModel;
+use super::routes::{RouteChoices, RouteTable};
 use super::stage::Stage;
 use crate::engine::SimTime;
 use crate::traffic::tcp::TcpParams;
@@ -128,6 +129,13 @@ pub struct FlowSpec {
     pub ack_links: Vec<LinkId>,
     /// Sender cover: its packets are dummies of this kind (ground truth; taps see packets).
     pub cover: Option<CoverKind>,
+    /// Per-message routes ([`Topology::set_route_choices`]): every packet draws its route from
+    /// this table; `route` and `links` are then the table's first route.
+    pub routes: Option<Arc<RouteTable>>,
+    /// Payload slots ([`Topology::set_payload_slots`]): this flow's emissions are slots that
+    /// carry the oldest waiting message of that flow, or a drop dummy of this flow when none
+    /// waits.
+    pub payload_of: Option<FlowId>,
 }
 
 /// Makes a fresh stage for each trial.
@@ -294,6 +302,67 @@ impl Topology {
         self.flows.get(flow as usize).and_then(|f| f.cover)
     }
 
+    /// Give flow `flow` a fresh route per packet, drawn from `choices` (Loopix's stratified
+    /// topology: one mix per layer, uniform or weighted): see [`super::routes`]. The choices
+    /// start at the flow's sender and end at its last node; every pair of nodes at consecutive
+    /// positions needs a link. Such a network runs on the event engine only.
+    pub fn set_route_choices(
+        &mut self,
+        flow: FlowId,
+        choices: &RouteChoices,
+    ) -> Result<(), TopologyError> {
+        let f = self
+            .flows
+            .get(flow as usize)
+            .ok_or(TopologyError::NoFlow(flow))?;
+        let ends = |h: &[(NodeId, f64)], n: NodeId| h.len() == 1 && h[0].0 == n;
+        let (first, last) = (f.route[0], *f.route.last().expect("a route"));
+        if f.traffic.tcp().is_some()
+            || !ends(&choices.hops[0], first)
+            || !choices.hops.last().is_some_and(|h| ends(h, last))
+        {
+            return Err(TopologyError::Invalid(format!(
+                "flow {}: per-message routes are for open-loop flows and keep the flow's first and last nodes",
+                f.name
+            )));
+        }
+        let table = RouteTable::new(choices, |a, b| self.link_between(a, b))?;
+        let f = &mut self.flows[flow as usize];
+        f.route = table.nodes(0).to_vec();
+        f.links = table.links(0).to_vec();
+        f.routes = Some(Arc::new(table));
+        Ok(())
+    }
+
+    /// Make drop-cover flow `slots` the payload stream of flow `real` (Loopix's lambda_P): a
+    /// message of `real` waits, first in first out, for the next emission of `slots`, which
+    /// sends it along `real`'s route; an emission that finds no message waiting sends a drop
+    /// dummy of `slots` instead. Both flows leave the same sender; `real` is open-loop and
+    /// not a replayed trace. The sender's output then does not depend on `real`'s load.
+    pub fn set_payload_slots(&mut self, slots: FlowId, real: FlowId) -> Result<(), TopologyError> {
+        let (s, r) = (slots as usize, real as usize);
+        if s >= self.flows.len() || r >= self.flows.len() {
+            return Err(TopologyError::NoFlow(slots.max(real)));
+        }
+        let (sf, rf) = (&self.flows[s], &self.flows[r]);
+        let open_loop = !matches!(rf.traffic, Traffic::Tcp(_) | Traffic::Trace(_));
+        let taken = self.flows.iter().any(|f| f.payload_of == Some(real));
+        if sf.cover != Some(CoverKind::Drop)
+            || rf.cover.is_some()
+            || !open_loop
+            || sf.route[0] != rf.route[0]
+            || taken
+            || sf.payload_of.is_some()
+        {
+            return Err(TopologyError::Invalid(format!(
+                "payload slots {} for flow {}: expected a drop-cover stream and an open-loop real flow (not a trace) from the same sender, one stream per flow",
+                sf.name, rf.name
+            )));
+        }
+        self.flows[s].payload_of = Some(real);
+        Ok(())
+    }
+
     /// A bulk TCP transfer along `route` whose ACKs return along `ack_route` (receiver first).
     pub fn add_tcp_flow(
         &mut self,
@@ -337,6 +406,8 @@ impl Topology {
             ack_route: ack_route.to_vec(),
             ack_links,
             cover: None,
+            routes: None,
+            payload_of: None,
         });
         Ok((self.flows.len() - 1) as FlowId)
     }

@@ -275,6 +275,7 @@ pub(crate) fn resolve_hop_by_hop(
 ) -> Result<HopByHopAttack, ScenarioError> {
     let (nodes, links, flows) = (placed.nodes, placed.links, placed.flows);
     let c = super::resolve_correlation(a, at, nodes, links, flows, err, warnings)?;
+    refuse_per_message(&flows[c.target], at, err)?;
     let scorers = scorer_names(a, at, err)?;
     let t_avg = match &a.t_avg {
         Some(t) if t.get_ref().0 == 0 => {
@@ -420,6 +421,17 @@ pub struct SupermixAttack {
 /// repeated one, a region that is not closed (the unseen boundary link is named), a seen link
 /// inside the region or touching no mix of it, a target whose route never enters the region,
 /// a likelihood scorer without `t_avg`.
+/// The path adversaries follow one route: a target that draws a route per message has none.
+fn refuse_per_message(tf: &super::Flow, at: &str, err: Err<'_>) -> Result<(), ScenarioError> {
+    match tf.choices {
+        Some(_) => Err(err(
+            format!("{at}.target"),
+            format!("flow \"{}\" draws a fresh route per message (its route names a layer): the path adversaries follow one route; use kind = \"correlation\" with candidates every route takes", tf.name),
+        )),
+        None => Ok(()),
+    }
+}
+
 pub(crate) fn resolve_supermix(
     a: &AttackSpec,
     at: &str,
@@ -437,6 +449,7 @@ pub(crate) fn resolve_supermix(
         err,
         warnings,
     )?;
+    refuse_per_message(&placed.flows[c.target], at, err)?;
     let region = match (&a.mixes, &a.links) {
         (Some(m), None) => region_of_mixes(m, &key("mixes"), placed, err)?,
         (None, Some(l)) => region_of_links(l, &key("links"), placed, err)?,

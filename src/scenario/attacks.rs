@@ -286,6 +286,21 @@ pub(crate) fn resolve_correlation(
     }
     let observe_link = tf.links[first_mix - 1];
     let true_link = tf.links[first_mix];
+    // With per-message routes, the adversary's links must carry every message of the target
+    // (else which link is "its" link changes from message to message).
+    let partial = |l: usize| {
+        tf.choices.is_some()
+            && tf
+                .link_shares
+                .iter()
+                .any(|&(x, share)| x == l && share < 1.0 - 1e-9)
+    };
+    if partial(observe_link) || partial(true_link) && a.candidates.is_none() {
+        return Err(err(
+            key("target"),
+            format!("flow \"{}\" draws a route per message and its first mix, or the hop after it, is a layer: expected a fixed node (a provider) before its first layer and explicit candidates on links every route takes", tf.name),
+        ));
+    }
     let link_names: Vec<&str> = links.iter().map(|l| l.name.as_str()).collect();
     let candidates = match &a.candidates {
         Some(c) => {
@@ -309,6 +324,12 @@ pub(crate) fn resolve_correlation(
                     return Err(err(
                         format!("{at}.candidates[{k}]"),
                         format!("link {} is listed twice", links[i].name),
+                    ));
+                }
+                if partial(i) {
+                    return Err(err(
+                        format!("{at}.candidates[{k}]"),
+                        format!("link {} carries only some of flow \"{}\"'s messages (it draws a route per message): expected links every route takes, like its receiver's", links[i].name, tf.name),
                     ));
                 }
                 out.push(i);

@@ -1,6 +1,7 @@
 //! From a validated scenario to the network it describes, through the net builder: nodes,
-//! links, flows and watermark stages are added in file order, so element ids (and with them
-//! every random stream) are the scenario's indices.
+//! links, flows (with their per-message route choices and payload slots) and watermark stages
+//! are added in file order, so element ids (and with them every random stream) are the
+//! scenario's indices.
 
 use super::{ResolvedNodeKind, Scenario};
 use crate::net::{FlowId, LinkParams, Stage, StageFactory, Topology};
@@ -55,6 +56,12 @@ impl Scenario {
             };
             let id = id.expect(VALIDATED);
             debug_assert_eq!(t.flows[id as usize].links, f.links);
+            if let Some(choices) = &f.choices {
+                t.set_route_choices(id, choices).expect(VALIDATED);
+            }
+            if let Some(of) = f.payload_of {
+                t.set_payload_slots(id, of as FlowId).expect(VALIDATED);
+            }
         }
         for w in &self.watermarks {
             let (flow, hop) = (w.flow as FlowId, w.hop);

@@ -66,6 +66,17 @@ pub(super) fn resolve<'a>(
             ));
         }
         let flow = resolve_one(i, c, cx, &flows[..real])?;
+        if let Some(of) = flow.payload_of {
+            if let Some(j) = flows[real..].iter().position(|g| g.payload_of == Some(of)) {
+                return Err((cx.err)(
+                    format!("cover[{i}].flow"),
+                    format!(
+                        "flow \"{}\" already has a payload stream (cover[{j}])",
+                        flows[of].name
+                    ),
+                ));
+            }
+        }
         flow_at.insert(name.as_str(), flows.len());
         flows.push(flow);
     }
@@ -79,10 +90,11 @@ fn resolve_one(
     real: &[Flow],
 ) -> Result<Flow, ScenarioError> {
     let kind = match c.kind {
-        CoverKindSpec::Drop => CoverKind::Drop,
+        CoverKindSpec::Drop | CoverKindSpec::Payload => CoverKind::Drop,
         CoverKindSpec::Loop => CoverKind::Loop,
     };
     let (route, links) = cover_route(i, c.route.get_ref(), kind, cx)?;
+    let payload_of = payload_flow(i, c, route[0], cx, real)?;
     let rate = c.rate.get_ref().per_sec();
     let traffic = match c.model {
         CoverModel::Poisson => Traffic::Poisson { rate },
@@ -108,7 +120,61 @@ fn resolve_one(
         ack_route: Vec::new(),
         ack_links: Vec::new(),
         cover: Some(kind),
+        choices: None,
+        link_shares: Vec::new(),
+        payload_of,
     })
+}
+
+/// The real flow a payload stream carries (`kind = "payload"`, key `flow`): an open-loop
+/// `[[flow]]` (not TCP, not a trace) from the stream's sender. Other kinds take no `flow`.
+fn payload_flow(
+    i: usize,
+    c: &CoverSpec,
+    sender: usize,
+    cx: &Context<'_>,
+    real: &[Flow],
+) -> Result<Option<usize>, ScenarioError> {
+    let key = format!("cover[{i}].flow");
+    let Some(name) = c.flow.as_ref().map(|f| f.get_ref()) else {
+        return match c.kind {
+            CoverKindSpec::Payload => Err((cx.err)(
+                format!("cover[{i}]"),
+                "a payload stream carries the messages of one flow: expected flow = \"NAME\" naming a [[flow]] from its sender".into(),
+            )),
+            _ => Ok(None),
+        };
+    };
+    if c.kind != CoverKindSpec::Payload {
+        return Err((cx.err)(
+            key,
+            "only kind = \"payload\" carries a flow's messages: drop and loop cover take no flow"
+                .into(),
+        ));
+    }
+    let f = real.iter().position(|f| &f.name == name).ok_or_else(|| {
+        let names: Vec<&str> = real.iter().map(|f| f.name.as_str()).collect();
+        (cx.err)(
+            key.clone(),
+            format!("no [[flow]] named \"{name}\"; flows: {}", names.join(", ")),
+        )
+    })?;
+    if matches!(real[f].traffic, Traffic::Tcp(_) | Traffic::Trace(_)) {
+        return Err((cx.err)(
+            key,
+            format!("flow \"{name}\" is TCP or a replayed trace: payload slots carry open-loop messages (poisson, constant, onoff, interactive)"),
+        ));
+    }
+    if real[f].route[0] != sender {
+        return Err((cx.err)(
+            key,
+            format!(
+                "flow \"{name}\" leaves \"{}\" but this stream leaves \"{}\": a payload stream is its flow's sender's",
+                cx.nodes[real[f].route[0]].name, cx.nodes[sender].name
+            ),
+        ));
+    }
+    Ok(Some(f))
 }
 
 /// The nodes and links of a cover route: a loop-free route for drop cover (whose last node is

@@ -230,6 +230,9 @@ pub(super) fn resolve_flows<'a>(
             ack_route: ack.0,
             ack_links: ack.1,
             cover: None,
+            choices: None,
+            link_shares: Vec::new(),
+            payload_of: None,
         });
     }
     Ok((flows, flow_at))

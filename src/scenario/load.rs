@@ -14,19 +14,23 @@ pub(super) fn check_offered_load(
 ) -> Result<(), ScenarioError> {
     // Offered load on every link must stay below its capacity, or its queue grows without
     // bound and no steady state exists for the model (or the adversary) to rely on.
-    let mut crossing_at: Vec<Vec<&Flow>> = vec![Vec::new(); links.len()];
+    // A flow with per-message routes offers each link the share of its packets that cross it.
+    let mut crossing_at: Vec<Vec<(&Flow, f64)>> = vec![Vec::new(); links.len()];
     for f in flows {
-        for &li in &f.links {
-            crossing_at[li].push(f);
+        for (li, share) in f.link_shares() {
+            crossing_at[li].push((f, share));
         }
     }
     for (li, l) in links.iter().enumerate() {
         let crossing = &crossing_at[li];
         let bits: f64 = crossing
             .iter()
-            .map(|f| f.traffic.mean_rate() * f.size as f64 * 8.0)
+            .map(|(f, s)| s * f.traffic.mean_rate() * f.size as f64 * 8.0)
             .sum();
-        let pps: f64 = crossing.iter().map(|f| f.traffic.mean_rate()).sum();
+        let pps: f64 = crossing
+            .iter()
+            .map(|(f, s)| s * f.traffic.mean_rate())
+            .sum();
         if let Some(p) = &l.padding {
             // Real packets take slots: fewer slots than packets and the queue grows.
             if pps >= p.rate {
@@ -41,7 +45,7 @@ pub(super) fn check_offered_load(
         }
         let rho = bits / l.bandwidth_bps;
         if rho >= 1.0 {
-            let names: Vec<&str> = crossing.iter().map(|f| f.name.as_str()).collect();
+            let names: Vec<&str> = crossing.iter().map(|(f, _)| f.name.as_str()).collect();
             return Err(err(
                 format!("link[{li}].bandwidth"),
                 format!(
@@ -68,7 +72,8 @@ pub(super) fn check_transmission_times(
     let mut biggest_at: Vec<Option<u32>> = vec![None; links.len()];
     for f in flows {
         let ack = f.traffic.tcp().map(|p| p.ack_size);
-        let sized = f.links.iter().map(|&l| (l, Some(f.size)));
+        let shares = f.link_shares();
+        let sized = shares.iter().map(|&(l, _)| (l, Some(f.size)));
         for (li, size) in sized.chain(f.ack_links.iter().map(|&l| (l, ack))) {
             biggest_at[li] = biggest_at[li].max(size);
         }

@@ -226,6 +226,7 @@ mod cover;
 mod duration;
 pub mod error;
 mod flows;
+mod layers;
 mod links;
 mod load;
 mod names;
@@ -308,6 +309,24 @@ pub struct Flow {
     /// Sender cover (a `[[cover]]` table): the kind of dummies it sends. Cover flows come
     /// after every `[[flow]]`.
     pub cover: Option<crate::net::CoverKind>,
+    /// Per-message routes (the route names a `[[layer]]`): `route` and `links` are then the
+    /// first of its routes.
+    pub choices: Option<crate::net::RouteChoices>,
+    /// With `choices`, each link its packets may cross and the share of them that does.
+    pub link_shares: Vec<(usize, f64)>,
+    /// A payload stream (`kind = "payload"`): the flow whose messages ride its slots.
+    pub payload_of: Option<usize>,
+}
+
+impl Flow {
+    /// The links this flow's packets cross and the share of them on each: every link of the
+    /// route, or with per-message routes each link some of its routes take.
+    pub fn link_shares(&self) -> Vec<(usize, f64)> {
+        match self.choices {
+            None => self.links.iter().map(|&l| (l, 1.0)).collect(),
+            Some(_) => self.link_shares.clone(),
+        }
+    }
 }
 
 /// The correlation attack after validation.
@@ -494,20 +513,27 @@ impl Scenario {
             })
         };
         let (links, link_at) = links::resolve_links(&file, &nodes, &node_index, &err)?;
+        let layers = layers::resolve_layers(&file, &nodes, &node_at, &err)?;
+        // A route resolves a layer to its first mix first; `layers::apply` widens it.
+        let route_index = |name: &str, key: String| match layers.first_mix(name) {
+            Some(n) => Ok(n),
+            None => node_index(name, key),
+        };
         let (mut flows, mut flow_at) =
-            flows::resolve_flows(&file, src, &nodes, &link_at, &node_index, &err)?;
+            flows::resolve_flows(&file, src, &nodes, &link_at, &route_index, &err)?;
         cover::resolve(
             &file.cover,
             &cover::Context {
                 nodes: &nodes,
                 link_at: &link_at,
-                node_index: &node_index,
+                node_index: &route_index,
                 err: &err,
                 packet_size: file.packet_size.0,
             },
             &mut flow_at,
             &mut flows,
         )?;
+        layers::apply(&file, &layers, &nodes, &link_at, &mut flows, &err)?;
         load::check_offered_load(&links, &flows, &err)?;
         let watermarks = watermark::resolve(&file.watermarks, &nodes, &flows, &err)?;
         let mut warnings = Vec::new();

@@ -11,7 +11,7 @@
 
 use super::error::{closest, is_bare_key, suggestion, ScenarioError, Source};
 use super::schema::{
-    AttackSpec, CoverSpec, FlowSpec, LinkSpec, NodeSpec, ScenarioFile, WatermarkSpec,
+    AttackSpec, CoverSpec, FlowSpec, LayerSpec, LinkSpec, NodeSpec, ScenarioFile, WatermarkSpec,
 };
 use serde::de::{self, Deserialize, Deserializer, Visitor};
 use std::fmt;
@@ -108,6 +108,7 @@ fn plan(
         "flow" => Some(fields_of::<FlowSpec>()),
         "watermark" => Some(fields_of::<WatermarkSpec>()),
         "cover" => Some(fields_of::<CoverSpec>()),
+        "layer" => Some(fields_of::<LayerSpec>()),
         "attack" if attack_array => Some(fields_of::<AttackSpec>()),
         _ => None,
     };

@@ -47,6 +47,23 @@ pub struct ScenarioFile {
     /// Sender cover streams (`[[cover]]`).
     #[serde(default, rename = "cover", skip_serializing_if = "Vec::is_empty")]
     pub cover: Vec<CoverSpec>,
+    /// Layers of a stratified topology (`[[layer]]`): a route naming a layer takes one of its
+    /// mixes, drawn afresh for every message.
+    #[serde(default, rename = "layer", skip_serializing_if = "Vec::is_empty")]
+    pub layers: Vec<LayerSpec>,
+}
+
+/// A layer of mixes: routes name it to take one of its mixes per message.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LayerSpec {
+    /// Used in routes in place of a node name; distinct from every node's name.
+    pub name: Spanned<String>,
+    /// Its mixes (nodes of kind = "mix", each in one layer at most).
+    pub mixes: Spanned<Vec<Spanned<String>>>,
+    /// Relative weights of the mixes (default: equal, a uniform choice).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weights: Option<Spanned<Vec<f64>>>,
 }
 
 fn default_seed() -> u64 {
@@ -698,6 +715,9 @@ pub struct CoverSpec {
     /// When the stream starts. Default 0.
     #[serde(default)]
     pub start: Duration,
+    /// kind = "payload": the real flow whose messages wait for this stream's slots.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flow: Option<Spanned<String>>,
 }
 
 /// Where a cover dummy ends.
@@ -708,6 +728,9 @@ pub enum CoverKindSpec {
     Drop,
     /// Back at its sender.
     Loop,
+    /// Loopix's payload stream (lambda_P): each emission is a slot carrying the oldest waiting
+    /// message of `flow`, or a drop dummy (absorbed at the last node) when none waits.
+    Payload,
 }
 
 /// When a cover stream sends.

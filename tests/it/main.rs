@@ -23,6 +23,7 @@ mod jobs;
 mod latency_per_flow;
 mod likelihood;
 mod link;
+mod loopix;
 mod merge_trust;
 mod message_entropy;
 mod mfa;
