@@ -77,28 +77,60 @@ def run(
 
 
 class Model:
-    """The analytical model of a scenario's correlation attack (``mixsim model --json``):
-    ``summary`` is the dict, ``predictions`` a DataFrame with one row per sample size."""
+    """The analytical model of a scenario, as ``mixsim model --json`` prints it.
+
+    - ``kind``: ``"correlation"`` (the seed-000 model of the correlation attack) or
+      ``"watermark"`` (SWIRL's analysis of each watermark attack);
+    - ``summary``: the dict ``--json`` prints;
+    - ``predictions``: a DataFrame: for correlation one row per sample size; for watermarks
+      one row per attack (``attack``, ``applicable``, ``reason``, the error rates ``fp``,
+      ``fp_exact``, ``fn``, ``fn_miss``..., the mean detected intervals, and the search's
+      bounds where the attack searches);
+    - ``figures``: for watermarks on the analysis' Gaussian jitter, the paper's figures 5-7
+      (a dict: COER at ``coer_target``, the tau and eta curves, COER over eta and rate); else
+      None.
+    """
 
     def __init__(self, summary: Dict[str, Any]) -> None:
         self.summary = summary
-        self.predictions = pd.DataFrame(summary.get("predictions", []))
+        self.kind = "watermark" if "attacks" in summary else "correlation"
+        self.figures: Optional[Dict[str, Any]] = summary.get("figures")
+        if self.kind == "watermark":
+            rows = []
+            for a in summary["attacks"]:
+                m = dict(a["model"])
+                rows.append({"attack": a["attack"], **m.pop("rates", {}), **m})
+            self.predictions = pd.DataFrame(rows)
+        else:
+            self.predictions = pd.DataFrame(summary.get("predictions", []))
 
     def __repr__(self) -> str:
-        return f"<mixsim.Model: {len(self.predictions)} sample sizes>"
+        what = "attacks" if self.kind == "watermark" else "sample sizes"
+        return f"<mixsim.Model ({self.kind}): {len(self.predictions)} {what}>"
 
 
-def model(scenario: Union[Scenario, PathLike], semi_reps: int = 400) -> Model:
-    """The seed-000 model of the scenario's correlation attack, as ``mixsim model --json``
-    computes it (``semi_reps`` repetitions of the semi-analytic estimate; 0 skips it).
+def model(
+    scenario: Union[Scenario, PathLike], semi_reps: int = 400, coer_target: float = 1e-7
+) -> Model:
+    """The scenario's analytical model, as ``mixsim model --json`` computes it: the seed-000
+    model of its correlation attack (``semi_reps`` repetitions of the semi-analytic estimate;
+    0 skips it), or, for a scenario with watermark attacks and no correlation attack, SWIRL's
+    analysis of each (``coer_target``: the cross-over error rate whose jitter the figures
+    report, as ``--coer-target``).
 
     >>> import mixsim
     >>> m = mixsim.model("scenarios/fig5-light.toml", semi_reps=0)
     >>> list(m.predictions.columns[:2])
     ['sample_size', 'theorem1']
+    >>> w = mixsim.model("scenarios/swirl-stepping-stone.toml")
+    >>> w.kind, list(w.predictions.attack)
+    ('watermark', ['known', 'first_received', 'search'])
+    >>> bool(w.predictions.loc[0, "fp"] < 1e-15)
+    True
     """
     s = as_scenario(scenario)
-    return Model(json.loads(_native.model(*s._args(), semi_reps=semi_reps)))
+    return Model(json.loads(_native.model(*s._args(), semi_reps=semi_reps,
+                                          coer_target=coer_target)))
 
 
 class SweepResults:

@@ -43,4 +43,10 @@ def sweep(
     attacks: Sequence[Tuple[Any, Dict[str, Any]]] = (),
     progress: Optional[Callable[[int, int], object]] = None,
 ) -> None: ...
-def model(text: str, origin: str, overrides: Sequence[str], semi_reps: int = 400) -> str: ...
+def model(
+    text: str,
+    origin: str,
+    overrides: Sequence[str],
+    semi_reps: int = 400,
+    coer_target: float = 1e-7,
+) -> str: ...

@@ -1,5 +1,6 @@
 //! `export` and `model`, through the same library calls as the command line's subcommands (so
-//! the files and numbers are the same), with the GIL released.
+//! the files and numbers are the same), with the GIL released. The watermark model's JSON is
+//! assembled here as `mixsim model --json` assembles it (the test compares the two).
 
 use crate::bridge::Shared;
 use crate::limits;
@@ -7,6 +8,10 @@ use crate::scenario::{input_error, load};
 use crate::wait::{wait, Count};
 use mixsim::experiment::campaign::partial;
 use mixsim::experiment::export::{ExportError, ExportOptions};
+use mixsim::experiment::predict;
+use mixsim::experiment::predictions::WatermarkModel;
+use mixsim::scenario::{AttackKind, Scenario};
+use mixsim::watermark::WatermarkConfig;
 use pyo3::exceptions::PyOSError;
 use pyo3::prelude::*;
 use std::path::PathBuf;
@@ -66,17 +71,31 @@ pub fn export(
     }
 }
 
-/// `mixsim model --json`: the seed-000 model of the scenario's correlation attack, as JSON.
+/// `mixsim model --json`: the seed-000 model of the scenario's correlation attack, or, for a
+/// scenario with watermark attacks and no correlation attack, SWIRL's analysis of each and the
+/// paper's figures at `coer_target` (as `--coer-target`), as JSON.
 #[pyfunction]
-#[pyo3(signature = (text, origin, overrides, semi_reps=400))]
+#[pyo3(signature = (text, origin, overrides, semi_reps=400, coer_target=1e-7))]
 pub fn model(
     py: Python<'_>,
     text: &str,
     origin: &str,
     overrides: Vec<String>,
     semi_reps: usize,
+    coer_target: f64,
 ) -> PyResult<String> {
     let scenario = load(py, text, origin, &overrides)?;
+    if !(coer_target > 0.0 && coer_target < 1.0) {
+        return Err(input_error(
+            py,
+            format!("coer_target {coer_target}: expected an error rate strictly between 0 and 1"),
+        ));
+    }
+    if scenario.correlation().is_none() {
+        if let Some(json) = py.detach(|| watermark_model(&scenario, coer_target)) {
+            return Ok(json);
+        }
+    }
     let opts = mixsim::experiment::semi::ModelOptions {
         semi_reps,
         seed: scenario.seed,
@@ -90,4 +109,41 @@ pub fn model(
             )
         })?;
     Ok(serde_json::to_string(&m).expect("the model serialises"))
+}
+
+/// What `mixsim model --json` prints for a scenario with watermark attacks: per attack SWIRL's
+/// analysis (or why it does not apply), and the paper's figures 5-7 when the first attack's
+/// path has the analysis' Gaussian jitter and a SWIRL watermark is placed. None without
+/// watermark attacks.
+fn watermark_model(s: &Scenario, coer_target: f64) -> Option<String> {
+    let attacks: Vec<(&str, WatermarkModel)> = s
+        .attacks
+        .iter()
+        .filter_map(|a| match &a.kind {
+            AttackKind::Watermark(w) => Some((a.name.as_str(), predict::watermark_model(s, w))),
+            _ => None,
+        })
+        .collect();
+    let first = attacks.first()?;
+    let swirl = s.watermarks.iter().find_map(|w| match &w.config {
+        WatermarkConfig::Swirl(p) => Some(p.model()),
+        _ => None,
+    });
+    let figures = match (swirl, first.1.applicable()) {
+        (Some(p), Some(a)) if a.delay_law == "gaussian" => Some(mixsim::model::swirl::figures(
+            &p,
+            a.rates.lambda,
+            a.rates.sigma,
+            coer_target,
+        )),
+        _ => None,
+    };
+    let v = serde_json::json!({
+        "attacks": attacks
+            .iter()
+            .map(|(n, m)| serde_json::json!({"attack": n, "model": m}))
+            .collect::<Vec<_>>(),
+        "figures": figures,
+    });
+    Some(v.to_string())
 }

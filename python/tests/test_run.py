@@ -66,5 +66,25 @@ def test_model_as_cli(cli, scenarios):
 
 
 def test_model_not_applicable(scenarios):
+    # The multi-flow attack has neither the correlation model nor SWIRL's analysis.
     with pytest.raises(mixsim.ScenarioError, match="not applicable"):
-        mixsim.model(scenarios / "swirl-mix.toml", semi_reps=0)
+        mixsim.model(scenarios / "mfa.toml", semi_reps=0)
+
+
+def test_watermark_model_as_cli(cli, scenarios):
+    for name, target in (("swirl-stepping-stone.toml", "1e-7"), ("swirl-mix.toml", "0.01")):
+        p = run_cli(cli, "model", scenarios / name, "--json", "--coer-target", target)
+        assert p.returncode == 0, p.stderr
+        m = mixsim.model(scenarios / name, coer_target=float(target))
+        assert m.summary == json.loads(p.stdout), name
+        assert m.kind == "watermark"
+        assert list(m.predictions.attack) == [a["attack"] for a in m.summary["attacks"]]
+    # The stepping stone's Gaussian jitter has the paper's figures; the mix's exponential
+    # delay has not. The search attack carries its false-positive bounds.
+    stone = mixsim.model(scenarios / "swirl-stepping-stone.toml", coer_target=1e-3)
+    assert stone.figures["coer_target"] == 1e-3
+    row = stone.predictions.set_index("attack").loc["search"]
+    assert row.search_fp_single <= row.search_fp_union and row.fp < row.search_fp_union
+    assert m.figures is None
+    with pytest.raises(mixsim.ScenarioError, match="coer_target 1: expected"):
+        mixsim.model(scenarios / "swirl-stepping-stone.toml", coer_target=1.0)
