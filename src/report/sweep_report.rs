@@ -259,14 +259,55 @@ fn sanitize(s: &str) -> String {
         .collect()
 }
 
+/// The label of axis `a` at point `p`.
+fn label_at(spec: &SweepSpec, a: usize, p: usize) -> &str {
+    &spec.axes[a].values[spec.points[p].at[a]].label
+}
+
+/// Whether axis `b` moves in step with axis `a` over the sweep: each value of `a` goes with one
+/// value of `b`.
+fn in_step(spec: &SweepSpec, a: usize, b: usize) -> bool {
+    let mut seen: Vec<(&str, &str)> = Vec::new();
+    for p in 0..spec.points.len() {
+        let (x, y) = (label_at(spec, a, p), label_at(spec, b, p));
+        match seen.iter().find(|(s, _)| *s == x) {
+            Some((_, t)) if *t != y => return false,
+            Some(_) => {}
+            None => seen.push((x, y)),
+        }
+    }
+    true
+}
+
+/// The axes that tell a sweep's figures apart: every axis but the first (product); in a zip,
+/// the axes that do not move in step with the first (a zip whose first list repeats its values
+/// is a grid in disguise: one figure per value of the others, so that no two points share an
+/// x), each family of axes in step with one another named by its first.
+fn fixed_axes(spec: &SweepSpec) -> Vec<usize> {
+    match spec.mode {
+        Mode::Product => (1..spec.axes.len()).collect(),
+        Mode::Zip => {
+            let mut fixed: Vec<usize> = Vec::new();
+            for b in 1..spec.axes.len() {
+                if !in_step(spec, 0, b) && !fixed.iter().any(|&f| in_step(spec, f, b)) {
+                    fixed.push(b);
+                }
+            }
+            fixed
+        }
+    }
+}
+
 fn plot_groups(spec: &SweepSpec, estimator: &str) -> Vec<PlotGroup> {
-    // Group points by the values of every axis but the first (product) or all together (zip).
-    let mut groups: Vec<(Vec<usize>, Vec<usize>)> = Vec::new();
+    // Group points by the values (labels: a zip's lists may repeat them) of the axes that
+    // tell figures apart.
+    let fixed_axes = fixed_axes(spec);
+    let mut groups: Vec<(Vec<&str>, Vec<usize>)> = Vec::new();
     for p in &spec.points {
-        let key = match spec.mode {
-            Mode::Product => p.at[1..].to_vec(),
-            Mode::Zip => Vec::new(),
-        };
+        let key: Vec<&str> = fixed_axes
+            .iter()
+            .map(|&a| label_at(spec, a, p.index))
+            .collect();
         match groups.iter_mut().find(|(k, _)| *k == key) {
             Some((_, v)) => v.push(p.index),
             None => groups.push((key, vec![p.index])),
@@ -275,10 +316,10 @@ fn plot_groups(spec: &SweepSpec, estimator: &str) -> Vec<PlotGroup> {
     groups
         .into_iter()
         .map(|(key, points)| {
-            let fixed: Vec<String> = spec.axes[1..]
+            let fixed: Vec<String> = fixed_axes
                 .iter()
                 .zip(&key)
-                .map(|(a, &i)| format!("{}={}", a.path, a.values[i].label))
+                .map(|(&a, label)| format!("{}={label}", spec.axes[a].path))
                 .collect();
             let mut file = format!("plots/detection-{}", sanitize(estimator));
             for f in &fixed {
@@ -307,18 +348,31 @@ const SWEEP_MODELS: [&str; 2] = ["theorem1", "improved_refined"];
 fn plots(spec: &SweepSpec, summaries: &[Summary]) -> Vec<(String, String)> {
     let axis = &spec.axes[0];
     let values: Vec<String> = axis.values.iter().map(|v| v.label.clone()).collect();
-    let (xs, unit, numeric) = numeric_axis(&values);
-    let ticks: Vec<(f64, String)> = xs
+    // A zip's list may repeat a value: one position (and tick) per distinct value.
+    let mut distinct: Vec<String> = Vec::new();
+    for v in &values {
+        if !distinct.contains(v) {
+            distinct.push(v.clone());
+        }
+    }
+    let (dx, unit, numeric) = numeric_axis(&distinct);
+    let xs: Vec<f64> = values
         .iter()
-        .zip(&values)
+        .map(|v| dx[distinct.iter().position(|d| d == v).expect("listed")])
+        .collect();
+    let ticks: Vec<(f64, String)> = dx
+        .iter()
+        .zip(&distinct)
         .map(|(&x, l)| (x, if numeric { plot::number(x) } else { l.clone() }))
         .collect();
     let mut x_desc = match unit {
         "" => axis_words(&axis.path),
         u => format!("{} ({u})", axis_words(&axis.path)),
     };
-    if spec.mode == Mode::Zip && spec.axes.len() > 1 {
-        let others = spec.axes.len() - 1;
+    let others = (1..spec.axes.len())
+        .filter(|&b| spec.mode == Mode::Zip && in_step(spec, 0, b))
+        .count();
+    if others > 0 {
         let s = if others == 1 { "" } else { "s" };
         x_desc.push_str(&format!(", with {others} other key{s} in step"));
     }

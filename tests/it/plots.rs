@@ -389,3 +389,54 @@ fn a_watermark_sweep_plots_false_negatives_and_false_positives() {
     let md = std::fs::read_to_string(out.join("sweep.md")).unwrap();
     assert!(md.contains("[plots/errors.svg](plots/errors.svg)"), "{md}");
 }
+
+/// A zip sweep whose first list repeats its values (the rates of
+/// swirl-stepping-stone-poisson.toml, 4.4 4.4 4.4 9.5 9.5 9.5, zipped with three jitters) is a
+/// grid: one figure per jitter, each rate once on the x axis, never several points of a series
+/// at one x.
+#[test]
+fn a_zip_sweep_whose_first_list_repeats_plots_each_value_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let o = run_cli(&[
+        "sweep",
+        arg(&scenario_path("swirl-stepping-stone-poisson.toml")),
+        "--trials",
+        "2",
+        "--out",
+        arg(&out),
+        "--quiet",
+    ]);
+    ok(&o);
+    let mut files: Vec<String> = std::fs::read_dir(out.join("plots"))
+        .unwrap()
+        .map(|f| f.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 9, "3 detectors x 3 jitters: {files:?}");
+    for jitter in ["6.2ms", "9ms", "12ms"] {
+        let f = format!("errors-known_swirl-link.ss1-_bob.jitter={jitter}.svg");
+        let svg = std::fs::read_to_string(out.join("plots").join(&f)).unwrap();
+        let e = assert_readable(&svg, &f);
+        let t = texts(&e);
+        assert!(
+            t.contains(&"packet rate of flow alice (pkt/s), with 1 other key in step"),
+            "{f}: {t:?}"
+        );
+        let ticks: Vec<&str> = t
+            .iter()
+            .copied()
+            .filter(|s| *s == "4.4" || *s == "9.5")
+            .collect();
+        assert_eq!(ticks, ["4.4", "9.5"], "{f}: {t:?}");
+        let mut seen = BTreeSet::new();
+        for (shape, colour, (x, _)) in e.iter().filter_map(marker) {
+            assert!(
+                seen.insert((shape.clone(), colour, x.round() as i64)),
+                "{f}: two {shape}s at x = {x}"
+            );
+        }
+        // Two points per series (the two rates) and a legend glyph each.
+        assert_eq!(seen.len(), 2 * 3, "{f}: {seen:?}");
+    }
+}
