@@ -28,7 +28,7 @@ const LATENCY_BUDGETS: [f64; 4] = [50.0, 100.0, 200.0, 400.0];
 const OVERHEAD_BUDGETS: [f64; 3] = [0.0, 0.25, 0.5];
 
 /// One sweep point.
-struct Point {
+pub struct Point {
     /// The varied values, "key=value" joined.
     label: String,
     p50: f64,
@@ -51,10 +51,10 @@ impl Point {
     }
 }
 
-struct Strategy {
+pub struct Strategy {
     name: String,
     trials: u64,
-    points: Vec<Point>,
+    pub points: Vec<Point>,
 }
 
 fn fail(msg: String) -> ! {
@@ -148,7 +148,7 @@ fn read_point(summary: &Value, label: String, n: u64) -> Point {
     }
 }
 
-fn read_strategy(dir: &Path, n: u64) -> Strategy {
+pub fn read_strategy(dir: &Path, n: u64) -> Strategy {
     let labels = point_labels(dir);
     let mut trials = 0;
     let points = labels
@@ -468,6 +468,23 @@ fn overhead_figure(all: &[&Strategy], n: u64, estimator: Option<&str>) -> String
     )
 }
 
+/// The four figures, as (file name, SVG): latency and overhead, for the best adversary and for
+/// the plug-in MI attack alone (`-mi`).
+pub fn figures(all: &[&Strategy], n: u64) -> Vec<(String, String)> {
+    let mut figures = Vec::new();
+    for (suffix, estimator) in [("", None), ("-mi", Some("mi"))] {
+        figures.push((
+            format!("frontier-latency{suffix}.svg"),
+            latency_figure(all, n, estimator).render(),
+        ));
+        figures.push((
+            format!("frontier-overhead{suffix}.svg"),
+            overhead_figure(all, n, estimator),
+        ));
+    }
+    figures
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.len() < 3 {
@@ -488,18 +505,7 @@ fn main() {
     print_statements(&all);
     std::fs::create_dir_all(&out).unwrap_or_else(|e| fail(format!("{}: {e}", out.display())));
     let all: Vec<&Strategy> = all.iter().collect();
-    let mut figures = Vec::new();
-    for (suffix, estimator) in [("", None), ("-mi", Some("mi"))] {
-        figures.push((
-            format!("frontier-latency{suffix}.svg"),
-            latency_figure(&all, n, estimator).render(),
-        ));
-        figures.push((
-            format!("frontier-overhead{suffix}.svg"),
-            overhead_figure(&all, n, estimator),
-        ));
-    }
-    for (file, fig) in figures {
+    for (file, fig) in figures(&all, n) {
         let path = out.join(file);
         std::fs::write(&path, fig).unwrap_or_else(|e| fail(format!("{}: {e}", path.display())));
     }

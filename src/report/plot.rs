@@ -409,7 +409,11 @@ impl Figure {
                 (to_area(at), n)
             })
             .collect();
-        draw_notes(area, &notes);
+        let (xr, yr) = chart.plotting_area().get_pixel_range();
+        let (l, t) = to_area((xr.start, yr.start));
+        let (r, b) = to_area((xr.end, yr.end));
+        let marks: Vec<(i32, i32)> = notes.iter().map(|(at, _)| *at).collect();
+        draw_notes(area, &notes, (l, t, r, b), &marks);
     }
 
     fn draw_legend<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) {
@@ -610,45 +614,90 @@ fn draw_marker<DB: DrawingBackend>(
     drawn.expect("svg marker");
 }
 
-/// Notes beside their points: each takes the first of a few places around its point that
-/// overlaps no note placed before it and stays inside the area (else the least crowded one).
-fn draw_notes<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, notes: &[((i32, i32), &Note)]) {
-    let (w, h) = area.dim_in_pixel();
-    let mut placed: Vec<(i32, i32, i32, i32)> = Vec::new();
-    let overlap = |a: &(i32, i32, i32, i32), b: &(i32, i32, i32, i32)| {
-        a.0 < b.2 && b.0 < a.2 && a.1 < b.3 && b.1 < a.3
+/// A box on the image: left, top, right, bottom (pixels).
+type PixelBox = (i32, i32, i32, i32);
+
+/// Rows of places a note may take above and below its point, beyond the ones beside it.
+const NOTE_RINGS: i32 = 5;
+
+/// Where a note may go around its point `(x, y)`, nearest first: beside the point (right,
+/// left, centred; above, then below), then in rows farther up and down. The flag says the place
+/// is away from the point (a leader line joins them).
+fn note_places((x, y): (i32, i32), tw: i32, th: i32) -> Vec<((i32, i32), bool)> {
+    let beside = [
+        (x + 7, y - th - 2),
+        (x + 7, y + 3),
+        (x - 7 - tw, y - th - 2),
+        (x - 7 - tw, y + 3),
+        (x - tw / 2, y - th - 8),
+        (x - tw / 2, y + 8),
+    ];
+    let mut out: Vec<((i32, i32), bool)> = beside.iter().map(|&p| (p, false)).collect();
+    for r in 1..=NOTE_RINGS {
+        let (up, down) = (y - th - 8 - r * (th + 3), y + 8 + r * (th + 3));
+        for top in [up, down] {
+            for left in [x + 7, x - 7 - tw, x - tw / 2] {
+                out.push(((left, top), true));
+            }
+        }
+    }
+    out
+}
+
+/// Notes beside their points, inside `bounds` (the plotting area): each takes the first place
+/// (see [`note_places`]) that overlaps no note placed before it (with a gap of 2 pixels) and
+/// no data point's marker (`marks`); failing that, the first clear of notes; failing that, the
+/// least crowded. A note away from its point gets a thin leader line to it.
+fn draw_notes<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    notes: &[((i32, i32), &Note)],
+    bounds: PixelBox,
+    marks: &[(i32, i32)],
+) {
+    let mut placed: Vec<PixelBox> = Vec::new();
+    let dots: Vec<PixelBox> = marks
+        .iter()
+        .map(|&(x, y)| (x - 5, y - 5, x + 5, y + 5))
+        .collect();
+    let overlap = |a: &PixelBox, b: &PixelBox, gap: i32| {
+        a.0 < b.2 + gap && b.0 < a.2 + gap && a.1 < b.3 + gap && b.1 < a.3 + gap
     };
     for &((x, y), note) in notes {
         let tw = (note.text.chars().count() as f64 * NOTE_FONT as f64 * 0.6).ceil() as i32;
         let th = NOTE_FONT as i32 + 2;
-        let candidates = [
-            (x + 7, y - th - 2),
-            (x + 7, y + 3),
-            (x - 7 - tw, y - th - 2),
-            (x - 7 - tw, y + 3),
-            (x - tw / 2, y - th - 8),
-            (x - tw / 2, y + 8),
-            (x + 7, y - 2 * th - 4),
-            (x - 7 - tw, y - 2 * th - 4),
-            (x + 7, y + th + 5),
-            (x - 7 - tw, y + th + 5),
-        ];
-        let boxed = |(l, t): (i32, i32)| (l, t, l + tw, t + th);
-        let inside =
-            |b: &(i32, i32, i32, i32)| b.0 >= 0 && b.1 >= 0 && b.2 <= w as i32 && b.3 <= h as i32;
-        let crowd = |b: &(i32, i32, i32, i32)| placed.iter().filter(|p| overlap(p, b)).count();
-        let best = candidates
+        let places: Vec<(PixelBox, bool)> = note_places((x, y), tw, th)
+            .into_iter()
+            .map(|((l, t), away)| ((l, t, l + tw, t + th), away))
+            .filter(|(b, _)| {
+                b.0 >= bounds.0 && b.1 >= bounds.1 && b.2 <= bounds.2 && b.3 <= bounds.3
+            })
+            .collect();
+        let clear_of_notes = |b: &PixelBox| !placed.iter().any(|p| overlap(p, b, 2));
+        let clear_of_dots = |b: &PixelBox| !dots.iter().any(|d| overlap(d, b, 0));
+        let crowd = |b: &PixelBox| placed.iter().filter(|p| overlap(p, b, 2)).count();
+        let best = places
             .iter()
-            .map(|&c| boxed(c))
-            .filter(|b| inside(b))
-            .min_by_key(|b| crowd(b))
-            .unwrap_or_else(|| boxed(candidates[0]));
-        placed.push(best);
+            .find(|(b, _)| clear_of_notes(b) && clear_of_dots(b))
+            .or_else(|| places.iter().find(|(b, _)| clear_of_notes(b)))
+            .or_else(|| places.iter().min_by_key(|(b, _)| crowd(b)))
+            .copied()
+            .unwrap_or(((x + 7, y - th - 2, x + 7 + tw, y - 2), false));
+        let (b, away) = best;
+        placed.push(b);
+        if away {
+            // From the point to the nearest edge of the note.
+            let to = (x.clamp(b.0, b.2), if b.3 < y { b.3 } else { b.1 });
+            area.draw(&PathElement::new(
+                vec![(x, y), to],
+                note.colour.mix(0.6).stroke_width(1),
+            ))
+            .expect("svg note leader");
+        }
         let style = ("sans-serif", NOTE_FONT)
             .into_font()
             .color(&note.colour)
             .pos(Pos::new(HPos::Left, VPos::Top));
-        area.draw(&Text::new(note.text.clone(), (best.0, best.1), style))
+        area.draw(&Text::new(note.text.clone(), (b.0, b.1), style))
             .expect("svg note");
     }
 }

@@ -440,3 +440,40 @@ fn a_zip_sweep_whose_first_list_repeats_plots_each_value_once() {
         assert_eq!(seen.len(), 2 * 3, "{f}: {seen:?}");
     }
 }
+
+#[allow(dead_code)]
+#[path = "../../examples/frontier.rs"]
+mod frontier;
+
+/// The frontier figures over the frontier sweeps in results/ (the points the examples crowd
+/// most: five strategies at detection rate 1 in the overhead figure's left panel): every point
+/// is labelled with its parameter, and no label overprints another text.
+#[test]
+fn frontier_labels_do_not_overprint() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("results/defenses/frontier");
+    let names = [
+        "exponential",
+        "timed",
+        "threshold",
+        "binomial",
+        "timed-pool",
+        "padding-constant",
+        "padding-poisson",
+        "cover-drop",
+    ];
+    let all: Vec<frontier::Strategy> = names
+        .iter()
+        .map(|n| frontier::read_strategy(&root.join(n), 3000))
+        .collect();
+    let refs: Vec<&frontier::Strategy> = all.iter().collect();
+    let points: usize = all.iter().map(|s| s.points.len()).sum();
+    for (file, svg) in frontier::figures(&refs, 3000) {
+        let e = assert_readable(&svg, &file);
+        // Each point's note: a text in the notes' small font.
+        let notes = e
+            .iter()
+            .filter(|t| t.name == "text" && t.num("font-size") < 9.0)
+            .count();
+        assert_eq!(notes, points, "{file}");
+    }
+}
