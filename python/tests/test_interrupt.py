@@ -11,6 +11,32 @@ import pytest
 
 import mixsim
 
+#: Seconds after which a run the signal did not stop is given up (the guard's error fails the
+#: test instead of letting it simulate for an hour).
+GIVE_UP = 60
+
+
+@pytest.fixture(autouse=True)
+def sigint_raises():
+    """SIGINT raises KeyboardInterrupt during these tests even in a process that ignores it (a
+    job started in the background without job control inherits SIGINT ignored, and Python then
+    keeps ignoring it)."""
+    old = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, old)
+
+
+def guard(done):
+    """A progress callback that records the trials done and gives up after GIVE_UP seconds."""
+    started = time.monotonic()
+
+    def progress(d, t):
+        done.append(d)
+        if time.monotonic() - started > GIVE_UP:
+            raise RuntimeError(f"SIGINT did not stop the work in {GIVE_UP} s")
+
+    return progress
+
 
 def test_sigint_stops_a_long_run(scenarios):
     timer = threading.Timer(1.0, lambda: os.kill(os.getpid(), signal.SIGINT))
@@ -20,7 +46,7 @@ def test_sigint_stops_a_long_run(scenarios):
     try:
         with pytest.raises(KeyboardInterrupt):
             mixsim.run(scenarios / "fig5-heavy.toml", trials=100_000, seed=1,
-                       progress=lambda d, t: done.append(d))
+                       progress=guard(done))
     finally:
         timer.cancel()
     elapsed = time.monotonic() - started
@@ -51,7 +77,7 @@ def test_sigint_stops_an_export_and_leaves_nothing(scenarios, tmp_path):
     try:
         with pytest.raises(KeyboardInterrupt):
             mixsim.export(scenarios / "fig5-heavy.toml", trials=100_000, seed=1, out=out,
-                          progress=lambda d, t: done.append(d))
+                          progress=guard(done))
     finally:
         timer.cancel()
     assert time.monotonic() - started < 30
@@ -82,7 +108,7 @@ def test_sigint_stops_a_sweep(scenarios, tmp_path):
     started = time.monotonic()
     try:
         with pytest.raises(KeyboardInterrupt):
-            mixsim.sweep(path, tmp_path / "out")
+            mixsim.sweep(path, tmp_path / "out", progress=guard([]))
     finally:
         timer.cancel()
     assert time.monotonic() - started < 30
