@@ -744,33 +744,53 @@ pub const PLOTTED_MODELS: [&str; 4] = ["theorem1", "improved", "improved_refined
 type Point = crate::experiment::summary::Point;
 
 /// The attacks of a run's identification points, in order of first appearance.
-fn identification_attacks(summary: &crate::experiment::Summary) -> Vec<&str> {
-    let mut attacks: Vec<&str> = Vec::new();
+/// One panel of a run's identification plots: an attack, or one hop of an attack whose series
+/// are per hop (a path attack's `mi:hop2`), so that a walk of three hops draws three readable
+/// panels rather than one of every estimator at every hop.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Panel<'a> {
+    attack: &'a str,
+    hop: Option<&'a str>,
+}
+
+/// The hop a series is of (`mi:hop2` -> `hop2`), if it is per hop.
+fn hop_of(label: &str) -> Option<&str> {
+    let (_, hop) = label.rsplit_once(':')?;
+    let k = hop.strip_prefix("hop")?;
+    (!k.is_empty() && k.bytes().all(|b| b.is_ascii_digit())).then_some(hop)
+}
+
+/// The panels of a run's identification points, in order of first appearance.
+fn identification_panels(summary: &crate::experiment::Summary) -> Vec<Panel<'_>> {
+    let mut panels: Vec<Panel> = Vec::new();
     for p in summary.points.iter().filter(|p| p.sample_size.is_some()) {
-        if !attacks.contains(&p.attack.as_str()) {
-            attacks.push(&p.attack);
+        let panel = Panel {
+            attack: &p.attack,
+            hop: hop_of(short_label(p)),
+        };
+        if !panels.contains(&panel) {
+            panels.push(panel);
         }
     }
-    attacks
+    panels
 }
 
-/// The identification points of `attack`.
+/// The identification points of a panel.
 fn points_of<'a>(
     summary: &'a crate::experiment::Summary,
-    attack: &'a str,
+    panel: Panel<'a>,
 ) -> impl Iterator<Item = &'a Point> + Clone {
-    summary
-        .points
-        .iter()
-        .filter(move |p| p.sample_size.is_some() && p.attack == attack)
+    summary.points.iter().filter(move |p| {
+        p.sample_size.is_some() && p.attack == panel.attack && hop_of(short_label(p)) == panel.hop
+    })
 }
 
-/// The series names of points, in order of first appearance, without the "attack/" prefix a
-/// run with several attacks puts on them (each attack has a panel of its own).
+/// The series names of points, in order of first appearance, as a panel shows them (see
+/// [`series_label`]).
 fn series_labels<'a>(points: impl Iterator<Item = &'a Point>) -> Vec<&'a str> {
     let mut labels: Vec<&str> = Vec::new();
     for p in points {
-        let l = short_label(p);
+        let l = series_label(p);
         if !labels.contains(&l) {
             labels.push(l);
         }
@@ -778,11 +798,22 @@ fn series_labels<'a>(points: impl Iterator<Item = &'a Point>) -> Vec<&'a str> {
     labels
 }
 
+/// A point's series name without the "attack/" prefix a run with several attacks puts on it
+/// (each attack has a panel of its own).
 fn short_label(p: &Point) -> &str {
     p.label
         .strip_prefix(p.attack.as_str())
         .and_then(|l| l.strip_prefix('/'))
         .unwrap_or(&p.label)
+}
+
+/// A point's series name in its panel: [`short_label`] without the hop a per-hop panel is of.
+fn series_label(p: &Point) -> &str {
+    let l = short_label(p);
+    match hop_of(l) {
+        Some(hop) => &l[..l.len() - hop.len() - 1],
+        None => l,
+    }
 }
 
 /// A tick at every sample size of `points`, ascending.
@@ -793,16 +824,23 @@ fn sample_size_ticks<'a>(points: impl Iterator<Item = &'a Point>) -> Vec<(f64, S
     sizes.iter().map(|&n| (n as f64, n.to_string())).collect()
 }
 
-/// The title of a run's panel: the scenario, and the attack when the run has several.
+/// The title of a run's panel: the scenario, and the attack (and hop) when the run has several
+/// panels.
 fn panel_title(
     summary: &crate::experiment::Summary,
-    attack: &str,
+    panel: Panel,
     several: bool,
     what: &str,
 ) -> String {
-    match several {
-        true => format!("{}, attack {attack}: {what}", summary.scenario),
-        false => format!("{}: {what}", summary.scenario),
+    match (several, panel.hop) {
+        (true, Some(hop)) => format!(
+            "{}, attack {}, {}: {what}",
+            summary.scenario,
+            panel.attack,
+            hop.replacen("hop", "hop ", 1)
+        ),
+        (true, None) => format!("{}, attack {}: {what}", summary.scenario, panel.attack),
+        (false, _) => format!("{}: {what}", summary.scenario),
     }
 }
 
@@ -814,20 +852,24 @@ pub fn summary_plot(summary: &crate::experiment::Summary) -> String {
     if !identifies && summary.points.iter().any(|p| p.detection.is_some()) {
         return detection_errors_plot(summary);
     }
-    let attacks = identification_attacks(summary);
-    let panels: Vec<Figure> = attacks
+    let keys = identification_panels(summary);
+    let panels: Vec<Figure> = keys
         .iter()
-        .map(|a| detection_panel(summary, a, attacks.len() > 1))
+        .map(|&k| detection_panel(summary, k, keys.len() > 1))
         .collect();
     if panels.is_empty() {
-        return detection_panel(summary, "", false).render();
+        let none = Panel {
+            attack: "",
+            hop: None,
+        };
+        return detection_panel(summary, none, false).render();
     }
     stack(&panels)
 }
 
 /// One attack's detection rates against sample size, with the model's curves.
-fn detection_panel(summary: &crate::experiment::Summary, attack: &str, several: bool) -> Figure {
-    let points = points_of(summary, attack);
+fn detection_panel(summary: &crate::experiment::Summary, panel: Panel, several: bool) -> Figure {
+    let points = points_of(summary, panel);
     let labels = series_labels(points.clone());
     let mut series = Vec::new();
     let mut simulated = Vec::new();
@@ -835,7 +877,7 @@ fn detection_panel(summary: &crate::experiment::Summary, attack: &str, several: 
         let (colour, marker) = slot(i);
         let data = points
             .clone()
-            .filter(|p| short_label(p) == *e)
+            .filter(|p| series_label(p) == *e)
             .map(|p| Datum {
                 x: p.sample_size.unwrap_or_default() as f64,
                 y: p.detection_rate,
@@ -863,7 +905,7 @@ fn detection_panel(summary: &crate::experiment::Summary, attack: &str, several: 
         for e in &labels {
             let data: Vec<Datum> = points
                 .clone()
-                .filter(|p| short_label(p) == *e)
+                .filter(|p| series_label(p) == *e)
                 .filter_map(|p| {
                     Some(Datum {
                         x: p.sample_size? as f64,
@@ -911,7 +953,7 @@ fn detection_panel(summary: &crate::experiment::Summary, attack: &str, several: 
     Figure {
         title: panel_title(
             summary,
-            attack,
+            panel,
             several,
             "detection rate against sample size",
         ),
@@ -973,23 +1015,23 @@ pub fn rank_axis(label: &str, top: f64) -> Axis {
 /// the true candidate (1 = ranked first; ties count against it) with its 95% interval, against
 /// sample size; one panel per attack. `None` when no point has a rank.
 pub fn rank_plot(summary: &crate::experiment::Summary) -> Option<String> {
-    let attacks = identification_attacks(summary);
-    let panels: Vec<Figure> = attacks
+    let keys = identification_panels(summary);
+    let panels: Vec<Figure> = keys
         .iter()
-        .filter_map(|a| rank_panel(summary, a, attacks.len() > 1))
+        .filter_map(|&k| rank_panel(summary, k, keys.len() > 1))
         .collect();
     (!panels.is_empty()).then(|| stack(&panels))
 }
 
-fn rank_panel(summary: &crate::experiment::Summary, attack: &str, several: bool) -> Option<Figure> {
-    let points = points_of(summary, attack);
+fn rank_panel(summary: &crate::experiment::Summary, panel: Panel, several: bool) -> Option<Figure> {
+    let points = points_of(summary, panel);
     let mut series = Vec::new();
     let mut entries = Vec::new();
     let mut top: f64 = 2.0;
     for (i, e) in series_labels(points.clone()).iter().enumerate() {
         let data: Vec<Datum> = points
             .clone()
-            .filter(|p| short_label(p) == *e)
+            .filter(|p| series_label(p) == *e)
             .filter_map(|p| {
                 let id = p.identification.as_ref()?;
                 let (lo, hi) = (id.mean_rank_ci_low?, id.mean_rank_ci_high?);
@@ -1022,7 +1064,7 @@ fn rank_panel(summary: &crate::experiment::Summary, attack: &str, several: bool)
         return None;
     }
     Some(Figure {
-        title: panel_title(summary, attack, several, "rank of the true candidate"),
+        title: panel_title(summary, panel, several, "rank of the true candidate"),
         caption: vec![format!(
             "{} trials, seed {}; bars: normal 95% intervals of the mean; 1 = ranked first",
             summary.trials, summary.seed

@@ -274,8 +274,12 @@ fn a_run_with_several_attacks_draws_a_readable_panel_per_attack() {
         let svg = std::fs::read_to_string(out.join(file)).unwrap();
         let e = assert_readable(&svg, file);
         let t = texts(&e);
-        // One panel per attack, titled with it.
-        for attack in ["attack first-hop:", "attack path:"] {
+        // One panel per attack, and per hop of the path attack, titled with it.
+        for attack in [
+            "attack first-hop:",
+            "attack path, hop 1:",
+            "attack path, hop 2:",
+        ] {
             assert_eq!(
                 t.iter().filter(|s| s.contains(attack)).count(),
                 1,
@@ -286,14 +290,24 @@ fn a_run_with_several_attacks_draws_a_readable_panel_per_attack() {
             t.contains(&"sample size N (intervals)") && t.contains(&y_name),
             "{file}: {t:?}"
         );
-        // The path attack's 8 series (4 estimators x 2 hops) and the first hop's 2, each once.
+        // The first hop's 2 series, then each hop of the path attack with its 4 estimators,
+        // named without the hop their panel is of.
         let lines: Vec<LegendLine> = legend(&e);
         let series = |p: usize| lines.iter().filter(|l| l.panel == p).count();
-        assert_eq!((series(1), series(2)), (2, 8), "{file}: {lines:?}");
-        assert!(
-            lines.iter().any(|l| l.label == "likelihood-paper:hop2"),
-            "{lines:?}"
+        assert_eq!(
+            (series(1), series(2), series(3)),
+            (2, 4, 4),
+            "{file}: {lines:?}"
         );
+        for p in [2, 3] {
+            assert!(
+                lines
+                    .iter()
+                    .any(|l| l.panel == p && l.label == "likelihood-paper"),
+                "{lines:?}"
+            );
+        }
+        assert!(!lines.iter().any(|l| l.label.contains(":hop")), "{lines:?}");
         assert_distinct(&lines, file);
     }
 }
