@@ -47,7 +47,7 @@ pub use joint::{exact_laws, model_laws, LinkStage, ModelLaws, StageMeans};
 pub use link::{conserving_kernel, published_kernel, LinkKernel, LinkStageReport};
 pub use md1::{md1_printed, md1_stable};
 pub use padding::LinkPadding;
-pub use refined::{expected_plugin_mi, improved_refined, RefinedTerms};
+pub use refined::{expected_plugin_mi, improved_refined, shared_covariances, RefinedTerms};
 pub use theorem1::{theorem1, theorem1_as_printed};
 pub use timed::{FlushClock, TimedStage};
 
