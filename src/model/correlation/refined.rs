@@ -28,8 +28,9 @@
 //! plug-in bias together (a sample that happens to hold a rare count of X adds about s_j - 1 to
 //! every 2N I^_j at once). Taken as independent, the spread of the difference
 //! 2N I^_1 - 2N I^_j is overstated by twice their covariance, and D is too low where it climbs
-//! steeply (a timed mix of period 2 ms at N = 100: covariance 20.8 against variances 122 and 78,
-//! D 0.790 against 0.824 for the real estimator on the same i.i.d. law). Given the counts n_u of
+//! steeply (a timed mix of period 2 ms on fig5-light at N = 100: covariance 20.8, 20.5 for the
+//! real estimator, against variances 122 and 78; D 0.790 taken apart, 0.817 with it, 0.825 for
+//! the real estimator on the same i.i.d. law: `examples/shared_sample.rs`). Given the counts n_u of
 //! X's values, the candidates' Y samples are independent, so the covariance is that of the
 //! conditional means E[2N I^_j | n] = 2N E[H^(Y_j) | n] - 2 sum_u n_u E[H^_{n_u}(Y_j | X = u)]:
 //! a sum of one function per value u of n_u (the pooled term linearised), computed with the
