@@ -43,6 +43,7 @@ mod scenario;
 mod stream_equivalence;
 mod supermix;
 mod sweep;
+mod sweep_hooks;
 mod tcp;
 mod topology;
 mod trial_arena;

@@ -66,10 +66,18 @@ fn point_attacks(
         Some(build) => (build.0)(scenario).map_err(SweepError::Input)?,
         None => Vec::new(),
     };
-    let labels: Vec<String> = extra.iter().map(|a| a.label()).collect();
-    if labels != plan.spec.extra_attacks {
+    // Each is named once (table and name alike): finalize names it from the spec alone.
+    let labels: Vec<String> = extra
+        .iter()
+        .map(|a| match a.attack.name() == a.table {
+            true => a.table.clone(),
+            false => a.label(),
+        })
+        .collect();
+    let named_once = extra.iter().all(|a| a.attack.name() == a.table);
+    if labels != plan.spec.extra_attacks || !named_once {
         return Err(SweepError::Input(format!(
-            "point {}: extra attacks {labels:?}, but the spec names {:?}",
+            "point {}: extra attacks {labels:?} (each named once, table and name alike), but the spec names {:?}",
             plan.spec.point_label(p),
             plan.spec.extra_attacks
         )));
