@@ -13,10 +13,15 @@
 //! (a `TrialArena`) and on fresh buffers per trial: the difference is what allocating a trial's
 //! memory afresh costs in wall time (page faults and page clearing, in the kernel).
 //!
+//! Also, with MIXSIM_BENCH_ONLY=paths only, which path the trials of every open-loop shipped
+//! scenario take: the columnar executor without history, with it (after a tie between
+//! streams), or the event engine (ties the history does not order); MIXSIM_PATHS_TRIALS trials
+//! each (default 100), the scenario's own seed.
+//!
 //! Run: `cargo bench --bench engine` (release profile). Set MIXSIM_BENCH_REPS to change the
-//! number of repetitions (default 7); the median is reported. MIXSIM_BENCH_ONLY=stream,
-//! replace-top (the engine's default queue), binary-heap, quaternary-heap, priority-queue, tcp,
-//! arena or attack runs one part.
+//! number of repetitions (default 7); the median is reported. MIXSIM_BENCH_ONLY=stream (the
+//! columnar executor), replace-top (the engine's default queue), binary-heap, quaternary-heap,
+//! priority-queue, tcp, arena, attack or paths runs one part.
 
 use mixsim::engine::{
     BinaryHeapQueue, EventQueue, PriorityQueueCrate, QuaternaryHeapQueue, ReplaceTopQueue,
@@ -77,10 +82,10 @@ fn bench_queue<Q: EventQueue<NetEvent>>(
     );
 }
 
-/// The stream executor on the same trials: simulation and taps only, then end to end with the
+/// The columnar executor on the same trials: simulation and taps only, then end to end with the
 /// MI attack scoring each trial (what `mixsim run` does per trial).
 fn bench_stream(s: &Scenario, reps: usize) {
-    use mixsim::net::stream::Executor;
+    use mixsim::net::plan::Executor;
     let setup = tap_setup(s, false);
     let attack = s.correlation().expect("attack");
     let mi = [Evaluated {
@@ -115,7 +120,7 @@ fn bench_stream(s: &Scenario, reps: usize) {
 /// on one reused arena and on a fresh arena per trial.
 fn bench_arena(reps: usize) {
     use mixsim::experiment::{attacks, TrialArena, TrialPlan};
-    use mixsim::net::stream::Executor;
+    use mixsim::net::plan::Executor;
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/fig5-heavy.toml");
     let s = Scenario::load(&path, &["attack.sample_sizes=[10, 30]".to_string()]).expect("loads");
     let evaluated = attacks::of_scenario(&s);
@@ -249,6 +254,56 @@ fn bench_likelihood(s: &Scenario, reps: usize) {
     }
 }
 
+/// How many trials of each open-loop shipped scenario finish on the columnar executor without
+/// history, with it, or go to the event engine.
+fn paths() {
+    use mixsim::net::columnar::{self, Ties};
+    use mixsim::net::plan;
+    let trials: u64 = std::env::var("MIXSIM_PATHS_TRIALS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("scenarios/")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    println!("{trials} trials per scenario: no history / with history / event engine");
+    for path in files {
+        // Sweep files are not scenarios.
+        let Ok(s) = Scenario::load(&path, &[]) else {
+            continue;
+        };
+        let topology = s.topology();
+        let fresh = |trial| Network::new(&topology, s.seed, trial, tap_setup(&s, false));
+        let Ok(plan) = plan::plan(&fresh(0)) else {
+            continue;
+        };
+        let mut n = [0u64; 3];
+        let start = Instant::now();
+        for trial in 0..trials {
+            let k = if columnar::run(&mut fresh(trial), &plan, Ties::Detect).is_ok() {
+                0
+            } else if columnar::run(&mut fresh(trial), &plan, Ties::Ancestry).is_ok() {
+                1
+            } else {
+                2
+            };
+            n[k] += 1;
+        }
+        println!(
+            "paths/{:<30} {:>5} {:>5} {:>5}   ({:.1} s)",
+            s.name,
+            n[0],
+            n[1],
+            n[2],
+            start.elapsed().as_secs_f64()
+        );
+    }
+}
+
 fn main() {
     let reps: usize = std::env::var("MIXSIM_BENCH_REPS")
         .ok()
@@ -262,6 +317,9 @@ fn main() {
     // MIXSIM_BENCH_ONLY=binary-heap (or priority-queue, attack) runs one part, for profiling.
     let only = std::env::var("MIXSIM_BENCH_ONLY").unwrap_or_default();
     let wanted = |part: &str| only.is_empty() || only == part;
+    if only == "paths" {
+        return paths();
+    }
     if wanted("stream") {
         bench_stream(&s, reps);
     }

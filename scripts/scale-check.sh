@@ -4,7 +4,7 @@
 # traffic to its own receiver on a random route (10 000 pkt/s in total) and, beside it, 5
 # loop-cover dummies/s (through one random mix per layer and back to itself) and 5 drop-cover
 # dummies/s (through one mix per layer to a random receiver, which drops them); 10 minutes
-# simulated after a 1 s warm-up; one trial, one job, on the stream executor (--engine stream:
+# simulated after a 1 s warm-up; one trial, one job, on the columnar executor (--engine stream:
 # the run is refused rather than moved to the event engine if the scenario were not streamable;
 # a trial with an undecided tie would still rerun on the engine, bit for bit the same).
 # Prints the load average, the scenario's size, the packets per kind, the round trip of the

@@ -3,7 +3,7 @@
 use clap::{Parser, Subcommand};
 use mixsim::experiment::Summary;
 use mixsim::experiment::{self, RunOptions};
-use mixsim::net::stream::Executor;
+use mixsim::net::plan::Executor;
 use mixsim::net::tap::TapPoint;
 use mixsim::net::CoverKind;
 use mixsim::report;
@@ -53,9 +53,9 @@ enum Command {
         /// No progress bar and no table.
         #[arg(long)]
         quiet: bool,
-        /// Force an executor: `event` (the event engine) or `stream` (feed-forward scenarios
-        /// only). Default: the stream executor whenever the scenario allows it. Same bytes
-        /// either way.
+        /// Force an executor: `event` (the event engine) or `stream` (the feed-forward,
+        /// columnar executor; also `columnar`; feed-forward scenarios only). Default: the
+        /// columnar executor whenever the scenario allows it. Same bytes either way.
         #[arg(long, value_enum)]
         engine: Option<EngineArg>,
     },
@@ -136,6 +136,7 @@ enum Command {
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum EngineArg {
     Event,
+    #[value(alias = "columnar")]
     Stream,
 }
 
@@ -316,7 +317,7 @@ fn cmd_run(
         Some(EngineArg::Stream) => {
             experiment::runner::stream_plan(&scenario).map_err(|why| {
                 Failure::input(format!(
-                    "{}: --engine stream: the stream executor cannot run this scenario: {why}; use --engine event (or no --engine)",
+                    "{}: --engine stream: the columnar (feed-forward) executor cannot run this scenario: {why}; use --engine event (or no --engine)",
                     args.scenario.display()
                 ))
             })?;
@@ -691,7 +692,7 @@ fn cmd_check(args: &ScenarioArgs) -> Result<(), Failure> {
     );
     match experiment::runner::stream_plan(&s) {
         Ok(()) => println!(
-            "  executor: stream (open loop, routes without cycles; a trial with simultaneous events its packets' recent history does not order reruns on the event engine)"
+            "  executor: stream (columnar; open loop, routes without cycles; a trial with simultaneous events its packets' recent history does not order reruns on the event engine)"
         ),
         Err(why) => println!("  executor: event engine ({why})"),
     }

@@ -8,7 +8,7 @@ use crate::scenario::{input_error, load};
 use crate::wait::{wait, Count};
 use mixsim::experiment::runner::{tally_attacks_until, AttackInfo};
 use mixsim::experiment::{attacks, Evaluated, RunResult, Summary};
-use mixsim::net::stream::Executor;
+use mixsim::net::plan::Executor;
 use pyo3::prelude::*;
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -5,7 +5,7 @@ use super::attacks::{self, Evaluated};
 use super::progress::{Progress, ProgressSink};
 use super::score::{score, AttackTally};
 use crate::attack::{Needs, Observation, Packet, Point, Watch};
-use crate::net::stream::{self, Executor, NotStreamable};
+use crate::net::plan::{self, Executor, NotFeedForward};
 use crate::net::tap::TapPoint;
 use crate::net::{
     latency, CoverKind, FlowId, Latency, LinkStats, Network, PacketCounters, TapSetup, Topology,
@@ -283,21 +283,21 @@ pub fn stream_plan(scenario: &Scenario) -> Result<(), StreamUnsupported> {
         trace: false,
         points: Vec::new(),
     };
-    match stream::plan(&Network::new(&scenario.topology(), scenario.seed, 0, taps)) {
+    match plan::plan(&Network::new(&scenario.topology(), scenario.seed, 0, taps)) {
         Ok(_) => Ok(()),
-        Err(NotStreamable::Tcp(f)) => Err(StreamUnsupported::Tcp(scenario.flows[f].name.clone())),
-        Err(NotStreamable::Cycle(n)) => {
+        Err(NotFeedForward::Tcp(f)) => Err(StreamUnsupported::Tcp(scenario.flows[f].name.clone())),
+        Err(NotFeedForward::Cycle(n)) => {
             Err(StreamUnsupported::Cycle(scenario.nodes[n].name.clone()))
         }
-        Err(NotStreamable::PerMessageRoutes(f)) => Err(StreamUnsupported::Loopix(
+        Err(NotFeedForward::PerMessageRoutes(f)) => Err(StreamUnsupported::Loopix(
             scenario.flows[f].name.clone(),
             "draws a fresh route per message",
         )),
-        Err(NotStreamable::PayloadSlots(f)) => Err(StreamUnsupported::Loopix(
+        Err(NotFeedForward::PayloadSlots(f)) => Err(StreamUnsupported::Loopix(
             scenario.flows[f].name.clone(),
             "sends in payload slots (a queue the sender keeps)",
         )),
-        Err(NotStreamable::MixLoop(f)) => Err(StreamUnsupported::Loopix(
+        Err(NotFeedForward::MixLoop(f)) => Err(StreamUnsupported::Loopix(
             scenario.flows[f].name.clone(),
             "starts at a mix (a mix loop: the mix is a source and a hop)",
         )),

@@ -1,18 +1,24 @@
 //! The columnar executor: a feed-forward network run element by element on columns of times.
 //!
-//! Like the stream executor it runs the nodes of a network without feedback in topological
-//! order, window by window, on the elements of the event engine ([`Link::offer`](super::Link::offer),
-//! [`Mix::arrive`](super::mix::Mix::arrive), the taps and latency counts), offering them the
-//! same packets in the same order and drawing from the same per-element random streams, so it
-//! gives the engine's bytes. What differs is the layout: every stream of packets (a flow's
-//! emissions, a link's arrivals, a mix's releases) is a pair of columns, times and packet
-//! slots, with nothing else carried per packet.
+//! It runs the nodes of a network without feedback in topological order ([`Plan`]), window by
+//! window, on the elements of the event engine ([`Link::offer`](super::Link::offer), the
+//! [`Mix`](super::mix::Mix) calls, placed [`Stage`](super::Stage)s, the taps and latency
+//! counts), offering them the same packets in the same order and drawing from the same
+//! per-element random streams, so it gives the engine's bytes. Every stream of packets (a
+//! flow's emissions, a link's arrivals, a mix's releases, a stage's releases) is a pair of
+//! columns, times and packet slots ([`columns`](super::columns)):
 //!
 //! - a flow draws its emissions for the window in one loop from its own stream;
-//! - a node merges the streams reaching it by time, a binary merge at a time (a tree of them
-//!   for many inputs);
-//! - a mix adds a hold to each arrival in arrival order from its own stream, then orders its
-//!   releases by time with a counting pass into buckets and an insertion pass;
+//! - a node merges the streams reaching it by time;
+//! - a packet whose flow has a stage placed at the node is offered to it as it enters; a
+//!   stage's releases are a stream of their own, ordered by time;
+//! - a mix that holds each packet on its own (exponential, timed in arrival order) draws a hold
+//!   for each arrival in arrival order, then orders its releases by time (a counting pass into
+//!   buckets and an insertion pass);
+//! - a batch mix (threshold, pools, binomial, threshold-or-timed, a timed mix shuffling its
+//!   batches) is driven through the same
+//!   calls as in the engine, its timer events included, interleaved with the arrivals in the
+//!   engine's order; a flush leaves in the event that made it (an arrival or a timer);
 //! - what a node forwards is split by out-link, and each link runs its FIFO recursion
 //!   `d_i = max(a_i, d_{i-1}) + s_i` (with drop-tail, loss, jitter, padding and its tap) over
 //!   its own column; packets on their last hop are delivered into the latency counts as their
@@ -20,22 +26,29 @@
 //!
 //! # Ties
 //!
-//! The engine orders simultaneous events by insertion sequence, which depends on the whole
-//! history of the events. Within one stream the order is the stream's own (time, then the
-//! order its events were scheduled in), so only equal times in *different* streams need that
-//! history. They are found where streams merge: a merge that meets two equal times from
-//! different inputs stops the run with [`Tie`], and the caller runs the trial on an executor
-//! that carries the history. With times in nanoseconds such ties are rare (a few trials in a
-//! hundred on the reference scenarios); lockstep traffic makes them systematic.
+//! The engine orders simultaneous events by insertion sequence, which depends on the history
+//! of the events ([`ties`](super::ties)). Within one stream the order is the stream's own, so
+//! only equal times in *different* streams need that history, and they are found where streams
+//! merge. A run with [`Ties::Detect`] carries no history and stops at the first such tie
+//! ([`Stop::Tie`]); the trial is then run again with [`Ties::Ancestry`], which carries each
+//! packet's recent ancestor times and orders the ties as the engine does. Where even those do
+//! not decide ([`Stop::Ambiguous`]), the caller runs the trial on the event engine. With times
+//! in nanoseconds ties are rare (a few trials in a hundred on the reference scenarios);
+//! lockstep traffic makes them systematic.
 //!
-//! It runs networks whose mixes hold each packet on its own (exponential and timed mixes) and
-//! that place no stages on flows; [`supports`] tells.
+//! Which order a mix's timer event and an arrival at the same time are handled in changes no
+//! output (the mix performs due flushes first, whichever call comes), only which event the
+//! flushed packets leave in; so without history either order serves, and with history the
+//! engine's is taken.
 
+use super::columns::{merge, sort_by_time, Column, Runs};
 use super::link::LinkOutcome;
-use super::mix::Arrival;
-use super::network::{Network, NodeState};
+use super::mix::{Arrival, Release};
+use super::network::{Network, NodeState, NO_STAGE};
 use super::packet::Packet;
-use super::stream::{Plan, StreamStats};
+use super::plan::Plan;
+use super::stage::StageOutcome;
+use super::ties::{Ancestry, Event, NoHistory, Stop, NO_EVENT};
 use crate::engine::SimTime;
 
 /// Events a window should hold, about: enough to amortise the visit of every node and link,
@@ -43,176 +56,22 @@ use crate::engine::SimTime;
 const WINDOW_EVENTS: f64 = 4096.0;
 const WINDOW_PER_ELEMENT: f64 = 2.0;
 
-/// Two streams reaching a node held events at the same time: their order is the engine's
-/// insertion order, which this executor does not keep.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("simultaneous events from different streams: their engine order needs their history")]
-pub struct Tie;
-
-/// Whether the columnar executor runs `net`: no placed stages, and every mix holds each packet
-/// on its own (no batch flushes).
-pub fn supports(net: &Network) -> bool {
-    net.stages.is_empty()
-        && net.nodes.iter().all(|n| match n {
-            NodeState::Host => true,
-            NodeState::Mix { mix, .. } => mix.is_per_packet(),
-        })
+/// Whether a run carries the history that orders simultaneous events of different streams.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ties {
+    /// Carry nothing; stop at the first tie ([`Stop::Tie`]).
+    Detect,
+    /// Carry each packet's recent ancestors and order ties by them.
+    Ancestry,
 }
 
-/// A stream of packets as columns: times and packet slots, in the stream's order.
-#[derive(Debug, Default, Clone)]
-struct Column {
-    t: Vec<SimTime>,
-    id: Vec<u32>,
-}
-
-impl Column {
-    fn clear(&mut self) {
-        self.t.clear();
-        self.id.clear();
-    }
-
-    fn len(&self) -> usize {
-        self.t.len()
-    }
-
-    #[inline(always)]
-    fn push(&mut self, t: SimTime, id: u32) {
-        self.t.push(t);
-        self.id.push(id);
-    }
-
-    /// Drop the first `n` entries.
-    fn consume(&mut self, n: usize) {
-        self.t.drain(..n);
-        self.id.drain(..n);
-    }
-}
-
-/// Streams stored back to back in one pair of columns, each in its own order.
-#[derive(Debug, Default)]
-struct Runs {
-    col: Column,
-    /// Where each stream ends in `col`.
-    ends: Vec<usize>,
-}
-
-impl Runs {
-    fn clear(&mut self) {
-        self.col.clear();
-        self.ends.clear();
-    }
-
-    /// End the stream appended since the last one (nothing if it is empty).
-    fn close(&mut self) {
-        if self.col.len() > self.ends.last().copied().unwrap_or(0) {
-            self.ends.push(self.col.len());
-        }
-    }
-}
-
-/// Merge two time-sorted streams into `out`; equal times across them are a [`Tie`].
-fn merge2(a: (&[SimTime], &[u32]), b: (&[SimTime], &[u32]), out: &mut Column) -> Result<(), Tie> {
-    let (mut i, mut j) = (0, 0);
-    while i < a.0.len() && j < b.0.len() {
-        let (x, y) = (a.0[i], b.0[j]);
-        if x < y {
-            out.push(x, a.1[i]);
-            i += 1;
-        } else if y < x {
-            out.push(y, b.1[j]);
-            j += 1;
-        } else {
-            return Err(Tie);
-        }
-    }
-    out.t.extend_from_slice(&a.0[i..]);
-    out.id.extend_from_slice(&a.1[i..]);
-    out.t.extend_from_slice(&b.0[j..]);
-    out.id.extend_from_slice(&b.1[j..]);
-    Ok(())
-}
-
-/// Merge the streams of `runs` into one, in `runs.col` (one stream left), by rounds of
-/// pairwise merges through `spare`. A tie between two streams always meets in some pairwise
-/// merge (both are at the heads of its inputs when the first of them is due), so every tie is
-/// found.
-fn merge(runs: &mut Runs, spare: &mut Runs) -> Result<(), Tie> {
-    while runs.ends.len() > 1 {
-        spare.clear();
-        let mut start = 0;
-        for pair in runs.ends.chunks(2) {
-            let a = start..pair[0];
-            let c = &runs.col;
-            match pair {
-                [_, end] => {
-                    let b = pair[0]..*end;
-                    merge2(
-                        (&c.t[a.clone()], &c.id[a]),
-                        (&c.t[b.clone()], &c.id[b]),
-                        &mut spare.col,
-                    )?;
-                    start = *end;
-                }
-                _ => {
-                    spare.col.t.extend_from_slice(&c.t[a.clone()]);
-                    spare.col.id.extend_from_slice(&c.id[a]);
-                    start = pair[0];
-                }
-            }
-            spare.close();
-        }
-        std::mem::swap(runs, spare);
-    }
-    Ok(())
-}
-
-/// Order `v` stably by time into `out` (so equal times keep `v`'s order, the order the
-/// releases were drawn in: the engine's). Holds are drawn per packet, so release times spread
-/// about evenly: a counting pass puts them into about one time bucket per entry, in bucket
-/// order, and an insertion pass then only has the few sharing a bucket to move.
-fn sort_by_time(v: &Column, out: &mut Column, buckets: &mut Vec<u32>) {
-    out.clear();
-    out.t.extend_from_slice(&v.t);
-    out.id.extend_from_slice(&v.id);
-    let n = v.len();
-    if n >= 64 {
-        let (lo, hi) =
-            v.t.iter()
-                .fold((SimTime::MAX, 0), |(lo, hi), &t| (lo.min(t), hi.max(t)));
-        // Monotone in time, so bucket order never contradicts time order. Through i64, whose
-        // conversions to and from f64 are single instructions (u64's are a dozen).
-        let scale = n as f64 / ((hi - lo) as i64 as f64 + 1.0);
-        let bucket = |t: SimTime| (((t - lo) as i64 as f64 * scale) as i64 as usize).min(n - 1);
-        buckets.clear();
-        buckets.resize(2 * n, 0);
-        let (starts, of) = buckets.split_at_mut(n);
-        for (b, &t) in of.iter_mut().zip(&v.t) {
-            *b = bucket(t) as u32;
-            starts[*b as usize] += 1;
-        }
-        let mut sum = 0;
-        for s in starts.iter_mut() {
-            (*s, sum) = (sum, sum + *s);
-        }
-        for (k, &b) in of.iter().enumerate() {
-            let at = starts[b as usize] as usize;
-            out.t[at] = v.t[k];
-            out.id[at] = v.id[k];
-            starts[b as usize] += 1;
-        }
-    }
-    for i in 1..n {
-        let (t, id) = (out.t[i], out.id[i]);
-        let mut j = i;
-        while j > 0 && out.t[j - 1] > t {
-            out.t[j] = out.t[j - 1];
-            out.id[j] = out.id[j - 1];
-            j -= 1;
-        }
-        out.t[j] = t;
-        out.id[j] = id;
-    }
+/// What a run did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Stats {
+    /// Events the event engine would have processed for the same trial.
+    pub events: u64,
+    /// Simultaneous events of different streams ordered by their ancestors' times.
+    pub ties: u64,
 }
 
 /// A flow's or replay's next emission.
@@ -225,15 +84,23 @@ struct Source {
 }
 
 /// Every open-loop flow and replay as a source, with its first emission drawn as the engine's
-/// start draws it.
-fn sources(net: &mut Network) -> Vec<Source> {
+/// start draws it, and the place of each among the events the start schedules (replays first).
+fn sources(net: &mut Network) -> (Vec<Source>, Vec<u64>) {
     let horizon = net.horizon;
+    let replays = net.replays.len() as u64;
     let mut out = Vec::with_capacity(net.flows.len());
+    let mut roots = Vec::with_capacity(net.flows.len());
     for (i, f) in net.flows.iter_mut().enumerate() {
         let replay = net.replays.iter().position(|r| r.flow as usize == i);
         let next = match replay {
-            Some(r) => Some(net.replays[r].start),
-            None => Some(f.start + f.process.next_gap(&mut f.rng)),
+            Some(r) => {
+                roots.push(r as u64);
+                Some(net.replays[r].start)
+            }
+            None => {
+                roots.push(replays + i as u64);
+                Some(f.start + f.process.next_gap(&mut f.rng))
+            }
         };
         out.push(Source {
             flow: i as u32,
@@ -241,7 +108,7 @@ fn sources(net: &mut Network) -> Vec<Source> {
             replay,
         });
     }
-    out
+    (out, roots)
 }
 
 /// Buffers reused from node to node and window to window.
@@ -251,11 +118,16 @@ struct Scratch {
     out: Runs,
     arrivals: Runs,
     spare: Runs,
-    /// A mix's packets released within their arrival's event.
+    /// A mix's packets released within their arrival's event, and its flushed packets.
     zero_hold: Column,
-    /// A mix's releases in time order.
+    flushed: Column,
+    /// A mix's flush.
+    releases: Vec<Release>,
+    /// Releases in time order, and the sort's buckets.
     sorted: Column,
     buckets: Vec<u32>,
+    /// What enters a node's stages.
+    entering: Column,
     /// What a node forwards, split by out-link (indexes into `links`).
     by_link: Vec<Column>,
     links: Vec<usize>,
@@ -272,24 +144,43 @@ struct Run<'a> {
     reorders: Vec<bool>,
     /// Per mix node, releases not yet handled, in the order they were drawn.
     pending: Vec<Column>,
+    /// Per mix node, its timer events in the engine's queue, with their ancestors.
+    timers: Vec<Vec<(SimTime, Event)>>,
+    /// Per node, the placed stages acting there; per stage, releases not yet handled.
+    staged: Vec<Vec<u32>>,
+    stage_pending: Vec<Column>,
     /// Per link, its slot in `Scratch::by_link` while a node forwards, or `usize::MAX`.
     slot: Vec<usize>,
+    /// The history that orders ties, when carried.
+    anc: Option<Ancestry>,
     events: u64,
     s: Scratch,
 }
 
-/// Run `net` (fresh from [`Network::new`], and [`supports`]ed) to the horizon along `plan`;
-/// close the taps. A [`Tie`] leaves `net` half run: the caller runs the trial anew elsewhere.
-pub fn run(net: &mut Network, plan: &Plan) -> Result<StreamStats, Tie> {
-    debug_assert!(supports(net));
+/// Run `net` (fresh from [`Network::new`]) to the horizon along `plan`; close the taps. A
+/// [`Stop`] leaves `net` half run: the caller runs the trial anew, with [`Ties::Ancestry`]
+/// after a [`Stop::Tie`], on the event engine after a [`Stop::Ambiguous`].
+pub fn run(net: &mut Network, plan: &Plan, ties: Ties) -> Result<Stats, Stop> {
     let (nl, nn) = (net.links.len(), net.nodes.len());
     let horizon = net.horizon;
+    let (sources, roots) = sources(net);
+    let mut staged = vec![Vec::new(); nn];
+    for (k, st) in net.stages.iter().enumerate() {
+        let f = &net.flows[st.flow as usize];
+        if f.stage_hop != NO_STAGE {
+            staged[f.route[f.stage_hop as usize]].push(k as u32);
+        }
+    }
     let mut run = Run {
-        sources: sources(net),
+        sources,
         inbox: vec![Column::default(); nl],
         reorders: net.links.iter().map(super::Link::may_reorder).collect(),
         pending: vec![Column::default(); nn],
+        timers: vec![Vec::new(); nn],
+        staged,
+        stage_pending: vec![Column::default(); net.stages.len()],
         slot: vec![usize::MAX; nl],
+        anc: (ties == Ties::Ancestry).then(|| Ancestry::new(roots.into_iter())),
         events: 0,
         s: Scratch::default(),
         net,
@@ -314,17 +205,29 @@ pub fn run(net: &mut Network, plan: &Plan) -> Result<StreamStats, Tie> {
         l.tap.finish(horizon);
     }
     run.net.finish_latency();
-    Ok(StreamStats {
+    Ok(Stats {
         events: run.events,
-        ties: 0,
+        ties: run.anc.as_ref().map_or(0, |a| a.ties),
     })
 }
 
 impl Run<'_> {
-    /// Handle every event of `node` before `hi`: merge the streams reaching it, let a mix hold
-    /// its arrivals, and forward what leaves.
-    fn node(&mut self, plan: &Plan, node: usize, hi: SimTime) -> Result<(), Tie> {
+    /// Handle every event of `node` before `hi`: merge the streams reaching it, let its stages
+    /// and its mix hold what they take, and forward what leaves.
+    fn node(&mut self, plan: &Plan, node: usize, hi: SimTime) -> Result<(), Stop> {
         let mut s = std::mem::take(&mut self.s);
+        let result = self.node_with(plan, node, hi, &mut s);
+        self.s = s;
+        result
+    }
+
+    fn node_with(
+        &mut self,
+        plan: &Plan,
+        node: usize,
+        hi: SimTime,
+        s: &mut Scratch,
+    ) -> Result<(), Stop> {
         let is_mix = matches!(self.net.nodes[node], NodeState::Mix { .. });
         s.out.clear();
         for &f in plan.sources_at(node) {
@@ -332,36 +235,36 @@ impl Run<'_> {
             s.out.close();
         }
         // A host forwards its arrivals as they come; a mix takes them in first.
-        let arrivals = if is_mix { &mut s.arrivals } else { &mut s.out };
+        if !is_mix {
+            self.take_arrivals(plan, node, hi, &mut s.out);
+        }
+        if !self.staged[node].is_empty() {
+            self.stages(node, hi, s)?;
+        }
         if is_mix {
-            arrivals.clear();
+            s.arrivals.clear();
+            self.take_arrivals(plan, node, hi, &mut s.arrivals);
+            self.merge(&mut s.arrivals, &mut s.spare)?;
+            self.mix(node, hi, s)?;
         }
-        let before = arrivals.col.len();
-        for &l in plan.in_links_at(node) {
-            self.take_arrivals(l, hi, arrivals);
+        self.merge(&mut s.out, &mut s.spare)?;
+        self.forward(s);
+        Ok(())
+    }
+
+    /// Merge `runs` into one stream, in the engine's order.
+    fn merge(&mut self, runs: &mut Runs, spare: &mut Runs) -> Result<(), Stop> {
+        match &mut self.anc {
+            None => merge(runs, spare, &mut NoHistory),
+            Some(anc) => merge(runs, spare, anc),
         }
-        self.events += (arrivals.col.len() - before) as u64;
-        let mut result = Ok(());
-        if is_mix {
-            result = merge(&mut s.arrivals, &mut s.spare);
-            if result.is_ok() {
-                self.mix(node, hi, &mut s);
-            }
-        }
-        if result.is_ok() {
-            result = merge(&mut s.out, &mut s.spare);
-        }
-        if result.is_ok() {
-            self.forward(&mut s);
-        }
-        self.s = s;
-        result
     }
 
     /// Emissions of source `f` before `hi`, as the engine's emit (or replay) events make them.
     #[inline(never)]
     fn emit(&mut self, f: usize, hi: SimTime, out: &mut Column) {
         let horizon = self.net.horizon;
+        let start = out.len();
         let src = &mut self.sources[f];
         if let Some(r) = src.replay {
             while let Some(now) = src.next.filter(|&t| t < hi) {
@@ -377,73 +280,154 @@ impl Run<'_> {
                     .map(|&t| r.start + t)
                     .filter(|&t| t < horizon);
                 self.net.counters.created += 1;
-                self.events += 1;
                 out.push(now, self.net.alloc(Packet::new(flow, i as u64, size, now)));
             }
-            return;
-        }
-        let Some(mut now) = src.next.filter(|&t| t < hi) else {
-            return;
-        };
-        let flow = src.flow;
-        loop {
-            let fl = &mut self.net.flows[flow as usize];
-            let pkt = Packet::new(flow, fl.next_seq, fl.size, now);
-            fl.next_seq += 1;
-            let next = now + fl.process.next_gap(&mut fl.rng);
-            self.net.counters.created += 1;
-            self.events += 1;
-            out.push(now, self.net.alloc(pkt));
-            if next >= hi || next >= horizon {
-                self.sources[f].next = (next < horizon).then_some(next);
-                return;
-            }
-            now = next;
-        }
-    }
-
-    /// Move link `l`'s arrivals before `hi` to `runs` as one stream, in time order (then the
-    /// order they were offered in).
-    fn take_arrivals(&mut self, l: usize, hi: SimTime, runs: &mut Runs) {
-        let inbox = &mut self.inbox[l];
-        if self.reorders[l] {
-            let mut due = Column::default();
-            let mut keep = 0;
-            for k in 0..inbox.len() {
-                let (t, id) = (inbox.t[k], inbox.id[k]);
-                if t < hi {
-                    due.push(t, id);
-                } else {
-                    inbox.t[keep] = t;
-                    inbox.id[keep] = id;
-                    keep += 1;
+        } else if let Some(mut now) = src.next.filter(|&t| t < hi) {
+            let flow = src.flow;
+            loop {
+                let fl = &mut self.net.flows[flow as usize];
+                let pkt = Packet::new(flow, fl.next_seq, fl.size, now);
+                fl.next_seq += 1;
+                let next = now + fl.process.next_gap(&mut fl.rng);
+                self.net.counters.created += 1;
+                out.push(now, self.net.alloc(pkt));
+                if next >= hi || next >= horizon {
+                    self.sources[f].next = (next < horizon).then_some(next);
+                    break;
                 }
+                now = next;
             }
-            inbox.t.truncate(keep);
-            inbox.id.truncate(keep);
-            let mut sorted = Column::default();
-            sort_by_time(&due, &mut sorted, &mut self.s.buckets);
-            runs.col.t.extend_from_slice(&sorted.t);
-            runs.col.id.extend_from_slice(&sorted.id);
-        } else {
-            let n = inbox.t.partition_point(|&t| t < hi);
-            runs.col.t.extend_from_slice(&inbox.t[..n]);
-            runs.col.id.extend_from_slice(&inbox.id[..n]);
-            inbox.consume(n);
         }
-        runs.close();
+        self.events += (out.len() - start) as u64;
+        if let Some(anc) = &mut self.anc {
+            // Each emission's parent is the flow's previous one.
+            for (&t, &id) in out.t[start..].iter().zip(&out.id[start..]) {
+                anc.emitted(f, id, t);
+            }
+        }
     }
 
-    /// The mix at `node` holds its arrivals (`s.arrivals`, merged): each gets its release time
-    /// in arrival order; what is released before `hi` joins `s.out` as streams (packets
-    /// released within their arrival's event, then the releases in time order).
+    /// Move the arrivals before `hi` of each link into `node` to `runs`, one stream per link,
+    /// in time order (then the order they were offered in).
+    fn take_arrivals(&mut self, plan: &Plan, node: usize, hi: SimTime, runs: &mut Runs) {
+        let before = runs.col.len();
+        for &l in plan.in_links_at(node) {
+            let inbox = &mut self.inbox[l];
+            if self.reorders[l] {
+                let mut due = Column::default();
+                let mut keep = 0;
+                for k in 0..inbox.len() {
+                    let (t, id) = (inbox.t[k], inbox.id[k]);
+                    if t < hi {
+                        due.push(t, id);
+                    } else {
+                        inbox.t[keep] = t;
+                        inbox.id[keep] = id;
+                        keep += 1;
+                    }
+                }
+                inbox.t.truncate(keep);
+                inbox.id.truncate(keep);
+                let mut sorted = Column::default();
+                sort_by_time(&due, &mut sorted, &mut self.s.buckets);
+                runs.col.t.extend_from_slice(&sorted.t);
+                runs.col.id.extend_from_slice(&sorted.id);
+            } else {
+                let n = inbox.t.partition_point(|&t| t < hi);
+                runs.col.t.extend_from_slice(&inbox.t[..n]);
+                runs.col.id.extend_from_slice(&inbox.id[..n]);
+                inbox.consume(n);
+            }
+            runs.close();
+        }
+        self.events += (runs.col.len() - before) as u64;
+    }
+
+    /// Packets entering the stage placed on their flow at `node` (in `s.out`: emissions and
+    /// arrivals at a host, as the engine's `enter`) are offered to it; those it holds leave as
+    /// the stage's own stream, its releases before `hi` in time order (then offer order).
+    fn stages(&mut self, node: usize, hi: SimTime, s: &mut Scratch) -> Result<(), Stop> {
+        self.merge(&mut s.out, &mut s.spare)?;
+        std::mem::swap(&mut s.entering, &mut s.out.col);
+        s.out.clear();
+        let net = &mut *self.net;
+        for (&t, &id) in s.entering.t.iter().zip(&s.entering.id) {
+            let p = net.packets[id as usize];
+            let f = &net.flows[p.flow as usize];
+            if f.stage_hop != p.hop as u32 {
+                s.out.col.push(t, id);
+                continue;
+            }
+            let k = f.stage as usize;
+            let st = &mut net.stages[k];
+            match st.stage.offer(t, &p, &mut st.rng) {
+                StageOutcome::Release(at) => {
+                    st.held.record(at - t).expect("auto-resizing histogram");
+                    if at == t {
+                        s.out.col.push(t, id);
+                    } else {
+                        if let Some(anc) = &mut self.anc {
+                            anc.push(id, t);
+                        }
+                        self.stage_pending[k].push(at, id);
+                    }
+                }
+                StageOutcome::Drop(reason) => net.drop_packet(id, reason),
+            }
+        }
+        s.out.close();
+        for i in 0..self.staged[node].len() {
+            let k = self.staged[node][i] as usize;
+            let due = take_due_sorted(
+                &mut self.stage_pending[k],
+                hi,
+                &mut s.sorted,
+                &mut s.buckets,
+                &mut s.out,
+            );
+            self.events += due as u64;
+        }
+        Ok(())
+    }
+
+    /// The mix at `node` takes its arrivals (`s.arrivals`, merged); what it releases before
+    /// `hi` joins `s.out` as streams: packets released within their arrival's event, flushed
+    /// packets, and the releases of packets held on their own in time order.
+    fn mix(&mut self, node: usize, hi: SimTime, s: &mut Scratch) -> Result<(), Stop> {
+        s.zero_hold.clear();
+        s.flushed.clear();
+        let NodeState::Mix { mix, .. } = &self.net.nodes[node] else {
+            unreachable!("called for mixes")
+        };
+        if mix.is_per_packet() {
+            self.hold_each(node, s);
+        } else {
+            self.batches(node, hi, s)?;
+        }
+        for c in [&s.zero_hold, &s.flushed] {
+            s.out.col.t.extend_from_slice(&c.t);
+            s.out.col.id.extend_from_slice(&c.id);
+            s.out.close();
+        }
+        let due = take_due_sorted(
+            &mut self.pending[node],
+            hi,
+            &mut s.sorted,
+            &mut s.buckets,
+            &mut s.out,
+        );
+        self.events += due as u64;
+        Ok(())
+    }
+
+    /// A mix holding each packet on its own: each arrival gets its release time, in arrival
+    /// order.
     #[inline(never)]
-    fn mix(&mut self, node: usize, hi: SimTime, s: &mut Scratch) {
+    fn hold_each(&mut self, node: usize, s: &mut Scratch) {
         let NodeState::Mix { mix, .. } = &mut self.net.nodes[node] else {
             unreachable!("called for mixes")
         };
         let pending = &mut self.pending[node];
-        s.zero_hold.clear();
         let mut none = Vec::new();
         let arr = &s.arrivals.col;
         for (&t, &id) in arr.t.iter().zip(&arr.id) {
@@ -454,21 +438,120 @@ impl Run<'_> {
             if at == t {
                 s.zero_hold.push(t, id);
             } else {
+                if let Some(anc) = &mut self.anc {
+                    anc.push(id, t);
+                }
                 pending.push(at, id);
             }
         }
-        s.out.col.t.extend_from_slice(&s.zero_hold.t);
-        s.out.col.id.extend_from_slice(&s.zero_hold.id);
-        s.out.close();
-        sort_by_time(pending, &mut s.sorted, &mut s.buckets);
-        let due = s.sorted.t.partition_point(|&t| t < hi);
-        self.events += due as u64;
-        s.out.col.t.extend_from_slice(&s.sorted.t[..due]);
-        s.out.col.id.extend_from_slice(&s.sorted.id[..due]);
-        s.out.close();
-        pending.clear();
-        pending.t.extend_from_slice(&s.sorted.t[due..]);
-        pending.id.extend_from_slice(&s.sorted.id[due..]);
+    }
+
+    /// A batch mix: the arrivals and the timer events due before `hi`, in the engine's order,
+    /// through the engine's calls; flushes go to `s.flushed`.
+    fn batches(&mut self, node: usize, hi: SimTime, s: &mut Scratch) -> Result<(), Stop> {
+        let mut out = std::mem::take(&mut s.releases);
+        for k in 0..s.arrivals.col.len() {
+            let (t, id) = (s.arrivals.col.t[k], s.arrivals.col.id[k]);
+            while let Some(i) = self.due_timer(node, t, Some(id))? {
+                self.timer(node, i, &mut out, &mut s.flushed);
+            }
+            let NodeState::Mix { mix, .. } = &mut self.net.nodes[node] else {
+                unreachable!("called for mixes")
+            };
+            match mix.arrive(t, id, &mut out) {
+                Arrival::Release(at) => {
+                    self.net.packets[id as usize].mix_hold += at - t;
+                    if at == t {
+                        s.zero_hold.push(t, id);
+                    } else {
+                        if let Some(anc) = &mut self.anc {
+                            anc.push(id, t);
+                        }
+                        self.pending[node].push(at, id);
+                    }
+                }
+                Arrival::Held => {
+                    // A flush within the arrival's event: the released packets leave in it.
+                    let ev = self.anc.as_ref().map_or(NO_EVENT, |a| a.event(id));
+                    self.flushed(node, t, ev, &mut out, &mut s.flushed);
+                }
+            }
+        }
+        while let Some(i) = self.due_timer(node, hi, None)? {
+            self.timer(node, i, &mut out, &mut s.flushed);
+        }
+        s.releases = out;
+        Ok(())
+    }
+
+    /// The next of the mix's timer events that the engine handles before an event at `t` of
+    /// packet `id` (`None`: any event at `t` or later), as an index into its timers.
+    fn due_timer(
+        &mut self,
+        node: usize,
+        t: SimTime,
+        id: Option<u32>,
+    ) -> Result<Option<usize>, Stop> {
+        let timers = &self.timers[node];
+        let Some(k) = (0..timers.len()).min_by_key(|&k| timers[k].0) else {
+            return Ok(None);
+        };
+        let (at, th) = &timers[k];
+        Ok(match (at.cmp(&t), id, &mut self.anc) {
+            (std::cmp::Ordering::Less, ..) => Some(k),
+            (std::cmp::Ordering::Greater, ..) | (_, None, _) => None,
+            // Either order gives the same outputs (see the module documentation).
+            (_, Some(_), None) => Some(k),
+            (_, Some(id), Some(anc)) => anc.before(th, id)?.then_some(k),
+        })
+    }
+
+    /// Handle timer event `k` of the mix at `node`, as the engine's `MixTimer`: ignored unless
+    /// it is the mix's live timer; else the due flush, whose packets leave in this event.
+    fn timer(&mut self, node: usize, k: usize, out: &mut Vec<Release>, fwd: &mut Column) {
+        let (at, h) = self.timers[node].swap_remove(k);
+        self.events += 1;
+        let NodeState::Mix { mix, timer } = &mut self.net.nodes[node] else {
+            unreachable!("called for mixes")
+        };
+        if *timer == Some(at) {
+            *timer = None;
+            mix.advance(at, out);
+            self.flushed(node, at, h, out, fwd);
+        }
+    }
+
+    /// The packets in `out`, released at `now` by event `ev`, leave in that event, in order;
+    /// then the mix's timer is kept in the queue, as the engine's `after_mix`.
+    fn flushed(
+        &mut self,
+        node: usize,
+        now: SimTime,
+        ev: Event,
+        out: &mut Vec<Release>,
+        fwd: &mut Column,
+    ) {
+        let n = out.len() as u32;
+        for (i, r) in out.drain(..).enumerate() {
+            self.net.packets[r.handle as usize].mix_hold += r.hold;
+            if let Some(anc) = &mut self.anc {
+                anc.join(r.handle, &ev, i as u32);
+            }
+            fwd.push(now, r.handle);
+        }
+        let NodeState::Mix { mix, timer } = &mut self.net.nodes[node] else {
+            unreachable!("called for mixes")
+        };
+        if let Some(t) = mix.next_timer() {
+            if *timer != Some(t) {
+                *timer = Some(t);
+                let th = match &mut self.anc {
+                    Some(anc) => anc.child(&ev, now, n),
+                    None => NO_EVENT,
+                };
+                self.timers[node].push((t, th));
+            }
+        }
     }
 
     /// Forward the node's merged stream (`s.out.col`): split it by next link, keeping its
@@ -519,6 +602,9 @@ impl Run<'_> {
                             net.free.push(id);
                         }
                     } else {
+                        if let Some(anc) = &mut self.anc {
+                            anc.push(id, t);
+                        }
                         self.inbox[l].push(at, id);
                     }
                 }
@@ -528,113 +614,22 @@ impl Run<'_> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn xorshift(mut x: u64) -> impl FnMut() -> u64 {
-        move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        }
-    }
-
-    fn column(v: &[(SimTime, u32)]) -> Column {
-        let mut c = Column::default();
-        for &(t, id) in v {
-            c.push(t, id);
-        }
-        c
-    }
-
-    /// The merge tree gives a sort of all streams by time when no two streams share a time, and
-    /// finds a shared time whatever the number of streams and wherever it lies.
-    #[test]
-    fn merges_sort_and_find_every_tie() {
-        let mut rand = xorshift(0x9e37_79b9_7f4a_7c15);
-        for k in [1, 2, 3, 4, 5, 8, 17] {
-            // Distinct times: stream r holds times = r (mod k).
-            let mut runs = Runs::default();
-            let mut all = Vec::new();
-            for r in 0..k {
-                let mut t = r as u64;
-                for _ in 0..50 {
-                    t += k as u64 * (1 + rand() % 5);
-                    let id = all.len() as u32;
-                    runs.col.push(t, id);
-                    all.push((t, id));
-                }
-                runs.close();
-            }
-            all.sort_unstable();
-            let mut spare = Runs::default();
-            merge(&mut runs, &mut spare).expect("no tie");
-            let got: Vec<_> = runs
-                .col
-                .t
-                .iter()
-                .copied()
-                .zip(runs.col.id.clone())
-                .collect();
-            assert_eq!(got, all, "k {k}");
-            // One shared time between the last two streams (or none with one stream).
-            if k < 2 {
-                continue;
-            }
-            let mut runs = Runs::default();
-            for r in 0..k {
-                for i in 0..20u64 {
-                    let shared = r + 2 >= k && i == 7;
-                    let t = if shared {
-                        1_000_000
-                    } else {
-                        10 * i * k as u64 + r as u64
-                    };
-                    runs.col.push(t + i * 1_000_000 * shared as u64, 0);
-                }
-                runs.close();
-            }
-            let mut spare = Runs::default();
-            assert_eq!(merge(&mut runs, &mut spare), Err(Tie), "k {k}");
-        }
-        // Equal times within one stream are no tie, and keep their order.
-        let mut runs = Runs {
-            col: column(&[(5, 1), (5, 2), (9, 3)]),
-            ends: Vec::new(),
-        };
-        runs.close();
-        runs.col.push(7, 4);
-        runs.close();
-        merge(&mut runs, &mut Runs::default()).expect("no tie");
-        assert_eq!(runs.col.id, vec![1, 2, 4, 3]);
-    }
-
-    /// The release sort is a stable sort by time: spread, clustered, equal and far outliers,
-    /// around the 64-entry cut-over.
-    #[test]
-    fn releases_sort_stably_by_time() {
-        let mut rand = xorshift(0x2545_f491_4f6c_dd1d);
-        let (mut out, mut buckets) = (Column::default(), Vec::new());
-        for (n, spread) in [
-            (10, 1000),
-            (63, 50),
-            (64, 1),
-            (500, 1_000_000),
-            (5000, 20),
-            (3000, 0),
-        ] {
-            let v: Vec<(SimTime, u32)> = (0..n)
-                .map(|i| {
-                    let far = rand().is_multiple_of(97) as u64 * (rand() >> 20);
-                    (1_000 + rand() % (spread + 1) + far, i as u32)
-                })
-                .collect();
-            let mut want = v.clone();
-            want.sort_by_key(|&(t, _)| t);
-            sort_by_time(&column(&v), &mut out, &mut buckets);
-            assert_eq!(out.id, want.iter().map(|x| x.1).collect::<Vec<_>>());
-        }
-    }
+/// Sort `pending` (releases in the order they were drawn) stably by time, move those before
+/// `hi` to `out` as one stream and keep the rest; returns how many moved.
+fn take_due_sorted(
+    pending: &mut Column,
+    hi: SimTime,
+    sorted: &mut Column,
+    buckets: &mut Vec<u32>,
+    out: &mut Runs,
+) -> usize {
+    sort_by_time(pending, sorted, buckets);
+    let due = sorted.t.partition_point(|&t| t < hi);
+    out.col.t.extend_from_slice(&sorted.t[..due]);
+    out.col.id.extend_from_slice(&sorted.id[..due]);
+    out.close();
+    pending.clear();
+    pending.t.extend_from_slice(&sorted.t[due..]);
+    pending.id.extend_from_slice(&sorted.id[due..]);
+    due
 }

@@ -1,36 +1,38 @@
-//! Which executor runs a trial: the columnar executor, the stream executor or the event
-//! engine, tried in that order, each giving the event engine's bytes.
+//! Which executor runs a trial: the columnar executor, then the event engine, each giving the
+//! event engine's bytes.
 //!
-//! A feed-forward network ([`stream::plan`]) goes to the columnar executor when it can run it
-//! ([`columnar::supports`]), else to the stream executor. A trial in which the columnar
-//! executor meets simultaneous events from different streams ([`columnar::Tie`]) is run anew on
-//! the stream executor, which carries the history that orders them; a trial that one cannot
-//! order either ([`stream::Ambiguous`]), and every network with feedback, runs on the event
-//! engine.
+//! A feed-forward network ([`plan`](super::plan::plan)) runs on the columnar executor, first
+//! without history ([`Ties::Detect`]). A trial in which it meets simultaneous events from
+//! different streams ([`Stop::Tie`]) is run anew with their history ([`Ties::Ancestry`]); a
+//! trial that even that cannot order ([`Stop::Ambiguous`]), and every network with feedback,
+//! runs on the event engine.
 
-use super::columnar;
+use super::columnar::{self, Ties};
 use super::network::{Network, TapSetup, TrialBuffers};
-use super::stream::{self, Executor};
+use super::plan::{self, Executor};
+use super::ties::Stop;
 use super::topology::Topology;
 use crate::engine::ReplaceTopQueue;
 
-/// Run a network from `fresh` on the feed-forward executors. `fresh` is handed the spent
-/// network of a run given up (to drop or recycle) and returns a new one of the same trial.
-/// When neither executor finishes the trial, the last network (unrun or spent) comes back for
-/// the caller to drop or recycle before it runs the trial on the event engine.
-/// Returns the network and, if a feed-forward executor finished the trial, its event count.
+/// Run a network from `fresh` on the columnar executor. `fresh` is handed the spent network of
+/// a run given up (to drop or recycle) and returns a new one of the same trial. When the trial
+/// cannot be finished there, the last network (unrun or spent) comes back for the caller to
+/// drop or recycle before it runs the trial on the event engine.
+/// Returns the network and, if the columnar executor finished the trial, its event count.
 fn feed_forward(mut fresh: impl FnMut(Option<Network>) -> Network) -> (Network, Option<u64>) {
     let mut net = fresh(None);
-    let Ok(plan) = stream::plan(&net) else {
+    let Ok(plan) = plan::plan(&net) else {
         return (net, None);
     };
-    if columnar::supports(&net) {
-        if let Ok(stats) = columnar::run(&mut net, &plan) {
-            return (net, Some(stats.events));
-        }
-        net = fresh(Some(net));
+    match columnar::run(&mut net, &plan, Ties::Detect) {
+        Ok(stats) => return (net, Some(stats.events)),
+        Err(Stop::Tie) => {}
+        Err(_) => return (net, None),
     }
-    let events = stream::run(&mut net, &plan).ok().map(|s| s.events);
+    net = fresh(Some(net));
+    let events = columnar::run(&mut net, &plan, Ties::Ancestry)
+        .ok()
+        .map(|s| s.events);
     (net, events)
 }
 

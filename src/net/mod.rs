@@ -4,6 +4,7 @@
 //! ([`Network`]).
 
 pub mod columnar;
+mod columns;
 mod executor;
 pub mod latency;
 pub mod link;
@@ -11,10 +12,11 @@ pub mod mix;
 pub mod network;
 pub mod packet;
 pub mod path;
+pub mod plan;
 pub mod routes;
 pub mod stage;
-pub mod stream;
 pub mod tap;
+pub mod ties;
 pub mod topology;
 
 pub use latency::{Latency, LatencyRecorder};

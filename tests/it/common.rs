@@ -141,7 +141,7 @@ pub fn assert_same_on_one_thread_event_engine(
         s,
         &mixsim::experiment::RunOptions {
             jobs: 1,
-            executor: mixsim::net::stream::Executor::Event,
+            executor: mixsim::net::plan::Executor::Event,
             ..opts.clone()
         },
     );

@@ -5,8 +5,9 @@
 
 use mixsim::engine::time::{MS, S};
 use mixsim::engine::SimTime;
+use mixsim::net::columnar::{self, Ties};
 use mixsim::net::link::{Padding, PaddingKind, DUMMY_FLOW};
-use mixsim::net::stream;
+use mixsim::net::plan;
 use mixsim::net::tap::TapPoint;
 use mixsim::net::{CoverKind, FlowId, LinkParams, MixStrategy, Network, TapSetup, Topology};
 use mixsim::traffic::Traffic;
@@ -239,8 +240,8 @@ fn both_executors_give_the_same_trial_with_cover() {
     t.set_latency_class(LOOP, 2);
     let (ev, ev_events) = Network::run(&t, 17, 1, traced(&t));
     let mut st = Network::new(&t, 17, 1, traced(&t));
-    let plan = stream::plan(&st).expect("a loop back to its sender is no cycle");
-    let stats = stream::run(&mut st, &plan).expect("no undecided tie");
+    let plan = plan::plan(&st).expect("a loop back to its sender is no cycle");
+    let stats = columnar::run(&mut st, &plan, Ties::Ancestry).expect("no undecided tie");
     assert_eq!(stats.events, ev_events);
     assert_eq!(st.counters, ev.counters);
     assert_eq!(st.link_stats(), ev.link_stats());

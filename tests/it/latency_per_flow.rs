@@ -4,7 +4,7 @@
 use crate::common::scenario_path;
 use mixsim::experiment::campaign::record::TallyRecord;
 use mixsim::experiment::{run, RunOptions};
-use mixsim::net::stream::Executor;
+use mixsim::net::plan::Executor;
 use mixsim::scenario::Scenario;
 
 fn run_with(sets: &[&str], executor: Executor) -> mixsim::experiment::RunResult {

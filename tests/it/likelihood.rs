@@ -81,7 +81,7 @@ fn finds_alice_beside_the_count_attacks() {
         &s,
         &RunOptions {
             jobs: 1,
-            executor: mixsim::net::stream::Executor::Event,
+            executor: mixsim::net::plan::Executor::Event,
             ..opts
         },
     );

@@ -4,7 +4,7 @@
 
 use crate::common::parse;
 use mixsim::experiment::runner::{stream_plan, tap_setup, StreamUnsupported};
-use mixsim::net::stream::Executor;
+use mixsim::net::plan::Executor;
 use mixsim::net::tap::TapPoint;
 use mixsim::net::{Network, TapSetup};
 use mixsim::scenario::{Scenario, ScenarioError};

@@ -1,41 +1,48 @@
-//! The stream executor against the event engine: same taps (counts and traces at every point of
-//! every link), counters, link statistics, latency histograms, event counts and packets left in
-//! flight, on the open-loop reference scenarios and on random feed-forward networks.
+//! The columnar executor against the event engine: same taps (counts and traces at every point
+//! of every link), counters, link statistics, latency histograms, event counts and packets left
+//! in flight, on the open-loop reference scenarios (every mix strategy among them), placed
+//! stages, ties between streams and random feed-forward networks.
 
 use crate::common::{mixsim, parse, scenario_path};
 use mixsim::experiment::runner::tap_setup;
-use mixsim::net::columnar;
-use mixsim::net::stream::{self, Executor};
+use mixsim::net::columnar::{self, Ties};
+use mixsim::net::plan::{self, Executor};
 use mixsim::net::tap::TapPoint;
+use mixsim::net::ties::Stop;
 use mixsim::net::Network;
 use mixsim::scenario::Scenario;
 use proptest::prelude::*;
 use rand::{Rng, SeedableRng};
 
-/// Run trial `trial` on both executors and assert that everything observable is identical.
-/// Returns whether the stream executor ran the trial itself (rather than handing a tie it
-/// cannot order to the engine).
-fn assert_same(s: &Scenario, seed: u64, trial: u64) -> bool {
-    same_with_ties(s, seed, trial).is_some()
+/// Which run finished a trial.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Path {
+    /// The columnar executor without history (no tie between streams).
+    Detect,
+    /// The columnar executor with ancestry, after a tie; the tie comparisons it made.
+    Ancestry(u64),
+    /// The event engine: ties the carried history does not order.
+    Engine,
 }
 
-/// [`assert_same`], returning the stream run's count of tie comparisons when it ran the trial.
-/// When the columnar executor takes the network, it is held to the engine's bytes as well on
-/// every trial it does not hand back.
-fn same_with_ties(s: &Scenario, seed: u64, trial: u64) -> Option<u64> {
+/// Run trial `trial` on the columnar executor, in both modes, and on the engine, and assert
+/// that everything observable of each columnar run that finishes is the engine's; the default
+/// dispatch gives the engine's event count too. Returns which run the dispatch takes.
+fn path_of(s: &Scenario, seed: u64, trial: u64) -> Path {
     let setup = tap_setup(s, true);
     let (ev, ev_events) = Network::run(&s.topology(), seed, trial, setup.clone());
     let mut col = Network::new(&s.topology(), seed, trial, setup.clone());
-    let plan = stream::plan(&col).expect("open loop");
-    if columnar::supports(&col) {
-        if let Ok(stats) = columnar::run(&mut col, &plan) {
-            assert_same_nets(&col, stats.events, &ev, ev_events, trial);
-        }
+    let plan = plan::plan(&col).expect("open loop");
+    let detect = columnar::run(&mut col, &plan, Ties::Detect);
+    match detect {
+        Ok(stats) => assert_same_nets(&col, stats.events, &ev, ev_events, trial),
+        Err(e) => assert_eq!(e, Stop::Tie, "without history a run stops at a tie"),
     }
-    let mut st = Network::new(&s.topology(), seed, trial, setup);
-    let Ok(stats) = stream::run(&mut st, &plan) else {
-        return None;
-    };
+    let mut anc = Network::new(&s.topology(), seed, trial, setup);
+    let ancestry = columnar::run(&mut anc, &plan, Ties::Ancestry);
+    if let Ok(stats) = ancestry {
+        assert_same_nets(&anc, stats.events, &ev, ev_events, trial);
+    }
     let (_, auto_events) = Network::run_on(
         &s.topology(),
         seed,
@@ -44,8 +51,17 @@ fn same_with_ties(s: &Scenario, seed: u64, trial: u64) -> Option<u64> {
         Executor::Auto,
     );
     assert_eq!(auto_events, ev_events);
-    assert_same_nets(&st, stats.events, &ev, ev_events, trial);
-    Some(stats.ties)
+    match (detect, ancestry) {
+        (Ok(_), Ok(_)) => Path::Detect,
+        (Ok(_), Err(e)) => panic!("trial {trial}: ancestry stopped ({e}) where detection did not"),
+        (Err(_), Ok(stats)) => Path::Ancestry(stats.ties),
+        (Err(_), Err(_)) => Path::Engine,
+    }
+}
+
+/// Whether the columnar executor (either mode) ran trial `trial`, after checking its bytes.
+fn assert_same(s: &Scenario, seed: u64, trial: u64) -> bool {
+    path_of(s, seed, trial) != Path::Engine
 }
 
 /// Everything observable of two runs of one trial is identical.
@@ -139,27 +155,19 @@ fn reference_scenarios() {
     }
 }
 
-/// The columnar executor takes the reference scenarios whose mixes hold packets one by one,
-/// and runs their first trials itself (no tie between streams there).
+/// The columnar executor runs the first trial of every reference scenario (batch mixes
+/// included) without history: no tie between streams there.
 #[test]
-fn columnar_runs_the_per_packet_reference_scenarios() {
-    let mut taken = 0;
+fn columnar_runs_the_reference_scenarios_without_history() {
     for name in REFERENCE {
         let path = scenario_path(&format!("{name}.toml"));
         let s = Scenario::load(&path, &sample_sizes(name, "[10, 100, 2900]")).unwrap();
         let mut net = Network::new(&s.topology(), s.seed, 0, tap_setup(&s, true));
-        let plan = stream::plan(&net).unwrap();
-        if !columnar::supports(&net) {
-            continue;
-        }
-        taken += 1;
-        assert!(columnar::run(&mut net, &plan).is_ok(), "{name}");
+        let plan = plan::plan(&net).unwrap();
+        let stats = columnar::run(&mut net, &plan, Ties::Detect);
+        assert!(stats.is_ok(), "{name}: {stats:?}");
         assert!(net.counters.delivered > 0, "{name}");
     }
-    assert!(
-        taken >= 6,
-        "{taken} reference scenarios on the columnar executor"
-    );
 }
 
 #[test]
@@ -167,8 +175,8 @@ fn tcp_is_refused() {
     let s = Scenario::load(&scenario_path("testbed-tcp.toml"), &[]).unwrap();
     let net = Network::new(&s.topology(), 1, 0, tap_setup(&s, false));
     assert!(matches!(
-        stream::plan(&net),
-        Err(stream::NotStreamable::Tcp(_))
+        plan::plan(&net),
+        Err(plan::NotFeedForward::Tcp(_))
     ));
 }
 
@@ -206,7 +214,9 @@ fn simultaneous_flushes_are_ordered_as_the_engine_orders_them() {
         );
     }
     let s = parse(&text);
-    let ties = same_with_ties(&s, 5, 0).expect("ties decided from the carried history");
+    let Path::Ancestry(ties) = path_of(&s, 5, 0) else {
+        panic!("ties met without history, decided from the carried history")
+    };
     assert!(ties > 100, "the flushes collide ({ties} tie comparisons)");
 }
 
@@ -238,8 +248,9 @@ fn lockstep_flows_fall_back_to_the_engine() {
 
 /// A random feed-forward network: senders, up to three layers of mixes or relays (cascades
 /// when a layer has one node), receivers; random links (tiny buffers, loss, jitter with and
-/// without order, outages), flows of every open-loop model including trace replay. With
-/// `per_packet`, every mix holds packets one by one (exponential, or timed in arrival order).
+/// without order, outages), flows of every open-loop model including trace replay, and half
+/// the time a watermarker placed on a flow at its sender or a relay. With `per_packet`, every
+/// mix holds packets one by one (exponential, or timed in arrival order).
 fn random_network(seed: u64, dir: &std::path::Path, per_packet: bool) -> String {
     let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(seed);
     let pick =
@@ -248,6 +259,8 @@ fn random_network(seed: u64, dir: &std::path::Path, per_packet: bool) -> String 
         "name = \"random\"\nwarmup = \"0.3s\"\nduration = \"2.5s\"\npacket_size = \"600B\"\n",
     );
     let senders = rng.random_range(1..=3);
+    let mut hosts: Vec<String> = (0..senders).map(|i| format!("s{i}")).collect();
+    let mut routes = Vec::new();
     let receivers = rng.random_range(1..=2);
     let layers: Vec<Vec<String>> = (0..rng.random_range(1..=3))
         .map(|l| {
@@ -265,6 +278,7 @@ fn random_network(seed: u64, dir: &std::path::Path, per_packet: bool) -> String 
     for layer in &layers {
         for m in layer {
             if rng.random_bool(0.2) {
+                hosts.push(m.clone());
                 t += &format!("[[node]]\nname = \"{m}\"\nkind = \"host\"\n");
             } else {
                 let t_avg = pick(&mut rng, &["1ms", "5ms", "20ms"]);
@@ -302,6 +316,7 @@ fn random_network(seed: u64, dir: &std::path::Path, per_packet: bool) -> String 
         }
         route.push(format!("r{}", rng.random_range(0..receivers)));
         let quoted: Vec<String> = route.iter().map(|n| format!("\"{n}\"")).collect();
+        routes.push(route.clone());
         flows += &format!(
             "[[flow]]\nname = \"f{f}\"\nroute = [{}]\n",
             quoted.join(", ")
@@ -373,6 +388,20 @@ fn random_network(seed: u64, dir: &std::path::Path, per_packet: bool) -> String 
             t += "outage = [\"1s\", \"1.2s\"]\n";
         }
     }
+    // Now and then a watermarker on a flow, at its sender or at a relay host of its route.
+    if rng.random_bool(0.5) {
+        let f = rng.random_range(0..routes.len());
+        let at: Vec<&String> = routes[f][..routes[f].len() - 1]
+            .iter()
+            .filter(|n| hosts.contains(n))
+            .collect();
+        let at = at[rng.random_range(0..at.len())];
+        flows += &format!(
+            "[[watermark]]\nname = \"w\"\nflow = \"f{f}\"\nat = \"{at}\"\nscheme = \"{}\"\nkey_seed = {}\n",
+            pick(&mut rng, &["swirl", "ibw"]),
+            rng.random_range(1..100)
+        );
+    }
     t + &flows
 }
 
@@ -398,14 +427,22 @@ proptest! {
         let text = random_network(seed, dir.path(), true);
         let s = Scenario::parse(&text, &dir.path().join("random.toml"), &[])
             .unwrap_or_else(|e| panic!("{e}\n{text}"));
-        let net = Network::new(&s.topology(), seed, 0, tap_setup(&s, true));
-        prop_assert!(columnar::supports(&net));
         assert_same(&s, seed, 0);
     }
 }
 
+/// The other open-loop shipped scenarios: sender cover, placed watermarkers.
+const WITH_STAGES_AND_COVER: &[&str] = &[
+    "defense-cover-drop",
+    "defense-cover-loop",
+    "mfa",
+    "swirl-compare",
+    "swirl-mix",
+    "swirl-stepping-stone",
+];
+
 /// `mixsim run` writes the same summary.json with either executor forced and with the default
-/// choice, for every open-loop reference scenario; a TCP scenario refuses `--engine stream`
+/// choice, for every open-loop shipped scenario; a TCP scenario refuses `--engine stream`
 /// with exit code 2 and the reason, and `check` says which executor a scenario gets.
 #[test]
 fn summary_json_bytes_are_the_same_on_both_executors() {
@@ -439,6 +476,21 @@ fn summary_json_bytes_are_the_same_on_both_executors() {
         let event = summary(Some("event"));
         assert_eq!(summary(Some("stream")), event, "{name}");
         assert_eq!(summary(None), event, "{name}");
+    }
+    for name in WITH_STAGES_AND_COVER {
+        let path = scenario_path(&format!("{name}.toml"));
+        let summary = |engine: &str| {
+            let out = dir.path().join(format!("{name}-{engine}"));
+            let status = mixsim()
+                .args(["run", path.to_str().unwrap(), "--trials", "3", "--quiet"])
+                .args(["--jobs", "2", "--engine", engine, "--out"])
+                .arg(&out)
+                .status()
+                .unwrap();
+            assert!(status.success(), "{name}");
+            std::fs::read(out.join("summary.json")).unwrap()
+        };
+        assert_eq!(summary("columnar"), summary("event"), "{name}");
     }
     let tcp = scenario_path("testbed-tcp.toml");
     let o = mixsim()
@@ -524,8 +576,8 @@ fn latency_classes() {
     }
     let (ev, _) = Network::run_on(&topo, s.seed, 0, tap_setup(&s, false), Executor::Event);
     let mut st = Network::new(&topo, s.seed, 0, tap_setup(&s, false));
-    let plan = stream::plan(&st).unwrap();
-    stream::run(&mut st, &plan).expect("no tie");
+    let plan = plan::plan(&st).unwrap();
+    columnar::run(&mut st, &plan, Ties::Detect).expect("no tie");
     assert_eq!(ev.latency_by_class.len(), 2);
     for (a, b) in ev.latency_by_class.iter().zip(&st.latency_by_class) {
         assert!(!a.end_to_end.is_empty(), "each class has delivered packets");
@@ -542,4 +594,31 @@ fn latency_classes() {
         ev.latency_by_class[0].end_to_end, ev.latency_by_class[1].end_to_end,
         "the classes hold different flows' packets"
     );
+}
+
+/// Random feed-forward networks of every mix strategy, a fixed set of seeds: the columnar
+/// executor finishes every trial (none goes to the engine), most without history, some only
+/// with it (ties between streams: constant-rate flows, traces with repeated times).
+#[test]
+fn random_networks_run_columnar_with_and_without_history() {
+    for per_packet in [false, true] {
+        let (mut detect, mut ancestry, mut engine) = (0, 0, 0);
+        for seed in 0..64u64 {
+            let dir = tempfile::tempdir().unwrap();
+            let text = random_network(seed, dir.path(), per_packet);
+            let s = Scenario::parse(&text, &dir.path().join("random.toml"), &[]).unwrap();
+            match path_of(&s, seed, 0) {
+                Path::Detect => detect += 1,
+                Path::Ancestry(ties) => {
+                    assert!(ties > 0, "seed {seed}");
+                    ancestry += 1
+                }
+                Path::Engine => engine += 1,
+            }
+        }
+        assert!(
+            engine == 0 && ancestry > 0 && detect > ancestry,
+            "per packet {per_packet}: detect {detect}, ancestry {ancestry}, engine {engine}"
+        );
+    }
 }

@@ -6,7 +6,7 @@ use crate::common::scenario_path;
 use mixsim::experiment::attacks::{self, Evaluated};
 use mixsim::experiment::campaign::record::TallyRecord;
 use mixsim::experiment::{TrialArena, TrialPlan};
-use mixsim::net::stream::Executor;
+use mixsim::net::plan::Executor;
 use mixsim::scenario::Scenario;
 
 /// Shapes that differ in what a trial's buffers hold: latency classes (a target flow, cover

@@ -17,7 +17,7 @@ use crate::experiment::attacks::{self, Evaluated};
 use crate::experiment::progress::{Progress, ProgressSink, SweepAt, SweepStart};
 use crate::experiment::runner::{tally_attacks_until, AttackInfo, RunResult, Tally};
 use crate::experiment::summary::Summary;
-use crate::net::stream::Executor;
+use crate::net::plan::Executor;
 use crate::scenario::Scenario;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
