@@ -378,14 +378,7 @@ impl Run<'_> {
         s.out.close();
         for i in 0..self.staged[node].len() {
             let k = self.staged[node][i] as usize;
-            let due = take_due_sorted(
-                &mut self.stage_pending[k],
-                hi,
-                &mut s.sorted,
-                &mut s.buckets,
-                &mut s.out,
-            );
-            self.events += due as u64;
+            self.events += s.take_due(&mut self.stage_pending[k], hi) as u64;
         }
         Ok(())
     }
@@ -409,14 +402,7 @@ impl Run<'_> {
             s.out.col.id.extend_from_slice(&c.id);
             s.out.close();
         }
-        let due = take_due_sorted(
-            &mut self.pending[node],
-            hi,
-            &mut s.sorted,
-            &mut s.buckets,
-            &mut s.out,
-        );
-        self.events += due as u64;
+        self.events += s.take_due(&mut self.pending[node], hi) as u64;
         Ok(())
     }
 
@@ -434,15 +420,8 @@ impl Run<'_> {
             let Arrival::Release(at) = mix.arrive(t, id, &mut none) else {
                 unreachable!("per-packet mixes answer with a release")
             };
-            self.net.packets[id as usize].mix_hold += at - t;
-            if at == t {
-                s.zero_hold.push(t, id);
-            } else {
-                if let Some(anc) = &mut self.anc {
-                    anc.push(id, t);
-                }
-                pending.push(at, id);
-            }
+            let p = &mut self.net.packets[id as usize];
+            held_alone(p, &mut self.anc, (t, id, at), &mut s.zero_hold, pending);
         }
     }
 
@@ -460,15 +439,9 @@ impl Run<'_> {
             };
             match mix.arrive(t, id, &mut out) {
                 Arrival::Release(at) => {
-                    self.net.packets[id as usize].mix_hold += at - t;
-                    if at == t {
-                        s.zero_hold.push(t, id);
-                    } else {
-                        if let Some(anc) = &mut self.anc {
-                            anc.push(id, t);
-                        }
-                        self.pending[node].push(at, id);
-                    }
+                    let p = &mut self.net.packets[id as usize];
+                    let pending = &mut self.pending[node];
+                    held_alone(p, &mut self.anc, (t, id, at), &mut s.zero_hold, pending);
                 }
                 Arrival::Held => {
                     // A flush within the arrival's event: the released packets leave in it.
@@ -614,22 +587,40 @@ impl Run<'_> {
     }
 }
 
-/// Sort `pending` (releases in the order they were drawn) stably by time, move those before
-/// `hi` to `out` as one stream and keep the rest; returns how many moved.
-fn take_due_sorted(
+/// Packet `id` (`p`), arrived at a mix at `t`, leaves it alone at `at`: within its arrival's
+/// event (`zero_hold`), or by a release event of its own (`pending`).
+#[inline(always)]
+fn held_alone(
+    p: &mut Packet,
+    anc: &mut Option<Ancestry>,
+    (t, id, at): (SimTime, u32, SimTime),
+    zero_hold: &mut Column,
     pending: &mut Column,
-    hi: SimTime,
-    sorted: &mut Column,
-    buckets: &mut Vec<u32>,
-    out: &mut Runs,
-) -> usize {
-    sort_by_time(pending, sorted, buckets);
-    let due = sorted.t.partition_point(|&t| t < hi);
-    out.col.t.extend_from_slice(&sorted.t[..due]);
-    out.col.id.extend_from_slice(&sorted.id[..due]);
-    out.close();
-    pending.clear();
-    pending.t.extend_from_slice(&sorted.t[due..]);
-    pending.id.extend_from_slice(&sorted.id[due..]);
-    due
+) {
+    p.mix_hold += at - t;
+    if at == t {
+        zero_hold.push(t, id);
+    } else {
+        if let Some(anc) = anc {
+            anc.push(id, t);
+        }
+        pending.push(at, id);
+    }
+}
+
+impl Scratch {
+    /// Sort `pending` (releases in the order they were drawn) stably by time, move those
+    /// before `hi` to `self.out` as one stream and keep the rest; returns how many moved.
+    fn take_due(&mut self, pending: &mut Column, hi: SimTime) -> usize {
+        let sorted = &mut self.sorted;
+        sort_by_time(pending, sorted, &mut self.buckets);
+        let due = sorted.t.partition_point(|&t| t < hi);
+        self.out.col.t.extend_from_slice(&sorted.t[..due]);
+        self.out.col.id.extend_from_slice(&sorted.id[..due]);
+        self.out.close();
+        pending.clear();
+        pending.t.extend_from_slice(&sorted.t[due..]);
+        pending.id.extend_from_slice(&sorted.id[due..]);
+        due
+    }
 }
