@@ -154,7 +154,10 @@ struct Run<'a> {
     /// The history that orders ties, when carried.
     anc: Option<Ancestry>,
     events: u64,
-    s: Scratch,
+    /// Taken out while a node runs (a box, so that taking it moves a pointer).
+    s: Option<Box<Scratch>>,
+    /// The release sort's buckets for links that reorder.
+    buckets: Vec<u32>,
 }
 
 /// Run `net` (fresh from [`Network::new`]) to the horizon along `plan`; close the taps. A
@@ -182,7 +185,8 @@ pub fn run(net: &mut Network, plan: &Plan, ties: Ties) -> Result<Stats, Stop> {
         slot: vec![usize::MAX; nl],
         anc: (ties == Ties::Ancestry).then(|| Ancestry::new(roots.into_iter())),
         events: 0,
-        s: Scratch::default(),
+        s: Some(Box::default()),
+        buckets: Vec::new(),
         net,
     };
     let target = WINDOW_EVENTS.max(WINDOW_PER_ELEMENT * (nn + nl) as f64);
@@ -215,9 +219,16 @@ impl Run<'_> {
     /// Handle every event of `node` before `hi`: merge the streams reaching it, let its stages
     /// and its mix hold what they take, and forward what leaves.
     fn node(&mut self, plan: &Plan, node: usize, hi: SimTime) -> Result<(), Stop> {
-        let mut s = std::mem::take(&mut self.s);
+        let idle = plan.sources_at(node).is_empty()
+            && plan.in_links_at(node).is_empty()
+            && matches!(self.net.nodes[node], NodeState::Host);
+        if idle {
+            // A receiver: its packets are delivered as their last link computes them.
+            return Ok(());
+        }
+        let mut s = self.s.take().expect("one node at a time");
         let result = self.node_with(plan, node, hi, &mut s);
-        self.s = s;
+        self.s = Some(s);
         result
     }
 
@@ -329,7 +340,7 @@ impl Run<'_> {
                 inbox.t.truncate(keep);
                 inbox.id.truncate(keep);
                 let mut sorted = Column::default();
-                sort_by_time(&due, &mut sorted, &mut self.s.buckets);
+                sort_by_time(&due, &mut sorted, &mut self.buckets);
                 runs.col.t.extend_from_slice(&sorted.t);
                 runs.col.id.extend_from_slice(&sorted.id);
             } else {
