@@ -6,7 +6,7 @@
 //! counts), offering them the same packets in the same order and drawing from the same
 //! per-element random streams, so it gives the engine's bytes. Every stream of packets (a
 //! flow's emissions, a link's arrivals, a mix's releases, a stage's releases) is a pair of
-//! columns, times and packet slots ([`columns`](super::columns)):
+//! columns, times and packet slots (`columns.rs`):
 //!
 //! - a flow draws its emissions for the window in one loop from its own stream;
 //! - a node merges the streams reaching it by time;

@@ -14,7 +14,7 @@
 //! an emission schedules the flow's next emission, then its packet's next event; a mix's flush
 //! forwards its packets in release order, then arms the mix's timer.
 //!
-//! An [`Ancestry`] keeps, per packet, its current event's last [`DEPTH`] ancestors (time,
+//! An `Ancestry` keeps, per packet, its current event's last [`DEPTH`] ancestors (time,
 //! identity, and the place of the child on the path among the events each scheduled), and
 //! compares two events level by level: the first level whose times differ decides, else the
 //! first ancestor the two share decides by its children's places. Within one stream the order
@@ -24,7 +24,7 @@
 //! state: the comparison says [`Stop::Ambiguous`] and nothing is guessed.
 //!
 //! Carrying this costs a copy of about 90 bytes per packet and hop, so the columnar executor
-//! carries it only in a trial that needs it ([`NoHistory`] stops at the first tie instead).
+//! carries it only in a trial that needs it (`NoHistory` stops at the first tie instead).
 
 use crate::engine::SimTime;
 use std::cmp::Ordering;
