@@ -19,10 +19,11 @@
 //! baseline, a link listed twice (within or across the lists), a bin of zero or wider than the
 //! span, alpha outside (0, 1), zero permutations, an unknown test.
 
+use super::attacks::AttackKindDef;
 use super::error::{self, ScenarioError};
 use super::schema::AttackSpec;
 use super::watermark::link_list;
-use super::Placed;
+use super::{AttackKind, Placed};
 use crate::engine::SimTime;
 use crate::watermark::mfa::MfaTest;
 use crate::watermark::WatermarkConfig;
@@ -78,6 +79,23 @@ pub(crate) fn watermark_named(
         )
     })
 }
+
+/// The registry entry of `kind = "mfa"`.
+pub(super) const MFA: AttackKindDef = AttackKindDef {
+    kind: "mfa",
+    about: "the multi-flow attack on a watermark: calls each group of flows marked or not against a baseline held as unmarked",
+    keys: &[
+        "watermark",
+        "test",
+        "bin",
+        "span",
+        "alpha",
+        "permutations",
+        "baseline",
+        "groups",
+    ],
+    resolve: |a, at, placed, err, _| resolve_mfa(a, at, placed, err).map(AttackKind::Mfa),
+};
 
 /// Resolve a `kind = "mfa"` table at key path `at`.
 pub(crate) fn resolve_mfa(
@@ -254,6 +272,20 @@ pub struct HopByHopAttack {
     pub route_mixes: Vec<usize>,
 }
 
+/// The registry entry of `kind = "hop_by_hop"`.
+pub(super) const HOP_BY_HOP: AttackKindDef = AttackKindDef {
+    kind: "hop_by_hop",
+    about: "the global adversary following the target from mix to mix: names its link out of each mix on its route",
+    keys: &[
+        "target",
+        "interval",
+        "sample_sizes",
+        "scorers",
+        "t_avg",
+    ],
+    resolve: |a, at, placed, err, warnings| resolve_hop_by_hop(a, at, placed, err, warnings).map(AttackKind::HopByHop),
+};
+
 /// Resolve a `kind = "hop_by_hop"` table at key path `at`:
 /// ```toml
 /// [[attack]]
@@ -403,6 +435,22 @@ pub struct SupermixAttack {
     /// The mean delay through the region likelihood scorers assume.
     pub t_avg: Option<SimTime>,
 }
+
+/// The registry entry of `kind = "supermix"`.
+pub(super) const SUPERMIX: AttackKindDef = AttackKindDef {
+    kind: "supermix",
+    about: "a partial adversary treating a region of mixes as one mix: names the link by which the target leaves it",
+    keys: &[
+        "target",
+        "interval",
+        "sample_sizes",
+        "scorers",
+        "t_avg",
+        "mixes",
+        "links",
+    ],
+    resolve: |a, at, placed, err, warnings| resolve_supermix(a, at, placed, err, warnings).map(AttackKind::Supermix),
+};
 
 /// Resolve a `kind = "supermix"` table at key path `at`:
 /// ```toml

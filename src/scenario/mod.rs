@@ -222,16 +222,19 @@ pub mod adversary;
 mod attacks;
 pub mod bounds;
 mod build;
+mod correlation;
 mod cover;
 mod duration;
 pub mod error;
 mod flows;
 mod layers;
+mod likelihood;
 mod links;
 mod load;
 mod names;
 mod nodes;
 mod overrides;
+mod presence;
 pub mod schema;
 mod taps;
 pub mod watermark;
@@ -243,7 +246,9 @@ pub use overrides::canonical_key;
 pub use taps::{DEFAULT_TAP_INTERVAL, MAX_TAP_BYTES};
 pub use watermark::Watermark;
 
-pub(crate) use attacks::{resolve_correlation, Placed};
+pub(crate) use attacks::Placed;
+pub use attacks::{attack_kind, kinds_table, AttackKindDef, ATTACK_KINDS, ATTACK_REGISTRY};
+pub(crate) use correlation::resolve_correlation;
 use flows::resolve_route;
 use names::check_name;
 
@@ -383,16 +388,6 @@ pub enum AttackKind {
     HopByHop(adversary::HopByHopAttack),
     Supermix(adversary::SupermixAttack),
 }
-
-/// The values of `kind` in an attack table.
-pub const ATTACK_KINDS: &[&str] = &[
-    "correlation",
-    "watermark",
-    "likelihood",
-    "mfa",
-    "hop_by_hop",
-    "supermix",
-];
 
 impl AttackKind {
     /// The `kind` key's value.

@@ -384,6 +384,26 @@ pub(crate) fn link_list(
         .collect()
 }
 
+/// The registry entry of `kind = "watermark"`.
+pub(super) const KIND: super::attacks::AttackKindDef = super::attacks::AttackKindDef {
+    kind: "watermark",
+    about: "detection of a placed `[[watermark]]` on observed links, with the scheme's own detector and key",
+    keys: &[
+        "watermark",
+        "observe",
+        "anchor",
+        "sync",
+        "sync_delay",
+        "reference",
+        "search_sigmas",
+        "search_step",
+        "search_spread",
+    ],
+    resolve: |a, at, placed, err, _| {
+        resolve_attack(a, at, placed, err).map(super::AttackKind::Watermark)
+    },
+};
+
 /// Resolve a `kind = "watermark"` attack table at key path `at`.
 pub(crate) fn resolve_attack(
     a: &super::schema::AttackSpec,

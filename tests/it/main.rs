@@ -1,6 +1,7 @@
 //! Integration tests: one binary, one file per behaviour.
 
 mod architecture;
+mod attack_kinds;
 mod batch_order;
 mod bounds;
 mod build_network;
