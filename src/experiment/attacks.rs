@@ -1,25 +1,21 @@
 //! The attacks of a scenario, built for the experiment: each as an [`Attack`] object (which sees
 //! only observations) beside its ground truth (which only the scorer sees).
 //!
-//! This is the one place where attack kinds are registered: [`of_scenario`] matches on the
-//! scenario's [`AttackKind`]. A library user can also hand [`super::run_attacks`] any attack of
+//! The attacks themselves are built by the scenario ([`table_attacks`]); here each gets the
+//! truth it is scored against ([`of_scenario`]). A library user can also hand [`super::run_attacks`] any attack of
 //! their own with its truth (see `examples/count_ratio.rs`).
 
 use super::score::Truth;
-use crate::attack::correlation::{estimator, Correlation};
-use crate::attack::likelihood::{self, Variant};
-use crate::attack::mfa::MultiFlow;
-use crate::attack::path::{HopByHop, MixGraph, Walk};
-use crate::attack::watermark::{Anchor, Subject, WatermarkDetection};
-use crate::attack::{Attack, Point, Watch};
-use crate::net::MixStrategy;
-use crate::scenario::adversary::{HopByHopAttack, MfaAttack, SupermixAttack};
-use crate::scenario::watermark::{AnchorKind, WatermarkAttack};
-use crate::scenario::{
-    AttackKind, CorrelationAttack, LikelihoodAttack, ResolvedNodeKind, Scenario,
+use crate::attack::Attack;
+use crate::scenario::adversary::HopByHopAttack;
+use crate::scenario::watermark::WatermarkAttack;
+use crate::scenario::{AttackConfig, AttackKind, CorrelationAttack, Scenario};
+
+/// The attacks built from a scenario's tables (also what its tap plan is made of).
+pub use crate::scenario::attack_build::{
+    candidate_watches, correlation, hop_walk, likelihood_attack, mix_graph, multi_flow, supermix,
+    table_attacks, target_watch, watermark_detection,
 };
-use crate::watermark::mfa::MfaTest;
-use std::sync::Arc;
 
 /// An attack as the experiment runs it.
 pub struct Evaluated {
@@ -42,136 +38,73 @@ impl Evaluated {
 }
 
 /// Every attack of a scenario, in file order (a correlation table gives one attack per
-/// estimator, in its order).
+/// estimator, in its order; see [`table_attacks`]), each beside its ground truth.
 pub fn of_scenario(s: &Scenario) -> Vec<Evaluated> {
     let mut out = Vec::new();
     for a in &s.attacks {
-        match &a.kind {
-            AttackKind::Correlation(c) => {
-                let truth = Truth::Identification {
-                    true_candidate: true_candidate(s, c),
-                };
-                for e in &c.estimators {
-                    out.push(Evaluated {
-                        table: a.name.clone(),
-                        attack: Box::new(correlation(c, e)),
-                        truth: truth.clone(),
-                    });
-                }
-            }
-            AttackKind::Watermark(w) => out.push(Evaluated {
-                table: a.name.clone(),
-                attack: Box::new(watermark_detection(s, w)),
-                truth: Truth::Detection {
-                    marked: marked_subjects(s, w),
-                },
-            }),
-            AttackKind::Mfa(m) => out.push(Evaluated {
-                table: a.name.clone(),
-                attack: Box::new(multi_flow(m)),
-                truth: Truth::Detection {
-                    marked: m.groups.iter().map(|g| group_marked(s, g)).collect(),
-                },
-            }),
-            AttackKind::HopByHop(h) => {
-                for scorer in &h.scorers {
-                    let walk = Arc::new(hop_walk(s, h, scorer));
-                    for hop in 1..=h.route_mixes.len() {
-                        let attack = HopByHop::new(walk.clone(), hop);
-                        let truth = Truth::Identification {
-                            true_candidate: hop_truth(s, h, hop, &attack.candidates),
-                        };
-                        out.push(Evaluated {
-                            table: a.name.clone(),
-                            attack: Box::new(attack),
-                            truth,
-                        });
-                    }
-                }
-            }
-            AttackKind::Supermix(m) => {
-                let truth = Truth::Identification {
-                    true_candidate: candidate_on_route(s, m.target, &m.exits),
-                };
-                for scorer in &m.scorers {
-                    out.push(Evaluated {
-                        table: a.name.clone(),
-                        attack: supermix(s, m, scorer),
-                        truth: truth.clone(),
-                    });
-                }
-            }
-            AttackKind::Likelihood(l) => {
-                let truth = Truth::Identification {
-                    true_candidate: candidate_on_route(s, l.target, &l.candidates),
-                };
-                for v in &l.variants {
-                    out.push(Evaluated {
-                        table: a.name.clone(),
-                        attack: Box::new(likelihood_attack(s, l, v)),
-                        truth: truth.clone(),
-                    });
-                }
-            }
-        }
+        let attacks = table_attacks(s, a);
+        let truths = truths(s, a);
+        assert_eq!(
+            attacks.len(),
+            truths.len(),
+            "one truth per attack of {}",
+            a.name
+        );
+        out.extend(
+            attacks
+                .into_iter()
+                .zip(truths)
+                .map(|(attack, truth)| Evaluated {
+                    table: a.name.clone(),
+                    attack,
+                    truth,
+                }),
+        );
     }
     out
 }
 
-/// Where an identification adversary watches the target: its packets arriving at the first mix.
-pub fn target_watch(observe_link: usize) -> Watch {
-    Watch {
-        link: observe_link,
-        point: Point::Arrive,
+/// The ground truth of each attack of a table, in [`table_attacks`]' order.
+fn truths(s: &Scenario, a: &AttackConfig) -> Vec<Truth> {
+    let identification = |true_candidate, n| vec![Truth::Identification { true_candidate }; n];
+    match &a.kind {
+        AttackKind::Correlation(c) => identification(true_candidate(s, c), c.estimators.len()),
+        AttackKind::Watermark(w) => vec![Truth::Detection {
+            marked: marked_subjects(s, w),
+        }],
+        AttackKind::Mfa(m) => vec![Truth::Detection {
+            marked: m.groups.iter().map(|g| group_marked(s, g)).collect(),
+        }],
+        AttackKind::HopByHop(h) => {
+            let per_scorer = hop_truths(s, h);
+            let n = h.scorers.len();
+            per_scorer
+                .iter()
+                .cycle()
+                .take(n * per_scorer.len())
+                .cloned()
+                .collect()
+        }
+        AttackKind::Supermix(m) => {
+            identification(candidate_on_route(s, m.target, &m.exits), m.scorers.len())
+        }
+        AttackKind::Likelihood(l) => identification(
+            candidate_on_route(s, l.target, &l.candidates),
+            l.variants.len(),
+        ),
     }
 }
 
-/// Where it watches each candidate link: the packets leaving on it (after the link's queue).
-pub fn candidate_watches(candidates: &[usize]) -> Vec<Watch> {
-    candidates
-        .iter()
-        .map(|&link| Watch {
-            link,
-            point: Point::Depart,
+/// Per hop of a hop-by-hop table (1, 2, ...), its truth: the link the target takes out of that
+/// hop's mix among the links the walk can reach there.
+fn hop_truths(s: &Scenario, h: &HopByHopAttack) -> Vec<Truth> {
+    let (graph, number) = mix_graph(s);
+    let first = number[s.links[h.observe_link].to].expect("validated: the target enters a mix");
+    (1..=h.route_mixes.len())
+        .map(|hop| Truth::Identification {
+            true_candidate: hop_truth(s, h, hop, &graph.links_at(first, hop)),
         })
         .collect()
-}
-
-/// The correlation attack of a validated table with estimator `name`.
-pub fn correlation(c: &CorrelationAttack, name: &str) -> Correlation {
-    Correlation {
-        estimator: estimator(name).expect("validated estimator name"),
-        target: target_watch(c.observe_link),
-        candidates: candidate_watches(&c.candidates),
-        interval: c.interval,
-        sample_sizes: c.sample_sizes.clone(),
-    }
-}
-
-/// The watermark detection attack of a validated table: the placed watermark's detector (same
-/// scheme, parameters and key) on the table's links.
-pub fn watermark_detection(s: &Scenario, w: &WatermarkAttack) -> WatermarkDetection {
-    let config = &s.watermarks[w.watermark].config;
-    WatermarkDetection {
-        scheme: config.scheme().to_string(),
-        detector: crate::watermark::detector(config),
-        anchor: match w.anchor {
-            AnchorKind::Known => Anchor::Known,
-            AnchorKind::FirstReceived => Anchor::FirstReceived,
-            AnchorKind::Search { sigmas, step } => Anchor::Search { sigmas, step },
-        },
-        subjects: w
-            .subjects
-            .iter()
-            .map(|x| Subject {
-                link: x.link,
-                sync: x.sync,
-                delay: x.delay,
-                spread: x.spread,
-                reference: x.reference,
-            })
-            .collect(),
-    }
 }
 
 /// Per examined link: does the marked flow cross it after its watermarker? Ground truth,
@@ -182,27 +115,6 @@ pub fn marked_subjects(s: &Scenario, w: &WatermarkAttack) -> Vec<bool> {
     w.subjects.iter().map(|x| after.contains(&x.link)).collect()
 }
 
-/// The multi-flow attack of a validated table.
-pub fn multi_flow(m: &MfaAttack) -> MultiFlow {
-    MultiFlow {
-        label: format!(
-            "mfa-{}",
-            match m.test {
-                MfaTest::Chi2 => "chi2",
-                MfaTest::Profile => "profile",
-            }
-        ),
-        test: m.test,
-        bin: m.bin,
-        span: m.span,
-        alpha: m.alpha,
-        period: m.period,
-        permutations: m.permutations,
-        baseline: m.baseline.clone(),
-        groups: m.groups.clone(),
-    }
-}
-
 /// Does any flow carrying a watermark (of any `[[watermark]]` table) cross one of `links`
 /// after its watermarker? Ground truth, known to the scorer only.
 pub fn group_marked(s: &Scenario, links: &[usize]) -> bool {
@@ -211,111 +123,6 @@ pub fn group_marked(s: &Scenario, links: &[usize]) -> bool {
             .iter()
             .any(|l| links.contains(l))
     })
-}
-
-/// The mix graph of a scenario: mixes numbered in node order; per mix its output links and
-/// where each leads. Also the mix number of every node (`None` for hosts).
-pub fn mix_graph(s: &Scenario) -> (MixGraph, Vec<Option<usize>>) {
-    let mut number = vec![None; s.nodes.len()];
-    let mut count = 0;
-    for (i, n) in s.nodes.iter().enumerate() {
-        if matches!(n.kind, ResolvedNodeKind::Mix { .. }) {
-            number[i] = Some(count);
-            count += 1;
-        }
-    }
-    let mut outputs = vec![Vec::new(); count];
-    for (li, l) in s.links.iter().enumerate() {
-        if let Some(m) = number[l.from] {
-            outputs[m].push((li, number[l.to]));
-        }
-    }
-    (MixGraph { outputs }, number)
-}
-
-/// The hop-by-hop walk of a validated table with per-hop scorer `scorer`: what the adversary
-/// knows is the mix graph, the links' bandwidths and each mix's mean hold (or the one it
-/// assumes).
-pub fn hop_walk(s: &Scenario, h: &HopByHopAttack, scorer: &str) -> Walk {
-    let (graph, number) = mix_graph(s);
-    let mut hold = vec![0.0; graph.outputs.len()];
-    for (node, m) in number.iter().enumerate() {
-        if let Some(m) = *m {
-            hold[m] = match (h.t_avg, &s.nodes[node].kind) {
-                (Some(t), _) => t as f64 * 1e-9,
-                (
-                    None,
-                    ResolvedNodeKind::Mix {
-                        strategy: MixStrategy::Exponential { mean_ns },
-                    },
-                ) => mean_ns * 1e-9,
-                _ => f64::NAN,
-            };
-        }
-    }
-    let first = number[s.links[h.observe_link].to].expect("validated: the target enters a mix");
-    let bandwidth: Vec<f64> = s.links.iter().map(|l| l.bandwidth_bps).collect();
-    let (target, interval, sizes) = (
-        target_watch(h.observe_link),
-        h.interval,
-        h.sample_sizes.clone(),
-    );
-    let name = scorer.to_string();
-    let factory = move |prefix: &[usize], links: &[usize]| -> Box<dyn Attack> {
-        match name.strip_prefix("likelihood-") {
-            Some(v) => Box::new(likelihood::LikelihoodAttack {
-                label: name.clone(),
-                variant: Variant::parse(v).expect("validated scorer"),
-                target,
-                candidates: candidate_watches(links),
-                bandwidth_bps: links.iter().map(|&l| bandwidth[l]).collect(),
-                // The target's packets have been held by every mix walked so far: the
-                // adversary assumes one exponential hold of their summed means.
-                t_avg: prefix.iter().map(|&m| hold[m]).sum(),
-                interval,
-                sample_sizes: sizes.clone(),
-            }),
-            None => Box::new(Correlation {
-                estimator: estimator(&name).expect("validated scorer"),
-                target,
-                candidates: candidate_watches(links),
-                interval,
-                sample_sizes: sizes.clone(),
-            }),
-        }
-    };
-    Walk {
-        graph,
-        first,
-        scorer: Arc::new(factory),
-        scorer_name: scorer.to_string(),
-        sample_sizes: h.sample_sizes.clone(),
-    }
-}
-
-/// The supermix attack with per-region scorer `scorer`: the target where it enters the region
-/// against every link leaving it, as if the region were one mix.
-pub fn supermix(s: &Scenario, m: &SupermixAttack, scorer: &str) -> Box<dyn Attack> {
-    let (target, candidates) = (target_watch(m.entry), candidate_watches(&m.exits));
-    match scorer.strip_prefix("likelihood-") {
-        Some(v) => Box::new(likelihood::LikelihoodAttack {
-            label: scorer.to_string(),
-            variant: Variant::parse(v).expect("validated scorer"),
-            target,
-            candidates,
-            bandwidth_bps: m.exits.iter().map(|&l| s.links[l].bandwidth_bps).collect(),
-            t_avg: m.t_avg.expect("validated: likelihood scorers have t_avg") as f64 * 1e-9,
-            interval: m.interval,
-            sample_sizes: m.sample_sizes.clone(),
-        }),
-        None => Box::new(Correlation {
-            estimator: estimator(scorer).expect("validated scorer"),
-            target,
-            candidates,
-            interval: m.interval,
-            sample_sizes: m.sample_sizes.clone(),
-        }),
-    }
 }
 
 /// Index (within `candidates`) of the link the target takes out of the `hop`-th mix of its
@@ -330,30 +137,6 @@ pub fn hop_truth(
     let mix = h.route_mixes[hop - 1];
     let at = f.route.iter().position(|&n| n == mix)?;
     candidates.iter().position(|&c| c == f.links[at])
-}
-
-/// The likelihood attack of a validated table with delay law `variant`: what the adversary
-/// knows of the system is the assumed mean hold and the candidate links' bandwidths.
-pub fn likelihood_attack(
-    s: &Scenario,
-    l: &LikelihoodAttack,
-    variant: &str,
-) -> likelihood::LikelihoodAttack {
-    let variant = Variant::parse(variant).expect("validated variant");
-    likelihood::LikelihoodAttack {
-        label: format!("likelihood-{}", variant.name()),
-        variant,
-        target: target_watch(l.observe_link),
-        candidates: candidate_watches(&l.candidates),
-        bandwidth_bps: l
-            .candidates
-            .iter()
-            .map(|&c| s.links[c].bandwidth_bps)
-            .collect(),
-        t_avg: l.t_avg as f64 * 1e-9,
-        interval: l.interval,
-        sample_sizes: l.sample_sizes.clone(),
-    }
 }
 
 /// Index (within the candidates) of the link the target flow really takes: ground truth, known

@@ -4,9 +4,8 @@
 use super::attacks::{self, Evaluated};
 use super::progress::{Progress, ProgressSink};
 use super::score::{score, AttackTally};
-use crate::attack::{Needs, Observation, Packet, Point, Watch};
+use crate::attack::{Needs, Observation, Packet, Watch};
 use crate::net::plan::{self, Executor, NotFeedForward};
-use crate::net::tap::TapPoint;
 use crate::net::{
     latency, CoverKind, FlowId, Latency, LinkStats, Network, PacketCounters, TapSetup, Topology,
     TrialBuffers,
@@ -163,53 +162,23 @@ pub struct RunResult {
     pub attacks: Vec<AttackInfo>,
 }
 
-/// The tap point of an attack's watched point.
-pub fn tap_point(p: Point) -> TapPoint {
-    match p {
-        Point::Enqueue => TapPoint::Enqueue,
-        Point::Depart => TapPoint::Depart,
-        Point::Arrive => TapPoint::Arrive,
-    }
-}
+pub use crate::scenario::tap_point;
 
-/// Tap binning for a scenario's attacks (see [`tap_setup_for`]).
+/// Tap binning for a scenario's own attacks (see [`crate::scenario::tap_plan`]).
 pub fn tap_setup(scenario: &Scenario, trace: bool) -> TapSetup {
-    tap_setup_for(scenario, &attacks::of_scenario(scenario), trace)
+    scenario.tap_plan(trace)
 }
 
-/// Tap binning for these attacks: their common interval and largest series, or 10 ms bins over
-/// the whole run when none counts. With `trace` (for `mixsim trace`) every tap watches and
-/// traces every point; otherwise taps watch only what the attacks read (traces only if one asks
-/// for them), and nothing when there is no attack (unwatched points hold no counters).
+/// Tap binning for these attacks: the scenario's tap plan made from what they need (see
+/// [`crate::scenario::tap_plan`]), the same code that checks the scenario's tap memory.
 pub fn tap_setup_for(scenario: &Scenario, attacks: &[Evaluated], trace: bool) -> TapSetup {
-    let all = vec![[trace; 3]; scenario.links.len()];
     let needs: Vec<Needs> = attacks.iter().map(|a| a.attack.needs()).collect();
-    if needs.is_empty() {
-        return TapSetup {
-            interval: crate::scenario::DEFAULT_TAP_INTERVAL,
-            bins: scenario.tap_bins(),
-            trace,
-            points: all,
-        };
-    }
-    let mut points = vec![[false; 3]; scenario.links.len()];
-    for w in needs.iter().flat_map(|n| n.counts.iter().chain(&n.traces)) {
-        points[w.link][tap_point(w.point) as usize] = true;
-    }
-    let counting = needs.iter().find(|n| !n.counts.is_empty());
-    TapSetup {
-        interval: counting
-            .map(|n| n.interval)
-            .unwrap_or(crate::scenario::DEFAULT_TAP_INTERVAL),
-        bins: needs
-            .iter()
-            .filter(|n| !n.counts.is_empty())
-            .map(|n| n.bins)
-            .max()
-            .unwrap_or(0),
-        trace: trace || needs.iter().any(|n| !n.traces.is_empty()),
-        points: if trace { all } else { points },
-    }
+    crate::scenario::tap_plan(
+        scenario.links.len(),
+        &needs,
+        scenario.idle_tap_bins(),
+        trace,
+    )
 }
 
 /// What the adversary holds for `needs` after a trial on `net`: the count series (cut to the

@@ -219,6 +219,7 @@
 //! serde, then [`Scenario::from_file`] resolves names to indices and checks what serde cannot.
 
 pub mod adversary;
+pub mod attack_build;
 mod attacks;
 pub mod bounds;
 mod build;
@@ -243,7 +244,9 @@ pub use crate::traffic::Traffic;
 pub use error::ScenarioError;
 pub use names::{check_file_name, NameError};
 pub use overrides::canonical_key;
-pub use taps::{DEFAULT_TAP_INTERVAL, MAX_TAP_BYTES};
+pub use taps::{
+    counter_bytes, tap_plan, tap_point, watched_points, DEFAULT_TAP_INTERVAL, MAX_TAP_BYTES,
+};
 pub use watermark::Watermark;
 
 pub(crate) use attacks::Placed;
@@ -541,15 +544,7 @@ impl Scenario {
         let attacks = attacks::resolve_attacks(&file.attack, &placed, &err, &mut warnings)?;
         let duration = duration::resolve_duration(&file, &attacks, &err)?;
         let warmup = file.warmup.0;
-        let mix_outputs: Vec<usize> = (0..links.len())
-            .filter(|&l| matches!(nodes[links[l].from].kind, ResolvedNodeKind::Mix { .. }))
-            .collect();
-        taps::check_tap_memory(&file, &attacks, &mix_outputs, duration, warmup, &err)?;
-        load::check_transmission_times(&links, &flows, &err)?;
         let trials = *file.trials.get_ref();
-        if trials == 0 {
-            return Err(err("trials".into(), "expected at least one trial".into()));
-        }
         let s = Scenario {
             name: file.name.clone(),
             description: file.description.clone(),
@@ -566,6 +561,12 @@ impl Scenario {
             file,
             overrides: Vec::new(),
         };
+        // The tap memory is checked on the attacks as the run builds them (one tap plan).
+        taps::check_tap_memory(&s, &err)?;
+        load::check_transmission_times(&s.links, &s.flows, &err)?;
+        if trials == 0 {
+            return Err(err("trials".into(), "expected at least one trial".into()));
+        }
         bounds::check(&s, &err)?;
         Ok(s)
     }

@@ -1,10 +1,15 @@
-//! Tap memory: how many intervals the taps count and at which points, and the refusal of a
-//! scenario whose counters would not fit in memory.
+//! The tap plan: which points of which links the taps watch, in how many intervals of what
+//! length, made from what the attacks say they need ([`crate::attack::Attack::needs`]). The
+//! run sets its taps up with [`tap_plan`], and the scenario refuses beforehand, with the same
+//! plan, a run whose counters would not fit in memory.
 
+use super::attack_build::table_attacks;
 use super::error::ScenarioError;
-use super::schema::ScenarioFile;
-use super::{AttackConfig, AttackKind, CorrelationAttack, LikelihoodAttack, Scenario};
+use super::Scenario;
+use crate::attack::{Needs, Point};
 use crate::engine::SimTime;
+use crate::net::tap::TapPoint;
+use crate::net::TapSetup;
 
 /// Bytes of tap counters a trial may allocate: 4 bytes per interval, per watched tap point
 /// (only the points the attacks read hold counters). Past this a run would exhaust memory (or
@@ -15,113 +20,111 @@ pub const MAX_TAP_BYTES: u64 = 1 << 30;
 /// the taps' interval when no attack counts (a run without one, an export).
 pub const DEFAULT_TAP_INTERVAL: SimTime = 10_000_000;
 
-impl Scenario {
-    /// Intervals every tap counts: the largest sample size of the attacks that count, or the
-    /// run after the warm-up in [`DEFAULT_TAP_INTERVAL`] bins without one.
-    pub fn tap_bins(&self) -> usize {
-        tap_bins(&self.attacks, self.duration, self.warmup).0
+/// The tap point of an attack's watched point.
+pub fn tap_point(p: Point) -> TapPoint {
+    match p {
+        Point::Enqueue => TapPoint::Enqueue,
+        Point::Depart => TapPoint::Depart,
+        Point::Arrive => TapPoint::Arrive,
     }
 }
 
-/// The tap bins, and the index of the counting attack that sets them (if any).
-fn tap_bins(
-    attacks: &[AttackConfig],
-    duration: SimTime,
-    warmup: SimTime,
-) -> (usize, Option<usize>) {
-    let longest = attacks
+/// The taps for attacks with these needs on `links` links: their common interval and longest
+/// count series, watching only the points they read (traces only if one asks for them). With
+/// no attack, nothing is watched and the taps count `idle_bins` intervals of
+/// [`DEFAULT_TAP_INTERVAL`]. With `trace` (for `mixsim trace`) every tap watches and traces
+/// every point.
+pub fn tap_plan(links: usize, needs: &[Needs], idle_bins: usize, trace: bool) -> TapSetup {
+    let all = vec![[trace; 3]; links];
+    if needs.is_empty() {
+        return TapSetup {
+            interval: DEFAULT_TAP_INTERVAL,
+            bins: idle_bins,
+            trace,
+            points: all,
+        };
+    }
+    let mut points = vec![[false; 3]; links];
+    for w in needs.iter().flat_map(|n| n.counts.iter().chain(&n.traces)) {
+        points[w.link][tap_point(w.point) as usize] = true;
+    }
+    let counting = needs.iter().filter(|n| !n.counts.is_empty());
+    TapSetup {
+        interval: counting
+            .clone()
+            .next()
+            .map(|n| n.interval)
+            .unwrap_or(DEFAULT_TAP_INTERVAL),
+        bins: counting.map(|n| n.bins).max().unwrap_or(0),
+        trace: trace || needs.iter().any(|n| !n.traces.is_empty()),
+        points: if trace { all } else { points },
+    }
+}
+
+/// The points a plan watches (each holds counters).
+pub fn watched_points(plan: &TapSetup) -> u64 {
+    plan.points
         .iter()
-        .enumerate()
-        .filter_map(|(i, a)| Some((a.kind.counting()?.1, i)))
-        .max();
-    match longest {
-        Some((bins, i)) => (bins, Some(i)),
-        None => (
-            (duration.saturating_sub(warmup) / DEFAULT_TAP_INTERVAL) as usize,
-            None,
-        ),
-    }
+        .map(|p| p.iter().filter(|&&w| w).count() as u64)
+        .sum()
 }
 
-/// The tap points (link, point: 0 enqueue, 1 depart, 2 arrive) the attacks read: the only ones
-/// whose taps hold counters. Identification attacks watch the target's arrivals and the
-/// candidates' departures (a hop-by-hop walk may go through any mix: every mix's output links),
-/// watermark and multi-flow attacks arrivals.
-fn watched_points(
-    attacks: &[AttackConfig],
-    mix_outputs: &[usize],
-) -> std::collections::HashSet<(usize, u8)> {
-    let mut points = std::collections::HashSet::new();
-    for a in attacks {
-        match &a.kind {
-            AttackKind::Correlation(CorrelationAttack {
-                observe_link,
-                candidates,
-                ..
-            })
-            | AttackKind::Likelihood(LikelihoodAttack {
-                observe_link,
-                candidates,
-                ..
-            }) => {
-                points.insert((*observe_link, 2));
-                points.extend(candidates.iter().map(|&c| (c, 1)));
-            }
-            AttackKind::Watermark(w) => {
-                for s in &w.subjects {
-                    points.extend([s.link, s.sync].map(|l| (l, 2)));
-                    points.extend(s.reference.map(|l| (l, 2)));
-                }
-            }
-            AttackKind::Mfa(m) => {
-                let links = m.baseline.iter().chain(m.groups.iter().flatten());
-                points.extend(links.map(|&l| (l, 2)));
-            }
-            AttackKind::Supermix(m) => {
-                points.insert((m.entry, 2));
-                points.extend(m.exits.iter().map(|&c| (c, 1)));
-            }
-            AttackKind::HopByHop(h) => {
-                points.insert((h.observe_link, 2));
-                points.extend(mix_outputs.iter().map(|&l| (l, 1)));
-            }
+/// Bytes of counters a plan allocates per trial: 4 per interval at each watched point.
+pub fn counter_bytes(plan: &TapSetup) -> u64 {
+    (plan.bins as u64).saturating_mul(watched_points(plan) * 4)
+}
+
+impl Scenario {
+    /// What each of the scenario's attacks needs, beside the index of its attack table.
+    pub fn attack_needs(&self) -> Vec<(usize, Needs)> {
+        let mut out = Vec::new();
+        for (i, a) in self.attacks.iter().enumerate() {
+            out.extend(table_attacks(self, a).iter().map(|x| (i, x.needs())));
         }
+        out
     }
-    points
+
+    /// Intervals the taps count when no attack does: the run after the warm-up in
+    /// [`DEFAULT_TAP_INTERVAL`] bins.
+    pub fn idle_tap_bins(&self) -> usize {
+        (self.duration.saturating_sub(self.warmup) / DEFAULT_TAP_INTERVAL) as usize
+    }
+
+    /// The tap plan of the scenario's own attacks (see [`tap_plan`]).
+    pub fn tap_plan(&self, trace: bool) -> TapSetup {
+        let needs: Vec<Needs> = self.attack_needs().into_iter().map(|(_, n)| n).collect();
+        tap_plan(self.links.len(), &needs, self.idle_tap_bins(), trace)
+    }
 }
 
-/// Refuse a scenario whose taps would need more than [`MAX_TAP_BYTES`] per trial. Without a
-/// counting attack nothing is counted.
+/// Refuse a scenario whose taps would need more than [`MAX_TAP_BYTES`] per trial, naming the
+/// sample sizes of the counting attack with the longest series. Without a counting attack
+/// nothing is counted.
 pub(super) fn check_tap_memory(
-    file: &ScenarioFile,
-    attacks: &[AttackConfig],
-    mix_outputs: &[usize],
-    duration: SimTime,
-    warmup: SimTime,
+    s: &Scenario,
     err: &dyn Fn(String, String) -> ScenarioError,
 ) -> Result<(), ScenarioError> {
-    let (bins, longest) = tap_bins(attacks, duration, warmup);
-    if longest.is_none() {
+    let needs = s.attack_needs();
+    let Some(longest) = needs
+        .iter()
+        .filter(|(_, n)| !n.counts.is_empty())
+        .max_by_key(|(i, n)| (n.bins, *i))
+        .map(|(i, _)| *i)
+    else {
         return Ok(());
-    }
-    let points = watched_points(attacks, mix_outputs).len() as u64;
-    let bins = bins as u64;
-    let bytes = bins.saturating_mul(points * 4);
+    };
+    let needs: Vec<Needs> = needs.into_iter().map(|(_, n)| n).collect();
+    let plan = tap_plan(s.links.len(), &needs, s.idle_tap_bins(), false);
+    let bytes = counter_bytes(&plan);
     if bytes <= MAX_TAP_BYTES {
         return Ok(());
     }
-    let (key, what) = match longest {
-        Some(i) => (
-            format!("{}.sample_sizes", file.attack.entries()[i].0),
-            "the largest sample size",
-        ),
-        None if file.duration.is_some() => ("duration".into(), "the duration after the warm-up"),
-        None => ("warmup".into(), "the duration after the warm-up"),
-    };
+    let points = watched_points(&plan);
     Err(err(
-        key,
+        format!("{}.sample_sizes", s.file.attack.entries()[longest].0),
         format!(
-            "{what} needs {bins} tap intervals at each of the {points} tap points the attacks watch ({:.1} GiB of counters per trial), more than the limit of {} GiB: expected at most {} intervals",
+            "the largest sample size needs {} tap intervals at each of the {points} tap points the attacks watch ({:.1} GiB of counters per trial), more than the limit of {} GiB: expected at most {} intervals",
+            plan.bins,
             bytes as f64 / (1u64 << 30) as f64,
             MAX_TAP_BYTES >> 30,
             MAX_TAP_BYTES / (points.max(1) * 4)
