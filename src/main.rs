@@ -651,8 +651,8 @@ fn cmd_check(args: &ScenarioArgs) -> Result<(), Failure> {
     }
     println!(
         "  duration {:.3} s (warm-up {:.3} s)",
-        s.duration as f64 * 1e-9,
-        s.warmup as f64 * 1e-9
+        mixsim::engine::time::to_secs_f64(s.duration),
+        mixsim::engine::time::to_secs_f64(s.warmup)
     );
     // Flows per link in one pass (a generated network has tens of thousands of each).
     // A flow with per-message routes offers each link the share of its messages crossing it.
@@ -806,8 +806,11 @@ fn cmd_trace(
     w.write_record(["time_s", "size_bytes"])
         .expect("in-memory csv");
     for r in net.links[link].tap.view().trace(point) {
-        w.write_record([format!("{:.9}", r.time as f64 * 1e-9), r.size.to_string()])
-            .expect("in-memory csv");
+        w.write_record([
+            format!("{:.9}", mixsim::engine::time::to_secs_f64(r.time)),
+            r.size.to_string(),
+        ])
+        .expect("in-memory csv");
     }
     let bytes = w.into_inner().expect("in-memory csv");
     match out {

@@ -330,6 +330,8 @@ fn window_times(trace: &[Packet], start: SimTime, end: SimTime) -> (Vec<Seconds>
     let bytes = trace[lo..hi].iter().map(|p| p.size as u64).sum();
     let times = trace[lo..hi]
         .iter()
+        // `* 1e-9`, not the engine's `to_secs_f64` (a division): the scores are compared for
+        // exact ties and ranked, so their last bit is part of the results (see below).
         .map(|p| (p.time - start) as f64 * 1e-9)
         .collect();
     (times, bytes)
@@ -379,6 +381,8 @@ impl Attack for LikelihoodAttack {
                 .iter()
                 .map(|&n| {
                     let end = start + n as SimTime * self.interval;
+                    // As in window_times: a different last bit moves ranks (the division moved one
+                    // trial's rank at N = 10 in results/adversaries/mixnet).
                     let window = (end - start) as f64 * 1e-9;
                     let (x, _) = window_times(target, start, end);
                     let scores: Vec<f64> = outputs

@@ -61,6 +61,12 @@ pub mod time {
     pub fn to_secs_f64(t: SimTime) -> f64 {
         t as f64 / S as f64
     }
+
+    /// A nanosecond count held as f64 (a mean hold, say) to seconds.
+    #[inline]
+    pub fn ns_f64_to_secs(ns: f64) -> f64 {
+        ns / S as f64
+    }
 }
 
 /// An event engine over payloads `P`, backed by queue `Q`.

@@ -308,6 +308,9 @@ fn manifest(scenario: &Scenario, opts: &ExportOptions, s: &ExportSummary) -> Str
         "tap_point": POINT.name(),
         "time_unit": "ns since the start of the trial",
         "entry_flows": flows,
+        // `* 1e-9` kept: learned attacks read this window (rates per second), and the
+        // engine's division changes its last bit (30.000000000000004 becomes 30.0), which
+        // moved results/python-learned's classifier.
         "window_s": (scenario.duration - scenario.warmup) as f64 * 1e-9,
         "watched": watched(scenario)
             .iter()

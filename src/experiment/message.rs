@@ -104,6 +104,8 @@ pub fn first_mix_load(s: &Scenario, t: &MessageTracker) -> (f64, f64) {
     let t_avg = match s.nodes[node].kind {
         ResolvedNodeKind::Mix {
             strategy: MixStrategy::Exponential { mean_ns },
+            // `* 1e-9` kept (not the engine's division): the entropy computed from it is
+            // written to summaries, and its last bit with it.
         } => mean_ns * 1e-9,
         _ => f64::NAN,
     };

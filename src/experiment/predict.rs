@@ -14,6 +14,7 @@ use super::predictions::{
     WatermarkAnalysis, WatermarkModel,
 };
 use super::semi::{predict, ModelOptions};
+use crate::engine::time;
 use crate::model::correlation::{
     CandidateLink, DelayPart, FlushClock, LinkPadding, MixModelParams, ModelSummary, NotApplicable,
 };
@@ -145,7 +146,7 @@ fn mix_params(
         lambda_f,
         t_avg,
         timed,
-        interval: interval as f64 / 1e9,
+        interval: time::to_secs_f64(interval),
         earlier_hops: Vec::new(),
         candidates,
     };
@@ -260,7 +261,7 @@ fn hop_delay(
     }
     parts.push(DelayPart::Fixed { delay: service });
     parts.push(DelayPart::Fixed {
-        delay: link.delay as f64 / 1e9,
+        delay: time::to_secs_f64(link.delay),
     });
     Ok(parts)
 }
@@ -292,14 +293,14 @@ fn mix_delay(s: &Scenario, mix: usize) -> Result<(f64, Option<FlushClock>), NotA
     match s.nodes[mix].kind {
         ResolvedNodeKind::Mix {
             strategy: MixStrategy::Exponential { mean_ns },
-        } => Ok((mean_ns / 1e9, None)),
+        } => Ok((time::ns_f64_to_secs(mean_ns), None)),
         ResolvedNodeKind::Mix {
             strategy: MixStrategy::Timed { period },
         } => {
             let phase = (period - s.warmup % period) % period;
             let clock = FlushClock {
-                period: period as f64 / 1e9,
-                phase: phase as f64 / 1e9,
+                period: time::to_secs_f64(period),
+                phase: time::to_secs_f64(phase),
             };
             Ok((clock.period / 2.0, Some(clock)))
         }
@@ -332,7 +333,7 @@ fn padding_law(
     }
     match p.kind {
         PaddingKind::Constant => {
-            let slot = crate::engine::time::from_ns_f64(1e9 / p.rate).max(1);
+            let slot = time::from_ns_f64(time::S as f64 / p.rate).max(1);
             if !interval.is_multiple_of(slot) {
                 return Err(NotApplicable::new(format!(
                     "constant padding on {link} has a slot every {slot} ns, which does not divide the {interval} ns interval: the count per interval alternates on a fixed pattern the model does not describe"
@@ -431,13 +432,13 @@ pub fn watermark_model(s: &Scenario, w: &WatermarkAttack) -> WatermarkModel {
             match s.nodes[flow.route[mark.hop + k]].kind {
                 ResolvedNodeKind::Mix {
                     strategy: MixStrategy::Exponential { mean_ns },
-                } => mixes.push(mean_ns / 1e9),
+                } => mixes.push(time::ns_f64_to_secs(mean_ns)),
                 ResolvedNodeKind::Mix { .. } => other = Some("a mix that is not exponential"),
                 ResolvedNodeKind::Host => {}
             }
         }
         match (l.jitter, l.jitter_model) {
-            (Some(j), crate::net::JitterModel::Symmetric) => var += (j as f64 / 1e9).powi(2),
+            (Some(j), crate::net::JitterModel::Symmetric) => var += time::to_secs_f64(j).powi(2),
             (Some(_), crate::net::JitterModel::Truncated) => other = Some("truncated jitter"),
             (None, _) => {}
         }

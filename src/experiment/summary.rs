@@ -10,6 +10,7 @@ use super::predictions::{PointModel, ScenarioModel};
 use super::runner::AttackInfo;
 use super::score::{AttackTally, DetectionTally, IdentificationTally};
 use super::{wilson, RunResult, Z95};
+use crate::engine::time;
 use crate::net::{CoverCounters, CoverKind, Latency, PacketCounters};
 use crate::scenario::Scenario;
 use hdrhistogram::Histogram;
@@ -560,7 +561,7 @@ impl Summary {
             })
             .collect();
         let k = t.trials.max(1) as f64;
-        let measured = (scenario.duration - scenario.warmup) as f64 / 1e9;
+        let measured = time::to_secs_f64(scenario.duration - scenario.warmup);
         let flows = scenario
             .flows
             .iter()
@@ -587,13 +588,13 @@ impl Summary {
             description: scenario.description.clone(),
             seed: result.seed,
             trials: t.trials,
-            duration_s: scenario.duration as f64 / 1e9,
-            warmup_s: scenario.warmup as f64 / 1e9,
+            duration_s: time::to_secs_f64(scenario.duration),
+            warmup_s: time::to_secs_f64(scenario.warmup),
             interval_s: scenario
                 .attacks
                 .iter()
                 .find_map(|a| a.kind.counting())
-                .map(|(interval, _)| interval as f64 / 1e9),
+                .map(|(interval, _)| time::to_secs_f64(interval)),
             points,
             model,
             links,

@@ -156,6 +156,8 @@ pub fn hop_walk(s: &Scenario, h: &HopByHopAttack, scorer: &str) -> Walk {
     for (node, m) in number.iter().enumerate() {
         if let Some(m) = *m {
             hold[m] = match (h.t_avg, &s.nodes[node].kind) {
+                // The likelihood scorers' holds keep their `* 1e-9` form: a division changes
+                // the scores' last bit, and with it ranks and exact ties in summary.json.
                 (Some(t), _) => t as f64 * 1e-9,
                 (
                     None,
@@ -218,6 +220,7 @@ pub fn supermix(s: &Scenario, m: &SupermixAttack, scorer: &str) -> Box<dyn Attac
             target,
             candidates,
             bandwidth_bps: m.exits.iter().map(|&l| s.links[l].bandwidth_bps).collect(),
+            // `* 1e-9` as in hop_walk: the scores' last bit is part of the results.
             t_avg: m.t_avg.expect("validated: likelihood scorers have t_avg") as f64 * 1e-9,
             interval: m.interval,
             sample_sizes: m.sample_sizes.clone(),
@@ -250,6 +253,7 @@ pub fn likelihood_attack(
             .iter()
             .map(|&c| s.links[c].bandwidth_bps)
             .collect(),
+        // `* 1e-9` as in hop_walk: the scores' last bit is part of the results.
         t_avg: l.t_avg as f64 * 1e-9,
         interval: l.interval,
         sample_sizes: l.sample_sizes.clone(),

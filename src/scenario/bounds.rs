@@ -193,6 +193,10 @@ pub struct TrialEstimate {
 }
 
 /// Seconds of `s`'s trial after `start`.
+///
+/// The estimates here keep the float forms they were written in (`* 1e-9`, `* 1e9`) rather than
+/// the engine's time helpers: `check` prints them to four digits, and a helper's different last
+/// bit turns a printed digit (2.403e5 events becomes 2.402e5 on defense-binomial).
 fn seconds_from(s: &Scenario, start: SimTime) -> f64 {
     s.duration.saturating_sub(start) as f64 * 1e-9
 }

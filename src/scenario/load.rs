@@ -3,6 +3,7 @@
 
 use super::error::ScenarioError;
 use super::{Flow, Link};
+use crate::engine::time;
 use crate::units;
 
 /// Refuse a link whose offered load is at or above its capacity, or a padded link offered more
@@ -81,13 +82,13 @@ pub(super) fn check_transmission_times(
     for (li, l) in links.iter().enumerate() {
         let biggest = biggest_at[li];
         if let Some(size) = biggest {
-            let ns = size as f64 * 8.0 / l.bandwidth_bps * 1e9;
-            if ns > units::MAX_TIME as f64 {
+            let seconds = size as f64 * 8.0 / l.bandwidth_bps;
+            if seconds > time::to_secs_f64(units::MAX_TIME) {
                 return Err(err(
                     format!("link[{li}].bandwidth"),
                     format!(
                         "a {size}B packet takes {:.3e} s to cross link {} at {}, beyond the largest simulated time {}: expected a higher bandwidth",
-                        ns * 1e-9,
+                        seconds,
                         l.name,
                         units::Bandwidth(l.bandwidth_bps),
                         units::Duration(units::MAX_TIME)

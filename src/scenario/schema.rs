@@ -73,7 +73,7 @@ fn default_trials() -> Spanned<u64> {
     Spanned::new(0..0, 100)
 }
 fn default_warmup() -> Duration {
-    Duration(1_000_000_000)
+    Duration(crate::engine::time::S)
 }
 fn default_packet_size() -> Bytes {
     Bytes(1000)

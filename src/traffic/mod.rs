@@ -80,13 +80,13 @@ impl ArrivalProcess {
     pub fn new(traffic: &Traffic) -> Self {
         match *traffic {
             Traffic::Poisson { rate } => ArrivalProcess::Poisson {
-                mean_gap_ns: 1e9 / rate,
+                mean_gap_ns: time::S as f64 / rate,
             },
             Traffic::Constant { rate } => ArrivalProcess::Constant {
-                gap_ns: (1e9 / rate).round().max(1.0) as SimTime,
+                gap_ns: (time::S as f64 / rate).round().max(1.0) as SimTime,
             },
             Traffic::OnOff { rate, on, off } => ArrivalProcess::OnOff {
-                mean_gap_ns: 1e9 / rate,
+                mean_gap_ns: time::S as f64 / rate,
                 mean_on_ns: on as f64,
                 mean_off_ns: off as f64,
                 on_left_ns: -1.0,
@@ -171,7 +171,7 @@ mod tests {
         let mut p = ArrivalProcess::new(&t);
         let mut rng = stream(9, 0, 0);
         let total: u64 = (0..n).map(|_| p.next_gap(&mut rng)).sum();
-        n as f64 / (total as f64 * 1e-9)
+        n as f64 / time::to_secs_f64(total)
     }
 
     #[test]
@@ -182,7 +182,7 @@ mod tests {
         assert!((mean_rate(Traffic::Constant { rate: 1000.0 }, 1000) - 1000.0).abs() < 1e-6);
         let on_off = Traffic::OnOff {
             rate: 100.0,
-            on: 1_000_000_000,
+            on: time::S,
             off: 3_000_000_000,
         };
         let r = mean_rate(on_off, 400_000);

@@ -183,7 +183,7 @@ mod sawtooth {
                         out.push(t1);
                     }
                     let e: f64 = Exp1.sample(&mut rng);
-                    t += (e * 1e9 / rate).round() as SimTime;
+                    t += (e * S as f64 / rate).round() as SimTime;
                     k += 1;
                 }
                 out

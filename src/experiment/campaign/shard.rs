@@ -90,6 +90,8 @@ pub fn units(trials: u64, chunk: u64, points: usize) -> Vec<Unit> {
 
 /// Expected cost of one trial of a scenario (about its number of events).
 pub fn trial_cost(s: &Scenario) -> f64 {
+    // A weight, not a time anyone reads: written as it always was, because its last bit moves
+    // the shard boundaries, and a sharded sweep under way must keep its split.
     let seconds = s.duration as f64 * 1e-9;
     let per_second: f64 = s
         .flows

@@ -16,7 +16,7 @@ pub use rtt::RttEstimator;
 pub use sender::{CongestionEvent, CongestionKind, Sender, SenderStats};
 pub use timer::LazyTimer;
 
-use crate::engine::SimTime;
+use crate::engine::{time, SimTime};
 
 /// TCP/IP header bytes carried by every segment (20 IP + 20 TCP, no options): a data segment
 /// on the wire is MSS + 40 bytes, a bare ACK 40 bytes.
@@ -63,8 +63,8 @@ impl Default for TcpParams {
             initial_cwnd: 10,
             initial_ssthresh: None,
             dupthresh: 3,
-            initial_rto: 1_000_000_000,
-            min_rto: 1_000_000_000,
+            initial_rto: time::S,
+            min_rto: time::S,
             max_rto: 60_000_000_000,
             delayed_ack: false,
             ack_every: 2,
