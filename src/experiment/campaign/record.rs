@@ -195,7 +195,20 @@ pub fn spec_difference(there: &SweepSpec, here: &SweepSpec) -> Option<String> {
 /// Released when dropped (or when the process dies).
 #[derive(Debug)]
 pub struct OutLock {
-    _dir: Option<std::fs::File>,
+    dir: Option<std::fs::File>,
+}
+
+impl Drop for OutLock {
+    fn drop(&mut self) {
+        // Unlock before closing: a flock belongs to the open file, and closing our descriptor
+        // does not release it while another copy lives. A process forked by another thread
+        // (a test spawning a command, a host program) holds a copy of every descriptor until
+        // its exec closes them, so the lock outlived the drop and the next sweep into the
+        // directory was refused.
+        if let Some(dir) = &self.dir {
+            let _ = dir.unlock();
+        }
+    }
 }
 
 /// Lock the directory `out` itself (flock on the directory, so no lock file is left behind).
@@ -203,7 +216,7 @@ pub struct OutLock {
 fn lock(out: &Path) -> Result<OutLock, SweepError> {
     let dir = std::fs::File::open(out).map_err(|e| SweepError::io(out, e))?;
     match dir.try_lock() {
-        Ok(()) => Ok(OutLock { _dir: Some(dir) }),
+        Ok(()) => Ok(OutLock { dir: Some(dir) }),
         Err(std::fs::TryLockError::WouldBlock) => Err(SweepError::Input(format!(
             "{}: another mixsim sweep or merge is writing to this directory: wait for it to finish, or choose another --out",
             out.display()
@@ -214,7 +227,7 @@ fn lock(out: &Path) -> Result<OutLock, SweepError> {
 
 #[cfg(not(unix))]
 fn lock(_out: &Path) -> Result<OutLock, SweepError> {
-    Ok(OutLock { _dir: None })
+    Ok(OutLock { dir: None })
 }
 
 /// Make `out` ready for `manifest`: create and lock it, check that it is empty or already
@@ -469,5 +482,29 @@ pub fn read_unit(
             "{}: a record of another sweep or another chunk; this directory was tampered with",
             path.display()
         ))),
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::fd::AsRawFd;
+
+    /// A copy of the lock's descriptor (as a forked child holds until it execs) does not keep
+    /// the directory locked once the lock is dropped.
+    #[test]
+    fn a_dropped_lock_is_released_while_a_copy_of_its_descriptor_lives() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = lock(dir.path()).unwrap();
+        assert!(lock(dir.path()).is_err(), "locked twice");
+        let fd = first.dir.as_ref().unwrap().as_raw_fd();
+        // SAFETY: dup of a descriptor we own; the copy is closed below.
+        let copy = unsafe { libc::dup(fd) };
+        assert!(copy >= 0);
+        drop(first);
+        let again = lock(dir.path());
+        // SAFETY: the copy made above, closed once.
+        unsafe { libc::close(copy) };
+        assert!(again.is_ok(), "{:?}", again.err());
     }
 }
