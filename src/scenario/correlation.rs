@@ -34,6 +34,8 @@ pub(super) const KIND: AttackKindDef = AttackKindDef {
     },
 };
 
+/// A correlation table's target, candidates, interval, sample sizes and estimators, checked in
+/// that order.
 pub(crate) fn resolve_correlation(
     a: &schema::AttackSpec,
     at: &str,
@@ -43,12 +45,68 @@ pub(crate) fn resolve_correlation(
     err: &dyn Fn(String, String) -> ScenarioError,
     warnings: &mut Vec<ScenarioError>,
 ) -> Result<CorrelationAttack, ScenarioError> {
+    let (target, first_mix) = target_of(a, at, nodes, flows, err)?;
+    let tf = &flows[target];
+    let observe_link = tf.links[first_mix - 1];
+    if partial(tf, observe_link) || partial(tf, tf.links[first_mix]) && a.candidates.is_none() {
+        return Err(err(
+            format!("{at}.target"),
+            format!("flow \"{}\" draws a route per message and its first mix, or the hop after it, is a layer: expected a fixed node (a provider) before its first layer and explicit candidates on links every route takes", tf.name),
+        ));
+    }
+    let candidates = candidates_of(a, at, links, tf, first_mix, err, warnings)?;
+    let sample_sizes = sample_sizes_of(a, at, err)?;
+    let interval = a
+        .interval
+        .as_ref()
+        .map(|i| i.get_ref().0)
+        .unwrap_or(super::DEFAULT_TAP_INTERVAL);
+    if interval == 0 {
+        return Err(err(
+            format!("{at}.interval"),
+            "expected a sampling interval above zero".into(),
+        ));
+    }
+    Ok(CorrelationAttack {
+        target,
+        observe_link,
+        candidates,
+        interval,
+        sample_sizes,
+        estimators: estimators_of(a, at, err)?,
+    })
+}
+
+/// Whether link `l` carries only some of the messages of a flow that draws a route per
+/// message: the adversary's links must carry every message of the target (else which link is
+/// "its" link changes from message to message).
+fn partial(tf: &Flow, l: usize) -> bool {
+    tf.choices.is_some()
+        && tf
+            .link_shares
+            .iter()
+            .any(|&(x, share)| x == l && share < 1.0 - 1e-9)
+}
+
+/// The target flow (required) and the index on its route of its first mix, which must have a
+/// link into it for the adversary to watch.
+fn target_of(
+    a: &schema::AttackSpec,
+    at: &str,
+    nodes: &[Node],
+    flows: &[Flow],
+    err: &dyn Fn(String, String) -> ScenarioError,
+) -> Result<(usize, usize), ScenarioError> {
     let key = |k: &str| format!("{at}.{k}");
-    let missing = |k: &str| err(key(k), format!("missing required key \"{k}\" in {at}"));
     let target_name = a
         .target
         .as_ref()
-        .ok_or_else(|| missing("target"))?
+        .ok_or_else(|| {
+            err(
+                key("target"),
+                format!("missing required key \"target\" in {at}"),
+            )
+        })?
         .get_ref();
     let flow_names: Vec<&str> = flows.iter().map(|f| f.name.as_str()).collect();
     let target = flows
@@ -85,69 +143,22 @@ pub(crate) fn resolve_correlation(
             format!("flow \"{}\" starts at mix \"{}\": the adversary needs a link into the mix to observe", tf.name, nodes[tf.route[0]].name),
         ));
     }
-    let observe_link = tf.links[first_mix - 1];
-    let true_link = tf.links[first_mix];
-    // With per-message routes, the adversary's links must carry every message of the target
-    // (else which link is "its" link changes from message to message).
-    let partial = |l: usize| {
-        tf.choices.is_some()
-            && tf
-                .link_shares
-                .iter()
-                .any(|&(x, share)| x == l && share < 1.0 - 1e-9)
-    };
-    if partial(observe_link) || partial(true_link) && a.candidates.is_none() {
-        return Err(err(
-            key("target"),
-            format!("flow \"{}\" draws a route per message and its first mix, or the hop after it, is a layer: expected a fixed node (a provider) before its first layer and explicit candidates on links every route takes", tf.name),
-        ));
-    }
-    let link_names: Vec<&str> = links.iter().map(|l| l.name.as_str()).collect();
+    Ok((target, first_mix))
+}
+
+/// The candidate links: those named (each once; a warning when none carries the target), or
+/// every link leaving the target's first mix. At least two.
+fn candidates_of(
+    a: &schema::AttackSpec,
+    at: &str,
+    links: &[Link],
+    tf: &Flow,
+    first_mix: usize,
+    err: &dyn Fn(String, String) -> ScenarioError,
+    warnings: &mut Vec<ScenarioError>,
+) -> Result<Vec<usize>, ScenarioError> {
     let candidates = match &a.candidates {
-        Some(c) => {
-            let mut out = Vec::new();
-            for (k, name) in c.iter().enumerate() {
-                let i = links
-                    .iter()
-                    .position(|l| l.name == *name.get_ref())
-                    .ok_or_else(|| {
-                        err(
-                            format!("{at}.candidates[{k}]"),
-                            format!(
-                                "no link named \"{}\"{}; links are written \"from->to\": {}",
-                                name.get_ref(),
-                                error::suggestion(name.get_ref(), &link_names),
-                                link_names.join(", ")
-                            ),
-                        )
-                    })?;
-                if out.contains(&i) {
-                    return Err(err(
-                        format!("{at}.candidates[{k}]"),
-                        format!("link {} is listed twice", links[i].name),
-                    ));
-                }
-                if partial(i) {
-                    return Err(err(
-                        format!("{at}.candidates[{k}]"),
-                        format!("link {} carries only some of flow \"{}\"'s messages (it draws a route per message): expected links every route takes, like its receiver's", links[i].name, tf.name),
-                    ));
-                }
-                out.push(i);
-            }
-            if !out.iter().any(|l| tf.links.contains(l)) {
-                // Allowed: an adversary may watch the wrong links. The scorer finds no true
-                // candidate, so every trial counts as a failure.
-                warnings.push(err(
-                    key("candidates"),
-                    format!(
-                        "none of the candidates carries flow \"{}\" (it leaves the mix by {}): the attack cannot name its link, and every trial counts as a failure",
-                        tf.name, links[true_link].name
-                    ),
-                ));
-            }
-            out
-        }
+        Some(c) => named_candidates(c, at, links, tf, first_mix, err, warnings)?,
         None => {
             let mix = tf.route[first_mix];
             links
@@ -160,21 +171,90 @@ pub(crate) fn resolve_correlation(
     };
     if candidates.len() < 2 {
         return Err(err(
-            key("candidates"),
+            format!("{at}.candidates"),
             format!(
                 "expected at least two candidate links, got {}: with one, detection is trivial",
                 candidates.len()
             ),
         ));
     }
+    Ok(candidates)
+}
+
+/// The links a `candidates` list names, each once.
+fn named_candidates(
+    c: &[Spanned<String>],
+    at: &str,
+    links: &[Link],
+    tf: &Flow,
+    first_mix: usize,
+    err: &dyn Fn(String, String) -> ScenarioError,
+    warnings: &mut Vec<ScenarioError>,
+) -> Result<Vec<usize>, ScenarioError> {
+    let link_names: Vec<&str> = links.iter().map(|l| l.name.as_str()).collect();
+    let mut out = Vec::new();
+    for (k, name) in c.iter().enumerate() {
+        let i = links
+            .iter()
+            .position(|l| l.name == *name.get_ref())
+            .ok_or_else(|| {
+                err(
+                    format!("{at}.candidates[{k}]"),
+                    format!(
+                        "no link named \"{}\"{}; links are written \"from->to\": {}",
+                        name.get_ref(),
+                        error::suggestion(name.get_ref(), &link_names),
+                        link_names.join(", ")
+                    ),
+                )
+            })?;
+        if out.contains(&i) {
+            return Err(err(
+                format!("{at}.candidates[{k}]"),
+                format!("link {} is listed twice", links[i].name),
+            ));
+        }
+        if partial(tf, i) {
+            return Err(err(
+                format!("{at}.candidates[{k}]"),
+                format!("link {} carries only some of flow \"{}\"'s messages (it draws a route per message): expected links every route takes, like its receiver's", links[i].name, tf.name),
+            ));
+        }
+        out.push(i);
+    }
+    if !out.iter().any(|l| tf.links.contains(l)) {
+        // Allowed: an adversary may watch the wrong links. The scorer finds no true
+        // candidate, so every trial counts as a failure.
+        warnings.push(err(
+            format!("{at}.candidates"),
+            format!(
+                "none of the candidates carries flow \"{}\" (it leaves the mix by {}): the attack cannot name its link, and every trial counts as a failure",
+                tf.name, links[tf.links[first_mix]].name
+            ),
+        ));
+    }
+    Ok(out)
+}
+
+/// The sample sizes (required, non-empty, above zero), sorted without repeats.
+fn sample_sizes_of(
+    a: &schema::AttackSpec,
+    at: &str,
+    err: &dyn Fn(String, String) -> ScenarioError,
+) -> Result<Vec<usize>, ScenarioError> {
     let raw = a
         .sample_sizes
         .as_ref()
-        .ok_or_else(|| missing("sample_sizes"))?
+        .ok_or_else(|| {
+            err(
+                format!("{at}.sample_sizes"),
+                format!("missing required key \"sample_sizes\" in {at}"),
+            )
+        })?
         .get_ref();
     if raw.is_empty() {
         return Err(err(
-            key("sample_sizes"),
+            format!("{at}.sample_sizes"),
             "expected a non-empty list of sample sizes (intervals), like [60, 480, 3000]".into(),
         ));
     }
@@ -187,17 +267,15 @@ pub(crate) fn resolve_correlation(
     let mut sizes: Vec<usize> = raw.iter().map(|&n| n as usize).collect();
     sizes.sort_unstable();
     sizes.dedup();
-    let interval = a
-        .interval
-        .as_ref()
-        .map(|i| i.get_ref().0)
-        .unwrap_or(super::DEFAULT_TAP_INTERVAL);
-    if interval == 0 {
-        return Err(err(
-            key("interval"),
-            "expected a sampling interval above zero".into(),
-        ));
-    }
+    Ok(sizes)
+}
+
+/// The estimators (default `mi`), each known and listed once, at least one.
+fn estimators_of(
+    a: &schema::AttackSpec,
+    at: &str,
+    err: &dyn Fn(String, String) -> ScenarioError,
+) -> Result<Vec<String>, ScenarioError> {
     let mut estimators = Vec::new();
     let default_estimators = [Spanned::new(0..0, "mi".to_string())];
     let named = a.estimators.as_deref().unwrap_or(&default_estimators);
@@ -223,19 +301,12 @@ pub(crate) fn resolve_correlation(
     }
     if estimators.is_empty() {
         return Err(err(
-            key("estimators"),
+            format!("{at}.estimators"),
             format!(
                 "expected at least one estimator of: {}",
                 ESTIMATORS.join(", ")
             ),
         ));
     }
-    Ok(CorrelationAttack {
-        target,
-        observe_link,
-        candidates,
-        interval,
-        sample_sizes: sizes,
-        estimators,
-    })
+    Ok(estimators)
 }

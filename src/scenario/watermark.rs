@@ -418,29 +418,7 @@ pub(crate) fn resolve_attack(
             format!("missing required key \"{k}\" in {at}, like {k} = {eg}"),
         )
     };
-    let names: Vec<&str> = placed.watermarks.iter().map(|w| w.name.as_str()).collect();
-    let wname = a
-        .watermark
-        .as_ref()
-        .ok_or_else(|| missing("watermark", "\"mark\""))?;
-    let wi = names
-        .iter()
-        .position(|n| n == wname.get_ref())
-        .ok_or_else(|| {
-            err(
-                key("watermark"),
-                format!(
-                    "no [[watermark]] named \"{}\"{}; the scenario has: {}",
-                    wname.get_ref(),
-                    error::suggestion(wname.get_ref(), &names),
-                    if names.is_empty() {
-                        "none (add a [[watermark]] table)".to_string()
-                    } else {
-                        names.join(", ")
-                    }
-                ),
-            )
-        })?;
+    let wi = watermark_index(a, at, placed, err)?;
     let w = &placed.watermarks[wi];
     let observe = a
         .observe
@@ -478,6 +456,89 @@ pub(crate) fn resolve_attack(
             "[\"alice->ss\"], the link into the watermarker",
         ));
     }
+    let anchor = anchor_of(a, at, err)?;
+    let sync = match (sync, anchor) {
+        (Some(s), _) => s,
+        (None, AnchorKind::FirstReceived) => links.clone(),
+        (None, _) => {
+            return Err(missing(
+                "sync",
+                "[\"alice->ss\"], per observed link the link into the watermarker",
+            ))
+        }
+    };
+    let reference = reference.filter(|_| !blind);
+    let subjects = subjects_of(
+        a,
+        at,
+        placed,
+        (&links, &sync, reference.as_deref()),
+        anchor,
+        err,
+    )?;
+    if let AnchorKind::Search { sigmas, step } = anchor {
+        for s in &subjects {
+            super::bounds::check_search(sigmas, s.spread, step)
+                .map_err(|e| err(key(&e.key), e.message))?;
+        }
+    }
+    Ok(WatermarkAttack {
+        watermark: wi,
+        anchor,
+        subjects,
+    })
+}
+
+/// The index of the `[[watermark]]` a table names (required).
+fn watermark_index(
+    a: &super::schema::AttackSpec,
+    at: &str,
+    placed: &Placed<'_>,
+    err: &dyn Fn(String, String) -> ScenarioError,
+) -> Result<usize, ScenarioError> {
+    let key = |k: &str| format!("{at}.{k}");
+    let missing = |k: &str, eg: &str| {
+        err(
+            key(k),
+            format!("missing required key \"{k}\" in {at}, like {k} = {eg}"),
+        )
+    };
+    let names: Vec<&str> = placed.watermarks.iter().map(|w| w.name.as_str()).collect();
+    let wname = a
+        .watermark
+        .as_ref()
+        .ok_or_else(|| missing("watermark", "\"mark\""))?;
+    names
+        .iter()
+        .position(|n| n == wname.get_ref())
+        .ok_or_else(|| {
+            err(
+                key("watermark"),
+                format!(
+                    "no [[watermark]] named \"{}\"{}; the scenario has: {}",
+                    wname.get_ref(),
+                    error::suggestion(wname.get_ref(), &names),
+                    if names.is_empty() {
+                        "none (add a [[watermark]] table)".to_string()
+                    } else {
+                        names.join(", ")
+                    }
+                ),
+            )
+        })
+}
+
+/// The search's step when a table gives none.
+const DEFAULT_SEARCH_STEP: SimTime = 5_000_000;
+
+/// Where the detector's grid starts (default `first_received`), with the keys that apply only
+/// to some anchors refused under the others.
+fn anchor_of(
+    a: &super::schema::AttackSpec,
+    at: &str,
+    err: &dyn Fn(String, String) -> ScenarioError,
+) -> Result<AnchorKind, ScenarioError> {
+    let key = |k: &str| format!("{at}.{k}");
     let anchor_name = a.anchor.as_ref().map(|x| x.get_ref().as_str());
     let search_keys = [
         ("search_sigmas", a.search_sigmas.is_some()),
@@ -495,7 +556,10 @@ pub(crate) fn resolve_attack(
                     format!("expected a number of 0 or more, got {sigmas}"),
                 ));
             }
-            let step = a.search_step.as_ref().map_or(5_000_000, |x| x.get_ref().0);
+            let step = a
+                .search_step
+                .as_ref()
+                .map_or(DEFAULT_SEARCH_STEP, |x| x.get_ref().0);
             if step == 0 {
                 return Err(err(key("search_step"), "expected a step above zero".into()));
             }
@@ -533,18 +597,22 @@ pub(crate) fn resolve_attack(
             "`sync` applies only to anchor = \"known\" (where the grid starts) and \"search\" (the delay spread it covers)".into(),
         ));
     }
-    let sync = match (sync, anchor) {
-        (Some(s), _) => s,
-        (None, AnchorKind::FirstReceived) => links.clone(),
-        (None, _) => {
-            return Err(missing(
-                "sync",
-                "[\"alice->ss\"], per observed link the link into the watermarker",
-            ))
-        }
-    };
+    Ok(anchor)
+}
+
+/// One watched link per observed link: its sync link, the delay and spread from there (given,
+/// or along a flow that crosses both), and its reference link (RAINBOW only).
+fn subjects_of(
+    a: &super::schema::AttackSpec,
+    at: &str,
+    placed: &Placed<'_>,
+    (links, sync, reference): (&[usize], &[usize], Option<&[usize]>),
+    anchor: AnchorKind,
+    err: &dyn Fn(String, String) -> ScenarioError,
+) -> Result<Vec<WatchedLink>, ScenarioError> {
+    let key = |k: &str| format!("{at}.{k}");
     let mut subjects = Vec::new();
-    for (j, (&link, &sync)) in links.iter().zip(&sync).enumerate() {
+    for (j, (&link, &sync)) in links.iter().zip(sync).enumerate() {
         // The delay law from the sync link to the observed link, along a flow that takes both
         // in that order: the topology the adversary is assumed to know (not who is marked).
         let route = placed.flows.iter().find_map(|f| {
@@ -587,18 +655,8 @@ pub(crate) fn resolve_attack(
                 .search_spread
                 .as_ref()
                 .map_or(var.sqrt().round() as SimTime, |d| d.get_ref().0),
-            reference: reference.as_ref().filter(|_| !blind).map(|r| r[j]),
+            reference: reference.map(|r| r[j]),
         });
     }
-    if let AnchorKind::Search { sigmas, step } = anchor {
-        for s in &subjects {
-            super::bounds::check_search(sigmas, s.spread, step)
-                .map_err(|e| err(key(&e.key), e.message))?;
-        }
-    }
-    Ok(WatermarkAttack {
-        watermark: wi,
-        anchor,
-        subjects,
-    })
+    Ok(subjects)
 }
