@@ -296,6 +296,7 @@ pub struct CorrelationModel {
     pub means_conserving: Vec<StageMeans>,
     pub means_exact: Vec<StageMeans>,
     pub semi_reps: usize,
+    #[serde(with = "crate::engine::seed")]
     pub semi_seed: u64,
 }
 

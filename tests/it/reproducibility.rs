@@ -39,6 +39,12 @@ fn same_seed_same_bytes_any_jobs() {
     let summary: serde_json::Value = serde_json::from_slice(&a).unwrap();
     assert_eq!(summary["trials"], 12);
     assert_eq!(summary["seed"], "5");
+    // Every seed is a string, the semi-analytic estimate's too.
+    let semi_seed = &summary["model"]["semi_seed"];
+    assert!(
+        semi_seed.as_str().is_some_and(|s| s.parse::<u64>().is_ok()),
+        "{semi_seed}"
+    );
     assert!(summary["points"]
         .as_array()
         .unwrap()

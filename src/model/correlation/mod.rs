@@ -257,9 +257,16 @@ pub struct ModelSummary {
     pub means_conserving: Vec<StageMeans>,
     /// The same with the exact link stage (E\[Y\] = lambda_port T), with its grid.
     pub means_exact: Vec<StageMeans>,
-    /// Semi-analytic repetitions and seed.
+    /// Semi-analytic repetitions and seed (written as a string, as every seed).
     pub semi_reps: usize,
+    #[serde(serialize_with = "seed_string")]
     pub semi_seed: u64,
+}
+
+/// A seed as a decimal string: JSON readers round integers past 2^53, and every seed mixsim
+/// writes is a string.
+pub fn seed_string<S: serde::Serializer>(seed: &u64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&seed.to_string())
 }
 
 /// The semi-analytic estimate: the detection rate of the attack's real estimator on samples
