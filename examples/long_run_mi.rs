@@ -60,7 +60,7 @@ fn main() {
     match mixsim::experiment::predict::correlation_model(&s, &opts) {
         Ok(m) => println!(
             "model I_1 = {:.6} (published link stage), {:.6} (flow-conserving), {:.6} (exact)",
-            m.i1, m.i1_conserving, m.i1_exact
+            m.information.i1, m.information.i1_conserving, m.information.i1_exact
         ),
         Err(e) => println!("model: not applicable, because {e}"),
     }

@@ -409,9 +409,17 @@ fn cmd_model(
     println!("{}: seed-000 model of the plug-in MI attack", scenario.name);
     println!("link stage                        I_1 (nats)        C_1");
     for (name, i1, c1) in [
-        ("published (eqs 14-15)", m.i1, m.c1),
-        ("flow-conserving batch", m.i1_conserving, m.c1_conserving),
-        ("exact, time-resolved", m.i1_exact, m.c1_exact),
+        ("published (eqs 14-15)", m.information.i1, m.information.c1),
+        (
+            "flow-conserving batch",
+            m.information.i1_conserving,
+            m.information.c1_conserving,
+        ),
+        (
+            "exact, time-resolved",
+            m.information.i1_exact,
+            m.information.c1_exact,
+        ),
     ] {
         println!("{name:<30} {i1:>12.6} {c1:>10.6}");
     }

@@ -11,7 +11,7 @@
 //! and their `Serialize` writes summary.json's `model` objects with the keys in alphabetical
 //! order (nested objects too), as summary.json has always written them.
 
-use crate::model::correlation::{MixModelParams, ModelSummary, Prediction, StageMeans};
+use crate::model::correlation::{Checks, Information, MixModelParams, ModelSummary, Prediction};
 use crate::model::swirl::SwirlRates;
 use serde::{Serialize, Serializer};
 
@@ -286,18 +286,10 @@ pub struct CorrelationModel {
     /// What the model predicts, in words.
     pub predicts: &'static str,
     pub params: MixModelParams,
-    pub i1: f64,
-    pub c1: f64,
-    pub i1_conserving: f64,
-    pub c1_conserving: f64,
-    pub i1_exact: f64,
-    pub c1_exact: f64,
-    pub means_published: Vec<StageMeans>,
-    pub means_conserving: Vec<StageMeans>,
-    pub means_exact: Vec<StageMeans>,
-    pub semi_reps: usize,
-    #[serde(with = "crate::engine::seed")]
-    pub semi_seed: u64,
+    #[serde(flatten)]
+    pub information: Information,
+    #[serde(flatten)]
+    pub checks: Checks,
 }
 
 impl CorrelationModel {
@@ -306,17 +298,8 @@ impl CorrelationModel {
         CorrelationModel {
             predicts: "the plug-in MI attack (estimator \"mi\")",
             params,
-            i1: m.i1,
-            c1: m.c1,
-            i1_conserving: m.i1_conserving,
-            c1_conserving: m.c1_conserving,
-            i1_exact: m.i1_exact,
-            c1_exact: m.c1_exact,
-            means_published: m.means_published.clone(),
-            means_conserving: m.means_conserving.clone(),
-            means_exact: m.means_exact.clone(),
-            semi_reps: m.semi_reps,
-            semi_seed: m.semi_seed,
+            information: m.information,
+            checks: m.checks.clone(),
         }
     }
 }

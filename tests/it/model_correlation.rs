@@ -749,30 +749,42 @@ fn predict_reports_both_joint_laws_and_conservation() {
     let grid = [60, 480, 3840, 30720];
     let light = predict(&fig5(None), &grid, &ModelOptions::default()).unwrap();
     // Without queueing every joint law is the delay stage's.
-    assert_eq!(light.i1, light.i1_conserving);
-    assert_eq!(light.i1, light.i1_exact);
-    assert!(light.i1 > 0.004 && light.i1 < 0.005, "I_1 = {}", light.i1);
+    assert_eq!(light.information.i1, light.information.i1_conserving);
+    assert_eq!(light.information.i1, light.information.i1_exact);
+    assert!(
+        light.information.i1 > 0.004 && light.information.i1 < 0.005,
+        "I_1 = {}",
+        light.information.i1
+    );
     let heavy = predict(&fig5(Some(HEAVY)), &grid, &ModelOptions::default()).unwrap();
     // The link's queue removes information; the published stage more than the conserving one,
     // and the exact (time-resolved) stage far more than both: 0.00062 nats, the simulator's
     // long-run value (tests/it/model_link_exact.rs).
-    assert!(heavy.i1 < heavy.i1_conserving && heavy.i1_conserving < light.i1);
     assert!(
-        heavy.i1_exact > 0.0006 && heavy.i1_exact < 0.00065,
-        "{}",
-        heavy.i1_exact
+        heavy.information.i1 < heavy.information.i1_conserving
+            && heavy.information.i1_conserving < light.information.i1
     );
-    for m in heavy.means_conserving.iter().chain(&heavy.means_exact) {
+    assert!(
+        heavy.information.i1_exact > 0.0006 && heavy.information.i1_exact < 0.00065,
+        "{}",
+        heavy.information.i1_exact
+    );
+    for m in heavy
+        .checks
+        .means_conserving
+        .iter()
+        .chain(&heavy.checks.means_exact)
+    {
         assert!(close(m.mean_after_link, m.lambda_t, 1e-8));
     }
-    for m in &heavy.means_published {
+    for m in &heavy.checks.means_published {
         assert!(m.mean_after_link > m.lambda_t + 0.3);
     }
     for s in [&light, &heavy] {
         assert_eq!(s.predictions.len(), grid.len());
         for (p, &n) in s.predictions.iter().zip(&grid) {
             assert_eq!(p.sample_size, n);
-            assert_eq!(p.theorem1, theorem1(s.i1, s.c1, n));
+            assert_eq!(p.theorem1, theorem1(s.information.i1, s.information.c1, n));
             for d in [
                 p.theorem1,
                 p.theorem1_as_printed,
@@ -792,7 +804,10 @@ fn predict_reports_both_joint_laws_and_conservation() {
             p.semi_analytic > floor && p.improved > floor && p.improved_refined > floor,
             "{p:?}"
         );
-        assert_eq!(p.theorem1_exact, theorem1(s.i1_exact, s.c1_exact, 30720));
+        assert_eq!(
+            p.theorem1_exact,
+            theorem1(s.information.i1_exact, s.information.c1_exact, 30720)
+        );
     }
     // Light load is easier to detect than heavy (the paper's Fig. 5 observation).
     assert!(light.predictions[1].improved_refined > heavy.predictions[1].improved_refined);

@@ -118,7 +118,7 @@ fn poisson_padding_model_matches_simulation() {
         .all(|c| matches!(c.padding, Some(LinkPadding::Poisson { .. }))));
     let m = model(&s);
     assert_eq!(
-        m.i1_exact, 0.0,
+        m.information.i1_exact, 0.0,
         "a padded target link carries no information"
     );
     assert_model_matches(&s, 300);

@@ -408,9 +408,11 @@ fn exact_i1_matches_the_packet_simulator_at_heavy_load() {
     let est = simulated_mi("fig5-heavy.toml", &[], 200_000, 6);
     let (m, se) = mean_se(&est);
     assert!(
-        (m - model.i1_exact).abs() < 4.0 * se + 3e-5,
+        (m - model.information.i1_exact).abs() < 4.0 * se + 3e-5,
         "simulated I {m} (se {se}, trials {est:?}), exact model {}",
-        model.i1_exact
+        model.information.i1_exact
     );
-    assert!(model.i1 - m > 20.0 * se && model.i1_conserving - m > 20.0 * se);
+    assert!(
+        model.information.i1 - m > 20.0 * se && model.information.i1_conserving - m > 20.0 * se
+    );
 }

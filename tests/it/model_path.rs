@@ -96,11 +96,11 @@ fn later_hops_of_the_reference_cascade_see_nothing_of_the_entry_interval() {
     );
     let two = hops[1].path.as_ref().unwrap();
     assert_eq!(
-        two.i1_exact, 0.0,
+        two.information.i1_exact, 0.0,
         "X and the hop-2 link are independent per interval"
     );
     let one = hops[0].path.as_ref().unwrap();
-    assert!(one.i1_exact > 0.0);
+    assert!(one.information.i1_exact > 0.0);
     // A timed mix on the route has no path model past it, and says why.
     let t = Scenario::load(
         &scenario_path("cascade.toml"),

@@ -236,20 +236,34 @@ pub struct Prediction {
     pub refined_terms: RefinedTerms,
 }
 
-/// Everything the model says about one parameter set.
+/// Everything the model says about one parameter set: the scenario-level quantities (written
+/// around the predictions, in this order, by `model --json`) and one prediction per sample size.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ModelSummary {
-    /// I_1 (nats) and C_1 for the joint law used by theorem1 (published link stage).
+    #[serde(flatten)]
+    pub information: Information,
+    pub predictions: Vec<Prediction>,
+    #[serde(flatten)]
+    pub checks: Checks,
+}
+
+/// I_1 (nats) and C_1 of the target's joint law under each link stage.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Information {
+    /// For the joint law used by theorem1 (published link stage).
     pub i1: f64,
     pub c1: f64,
-    /// I_1 and C_1 for the flow-conserving joint law.
+    /// For the flow-conserving joint law.
     pub i1_conserving: f64,
     pub c1_conserving: f64,
-    /// I_1 and C_1 for the exact (time-resolved) joint law, used by improved, refined and
-    /// semi-analytic.
+    /// For the exact (time-resolved) joint law, used by improved, refined and semi-analytic.
     pub i1_exact: f64,
     pub c1_exact: f64,
-    pub predictions: Vec<Prediction>,
+}
+
+/// The flow checks of each link stage, and the semi-analytic estimate's settings.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Checks {
     /// Flow check per candidate with the published link stage: E[Y'] and E\[Y\] against
     /// lambda_port T (the published stage adds queue content, so E\[Y\] exceeds it).
     pub means_published: Vec<StageMeans>,
@@ -347,17 +361,21 @@ pub fn predict(
         })
         .collect();
     Ok(ModelSummary {
-        i1,
-        c1,
-        i1_conserving: i1c,
-        c1_conserving: c1c,
-        i1_exact: i1e,
-        c1_exact: c1e,
+        information: Information {
+            i1,
+            c1,
+            i1_conserving: i1c,
+            c1_conserving: c1c,
+            i1_exact: i1e,
+            c1_exact: c1e,
+        },
         predictions,
-        means_published: published.means,
-        means_conserving: conserving.means,
-        means_exact: exact.means,
-        semi_reps: semi.reps,
-        semi_seed: semi.seed,
+        checks: Checks {
+            means_published: published.means,
+            means_conserving: conserving.means,
+            means_exact: exact.means,
+            semi_reps: semi.reps,
+            semi_seed: semi.seed,
+        },
     })
 }
