@@ -169,6 +169,19 @@ impl Summary {
             "{}: {} trials, seed {}",
             self.scenario, self.trials, self.seed
         );
+        self.identification_table(&mut s);
+        self.detection_table(&mut s);
+        self.link_table(&mut s);
+        self.cover_links(&mut s);
+        self.latency_table(&mut s);
+        self.packet_lines(&mut s);
+        self.tcp_table(&mut s);
+        s
+    }
+
+    /// The identification attacks' rows: D with its interval and the model beside it.
+    fn identification_table(&self, s: &mut String) {
+        use std::fmt::Write;
         let identifications: Vec<&Point> = self
             .points
             .iter()
@@ -216,7 +229,11 @@ impl Summary {
                 let _ = writeln!(s, "model: not applicable, because {why}");
             }
         }
-        self.detection_table(&mut s);
+    }
+
+    /// Per link: packets per trial, utilisation and drops.
+    fn link_table(&self, s: &mut String) {
+        use std::fmt::Write;
         let w = column_width(16, self.links.iter().map(|l| l.name.len()));
         let _ = writeln!(
             s,
@@ -230,7 +247,11 @@ impl Summary {
                 l.name, l.packets_per_trial, l.utilisation, l.drops_buffer, l.drops_loss
             );
         }
-        self.cover_links(&mut s);
+    }
+
+    /// Latency quantiles: end to end, mix hold, queueing, watermark hold, per flow and class.
+    fn latency_table(&self, s: &mut String) {
+        use std::fmt::Write;
         let _ = writeln!(
             s,
             "\n{:<12} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
@@ -266,6 +287,11 @@ impl Summary {
                 name, l.mean_ms, l.p50_ms, l.p90_ms, l.p99_ms, l.p999_ms, l.max_ms
             );
         }
+    }
+
+    /// Packet counts, by kind when there is cover.
+    fn packet_lines(&self, s: &mut String) {
+        use std::fmt::Write;
         let _ = writeln!(
             s,
             "\npackets: {} created, {} delivered, {} dropped, {} in flight at the end",
@@ -288,6 +314,11 @@ impl Summary {
                 );
             }
         }
+    }
+
+    /// TCP flows: goodput and retransmissions.
+    fn tcp_table(&self, s: &mut String) {
+        use std::fmt::Write;
         if !self.flows.is_empty() {
             let _ = writeln!(
                 s,
@@ -320,7 +351,6 @@ impl Summary {
                 "(means per trial; goodput over the measured time after warm-up)"
             );
         }
-        s
     }
 
     /// The detection attacks' rows of the terminal table.
