@@ -328,7 +328,7 @@ fn padding_law(
 ) -> Result<LinkPadding, NotApplicable> {
     if bits_per_packet.is_some_and(|b| b != p.size as f64 * 8.0) {
         return Err(NotApplicable::new(format!(
-            "the padding model assumes dummies the size of the real packets on {link}: otherwise which slots carry real packets shows in the departure times"
+            "the padding model assumes the real packets on {link} keep their own size on the wire (padding_size pads every packet there to {}B)", p.size
         )));
     }
     match p.kind {

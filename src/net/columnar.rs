@@ -579,7 +579,7 @@ impl Run<'_> {
                     p.hop += 1;
                     let flow = &net.flows[p.flow as usize];
                     if p.hop as usize + 1 == flow.route.len() {
-                        if at <= net.horizon {
+                        if at < net.horizon {
                             net.deliver(at, id);
                         } else {
                             net.landing_after_horizon += 1;

@@ -77,6 +77,12 @@ pub enum PaddingKind {
 
 /// Link padding: the link starts a transmission at every slot, a real packet if one waits and
 /// a dummy of `size` bytes if none does; real packets wait for the next slot.
+///
+/// The link shows an observer only what its wire shows: every packet is sent as `size` bytes
+/// (a real packet larger than `size` keeps its own size: the scenario refuses it), and the
+/// `enqueue` tap point records each transmission as its slot begins, with its wire size, for
+/// real packets and dummies alike (a real packet's arrival at the link, off the slot grid, is
+/// not shown; a packet dropped at a full buffer never reaches the wire and is not shown).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Padding {
     pub kind: PaddingKind,
@@ -250,14 +256,14 @@ impl Link {
             let start = slot.max(self.last_departure);
             let departure = start + service;
             self.last_departure = departure;
-            if departure <= self.horizon {
+            if departure < self.horizon {
                 self.stats.sent += 1;
                 self.stats.bytes_sent += size as u64;
                 self.stats.busy_ns += service;
                 self.stats.dummies += 1;
                 self.stats.dummy_bytes += size as u64;
             }
-            self.tap.record(TapPoint::Enqueue, slot, size, DUMMY_FLOW);
+            self.tap.record(TapPoint::Enqueue, start, size, DUMMY_FLOW);
             self.tap
                 .record(TapPoint::Depart, departure, size, DUMMY_FLOW);
             self.tap
@@ -278,8 +284,14 @@ impl Link {
     /// time and records it on the tap.
     #[inline(always)]
     pub fn offer(&mut self, now: SimTime, pkt: &mut Packet, rng: &mut SimRng) -> LinkOutcome {
+        if now >= self.horizon {
+            // After the end: it never reaches the link's sending side (in flight at the end).
+            return LinkOutcome::Arrives(now + self.delay);
+        }
         self.stats.offered += 1;
-        self.tap.record(TapPoint::Enqueue, now, pkt.size, pkt.flow);
+        if self.padding.is_none() {
+            self.tap.record(TapPoint::Enqueue, now, pkt.size, pkt.flow);
+        }
         // Fewer times held than the buffer takes means fewer packets in the system: only a
         // fuller queue needs the departed ones dropped before the buffer is checked.
         if now >= self.last_departure {
@@ -294,31 +306,38 @@ impl Link {
             return LinkOutcome::Dropped(DropReason::BufferFull);
         }
         let mut start = now.max(self.last_departure);
+        let mut wire = pkt.size;
         if self.padding.is_some() {
             self.pad_until(now);
             let slot = self.padding.as_mut().map_or(now, PadState::take);
             start = slot.max(self.last_departure);
+            wire = wire.max(self.padding.as_ref().map_or(0, |p| p.cfg.size));
+            self.tap.record(TapPoint::Enqueue, start, wire, pkt.flow);
         }
-        let service = self.service_time(pkt.size);
-        (self.last_size, self.last_service) = (pkt.size, service);
+        let service = self.service_time(wire);
+        (self.last_size, self.last_service) = (wire, service);
         let departure = start + service;
         self.last_departure = departure;
         self.in_system.push_back(departure);
         pkt.queueing += start - now;
-        if departure <= self.horizon {
+        if departure < self.horizon {
             self.stats.wait_ns += start - now;
             self.stats.sent += 1;
-            self.stats.bytes_sent += pkt.size as u64;
+            self.stats.bytes_sent += wire as u64;
             self.stats.busy_ns += service;
             if pkt.cover.is_some() {
                 self.stats.cover += 1;
-                self.stats.cover_bytes += pkt.size as u64;
+                self.stats.cover_bytes += wire as u64;
             }
         }
-        self.tap
-            .record(TapPoint::Depart, departure, pkt.size, pkt.flow);
+        self.tap.record(TapPoint::Depart, departure, wire, pkt.flow);
         if let Some(loss) = &mut self.loss {
             if let StageOutcome::Drop(reason) = loss.offer(departure, pkt, rng) {
+                if departure >= self.horizon {
+                    // Lost after the end: in flight when the trial ends, like every packet
+                    // still on its way (the draw is made all the same, so streams stay aligned).
+                    return LinkOutcome::Arrives(departure + self.delay);
+                }
                 self.stats.drops_loss += 1;
                 return LinkOutcome::Dropped(reason);
             }
@@ -329,8 +348,7 @@ impl Link {
                 arrival = t;
             }
         }
-        self.tap
-            .record(TapPoint::Arrive, arrival, pkt.size, pkt.flow);
+        self.tap.record(TapPoint::Arrive, arrival, wire, pkt.flow);
         LinkOutcome::Arrives(arrival)
     }
 }

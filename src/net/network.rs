@@ -856,6 +856,9 @@ impl Network {
                 let flow = &self.flows[p.flow as usize];
                 let hop = p.hop as usize;
                 if hop + 1 == flow.route.len() {
+                    if now >= self.horizon {
+                        return; // due as the trial ends: it does not happen, the packet is in flight
+                    }
                     // Only flows that are not delivered inline get here: TCP's.
                     if self.flow_tcp[p.flow as usize] != NO_TCP {
                         self.tcp_arrive(engine, now, pkt);
@@ -1183,7 +1186,7 @@ impl Network {
                 p.hop += 1;
                 let flow = &self.flows[p.flow as usize];
                 if flow.inline_delivery && p.hop as usize + 1 == flow.route.len() {
-                    if t <= self.horizon {
+                    if t < self.horizon {
                         self.deliver(t, id);
                     } else {
                         self.landing_after_horizon += 1;

@@ -3,10 +3,10 @@
 
 use super::error::ScenarioError;
 use super::schema::{self, ScenarioFile};
-use super::{Link, Node};
+use super::{Flow, Link, Node, Traffic};
 use crate::net::link::{Padding, PaddingKind};
 use crate::units;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 /// Link indices by their (from, to) nodes.
 pub(super) type LinkAt = HashMap<(usize, usize), usize>;
@@ -94,6 +94,74 @@ pub(super) fn resolve_links(
     Ok((links, link_at))
 }
 
+/// Give every padded link's dummies the size of the real packets that cross it (flows, cover
+/// streams and TCP ACKs, after every route is known): refused when they differ in size and the
+/// link sets no `padding_size` (the dummies could not look like all of them), or when one is
+/// larger than the `padding_size` every packet is padded to on the wire.
+pub(super) fn size_padding(
+    file: &ScenarioFile,
+    links: &mut [Link],
+    flows: &[Flow],
+    err: &dyn Fn(String, String) -> ScenarioError,
+) -> Result<(), ScenarioError> {
+    let mut sizes: Vec<BTreeSet<u32>> = vec![BTreeSet::new(); links.len()];
+    for f in flows {
+        let own: Vec<u32> = match &f.traffic {
+            Traffic::Trace(d) => d.sizes.as_ref().map_or(vec![f.size], |s| {
+                let (lo, hi) = (s.iter().min(), s.iter().max());
+                lo.into_iter().chain(hi).copied().collect()
+            }),
+            _ => vec![f.size],
+        };
+        for (l, _) in f.link_shares() {
+            sizes[l].extend(&own);
+        }
+        if let Some(p) = f.traffic.tcp() {
+            for &l in &f.ack_links {
+                sizes[l].insert(p.ack_size);
+            }
+        }
+    }
+    for (i, link) in links.iter_mut().enumerate() {
+        let Some(pad) = &mut link.padding else {
+            continue;
+        };
+        let seen: Vec<String> = sizes[i].iter().map(|s| format!("{s}B")).collect();
+        match (file.links[i].padding_size.as_ref(), sizes[i].len()) {
+            (None, 0) => {}
+            (None, 1) => pad.size = *sizes[i].first().expect("one size"),
+            (None, _) => {
+                return Err(err(
+                    format!("link[{i}].padding"),
+                    format!("real packets of {} cross padded link {}, and a dummy can look like only one of them: expected padding_size = \"{}\" (or more) to send every packet on this link as one size", seen.join(", "), link.name, sizes[i].last().map_or(0, |s| *s)),
+                ))
+            }
+            (Some(_), _) => {
+                if let Some(&big) = sizes[i].iter().find(|&&s| s > pad.size) {
+                    return Err(err(
+                        format!("link[{i}].padding_size"),
+                        format!("real packets of {big}B cross padded link {}, larger than padding_size {}B: expected a padding_size of at least {}B (the size every packet takes on this link's wire)", link.name, pad.size, sizes[i].last().map_or(0, |s| *s)),
+                    ));
+                }
+            }
+        }
+        let bits = pad.rate * pad.size as f64 * 8.0;
+        if bits > link.bandwidth_bps {
+            return Err(err(
+                format!("link[{i}].padding_rate"),
+                format!(
+                    "{} slots/s of {}B dummies need {} but the link has {}: expected padding_rate x padding_size within the bandwidth",
+                    pad.rate,
+                    pad.size,
+                    units::Bandwidth(bits),
+                    units::Bandwidth(link.bandwidth_bps)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The padding of link `i`: `padding` names the slot process and needs `padding_rate`; the slot
 /// rate times the dummy size must fit the bandwidth (a dummy is sent whole before the next
 /// constant slot); padding is refused on a link with jitter, loss or an outage (dummies would
@@ -142,8 +210,10 @@ fn resolve_padding(
             format!("expected a dummy size from 1B to 4GB, got {size}B"),
         ));
     }
+    // Without padding_size, the size comes from the packets that cross the link (checked in
+    // `size_padding`, with the same words).
     let bits = r * size as f64 * 8.0;
-    if bits > l.bandwidth.get_ref().0 {
+    if l.padding_size.is_some() && bits > l.bandwidth.get_ref().0 {
         return Err(err(
             format!("link[{i}].padding_rate"),
             format!(

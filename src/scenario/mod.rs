@@ -532,6 +532,8 @@ impl Scenario {
             &mut flows,
         )?;
         layers::apply(&file, &layers, &nodes, &link_at, &mut flows, &err)?;
+        let mut links = links;
+        links::size_padding(&file, &mut links, &flows, &err)?;
         load::check_offered_load(&links, &flows, &err)?;
         let watermarks = watermark::resolve(&file.watermarks, &nodes, &flows, &err)?;
         let mut warnings = Vec::new();

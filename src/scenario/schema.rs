@@ -208,7 +208,8 @@ pub struct LinkSpec {
     /// Slots per second of a padded link.
     #[serde(default)]
     pub padding_rate: Option<Spanned<Rate>>,
-    /// Size of a dummy. Default the scenario's packet_size.
+    /// Every packet's size on the wire of a padded link. Default: the size of the real packets
+    /// that cross it (which must then all have one size).
     #[serde(default)]
     pub padding_size: Option<Spanned<Bytes>>,
 }

@@ -98,12 +98,11 @@ fn watermark_searches_beyond_the_grid_limit_are_refused() {
 
 #[test]
 fn trials_beyond_the_event_limits_are_refused() {
-    // A billion padding slots per second: 10^10 events a trial.
+    // A billion padding slots per second (of the real packets' 1000 B): 10^10 events a trial.
     let m = refusal(
         "defense-padding-constant.toml",
         &[
-            "link.mix->bob.bandwidth=10Gbps",
-            "link.mix->bob.padding_size=1B",
+            "link.mix->bob.bandwidth=10Tbps",
             "link.mix->bob.padding_rate=1000000000pps",
         ],
         "link[3].padding_rate",

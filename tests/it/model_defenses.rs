@@ -197,10 +197,10 @@ fn model_says_where_it_does_not_apply() {
     }
     let got = reason(
         "defense-padding-poisson.toml",
-        &["link.mix->bob.padding_size=500B"],
+        &["link.mix->bob.padding_size=1200B"],
     );
     assert!(
-        got.contains("dummies the size of the real packets"),
+        got.contains("keep their own size on the wire") && got.contains("1200B"),
         "{got}"
     );
 }
