@@ -285,8 +285,10 @@ impl Link {
     #[inline(always)]
     pub fn offer(&mut self, now: SimTime, pkt: &mut Packet, rng: &mut SimRng) -> LinkOutcome {
         if now >= self.horizon {
-            // After the end: it never reaches the link's sending side (in flight at the end).
-            return LinkOutcome::Arrives(now + self.delay);
+            // At or after the end: it never reaches the link's sending side, and its arrival
+            // falls after the end too, so it is in flight and causes no event before the end.
+            let after = self.horizon.saturating_add(1);
+            return LinkOutcome::Arrives(now.saturating_add(self.delay).max(after));
         }
         self.stats.offered += 1;
         if self.padding.is_none() {
