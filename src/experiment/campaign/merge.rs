@@ -35,7 +35,61 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<(SweepPlan, Vec<Summary>), 
             )));
         }
     }
-    // The split: every directory a shard of the same n, each k once, none missing.
+    let (shards, owner) = shard_owners(dirs, &manifests)?;
+    let n = shards[0].n;
+
+    let spec = first.spec.clone();
+    let plan: SweepPlan = spec
+        .plan(Path::new(&first.spec.base_file))
+        .map_err(|e| SweepError::Input(e.to_string()))?;
+    let units = shard::units(plan.spec.trials, plan.spec.chunk, plan.spec.points.len());
+    let costs = shard::unit_costs(&plan, &units);
+    let owner_of_unit = shard::assign(&costs, n);
+
+    // Every shard complete, before anything is written.
+    let mut records = Vec::with_capacity(units.len());
+    for (u, unit) in units.iter().enumerate() {
+        let i = owner[owner_of_unit[u]];
+        match record::read_unit(&dirs[i], &plan.spec, unit)? {
+            Some(r) => records.push(r),
+            None => {
+                let missing = units
+                    .iter()
+                    .enumerate()
+                    .filter(|&(v, w)| {
+                        owner_of_unit[v] == owner_of_unit[u]
+                            && !record::record_path(&dirs[i], w).exists()
+                    })
+                    .count();
+                let total = owner_of_unit
+                    .iter()
+                    .filter(|&&s| s == owner_of_unit[u])
+                    .count();
+                return Err(SweepError::Input(format!(
+                    "shard {} in {} is not finished ({missing} of its {total} chunks missing, first {}): run its `mixsim sweep ... --shard {}` again with the same --out to finish it",
+                    shards[i],
+                    dirs[i].display(),
+                    record::record_path(&dirs[i], unit).display(),
+                    shards[i]
+                )));
+            }
+        }
+    }
+
+    let _lock = record::prepare(out, &Manifest::new(&plan.spec, Shard::WHOLE))?;
+    for (unit, rec) in units.iter().zip(&records) {
+        record::write_record(out, unit, rec)?;
+    }
+    let summaries = finalize(out, &plan)?;
+    Ok((plan, summaries))
+}
+
+/// The shard of each directory, and per shard k (from 1) the directory holding it: every
+/// directory a shard of the same split, each k once, none missing.
+fn shard_owners(
+    dirs: &[PathBuf],
+    manifests: &[Manifest],
+) -> Result<(Vec<Shard>, Vec<usize>), SweepError> {
     let shards: Vec<Shard> = manifests.iter().map(Manifest::shard).collect();
     let n = shards[0].n;
     if let Some(i) = shards.iter().position(|s| s.n != n) {
@@ -70,48 +124,5 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<(SweepPlan, Vec<Summary>), 
         )));
     }
 
-    let spec = first.spec.clone();
-    let plan: SweepPlan = spec
-        .plan(Path::new(&first.spec.base_file))
-        .map_err(|e| SweepError::Input(e.to_string()))?;
-    let units = shard::units(plan.spec.trials, plan.spec.chunk, plan.spec.points.len());
-    let costs = shard::unit_costs(&plan, &units);
-    let owner_of_unit = shard::assign(&costs, n);
-
-    // Every shard complete, before anything is written.
-    let mut records = Vec::with_capacity(units.len());
-    for (u, unit) in units.iter().enumerate() {
-        let i = owner[owner_of_unit[u]].expect("checked above");
-        match record::read_unit(&dirs[i], &plan.spec, unit)? {
-            Some(r) => records.push(r),
-            None => {
-                let missing = units
-                    .iter()
-                    .enumerate()
-                    .filter(|&(v, w)| {
-                        owner_of_unit[v] == owner_of_unit[u]
-                            && !record::record_path(&dirs[i], w).exists()
-                    })
-                    .count();
-                let total = owner_of_unit
-                    .iter()
-                    .filter(|&&s| s == owner_of_unit[u])
-                    .count();
-                return Err(SweepError::Input(format!(
-                    "shard {} in {} is not finished ({missing} of its {total} chunks missing, first {}): run its `mixsim sweep ... --shard {}` again with the same --out to finish it",
-                    shards[i],
-                    dirs[i].display(),
-                    record::record_path(&dirs[i], unit).display(),
-                    shards[i]
-                )));
-            }
-        }
-    }
-
-    let _lock = record::prepare(out, &Manifest::new(&plan.spec, Shard::WHOLE))?;
-    for (unit, rec) in units.iter().zip(&records) {
-        record::write_record(out, unit, rec)?;
-    }
-    let summaries = finalize(out, &plan)?;
-    Ok((plan, summaries))
+    Ok((shards, owner.into_iter().flatten().collect()))
 }
