@@ -315,7 +315,7 @@ fn cmd_run(
         None => Executor::Auto,
         Some(EngineArg::Event) => Executor::Event,
         Some(EngineArg::Stream) => {
-            experiment::runner::stream_plan(&scenario).map_err(|why| {
+            experiment::runner::feed_forward_plan(&scenario).map_err(|why| {
                 Failure::input(format!(
                     "{}: --engine stream: the columnar (feed-forward) executor cannot run this scenario: {why}; use --engine event (or no --engine)",
                     args.scenario.display()
@@ -698,7 +698,7 @@ fn cmd_check(args: &ScenarioArgs) -> Result<(), Failure> {
         mixsim::scenario::bounds::MAX_RUN_EVENTS,
         work.largest
     );
-    match experiment::runner::stream_plan(&s) {
+    match experiment::runner::feed_forward_plan(&s) {
         Ok(()) => println!(
             "  executor: stream (columnar; open loop, routes without cycles; a trial with simultaneous events its packets' recent history does not order reruns on the event engine)"
         ),

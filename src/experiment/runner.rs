@@ -231,9 +231,9 @@ pub fn score_attacks(
 /// Index (within the candidates) of the link the target flow really takes.
 pub use super::attacks::true_candidate;
 
-/// Why the stream executor cannot run a scenario, naming the flow or node.
+/// Why the columnar (feed-forward) executor cannot run a scenario, naming the flow or node.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum StreamUnsupported {
+pub enum FeedForwardUnsupported {
     #[error("flow \"{0}\" is TCP, a closed loop (its ACKs drive its sender), which only the event engine runs")]
     Tcp(String),
     #[error(
@@ -244,8 +244,8 @@ pub enum StreamUnsupported {
     Loopix(String, &'static str),
 }
 
-/// Whether the stream executor can run this scenario's trials, and if not, why.
-pub fn stream_plan(scenario: &Scenario) -> Result<(), StreamUnsupported> {
+/// Whether the columnar (feed-forward) executor can run this scenario's trials, and if not, why.
+pub fn feed_forward_plan(scenario: &Scenario) -> Result<(), FeedForwardUnsupported> {
     let taps = TapSetup {
         interval: 1,
         bins: 0,
@@ -254,19 +254,21 @@ pub fn stream_plan(scenario: &Scenario) -> Result<(), StreamUnsupported> {
     };
     match plan::plan(&Network::new(&scenario.topology(), scenario.seed, 0, taps)) {
         Ok(_) => Ok(()),
-        Err(NotFeedForward::Tcp(f)) => Err(StreamUnsupported::Tcp(scenario.flows[f].name.clone())),
-        Err(NotFeedForward::Cycle(n)) => {
-            Err(StreamUnsupported::Cycle(scenario.nodes[n].name.clone()))
+        Err(NotFeedForward::Tcp(f)) => {
+            Err(FeedForwardUnsupported::Tcp(scenario.flows[f].name.clone()))
         }
-        Err(NotFeedForward::PerMessageRoutes(f)) => Err(StreamUnsupported::Loopix(
+        Err(NotFeedForward::Cycle(n)) => Err(FeedForwardUnsupported::Cycle(
+            scenario.nodes[n].name.clone(),
+        )),
+        Err(NotFeedForward::PerMessageRoutes(f)) => Err(FeedForwardUnsupported::Loopix(
             scenario.flows[f].name.clone(),
             "draws a fresh route per message",
         )),
-        Err(NotFeedForward::PayloadSlots(f)) => Err(StreamUnsupported::Loopix(
+        Err(NotFeedForward::PayloadSlots(f)) => Err(FeedForwardUnsupported::Loopix(
             scenario.flows[f].name.clone(),
             "sends in payload slots (a queue the sender keeps)",
         )),
-        Err(NotFeedForward::MixLoop(f)) => Err(StreamUnsupported::Loopix(
+        Err(NotFeedForward::MixLoop(f)) => Err(FeedForwardUnsupported::Loopix(
             scenario.flows[f].name.clone(),
             "starts at a mix (a mix loop: the mix is a source and a hop)",
         )),

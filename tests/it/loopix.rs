@@ -3,7 +3,7 @@
 //! refusal of the feed-forward executors, and the validation of their keys.
 
 use crate::common::parse;
-use mixsim::experiment::runner::{stream_plan, tap_setup, StreamUnsupported};
+use mixsim::experiment::runner::{feed_forward_plan, tap_setup, FeedForwardUnsupported};
 use mixsim::net::plan::Executor;
 use mixsim::net::tap::TapPoint;
 use mixsim::net::{Network, TapSetup};
@@ -207,8 +207,8 @@ fn mix_loops_return_to_their_mix_and_loopix_runs_on_the_event_engine() {
     assert!(loops.delivered as f64 > 0.95 * 15.0 * 40.0, "{loops:?}");
     assert_eq!(net.counters.in_flight(), net.live_packets());
     // The feed-forward executors refuse, naming the flow and why ...
-    match stream_plan(&s) {
-        Err(e @ StreamUnsupported::Loopix(..)) => {
+    match feed_forward_plan(&s) {
+        Err(e @ FeedForwardUnsupported::Loopix(..)) => {
             assert!(e.to_string().contains("\"alice\""), "{e}")
         }
         other => panic!("expected a Loopix refusal, got {other:?}"),
@@ -229,7 +229,7 @@ fn mix_loops_return_to_their_mix_and_loopix_runs_on_the_event_engine() {
                 "",
             )),
     );
-    let e = stream_plan(&parse(&only_mix_loop)).unwrap_err();
+    let e = feed_forward_plan(&parse(&only_mix_loop)).unwrap_err();
     assert!(e.to_string().contains("starts at a mix"), "{e}");
 }
 
