@@ -92,6 +92,7 @@ fn truths(s: &Scenario, a: &AttackConfig) -> Vec<Truth> {
             candidate_on_route(s, l.target, &l.candidates),
             l.variants.len(),
         ),
+        AttackKind::MessageEntropy(_) => Vec::new(),
     }
 }
 

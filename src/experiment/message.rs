@@ -12,7 +12,7 @@ use super::attacks::mix_graph;
 use super::runner::{observation, tap_point, tap_setup};
 use crate::attack::message::{MessageAnonymity, MessageTracker, WatchedMix};
 use crate::net::{MixStrategy, Network};
-use crate::scenario::{ResolvedNodeKind, Scenario};
+use crate::scenario::{AttackKind, ResolvedNodeKind, Scenario};
 use rayon::prelude::*;
 
 /// Why the per-message adversary does not apply to a scenario.
@@ -116,4 +116,98 @@ pub fn first_mix_load(s: &Scenario, t: &MessageTracker) -> (f64, f64) {
         .map(|f| f.traffic.mean_rate())
         .sum();
     (t_avg, lambda)
+}
+
+/// A `message_entropy` attack table's result over a run's trials: the mean entropy in bits of
+/// the tagged message with a normal 95 % interval, and the steady-state model of one mix beside
+/// it where the network is that one mix.
+#[derive(Debug, Clone, serde::Serialize, PartialEq)]
+pub struct EntropySummary {
+    /// The attack table's name.
+    pub attack: String,
+    /// The target flow.
+    pub target: String,
+    /// The run's trials, and those that tagged a message (a target packet after the warm-up).
+    pub trials: u64,
+    pub tagged: u64,
+    /// Mean entropy in bits over the tagged trials, with its interval (none without a tagged
+    /// trial, or without two for the interval).
+    pub mean_bits: Option<f64>,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+    /// The steady-state entropy of the target's first mix, when the network is that one mix.
+    pub model_bits: Option<f64>,
+    /// Why there is no model (or no measurement at all) for this table.
+    pub not_applicable: Option<String>,
+}
+
+/// The result of every `message_entropy` table of `s` over trials `0..trials` of `seed` (the
+/// run's), in file order. Each trial is simulated again with the traces the adversary needs;
+/// the same seed and trial number give the same trial, so these are the run's trials.
+pub fn summaries(s: &Scenario, seed: u64, trials: u64) -> Vec<EntropySummary> {
+    s.attacks
+        .iter()
+        .filter_map(|a| match &a.kind {
+            AttackKind::MessageEntropy(m) => {
+                Some(table_summary(s, &a.name, m.target, seed, trials))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// One table's [`EntropySummary`].
+fn table_summary(
+    s: &Scenario,
+    table: &str,
+    target: usize,
+    seed: u64,
+    trials: u64,
+) -> EntropySummary {
+    let name = s.flows[target].name.clone();
+    let mut out = EntropySummary {
+        attack: table.into(),
+        target: name.clone(),
+        trials,
+        tagged: 0,
+        mean_bits: None,
+        ci_low: None,
+        ci_high: None,
+        model_bits: None,
+        not_applicable: None,
+    };
+    let t = match tracker(s, &name) {
+        Ok(t) => t,
+        Err(why) => {
+            out.not_applicable = Some(why.to_string());
+            return out;
+        }
+    };
+    let h: Vec<f64> = entropies(s, &t, seed, trials)
+        .into_iter()
+        .flatten()
+        .collect();
+    out.tagged = h.len() as u64;
+    if !h.is_empty() {
+        let n = h.len() as f64;
+        let mean = h.iter().sum::<f64>() / n;
+        out.mean_bits = Some(mean);
+        if h.len() > 1 {
+            let var = h.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+            let half = super::Z95 * (var / n).sqrt();
+            (out.ci_low, out.ci_high) = (Some(mean - half), Some(mean + half));
+        }
+    }
+    if t.mixes.len() == 1 {
+        let (t_avg, lambda) = first_mix_load(s, &t);
+        out.model_bits = Some(crate::model::pool_entropy::steady_state_entropy(
+            lambda, t_avg,
+        ));
+    } else {
+        out.not_applicable = Some(format!(
+            "the network has {} mixes: the steady-state model is of one mix alone",
+            t.mixes.len()
+        ));
+    }
+    out
 }

@@ -287,7 +287,7 @@ pub fn latency_flows(scenario: &Scenario) -> Vec<usize> {
             AttackKind::Likelihood(l) => Some(l.target),
             AttackKind::HopByHop(h) => Some(h.target),
             AttackKind::Supermix(s) => Some(s.target),
-            AttackKind::Watermark(_) | AttackKind::Mfa(_) => None,
+            AttackKind::Watermark(_) | AttackKind::Mfa(_) | AttackKind::MessageEntropy(_) => None,
         })
         .filter(|&f| scenario.flows[f].cover.is_none())
         .collect();

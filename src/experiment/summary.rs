@@ -428,6 +428,9 @@ pub struct Summary {
     /// TCP flows (absent when there are none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub flows: Vec<FlowSummary>,
+    /// The `message_entropy` tables' results (absent when there are none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub message_entropy: Vec<super::message::EntropySummary>,
     /// What produced these numbers: version, overrides, the scenario as resolved.
     pub provenance: Provenance,
 }
@@ -482,7 +485,7 @@ impl Summary {
                 _ => None,
             })
             .collect();
-        Self::new(scenario, result, model, &|attack, estimator, n| {
+        let mut summary = Self::new(scenario, result, model, &|attack, estimator, n| {
             if n == 0 {
                 return super::predict::watermark_point_model(scenario, attack)
                     .map(PointModel::Watermark);
@@ -498,7 +501,10 @@ impl Summary {
                 .iter()
                 .find(|(m, _)| *m == n)
                 .map(|(_, v)| PointModel::Correlation(*v))
-        })
+        });
+        summary.message_entropy =
+            super::message::summaries(scenario, result.seed, result.tally.trials);
+        summary
     }
 
     /// Build the summary of a run. `model_at(attack, estimator, n)` gives the model's
@@ -609,6 +615,7 @@ impl Summary {
                 .with_cover(&kinds, &t.cover_latency),
             packets: PacketReport::of(&t.counters, &kinds),
             flows,
+            message_entropy: Vec::new(),
             provenance: Provenance::of(scenario),
         }
     }

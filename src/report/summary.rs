@@ -171,12 +171,39 @@ impl Summary {
         );
         self.identification_table(&mut s);
         self.detection_table(&mut s);
+        self.entropy_lines(&mut s);
         self.link_table(&mut s);
         self.cover_links(&mut s);
         self.latency_table(&mut s);
         self.packet_lines(&mut s);
         self.tcp_table(&mut s);
         s
+    }
+
+    /// The `message_entropy` tables: the mean entropy per message with its interval, the trials
+    /// tagged and the one-mix model beside it (or why there is none).
+    fn entropy_lines(&self, s: &mut String) {
+        use std::fmt::Write;
+        if !self.message_entropy.is_empty() {
+            let _ = writeln!(s, "\nanonymity per message (entropy, bits)");
+        }
+        for e in &self.message_entropy {
+            let measured = match (e.mean_bits, e.ci_low, e.ci_high) {
+                (Some(m), Some(lo), Some(hi)) => format!("{m:.3} [{lo:.3}, {hi:.3}]"),
+                (Some(m), _, _) => format!("{m:.3}"),
+                _ => "-".into(),
+            };
+            let model = match (e.model_bits, &e.not_applicable) {
+                (Some(m), _) => format!("one-mix model {m:.3}"),
+                (None, Some(why)) => format!("not applicable: {why}"),
+                (None, None) => String::new(),
+            };
+            let _ = writeln!(
+                s,
+                "{} (target {}): {measured}, {} of {} trials tagged; {model}",
+                e.attack, e.target, e.tagged, e.trials
+            );
+        }
     }
 
     /// The identification attacks' rows: D with its interval and the model beside it.

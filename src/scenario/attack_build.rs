@@ -47,6 +47,8 @@ pub fn table_attacks(s: &Scenario, a: &AttackConfig) -> Vec<Box<dyn Attack>> {
             .iter()
             .map(|v| Box::new(likelihood_attack(s, l, v)) as Box<dyn Attack>)
             .collect(),
+        // Reported beside the detection points, from its own traces (experiment::message).
+        AttackKind::MessageEntropy(_) => Vec::new(),
     }
 }
 

@@ -12,8 +12,8 @@
 use super::error::{self, ScenarioError};
 use super::schema;
 use super::{
-    adversary, check_name, correlation, likelihood, presence, watermark, AttackConfig, AttackKind,
-    Flow, Link, Node, Watermark,
+    adversary, check_name, correlation, likelihood, message_entropy, presence, watermark,
+    AttackConfig, AttackKind, Flow, Link, Node, Watermark,
 };
 use crate::engine::SimTime;
 use crate::units;
@@ -58,6 +58,7 @@ pub const ATTACK_REGISTRY: &[AttackKindDef] = &[
     adversary::MFA,
     adversary::HOP_BY_HOP,
     adversary::SUPERMIX,
+    message_entropy::KIND,
 ];
 
 /// The values of `kind` in an attack table, in registry order.

@@ -232,6 +232,7 @@ mod layers;
 mod likelihood;
 mod links;
 mod load;
+pub mod message_entropy;
 mod names;
 mod nodes;
 mod overrides;
@@ -390,6 +391,7 @@ pub enum AttackKind {
     Mfa(adversary::MfaAttack),
     HopByHop(adversary::HopByHopAttack),
     Supermix(adversary::SupermixAttack),
+    MessageEntropy(message_entropy::MessageEntropyAttack),
 }
 
 impl AttackKind {
@@ -402,6 +404,7 @@ impl AttackKind {
             AttackKind::Mfa(_) => "mfa",
             AttackKind::HopByHop(_) => "hop_by_hop",
             AttackKind::Supermix(_) => "supermix",
+            AttackKind::MessageEntropy(_) => "message_entropy",
         }
     }
 
@@ -413,7 +416,7 @@ impl AttackKind {
             AttackKind::Correlation(a) => {
                 Some((a.interval, *a.sample_sizes.last().expect("validated")))
             }
-            AttackKind::Watermark(_) | AttackKind::Mfa(_) => None,
+            AttackKind::Watermark(_) | AttackKind::Mfa(_) | AttackKind::MessageEntropy(_) => None,
             AttackKind::Likelihood(a) => {
                 Some((a.interval, *a.sample_sizes.last().expect("validated")))
             }

@@ -43,6 +43,15 @@ fn every_kind_resolves_to_the_attack_named_after_it() {
         "inline likelihood".into(),
         parse(&single_mix("20ms", "40pps", "1Mbps", likelihood)),
     ));
+    scenarios.push((
+        "inline message_entropy".into(),
+        parse(&single_mix(
+            "20ms",
+            "40pps",
+            "1Mbps",
+            "[attack]\nkind = \"message_entropy\"\ntarget = \"alice\"\n",
+        )),
+    ));
     let mut seen: Vec<String> = Vec::new();
     for (origin, s) in &scenarios {
         let tables = s.file.attack.entries();

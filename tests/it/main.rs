@@ -42,6 +42,7 @@ mod queueing;
 mod refusals;
 mod replay;
 mod reproducibility;
+mod run_message_entropy;
 mod scenario;
 mod stream_equivalence;
 mod supermix;
