@@ -342,7 +342,7 @@ fn cmd_run(
     let started = std::time::Instant::now();
     let result = experiment::run(&scenario, &opts);
     let wall = started.elapsed().as_secs_f64();
-    let summary = Summary::with_model(&scenario, &result);
+    let summary = Summary::with_model_on(&scenario, &result, opts.jobs);
     let written = write_outputs(&out, &summary)?;
     let log = serde_json::json!({
         "mixsim_version": env!("CARGO_PKG_VERSION"),

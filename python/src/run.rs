@@ -110,7 +110,8 @@ pub fn run(
         tally,
         attacks: AttackInfo::of(&evaluated),
     };
-    let summary = py.detach(|| Summary::with_model(&scenario, &result));
+    // On the run's threads: a message_entropy table simulates the trials again.
+    let summary = py.detach(|| pool.install(|| Summary::with_model(&scenario, &result)));
     Ok(NativeResults { summary })
 }
 

@@ -507,6 +507,16 @@ impl Summary {
         summary
     }
 
+    /// [`Summary::with_model`] on `jobs` threads, the run's own: a `message_entropy` table
+    /// simulates the run's trials again, which must not take every core of a shared node.
+    pub fn with_model_on(scenario: &Scenario, result: &RunResult, jobs: usize) -> Self {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(super::jobs::usable(jobs))
+            .build()
+            .expect("a pool of at most the machine's parallelism")
+            .install(|| Self::with_model(scenario, result))
+    }
+
     /// Build the summary of a run. `model_at(attack, estimator, n)` gives the model's
     /// predictions for that attack table's estimator at sample size n (n = 0: a detection
     /// attack's analysis).
