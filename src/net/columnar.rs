@@ -272,6 +272,7 @@ impl Run<'_> {
     }
 
     /// Emissions of source `f` before `hi`, as the engine's emit (or replay) events make them.
+    /// Stored with [`Network::store`]: the plan refuses flows that draw a route per packet.
     #[inline(never)]
     fn emit(&mut self, f: usize, hi: SimTime, out: &mut Column) {
         let horizon = self.net.horizon;
@@ -291,7 +292,7 @@ impl Run<'_> {
                     .map(|&t| r.start + t)
                     .filter(|&t| t < horizon);
                 self.net.counters.created += 1;
-                out.push(now, self.net.alloc(Packet::new(flow, i as u64, size, now)));
+                out.push(now, self.net.store(Packet::new(flow, i as u64, size, now)));
             }
         } else if let Some(mut now) = src.next.filter(|&t| t < hi) {
             let flow = src.flow;
@@ -301,7 +302,7 @@ impl Run<'_> {
                 fl.next_seq += 1;
                 let next = now + fl.process.next_gap(&mut fl.rng);
                 self.net.counters.created += 1;
-                out.push(now, self.net.alloc(pkt));
+                out.push(now, self.net.store(pkt));
                 if next >= hi || next >= horizon {
                     self.sources[f].next = (next < horizon).then_some(next);
                     break;

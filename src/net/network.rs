@@ -272,22 +272,40 @@ pub(super) enum Payload {
 }
 
 impl FlowState {
-    /// The link a packet on route `route` takes out of position `hop`.
+    /// The link a packet on route `route` takes out of position `hop`. Route 0 is the flow's
+    /// own `links` (a fixed route's packets all carry 0, and a per-message table's route 0 is
+    /// the one the topology stores), so only other routes read the table, out of line.
     #[inline(always)]
     pub(super) fn link_at(&self, route: u16, hop: usize) -> usize {
-        match &self.per_message {
-            None => self.links[hop],
-            Some(pm) => pm.0.links(route as usize)[hop],
+        if route == 0 {
+            self.links[hop]
+        } else {
+            self.table_link(route, hop)
         }
     }
 
-    /// The node at position `hop` of route `route`.
-    #[inline]
+    /// The node at position `hop` of route `route` (route 0 read as in [`FlowState::link_at`]).
+    #[inline(always)]
     pub(super) fn node_at(&self, route: u16, hop: usize) -> usize {
-        match &self.per_message {
-            None => self.route[hop],
-            Some(pm) => pm.0.nodes(route as usize)[hop],
+        if route == 0 {
+            self.route[hop]
+        } else {
+            self.table_node(route, hop)
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn table_link(&self, route: u16, hop: usize) -> usize {
+        let pm = self.per_message.as_ref().expect("route > 0: per-message");
+        pm.0.links(route as usize)[hop]
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn table_node(&self, route: u16, hop: usize) -> usize {
+        let pm = self.per_message.as_ref().expect("route > 0: per-message");
+        pm.0.nodes(route as usize)[hop]
     }
 
     /// Whether the flow draws a route per packet.
@@ -298,6 +316,12 @@ impl FlowState {
     /// Whether the flow is a payload stream or waits for one.
     pub(super) fn has_payload_slots(&self) -> bool {
         !matches!(self.payload, Payload::None)
+    }
+    /// Whether the flow's packets leave as plain emissions: no route drawn per packet and
+    /// no payload slots (the emit paths' fast case).
+    #[inline(always)]
+    pub(super) fn is_plain(&self) -> bool {
+        self.per_message.is_none() && matches!(self.payload, Payload::None)
     }
 }
 
@@ -838,8 +862,8 @@ impl Network {
         match ev {
             NetEvent::Emit { flow } => {
                 let f = &mut self.flows[flow as usize];
-                if f.has_payload_slots() {
-                    return self.emit_payload(engine, now, flow);
+                if !f.is_plain() {
+                    return self.emit_loopix(engine, now, flow);
                 }
                 let pkt = Packet::new(flow, f.next_seq, f.size, now);
                 f.next_seq += 1;
@@ -848,7 +872,7 @@ impl Network {
                     engine.schedule(now + gap, NetEvent::Emit { flow });
                 }
                 self.counters.created += 1;
-                let id = self.alloc(pkt);
+                let id = self.store(pkt);
                 self.enter(engine, now, id);
             }
             NetEvent::Arrive { pkt } => {
@@ -948,9 +972,32 @@ impl Network {
         }
     }
 
+    /// An emission of a flow that is not plain ([`FlowState::is_plain`]): payload slots, or a
+    /// route drawn per packet (as [`Network::alloc`] stores it).
+    #[inline(never)]
+    fn emit_loopix<Q: EventQueue<NetEvent>>(
+        &mut self,
+        engine: &mut Engine<NetEvent, Q>,
+        now: SimTime,
+        flow: u32,
+    ) {
+        let f = &mut self.flows[flow as usize];
+        if f.has_payload_slots() {
+            return self.emit_payload(engine, now, flow);
+        }
+        let pkt = Packet::new(flow, f.next_seq, f.size, now);
+        f.next_seq += 1;
+        let gap = f.process.next_gap(&mut f.rng);
+        if now + gap < self.horizon {
+            engine.schedule(now + gap, NetEvent::Emit { flow });
+        }
+        self.counters.created += 1;
+        let id = self.alloc(pkt);
+        self.enter(engine, now, id);
+    }
+
     /// An emission of a flow with payload slots: a real message joins its flow's queue; a slot
     /// sends the oldest waiting message, or a drop dummy of its own when none waits.
-    #[inline(never)]
     fn emit_payload<Q: EventQueue<NetEvent>>(
         &mut self,
         engine: &mut Engine<NetEvent, Q>,
@@ -1225,15 +1272,21 @@ impl Network {
         self.free.push(id);
     }
 
-    /// Store a packet just created (both executors create every packet through here), marking
-    /// a sender-cover dummy and counting it among its kind's created packets.
-    #[inline]
+    /// Store a packet just created (both executors create every packet through here or
+    /// through [`Network::store`]), drawing its route if its flow has per-message routes.
+    #[inline(never)]
     pub(super) fn alloc(&mut self, mut p: Packet) -> u32 {
-        let f = &mut self.flows[p.flow as usize];
-        p.cover = f.cover;
-        if let Some(pm) = &mut f.per_message {
+        if let Some(pm) = &mut self.flows[p.flow as usize].per_message {
             p.route = pm.0.draw(&mut pm.1);
         }
+        self.store(p)
+    }
+
+    /// Store a packet just created whose route is already set (a plain flow's: route 0),
+    /// marking a sender-cover dummy and counting it among its kind's created packets.
+    #[inline(always)]
+    pub(super) fn store(&mut self, mut p: Packet) -> u32 {
+        p.cover = self.flows[p.flow as usize].cover;
         if let Some(kind) = p.cover {
             self.counters.cover_mut(kind).created += 1;
         }
