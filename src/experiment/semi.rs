@@ -15,8 +15,9 @@
 //! the counts: Multinomial(N_1, p) for the first prefix and Multinomial(N_k - N_{k-1}, p)
 //! increments for the next ones (sequential conditional binomials), and for an independent
 //! candidate, given the n_u intervals with X = u, Multinomial(n_u, q_j) counts of Y_j. The
-//! series handed to `plugin_mi` are these counts written out in cell order: the same law of
-//! the estimate as i.i.d. draws, at a cost independent of N.
+//! estimates are those of the series these counts stand for (written out in cell order),
+//! taken from the counts themselves ([`plugin_mi_of_counts`], the same floats): the same law
+//! of the estimate as i.i.d. draws, at a cost independent of N.
 //!
 //! This isolates the statistics of the estimator (finite-N bias, spread, the max over
 //! candidates) from the modelling of the mix: it is what the improved model approximates.
@@ -24,7 +25,7 @@
 use rand::Rng;
 use rand_distr::{Binomial, Distribution};
 
-use crate::attack::mi::plugin_mi;
+use crate::attack::mi::plugin_mi_of_counts;
 use crate::engine::stream;
 use crate::model::correlation::{
     self, MixModelParams, ModelLaws, ModelSummary, NotApplicable, SemiAnalytic,
@@ -131,21 +132,24 @@ pub fn semi_analytic_with_ties(
     order.sort_by_key(|&k| sample_sizes[k]);
     let mut wins = vec![0usize; sample_sizes.len()];
     let mut ties = vec![0.0f64; sample_sizes.len()];
-    let (mut x, mut y0) = (Vec::new(), Vec::new());
-    let mut yj: Vec<Vec<u32>> = vec![Vec::new(); laws.others.len()];
+    // Count tables, reused across repetitions (each starts from zero).
+    let mut joint = vec![0u64; nx * ny];
+    let mut inc = vec![0u64; nx * ny];
+    let mut others: Vec<Vec<u64>> = laws
+        .others
+        .iter()
+        .map(|q| vec![0u64; nx * q.len()])
+        .collect();
+    let mut scores = vec![0.0f64; laws.others.len()];
     for rep in 0..reps {
         let mut rng = stream(seed, rep as u64, SEMI_STREAM);
-        let mut joint = vec![0u64; nx * ny];
-        let mut others: Vec<Vec<u64>> = laws
-            .others
-            .iter()
-            .map(|q| vec![0u64; nx * q.len()])
-            .collect();
+        joint.fill(0);
+        others.iter_mut().for_each(|c| c.fill(0));
         let mut done = 0usize;
         for &k in &order {
             let n = sample_sizes[k];
             // Increment the joint counts, then each candidate's counts row by row.
-            let mut inc = vec![0u64; nx * ny];
+            inc.fill(0);
             add_multinomial(&mut rng, (n - done) as u64, &laws.target.p, &mut inc);
             for (q, counts) in laws.others.iter().zip(others.iter_mut()) {
                 let s = q.len();
@@ -158,26 +162,12 @@ pub fn semi_analytic_with_ties(
             }
             joint.iter_mut().zip(&inc).for_each(|(a, b)| *a += b);
             done = n;
-            // Write the counts out as series in cell order (x sorted by u).
-            x.clear();
-            y0.clear();
-            for (cell, &c) in joint.iter().enumerate() {
-                for _ in 0..c {
-                    x.push((cell / ny) as u32);
-                    y0.push((cell % ny) as u32);
-                }
+            // The estimates of the series these counts stand for (x sorted by u, each
+            // candidate's Y paired with it row by row).
+            let target = plugin_mi_of_counts(&joint, ny);
+            for ((counts, q), score) in others.iter().zip(&laws.others).zip(scores.iter_mut()) {
+                *score = plugin_mi_of_counts(counts, q.len());
             }
-            for (counts, y) in others.iter().zip(yj.iter_mut()) {
-                y.clear();
-                for (cell, &c) in counts.iter().enumerate() {
-                    y.extend(std::iter::repeat_n(
-                        (cell % (counts.len() / nx)) as u32,
-                        c as usize,
-                    ));
-                }
-            }
-            let target = plugin_mi(&x, &y0);
-            let scores: Vec<f64> = yj.iter().map(|y| plugin_mi(&x, y)).collect();
             if scores.iter().all(|&o| target > o) {
                 wins[k] += 1;
             } else if target > 0.0 && scores.iter().all(|&o| target >= o) {

@@ -336,13 +336,14 @@ pub fn predict(
         sample_sizes.len(),
         "one tie share per size"
     );
+    let mut refined_terms = RefinedTerms::for_sizes(&exact, sample_sizes).into_iter();
     let predictions = sample_sizes
         .iter()
         .zip(semi.rates)
         .zip(semi.tie_shares)
         .map(|((&n, semi_analytic), tie_share)| {
             let terms = ImprovedTerms::new(&exact.target.px, &exact.target.py, &exact.others, n);
-            let refined_terms = RefinedTerms::new(&exact, n);
+            let refined_terms = refined_terms.next().expect("one per size");
             let refined = refined::refined_from_terms(i1e, c1e, n, &refined_terms);
             Prediction {
                 sample_size: n,
