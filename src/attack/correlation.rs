@@ -23,7 +23,7 @@
 //! against each candidate's, an identification per sample size N on prefixes of the series.
 
 use super::exact::pearson_canonical;
-use super::mi::plugin_mi;
+use super::mi::{plugin_mi, Counts};
 use super::{argmax_strict, Attack, Identification, Needs, Observation, Verdict, Watch};
 use crate::engine::SimTime;
 
@@ -133,20 +133,11 @@ impl Estimator for MillerMadowMi {
         if n == 0.0 {
             return 0.0;
         }
-        let distinct = |v: &mut Vec<u64>| {
-            v.sort_unstable();
-            v.dedup();
-            v.len() as f64
-        };
-        let mut xs: Vec<u64> = x.iter().map(|&u| u as u64).collect();
-        let mut ys: Vec<u64> = y.iter().map(|&v| v as u64).collect();
-        let mut xy: Vec<u64> = x
-            .iter()
-            .zip(y)
-            .map(|(&u, &v)| ((u as u64) << 32) | v as u64)
-            .collect();
-        let (rx, ry, rxy) = (distinct(&mut xs), distinct(&mut ys), distinct(&mut xy));
-        plugin_mi(x, y) + ((rx - 1.0) + (ry - 1.0) - (rxy - 1.0)) / (2.0 * n)
+        // Both from one table of counts: the distinct values are its non-empty cells.
+        let counts = Counts::of(x, y);
+        let (rx, ry, rxy) = counts.distinct();
+        let (rx, ry, rxy) = (rx as f64, ry as f64, rxy as f64);
+        counts.plugin_mi() + ((rx - 1.0) + (ry - 1.0) - (rxy - 1.0)) / (2.0 * n)
     }
 }
 
@@ -251,6 +242,39 @@ mod tests {
         assert!(CrossCorrelation.score(&x, &y).abs() < 0.3);
         let lagged = LaggedCrossCorrelation { max_lag: 10 }.score(&x, &y);
         assert!((lagged - 1.0).abs() < 1e-9, "{lagged}");
+    }
+
+    #[test]
+    fn miller_madow_counts_distinct_values_as_sorting_does() {
+        // The distinct values taken from the count table against sorting and deduplicating
+        // the series: the same score, bit for bit.
+        use rand::Rng;
+        let sorted_distinct = |v: Vec<u64>| {
+            let mut v = v;
+            v.sort_unstable();
+            v.dedup();
+            v.len() as f64
+        };
+        let mut rng = crate::engine::stream(6, 0, 0);
+        for (n, rx, ry) in [(1, 3, 3), (60, 4, 9), (480, 2, 30), (3840, 12, 40)] {
+            let x: Vec<u32> = (0..n).map(|_| 5 + rng.random_range(0..rx)).collect();
+            let y: Vec<u32> = (0..n).map(|_| rng.random_range(0..ry) * 2).collect();
+            let dx = sorted_distinct(x.iter().map(|&u| u as u64).collect());
+            let dy = sorted_distinct(y.iter().map(|&v| v as u64).collect());
+            let dxy = sorted_distinct(
+                x.iter()
+                    .zip(&y)
+                    .map(|(&u, &v)| ((u as u64) << 32) | v as u64)
+                    .collect(),
+            );
+            let want =
+                plugin_mi(&x, &y) + ((dx - 1.0) + (dy - 1.0) - (dxy - 1.0)) / (2.0 * n as f64);
+            assert_eq!(
+                MillerMadowMi.score(&x, &y).to_bits(),
+                want.to_bits(),
+                "N {n}"
+            );
+        }
     }
 
     #[test]

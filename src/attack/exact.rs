@@ -54,6 +54,19 @@ impl LogProduct {
             return;
         }
         let mut m = m;
+        // Counts below the table's end are factored by table look-ups (the same factors).
+        if let Some(spf) = smallest_prime_factors(m) {
+            while m > 1 {
+                let p = spf[m as usize] as u64;
+                let mut e = 0i64;
+                while m.is_multiple_of(p) {
+                    m /= p;
+                    e += 1;
+                }
+                self.terms.push((p, e * k));
+            }
+            return;
+        }
         let mut p = 2u64;
         while m > 1 && p * p <= m {
             let mut e = 0i64;
@@ -93,6 +106,31 @@ impl LogProduct {
             .map(|&(p, e)| e as f64 * (p as f64).ln())
             .sum()
     }
+}
+
+/// Counts below this are factored from a table of smallest prime factors (built once, 256 KB):
+/// a count series of 30 720 intervals has counts and sample sizes below it.
+const FACTOR_TABLE: usize = 1 << 16;
+
+/// The table of smallest prime factors, if `m` is inside it.
+fn smallest_prime_factors(m: u64) -> Option<&'static [u32]> {
+    static TABLE: std::sync::OnceLock<Vec<u32>> = std::sync::OnceLock::new();
+    if m >= FACTOR_TABLE as u64 {
+        return None;
+    }
+    Some(TABLE.get_or_init(|| {
+        let mut spf = vec![0u32; FACTOR_TABLE];
+        for i in 2..FACTOR_TABLE {
+            if spf[i] == 0 {
+                for j in (i..FACTOR_TABLE).step_by(i) {
+                    if spf[j] == 0 {
+                        spf[j] = i as u32;
+                    }
+                }
+            }
+        }
+        spf
+    }))
 }
 
 /// Pearson's r = a / sqrt(bx * by) from its integer parts (bx, by > 0), computed from the
@@ -149,6 +187,45 @@ mod tests {
         c.add(1009, -3);
         assert_eq!(c.canonical(), vec![(2, 12), (3, 6)]);
         assert!((c.ln() - (12.0 * 2f64.ln() + 6.0 * 3f64.ln())).abs() < 1e-12);
+    }
+
+    #[test]
+    fn table_factoring_gives_trial_division_factors() {
+        // Around the table's end, powers, primes and composites of large primes.
+        let trial = |m: u64, k: i64| {
+            let mut t = Vec::new();
+            let (mut m, mut p) = (m, 2u64);
+            while m > 1 && p * p <= m {
+                let mut e = 0;
+                while m % p == 0 {
+                    m /= p;
+                    e += 1;
+                }
+                if e > 0 {
+                    t.push((p, e * k));
+                }
+                p += 1;
+            }
+            if m > 1 {
+                t.push((m, k));
+            }
+            t
+        };
+        let cases = (0..3000u64).chain([
+            30720,
+            65521,
+            65535,
+            65536,
+            65537,
+            131_071,
+            65521 * 3,
+            1 << 20,
+        ]);
+        for m in cases {
+            let mut a = LogProduct::new();
+            a.add(m, -3);
+            assert_eq!(a.terms, trial(m, -3), "{m}");
+        }
     }
 
     #[test]

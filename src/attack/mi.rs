@@ -8,29 +8,63 @@ use super::exact::LogProduct;
 /// `x` and `y` must have the same length; an empty sample gives 0. Equal values in exact
 /// arithmetic give bit-identical results (see [`super::exact`]).
 pub fn plugin_mi(x: &[u32], y: &[u32]) -> f64 {
-    assert_eq!(x.len(), y.len(), "paired samples must have equal length");
-    let n = x.len();
-    if n == 0 {
-        return 0.0;
+    Counts::of(x, y).plugin_mi()
+}
+
+/// The cell and margin counts of paired samples, over the ranges of values they take.
+pub struct Counts {
+    n: usize,
+    joint: Vec<u32>,
+    px: Vec<u32>,
+    py: Vec<u32>,
+}
+
+impl Counts {
+    /// `x` and `y` must have the same length.
+    pub fn of(x: &[u32], y: &[u32]) -> Counts {
+        assert_eq!(x.len(), y.len(), "paired samples must have equal length");
+        let n = x.len();
+        if n == 0 {
+            return Counts {
+                n,
+                joint: Vec::new(),
+                px: Vec::new(),
+                py: Vec::new(),
+            };
+        }
+        let (x_min, x_max) = min_max(x);
+        let (y_min, y_max) = min_max(y);
+        let rx = (x_max - x_min + 1) as usize;
+        let ry = (y_max - y_min + 1) as usize;
+        let mut joint = vec![0u32; rx * ry];
+        let mut px = vec![0u32; rx];
+        let mut py = vec![0u32; ry];
+        for (&u, &v) in x.iter().zip(y) {
+            let (i, j) = ((u - x_min) as usize, (v - y_min) as usize);
+            joint[i * ry + j] += 1;
+            px[i] += 1;
+            py[j] += 1;
+        }
+        Counts { n, joint, px, py }
     }
-    let (x_min, x_max) = min_max(x);
-    let (y_min, y_max) = min_max(y);
-    let rx = (x_max - x_min + 1) as usize;
-    let ry = (y_max - y_min + 1) as usize;
-    let mut joint = vec![0u32; rx * ry];
-    let mut px = vec![0u32; rx];
-    let mut py = vec![0u32; ry];
-    for (&u, &v) in x.iter().zip(y) {
-        let (i, j) = ((u - x_min) as usize, (v - y_min) as usize);
-        joint[i * ry + j] += 1;
-        px[i] += 1;
-        py[j] += 1;
+
+    /// [`plugin_mi`] of the samples (0 for an empty sample).
+    pub fn plugin_mi(&self) -> f64 {
+        if self.n == 0 {
+            return 0.0;
+        }
+        from_counts(
+            self.n as u64,
+            self.joint.iter().map(|&c| c as u64),
+            self.px.iter().chain(&self.py).map(|&c| c as u64),
+        )
     }
-    from_counts(
-        n as u64,
-        joint.iter().map(|&c| c as u64),
-        px.iter().chain(&py).map(|&c| c as u64),
-    )
+
+    /// Distinct values of X, of Y and of the pair (X, Y) the samples hold.
+    pub fn distinct(&self) -> (usize, usize, usize) {
+        let seen = |v: &[u32]| v.iter().filter(|&&c| c > 0).count();
+        (seen(&self.px), seen(&self.py), seen(&self.joint))
+    }
 }
 
 /// [`plugin_mi`] of the series a table of joint counts stands for (`joint[u * ny + v]` pairs
