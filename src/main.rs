@@ -463,7 +463,7 @@ fn print_path_models(
 ) {
     use mixsim::experiment::predict::{hop_models, path_point_model};
     for a in &s.attacks {
-        let mixsim::scenario::AttackKind::HopByHop(h) = &a.kind else {
+        let Some(h) = a.kind.get::<mixsim::scenario::adversary::HopByHopAttack>() else {
             continue;
         };
         if !h.scorers.iter().any(|x| x == "mi") {
@@ -505,12 +505,14 @@ fn watermark_model(s: &mixsim::scenario::Scenario, json: bool, coer_target: f64)
     let attacks: Vec<(&str, WatermarkModel)> = s
         .attacks
         .iter()
-        .filter_map(|a| match &a.kind {
-            mixsim::scenario::AttackKind::Watermark(w) => Some((
+        .filter_map(|a| {
+            let w = a
+                .kind
+                .get::<mixsim::scenario::watermark::WatermarkAttack>()?;
+            Some((
                 a.name.as_str(),
                 mixsim::experiment::predict::watermark_model(s, w),
-            )),
-            _ => None,
+            ))
         })
         .collect();
     let first = attacks.first()?;
@@ -705,7 +707,7 @@ fn cmd_check(args: &ScenarioArgs) -> Result<(), Failure> {
         Err(why) => println!("  executor: event engine ({why})"),
     }
     for c in &s.attacks {
-        if let mixsim::scenario::AttackKind::Likelihood(l) = &c.kind {
+        if let Some(l) = c.kind.get::<mixsim::scenario::LikelihoodAttack>() {
             println!(
                 "  attack {:?} (likelihood) on flow {:?}: observed on {} (arrive), candidates {} (depart), T = {:.3} ms, N = {:?}, assumed t_avg {:.3} ms, variants {:?}",
                 c.name,
@@ -719,7 +721,7 @@ fn cmd_check(args: &ScenarioArgs) -> Result<(), Failure> {
             );
             continue;
         }
-        let mixsim::scenario::AttackKind::Correlation(a) = &c.kind else {
+        let Some(a) = c.kind.get::<mixsim::scenario::CorrelationAttack>() else {
             println!("  attack {:?}: kind {}", c.name, c.kind.kind_name());
             continue;
         };

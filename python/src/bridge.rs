@@ -16,7 +16,7 @@ use mixsim::attack::{
 use mixsim::engine::SimTime;
 use mixsim::experiment::attacks::candidate_on_route;
 use mixsim::experiment::{Evaluated, Truth};
-use mixsim::scenario::{AttackKind, Scenario};
+use mixsim::scenario::{CorrelationAttack, LikelihoodAttack, Scenario};
 use numpy::{PyArray1, PyArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::PyList;
@@ -92,22 +92,24 @@ type Defaults = (usize, usize, Vec<usize>, SimTime, Vec<usize>);
 
 /// The defaults of the scenario's first correlation or likelihood attack.
 fn defaults(s: &Scenario) -> Option<Defaults> {
-    s.attacks.iter().find_map(|a| match &a.kind {
-        AttackKind::Correlation(c) => Some((
-            c.target,
-            c.observe_link,
-            c.candidates.clone(),
-            c.interval,
-            c.sample_sizes.clone(),
-        )),
-        AttackKind::Likelihood(l) => Some((
+    s.attacks.iter().find_map(|a| {
+        if let Some(c) = a.kind.get::<CorrelationAttack>() {
+            return Some((
+                c.target,
+                c.observe_link,
+                c.candidates.clone(),
+                c.interval,
+                c.sample_sizes.clone(),
+            ));
+        }
+        let l = a.kind.get::<LikelihoodAttack>()?;
+        Some((
             l.target,
             l.observe_link,
             l.candidates.clone(),
             l.interval,
             l.sample_sizes.clone(),
-        )),
-        _ => None,
+        ))
     })
 }
 

@@ -18,7 +18,8 @@ use mixsim::attack::{Attack, Detection, Needs, Observation, Verdict, Watch};
 use mixsim::engine::SimTime;
 use mixsim::experiment::attacks::group_marked;
 use mixsim::experiment::{Evaluated, Truth};
-use mixsim::scenario::{AttackKind, Scenario, DEFAULT_TAP_INTERVAL};
+use mixsim::scenario::watermark::WatermarkAttack;
+use mixsim::scenario::{Scenario, DEFAULT_TAP_INTERVAL};
 use numpy::PyArray1;
 use pyo3::prelude::*;
 use std::sync::atomic::Ordering;
@@ -44,9 +45,9 @@ pub struct PyDetector {
 
 /// The links the scenario's first watermark attack examines.
 fn default_subjects(s: &Scenario) -> Option<Vec<usize>> {
-    s.attacks.iter().find_map(|a| match &a.kind {
-        AttackKind::Watermark(w) => Some(w.subjects.iter().map(|x| x.link).collect()),
-        _ => None,
+    s.attacks.iter().find_map(|a| {
+        let w = a.kind.get::<WatermarkAttack>()?;
+        Some(w.subjects.iter().map(|x| x.link).collect())
     })
 }
 

@@ -10,7 +10,8 @@ use mixsim::experiment::campaign::partial;
 use mixsim::experiment::export::{ExportError, ExportOptions};
 use mixsim::experiment::predict;
 use mixsim::experiment::predictions::WatermarkModel;
-use mixsim::scenario::{AttackKind, Scenario};
+use mixsim::scenario::watermark::WatermarkAttack;
+use mixsim::scenario::Scenario;
 use mixsim::watermark::WatermarkConfig;
 use pyo3::exceptions::PyOSError;
 use pyo3::prelude::*;
@@ -119,9 +120,9 @@ fn watermark_model(s: &Scenario, coer_target: f64) -> Option<String> {
     let attacks: Vec<(&str, WatermarkModel)> = s
         .attacks
         .iter()
-        .filter_map(|a| match &a.kind {
-            AttackKind::Watermark(w) => Some((a.name.as_str(), predict::watermark_model(s, w))),
-            _ => None,
+        .filter_map(|a| {
+            let w = a.kind.get::<WatermarkAttack>()?;
+            Some((a.name.as_str(), predict::watermark_model(s, w)))
         })
         .collect();
     let first = attacks.first()?;

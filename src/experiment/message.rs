@@ -12,7 +12,8 @@ use super::attacks::mix_graph;
 use super::runner::{observation, tap_point, tap_setup};
 use crate::attack::message::{MessageAnonymity, MessageTracker, WatchedMix};
 use crate::net::{MixStrategy, Network};
-use crate::scenario::{AttackKind, ResolvedNodeKind, Scenario};
+use crate::scenario::message_entropy::MessageEntropyAttack;
+use crate::scenario::{ResolvedNodeKind, Scenario};
 use rayon::prelude::*;
 
 /// Why the per-message adversary does not apply to a scenario.
@@ -147,11 +148,9 @@ pub struct EntropySummary {
 pub fn summaries(s: &Scenario, seed: u64, trials: u64) -> Vec<EntropySummary> {
     s.attacks
         .iter()
-        .filter_map(|a| match &a.kind {
-            AttackKind::MessageEntropy(m) => {
-                Some(table_summary(s, &a.name, m.target, seed, trials))
-            }
-            _ => None,
+        .filter_map(|a| {
+            let m = a.kind.get::<MessageEntropyAttack>()?;
+            Some(table_summary(s, &a.name, m.target, seed, trials))
         })
         .collect()
 }

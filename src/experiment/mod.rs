@@ -21,6 +21,8 @@ pub mod runner;
 pub mod score;
 pub mod semi;
 pub mod summary;
+#[cfg(test)]
+mod toy_kind;
 
 pub use crate::model::wilson::{wilson, Z95};
 pub use attacks::Evaluated;

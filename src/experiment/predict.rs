@@ -501,8 +501,9 @@ pub fn watermark_model(s: &Scenario, w: &WatermarkAttack) -> WatermarkModel {
 
 /// The analysis of the watermark attack table named `table`, if it is one.
 pub fn watermark_point_model(s: &Scenario, table: &str) -> Option<WatermarkModel> {
-    s.attacks.iter().find_map(|a| match &a.kind {
-        crate::scenario::AttackKind::Watermark(w) if a.name == table => Some(watermark_model(s, w)),
-        _ => None,
-    })
+    let a = s.attacks.iter().find(|a| a.name == table)?;
+    let w = a
+        .kind
+        .get::<crate::scenario::watermark::WatermarkAttack>()?;
+    Some(watermark_model(s, w))
 }

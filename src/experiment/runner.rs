@@ -10,7 +10,7 @@ use crate::net::{
     latency, CoverKind, FlowId, Latency, LinkStats, Network, PacketCounters, TapSetup, Topology,
     TrialBuffers,
 };
-use crate::scenario::{AttackKind, Scenario};
+use crate::scenario::Scenario;
 use crate::traffic::tcp::TcpStats;
 use hdrhistogram::Histogram;
 use rayon::prelude::*;
@@ -282,13 +282,7 @@ pub fn latency_flows(scenario: &Scenario) -> Vec<usize> {
     let mut flows: Vec<usize> = scenario
         .attacks
         .iter()
-        .filter_map(|a| match &a.kind {
-            AttackKind::Correlation(c) => Some(c.target),
-            AttackKind::Likelihood(l) => Some(l.target),
-            AttackKind::HopByHop(h) => Some(h.target),
-            AttackKind::Supermix(s) => Some(s.target),
-            AttackKind::Watermark(_) | AttackKind::Mfa(_) | AttackKind::MessageEntropy(_) => None,
-        })
+        .filter_map(|a| a.kind.target())
         .filter(|&f| scenario.flows[f].cover.is_none())
         .collect();
     flows.sort_unstable();

@@ -1,7 +1,7 @@
 //! Scoring verdicts against the ground truth, and the tallies that sum the scores over trials.
 //!
-//! The ground truth of an attack ([`Truth`]) is worked out from the scenario by the experiment
-//! and never reaches the attack. Every tally is a set of integer counts, so adding trials in any
+//! The ground truth of an attack ([`Truth`]) is worked out from the scenario and never reaches
+//! the attack. Every tally is a set of integer counts, so adding trials in any
 //! order or grouping (threads, chunks, shards, resumed runs) gives the same numbers.
 //!
 //! - Identification, per sample size N: *correct* (the true candidate named), *wrong* (another
@@ -16,16 +16,9 @@
 use crate::attack::{Detection, Identification, Verdict};
 use serde::{Deserialize, Serialize};
 
-/// What the experiment knows and the attack does not.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Truth {
-    /// The index (among the attack's candidates) of the one carrying the target, or `None`
-    /// when the candidates miss it.
-    Identification { true_candidate: Option<usize> },
-    /// Per subject the attack examines, in its order: marked or not.
-    Detection { marked: Vec<bool> },
-}
+/// What the experiment knows and the attack does not (each attack kind works it out from the
+/// scenario, beside the attacks it builds).
+pub use crate::scenario::Truth;
 
 /// Identification counts at one sample size.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -470,19 +470,19 @@ impl Summary {
         let modelled = scenario
             .attacks
             .iter()
-            .find(|a| matches!(a.kind, crate::scenario::AttackKind::Correlation(_)))
+            .find(|a| a.kind.get::<crate::scenario::CorrelationAttack>().is_some())
             .map(|a| a.name.clone());
         let paths: Vec<(String, Vec<_>)> = scenario
             .attacks
             .iter()
-            .filter_map(|a| match &a.kind {
-                crate::scenario::AttackKind::HopByHop(h) if h.scorers.iter().any(|x| x == "mi") => {
-                    Some((
+            .filter_map(|a| {
+                let h = a.kind.get::<crate::scenario::adversary::HopByHopAttack>()?;
+                h.scorers.iter().any(|x| x == "mi").then(|| {
+                    (
                         a.name.clone(),
                         super::predict::hop_models(scenario, h, &Default::default()),
-                    ))
-                }
-                _ => None,
+                    )
+                })
             })
             .collect();
         let mut summary = Self::new(scenario, result, model, &|attack, estimator, n| {

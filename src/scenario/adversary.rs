@@ -19,14 +19,26 @@
 //! baseline, a link listed twice (within or across the lists), a bin of zero or wider than the
 //! span, alpha outside (0, 1), zero permutations, an unknown test.
 
-use super::attacks::AttackKindDef;
+use super::attack_build::{candidate_on_route, candidate_watches, mix_graph, target_watch};
+use super::attacks::{AttackKindDef, AttackTable, Err, KindKeys, Truth};
+use super::correlation;
 use super::error::{self, ScenarioError};
-use super::schema::AttackSpec;
+use super::schema::LinkNames;
 use super::watermark::link_list;
-use super::{AttackKind, Placed};
+use super::{Placed, ResolvedNodeKind, Scenario};
+use crate::attack::correlation::{estimator, Correlation};
+use crate::attack::likelihood::{self, Variant};
+use crate::attack::mfa::MultiFlow;
+use crate::attack::path::{HopByHop, MixGraph, Walk};
+use crate::attack::Attack;
 use crate::engine::SimTime;
+use crate::net::MixStrategy;
+use crate::units::Duration;
 use crate::watermark::mfa::MfaTest;
 use crate::watermark::WatermarkConfig;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use toml::Spanned;
 
 /// The multi-flow attack after validation.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,17 +58,15 @@ pub struct MfaAttack {
     pub groups: Vec<Vec<usize>>,
 }
 
-type Err<'a> = &'a dyn Fn(String, String) -> ScenarioError;
-
 /// The index of the `[[watermark]]` named by key `k`.
 pub(crate) fn watermark_named(
-    a: &AttackSpec,
+    w: &Option<Spanned<String>>,
     at: &str,
     placed: &Placed<'_>,
     err: Err<'_>,
 ) -> Result<usize, ScenarioError> {
     let key = format!("{at}.watermark");
-    let w = a.watermark.as_ref().ok_or_else(|| {
+    let w = w.as_ref().ok_or_else(|| {
         err(
             key.clone(),
             format!("missing required key \"watermark\" in {at}"),
@@ -81,10 +91,10 @@ pub(crate) fn watermark_named(
 }
 
 /// The registry entry of `kind = "mfa"`.
-pub(super) const MFA: AttackKindDef = AttackKindDef {
-    kind: "mfa",
-    about: "the multi-flow attack on a watermark: calls each group of flows marked or not against a baseline held as unmarked",
-    keys: &[
+pub(super) const MFA: AttackKindDef = AttackKindDef::of::<MfaKeys>(
+    "mfa",
+    "the multi-flow attack on a watermark: calls each group of flows marked or not against a baseline held as unmarked",
+    &[
         "watermark",
         "test",
         "bin",
@@ -94,18 +104,17 @@ pub(super) const MFA: AttackKindDef = AttackKindDef {
         "baseline",
         "groups",
     ],
-    resolve: |a, at, placed, err, _| resolve_mfa(a, at, placed, err).map(AttackKind::Mfa),
-};
+);
 
 /// Resolve a `kind = "mfa"` table at key path `at`.
 pub(crate) fn resolve_mfa(
-    a: &AttackSpec,
+    a: &MfaKeys,
     at: &str,
     placed: &Placed<'_>,
     err: Err<'_>,
 ) -> Result<MfaAttack, ScenarioError> {
     let key = |k: &str| format!("{at}.{k}");
-    let watermark = watermark_named(a, at, placed, err)?;
+    let watermark = watermark_named(&a.watermark, at, placed, err)?;
     let test = match a.test.as_ref().map(|t| t.get_ref().as_str()) {
         None | Some("chi2") => MfaTest::Chi2,
         Some("profile") => MfaTest::Profile,
@@ -178,7 +187,7 @@ pub(crate) fn resolve_mfa(
 
 /// The baseline and the groups: non-empty, every link once.
 fn mfa_links(
-    a: &AttackSpec,
+    a: &MfaKeys,
     at: &str,
     placed: &Placed<'_>,
     err: Err<'_>,
@@ -273,18 +282,17 @@ pub struct HopByHopAttack {
 }
 
 /// The registry entry of `kind = "hop_by_hop"`.
-pub(super) const HOP_BY_HOP: AttackKindDef = AttackKindDef {
-    kind: "hop_by_hop",
-    about: "the global adversary following the target from mix to mix: names its link out of each mix on its route",
-    keys: &[
+pub(super) const HOP_BY_HOP: AttackKindDef = AttackKindDef::of::<HopByHopKeys>(
+    "hop_by_hop",
+    "the global adversary following the target from mix to mix: names its link out of each mix on its route",
+    &[
         "target",
         "interval",
         "sample_sizes",
         "scorers",
         "t_avg",
     ],
-    resolve: |a, at, placed, err, warnings| resolve_hop_by_hop(a, at, placed, err, warnings).map(AttackKind::HopByHop),
-};
+);
 
 /// Resolve a `kind = "hop_by_hop"` table at key path `at`:
 /// ```toml
@@ -299,16 +307,16 @@ pub(super) const HOP_BY_HOP: AttackKindDef = AttackKindDef {
 /// unknown or repeated scorer; a likelihood scorer when a mix the walk can reach has no
 /// exponential hold and no `t_avg` is given.
 pub(crate) fn resolve_hop_by_hop(
-    a: &AttackSpec,
+    a: &HopByHopKeys,
     at: &str,
     placed: &Placed<'_>,
     err: Err<'_>,
     warnings: &mut Vec<ScenarioError>,
 ) -> Result<HopByHopAttack, ScenarioError> {
     let (nodes, links, flows) = (placed.nodes, placed.links, placed.flows);
-    let c = super::resolve_correlation(a, at, nodes, links, flows, err, warnings)?;
+    let c = super::resolve_correlation(&a.correlation(), at, nodes, links, flows, err, warnings)?;
     refuse_per_message(&flows[c.target], at, err)?;
-    let scorers = scorer_names(a, at, err)?;
+    let scorers = scorer_names(&a.scorers, at, err)?;
     let t_avg = match &a.t_avg {
         Some(t) if t.get_ref().0 == 0 => {
             return Err(err(
@@ -360,8 +368,12 @@ pub(crate) fn resolve_hop_by_hop(
 }
 
 /// The `scorers` list: known names, each once; default ["mi"].
-fn scorer_names(a: &AttackSpec, at: &str, err: Err<'_>) -> Result<Vec<String>, ScenarioError> {
-    let Some(list) = &a.scorers else {
+fn scorer_names(
+    scorers: &Option<Vec<Spanned<String>>>,
+    at: &str,
+    err: Err<'_>,
+) -> Result<Vec<String>, ScenarioError> {
+    let Some(list) = scorers else {
         return Ok(vec!["mi".to_string()]);
     };
     let known: Vec<&str> = super::ESTIMATORS
@@ -437,10 +449,10 @@ pub struct SupermixAttack {
 }
 
 /// The registry entry of `kind = "supermix"`.
-pub(super) const SUPERMIX: AttackKindDef = AttackKindDef {
-    kind: "supermix",
-    about: "a partial adversary treating a region of mixes as one mix: names the link by which the target leaves it",
-    keys: &[
+pub(super) const SUPERMIX: AttackKindDef = AttackKindDef::of::<SupermixKeys>(
+    "supermix",
+    "a partial adversary treating a region of mixes as one mix: names the link by which the target leaves it",
+    &[
         "target",
         "interval",
         "sample_sizes",
@@ -449,8 +461,7 @@ pub(super) const SUPERMIX: AttackKindDef = AttackKindDef {
         "mixes",
         "links",
     ],
-    resolve: |a, at, placed, err, warnings| resolve_supermix(a, at, placed, err, warnings).map(AttackKind::Supermix),
-};
+);
 
 /// Resolve a `kind = "supermix"` table at key path `at`:
 /// ```toml
@@ -481,7 +492,7 @@ fn refuse_per_message(tf: &super::Flow, at: &str, err: Err<'_>) -> Result<(), Sc
 }
 
 pub(crate) fn resolve_supermix(
-    a: &AttackSpec,
+    a: &SupermixKeys,
     at: &str,
     placed: &Placed<'_>,
     err: Err<'_>,
@@ -489,7 +500,7 @@ pub(crate) fn resolve_supermix(
 ) -> Result<SupermixAttack, ScenarioError> {
     let key = |k: &str| format!("{at}.{k}");
     let c = super::resolve_correlation(
-        a,
+        &a.correlation(),
         at,
         placed.nodes,
         placed.links,
@@ -535,7 +546,7 @@ pub(crate) fn resolve_supermix(
     let exits = (0..placed.links.len())
         .filter(|&l| inside(placed.links[l].from) && !inside(placed.links[l].to))
         .collect();
-    let scorers = scorer_names(a, at, err)?;
+    let scorers = scorer_names(&a.scorers, at, err)?;
     let t_avg = match &a.t_avg {
         Some(t) if t.get_ref().0 == 0 => {
             return Err(err(key("t_avg"), "expected a positive mean delay".into()))
@@ -718,4 +729,341 @@ fn region_of_links(
         return Err(err(key.to_string(), "the links enclose no mix".into()));
     }
     Ok(region)
+}
+
+/// The keys of a `kind = "mfa"` table.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct MfaKeys {
+    /// The `[[watermark]]` suspected. Required.
+    #[serde(default)]
+    pub watermark: Option<Spanned<String>>,
+    /// The statistic: "chi2" (default) or "profile".
+    #[serde(default)]
+    pub test: Option<Spanned<String>>,
+    /// Bin width. Default 20ms (a SWIRL slot).
+    #[serde(default)]
+    pub bin: Option<Spanned<Duration>>,
+    /// Span compared after each flow's first packet. Default 128s (SWIRL's 2nT).
+    #[serde(default)]
+    pub span: Option<Spanned<Duration>>,
+    /// Rejection level. Default 0.01.
+    #[serde(default)]
+    pub alpha: Option<Spanned<f64>>,
+    /// Relabellings of the profile test. Default 400.
+    #[serde(default)]
+    pub permutations: Option<Spanned<u64>>,
+    /// Links "from->to" of the flows held as unmarked. Required.
+    #[serde(default)]
+    pub baseline: Option<LinkNames>,
+    /// Groups of links examined, one detection each. Required.
+    #[serde(default)]
+    pub groups: Option<Spanned<Vec<LinkNames>>>,
+}
+
+impl KindKeys for MfaKeys {
+    type Table = MfaAttack;
+    fn resolve(
+        &self,
+        at: &str,
+        placed: &Placed<'_>,
+        err: Err<'_>,
+        _warnings: &mut Vec<ScenarioError>,
+    ) -> Result<MfaAttack, ScenarioError> {
+        resolve_mfa(self, at, placed, err)
+    }
+}
+
+impl AttackTable for MfaAttack {
+    /// One attack, calling each group marked or not.
+    fn attacks(&self, s: &Scenario) -> Vec<(Box<dyn Attack>, Truth)> {
+        let truth = Truth::Detection {
+            marked: self.groups.iter().map(|g| group_marked(s, g)).collect(),
+        };
+        vec![(Box::new(multi_flow(self)), truth)]
+    }
+}
+
+/// The multi-flow attack of a validated table.
+pub fn multi_flow(m: &MfaAttack) -> MultiFlow {
+    MultiFlow {
+        label: format!(
+            "mfa-{}",
+            match m.test {
+                MfaTest::Chi2 => "chi2",
+                MfaTest::Profile => "profile",
+            }
+        ),
+        test: m.test,
+        bin: m.bin,
+        span: m.span,
+        alpha: m.alpha,
+        period: m.period,
+        permutations: m.permutations,
+        baseline: m.baseline.clone(),
+        groups: m.groups.clone(),
+    }
+}
+
+/// Does any flow carrying a watermark (of any `[[watermark]]` table) cross one of `links`
+/// after its watermarker? Ground truth, known to the scorer only.
+pub fn group_marked(s: &Scenario, links: &[usize]) -> bool {
+    s.watermarks.iter().any(|w| {
+        s.flows[w.flow].links[w.hop..]
+            .iter()
+            .any(|l| links.contains(l))
+    })
+}
+
+/// The keys of a `kind = "hop_by_hop"` table.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct HopByHopKeys {
+    #[serde(default)]
+    pub target: Option<Spanned<String>>,
+    #[serde(default)]
+    pub interval: Option<Spanned<Duration>>,
+    #[serde(default)]
+    pub sample_sizes: Option<Spanned<Vec<u64>>>,
+    /// The mean hold likelihood scorers assume at every mix. Default: each mix's own.
+    #[serde(default)]
+    pub t_avg: Option<Spanned<Duration>>,
+    /// Per-hop scorers: correlation estimators and/or "likelihood-paper", "likelihood-queue".
+    /// Default ["mi"].
+    #[serde(default)]
+    pub scorers: Option<Vec<Spanned<String>>>,
+}
+
+impl HopByHopKeys {
+    /// Its target, interval and sample sizes, as a correlation table has them.
+    fn correlation(&self) -> correlation::Keys {
+        correlation::Keys {
+            target: self.target.clone(),
+            interval: self.interval.clone(),
+            sample_sizes: self.sample_sizes.clone(),
+            candidates: None,
+            estimators: None,
+        }
+    }
+}
+
+impl KindKeys for HopByHopKeys {
+    type Table = HopByHopAttack;
+    fn resolve(
+        &self,
+        at: &str,
+        placed: &Placed<'_>,
+        err: Err<'_>,
+        warnings: &mut Vec<ScenarioError>,
+    ) -> Result<HopByHopAttack, ScenarioError> {
+        resolve_hop_by_hop(self, at, placed, err, warnings)
+    }
+}
+
+impl AttackTable for HopByHopAttack {
+    fn counting(&self) -> Option<(SimTime, usize)> {
+        Some((self.interval, *self.sample_sizes.last().expect("validated")))
+    }
+
+    fn target(&self) -> Option<usize> {
+        Some(self.target)
+    }
+
+    /// One attack per scorer and hop (hops within a scorer).
+    fn attacks(&self, s: &Scenario) -> Vec<(Box<dyn Attack>, Truth)> {
+        let truths = hop_truths(s, self);
+        let mut out: Vec<(Box<dyn Attack>, Truth)> = Vec::new();
+        for scorer in &self.scorers {
+            let walk = Arc::new(hop_walk(s, self, scorer));
+            for (hop, truth) in (1..=self.route_mixes.len()).zip(&truths) {
+                out.push((Box::new(HopByHop::new(walk.clone(), hop)), truth.clone()));
+            }
+        }
+        out
+    }
+}
+
+/// The hop-by-hop walk of a validated table with per-hop scorer `scorer`: what the adversary
+/// knows is the mix graph, the links' bandwidths and each mix's mean hold (or the one it
+/// assumes).
+pub fn hop_walk(s: &Scenario, h: &HopByHopAttack, scorer: &str) -> Walk {
+    let (graph, number) = mix_graph(s);
+    let mut hold = vec![0.0; graph.outputs.len()];
+    for (node, m) in number.iter().enumerate() {
+        if let Some(m) = *m {
+            hold[m] = match (h.t_avg, &s.nodes[node].kind) {
+                // The likelihood scorers' holds keep their `* 1e-9` form: a division changes
+                // the scores' last bit, and with it ranks and exact ties in summary.json.
+                (Some(t), _) => t as f64 * 1e-9,
+                (
+                    None,
+                    ResolvedNodeKind::Mix {
+                        strategy: MixStrategy::Exponential { mean_ns },
+                    },
+                ) => mean_ns * 1e-9,
+                _ => f64::NAN,
+            };
+        }
+    }
+    let first = number[s.links[h.observe_link].to].expect("validated: the target enters a mix");
+    let bandwidth: Vec<f64> = s.links.iter().map(|l| l.bandwidth_bps).collect();
+    let (target, interval, sizes) = (
+        target_watch(h.observe_link),
+        h.interval,
+        h.sample_sizes.clone(),
+    );
+    let name = scorer.to_string();
+    let factory = move |prefix: &[usize], links: &[usize]| -> Box<dyn Attack> {
+        match name.strip_prefix("likelihood-") {
+            Some(v) => Box::new(likelihood::LikelihoodAttack {
+                label: name.clone(),
+                variant: Variant::parse(v).expect("validated scorer"),
+                target,
+                candidates: candidate_watches(links),
+                bandwidth_bps: links.iter().map(|&l| bandwidth[l]).collect(),
+                // The target's packets have been held by every mix walked so far: the
+                // adversary assumes one exponential hold of their summed means.
+                t_avg: prefix.iter().map(|&m| hold[m]).sum(),
+                interval,
+                sample_sizes: sizes.clone(),
+            }),
+            None => Box::new(Correlation {
+                estimator: estimator(&name).expect("validated scorer"),
+                target,
+                candidates: candidate_watches(links),
+                interval,
+                sample_sizes: sizes.clone(),
+            }),
+        }
+    };
+    Walk {
+        graph,
+        first,
+        scorer: Arc::new(factory),
+        scorer_name: scorer.to_string(),
+        sample_sizes: h.sample_sizes.clone(),
+    }
+}
+
+/// Per hop of a hop-by-hop table (1, 2, ...), its truth: the link the target takes out of that
+/// hop's mix among the links the walk can reach there.
+fn hop_truths(s: &Scenario, h: &HopByHopAttack) -> Vec<Truth> {
+    let (graph, number): (MixGraph, _) = mix_graph(s);
+    let first = number[s.links[h.observe_link].to].expect("validated: the target enters a mix");
+    (1..=h.route_mixes.len())
+        .map(|hop| Truth::Identification {
+            true_candidate: hop_truth(s, h, hop, &graph.links_at(first, hop)),
+        })
+        .collect()
+}
+
+/// Index (within `candidates`) of the link the target takes out of the `hop`-th mix of its
+/// route: ground truth, known to the scorer only.
+pub fn hop_truth(
+    s: &Scenario,
+    h: &HopByHopAttack,
+    hop: usize,
+    candidates: &[usize],
+) -> Option<usize> {
+    let f = &s.flows[h.target];
+    let mix = h.route_mixes[hop - 1];
+    let at = f.route.iter().position(|&n| n == mix)?;
+    candidates.iter().position(|&c| c == f.links[at])
+}
+
+/// The keys of a `kind = "supermix"` table.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SupermixKeys {
+    #[serde(default)]
+    pub target: Option<Spanned<String>>,
+    #[serde(default)]
+    pub interval: Option<Spanned<Duration>>,
+    #[serde(default)]
+    pub sample_sizes: Option<Spanned<Vec<u64>>>,
+    /// The mean delay through the region likelihood scorers assume.
+    #[serde(default)]
+    pub t_avg: Option<Spanned<Duration>>,
+    /// Correlation estimators and/or likelihood scorers. Default ["mi"].
+    #[serde(default)]
+    pub scorers: Option<Vec<Spanned<String>>>,
+    /// The mixes forming the region.
+    #[serde(default)]
+    pub mixes: Option<LinkNames>,
+    /// Or: the links "from->to" the adversary sees, which must close a region.
+    #[serde(default)]
+    pub links: Option<LinkNames>,
+}
+
+impl SupermixKeys {
+    /// Its target, interval and sample sizes, as a correlation table has them.
+    fn correlation(&self) -> correlation::Keys {
+        correlation::Keys {
+            target: self.target.clone(),
+            interval: self.interval.clone(),
+            sample_sizes: self.sample_sizes.clone(),
+            candidates: None,
+            estimators: None,
+        }
+    }
+}
+
+impl KindKeys for SupermixKeys {
+    type Table = SupermixAttack;
+    fn resolve(
+        &self,
+        at: &str,
+        placed: &Placed<'_>,
+        err: Err<'_>,
+        warnings: &mut Vec<ScenarioError>,
+    ) -> Result<SupermixAttack, ScenarioError> {
+        resolve_supermix(self, at, placed, err, warnings)
+    }
+}
+
+impl AttackTable for SupermixAttack {
+    fn counting(&self) -> Option<(SimTime, usize)> {
+        Some((self.interval, *self.sample_sizes.last().expect("validated")))
+    }
+
+    fn target(&self) -> Option<usize> {
+        Some(self.target)
+    }
+
+    /// One attack per scorer.
+    fn attacks(&self, s: &Scenario) -> Vec<(Box<dyn Attack>, Truth)> {
+        let truth = Truth::Identification {
+            true_candidate: candidate_on_route(s, self.target, &self.exits),
+        };
+        self.scorers
+            .iter()
+            .map(|x| (supermix(s, self, x), truth.clone()))
+            .collect()
+    }
+}
+
+/// The supermix attack with per-region scorer `scorer`: the target where it enters the region
+/// against every link leaving it, as if the region were one mix.
+pub fn supermix(s: &Scenario, m: &SupermixAttack, scorer: &str) -> Box<dyn Attack> {
+    let (target, candidates) = (target_watch(m.entry), candidate_watches(&m.exits));
+    match scorer.strip_prefix("likelihood-") {
+        Some(v) => Box::new(likelihood::LikelihoodAttack {
+            label: scorer.to_string(),
+            variant: Variant::parse(v).expect("validated scorer"),
+            target,
+            candidates,
+            bandwidth_bps: m.exits.iter().map(|&l| s.links[l].bandwidth_bps).collect(),
+            // `* 1e-9` as in hop_walk: the scores' last bit is part of the results.
+            t_avg: m.t_avg.expect("validated: likelihood scorers have t_avg") as f64 * 1e-9,
+            interval: m.interval,
+            sample_sizes: m.sample_sizes.clone(),
+        }),
+        None => Box::new(Correlation {
+            estimator: estimator(scorer).expect("validated scorer"),
+            target,
+            candidates,
+            interval: m.interval,
+            sample_sizes: m.sample_sizes.clone(),
+        }),
+    }
 }

@@ -1,22 +1,39 @@
-//! The registry of attack kinds, and the resolution of attack tables through it.
+//! The registry of attack kinds, and the parsing and resolution of attack tables through it.
 //!
-//! Each kind lives in its own file and describes itself with an [`AttackKindDef`]: the value of
-//! `kind`, one line saying what it does, the keys its table takes besides `kind` and `name`,
-//! and its resolution from the table to an [`AttackKind`]. [`ATTACK_REGISTRY`] lists them;
-//! the kind names ([`ATTACK_KINDS`]), the keys refused as foreign to a kind, the errors that
-//! list the kinds and the table of kinds in docs/attacks.md ([`kinds_table`]) all come from it.
-//! Adding a kind is its file plus its line in the registry (and, since serde has to see every
-//! key with its place in the file, its keys as fields of [`schema::AttackSpec`]; its variant
-//! of [`AttackKind`]; the experiment's arm building the attack and its ground truth).
+//! Each kind lives in its own file, which holds everything about it:
+//! - its typed keys: a serde struct of its own ([`KindKeys`]), every key optional so that a
+//!   missing one is the kind's located error;
+//! - their resolution against the placed network, to the validated table ([`AttackTable`]);
+//! - the [`Attack`] objects the table runs, each beside the ground truth it is scored against
+//!   ([`AttackTable::attacks`]);
+//! - its registry entry, [`AttackKindDef::of`] (the `kind` value, one line saying what it does,
+//!   the keys its table takes).
+//!
+//! [`ATTACK_REGISTRY`] lists the entries. The kind names ([`ATTACK_KINDS`]), the keys an attack
+//! table may hold (refused as unknown otherwise), the keys refused as foreign to a kind, the
+//! errors that list kinds and keys, the `--set attack.KEY` paths and the table of kinds in
+//! docs/attacks.md ([`kinds_table`]) all come from it. Adding a kind is its file plus its line
+//! in the registry; the unit test `experiment::toy_kind` adds one that way.
+//!
+//! An attack table is read in two passes over the file's text. Serde's pass over the whole file
+//! only checks that `attack` holds tables ([`schema::Attacks`]); [`parse_tables`] then reads
+//! each table key by key, in the order serde reads keys, with the registry's types, so that an
+//! unknown key or a value of the wrong type is the same located error at the same place as any
+//! other key's.
 
-use super::error::{self, ScenarioError};
-use super::schema;
-use super::{
-    adversary, check_name, correlation, likelihood, message_entropy, presence, watermark,
-    AttackConfig, AttackKind, Flow, Link, Node, Watermark,
-};
+use super::error::{self, ScenarioError, Source};
+use super::schema::{self, AttackSpec, Attacks};
+use super::{check_name, AttackConfig, Flow, Link, Node, Scenario, Watermark};
+use crate::attack::Attack;
 use crate::engine::SimTime;
 use crate::units;
+use serde::de::{DeserializeOwned, IntoDeserializer};
+use serde::{Deserialize, Serialize};
+use std::any::Any;
+use std::fmt;
+use std::sync::{Arc, OnceLock};
+use toml::de::{DeTable, DeValue};
+use toml::Spanned;
 
 /// What attacks are resolved against.
 pub(crate) struct Placed<'a> {
@@ -29,36 +46,147 @@ pub(crate) struct Placed<'a> {
 /// Builds a kind's error at a key path: (key, message).
 pub(crate) type Err<'a> = &'a dyn Fn(String, String) -> ScenarioError;
 
-/// Resolves one attack table of a kind, at key path `at` (`attack` or `attack[i]`); a
-/// located warning goes to the vector.
-pub(crate) type Resolve = fn(
-    &schema::AttackSpec,
-    &str,
-    &Placed<'_>,
-    Err<'_>,
-    &mut Vec<ScenarioError>,
-) -> Result<AttackKind, ScenarioError>;
+/// What the experiment knows of an attack and the attack does not: the ground truth its
+/// verdicts are scored against. The scenario works it out (it knows the flows' routes); only
+/// the scorer reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Truth {
+    /// The index (among the attack's candidates) of the one carrying the target, or `None`
+    /// when the candidates miss it.
+    Identification { true_candidate: Option<usize> },
+    /// Per subject the attack examines, in its order: marked or not.
+    Detection { marked: Vec<bool> },
+}
+
+/// An attack table after validation: what a run needs of it. Each kind's validated table
+/// implements it; [`AttackKind::get`] gives library users the kind's own type back.
+pub trait AttackTable: fmt::Debug + Send + Sync + Any + TableEq {
+    /// Sampling interval and series length (intervals) it observes, if it is measured in
+    /// intervals (the taps then count in that interval, shared by every such table).
+    fn counting(&self) -> Option<(SimTime, usize)> {
+        None
+    }
+
+    /// The flow an identification attack follows (its latency is reported on its own).
+    fn target(&self) -> Option<usize> {
+        None
+    }
+
+    /// The attacks of the table, in the order they are scored and reported, each beside its
+    /// ground truth. A table that names no candidate (message entropy) runs none.
+    fn attacks(&self, s: &Scenario) -> Vec<(Box<dyn Attack>, Truth)>;
+}
+
+/// Equality of validated tables whatever their kind (two tables of different kinds differ).
+pub trait TableEq {
+    fn table_eq(&self, other: &dyn Any) -> bool;
+}
+
+impl<T: PartialEq + Any> TableEq for T {
+    fn table_eq(&self, other: &dyn Any) -> bool {
+        other.downcast_ref::<T>() == Some(self)
+    }
+}
+
+/// The typed keys of one kind's attack table, and their resolution.
+pub(crate) trait KindKeys:
+    DeserializeOwned + Serialize + fmt::Debug + Send + Sync + 'static
+{
+    /// The validated table.
+    type Table: AttackTable;
+
+    /// Resolve the table at key path `at` (`attack` or `attack[i]`); a located warning goes
+    /// to `warnings`.
+    fn resolve(
+        &self,
+        at: &str,
+        placed: &Placed<'_>,
+        err: Err<'_>,
+        warnings: &mut Vec<ScenarioError>,
+    ) -> Result<Self::Table, ScenarioError>;
+}
+
+/// A table's typed keys behind one type, whatever its kind.
+pub(crate) trait TableKeys: fmt::Debug + Send + Sync {
+    fn resolve(
+        &self,
+        at: &str,
+        placed: &Placed<'_>,
+        err: Err<'_>,
+        warnings: &mut Vec<ScenarioError>,
+    ) -> Result<Arc<dyn AttackTable>, ScenarioError>;
+
+    /// The keys set, with their values, in the order of the kind's struct.
+    fn values(&self) -> Vec<(&'static str, toml::Value)>;
+}
+
+impl<K: KindKeys> TableKeys for K {
+    fn resolve(
+        &self,
+        at: &str,
+        placed: &Placed<'_>,
+        err: Err<'_>,
+        warnings: &mut Vec<ScenarioError>,
+    ) -> Result<Arc<dyn AttackTable>, ScenarioError> {
+        let table = KindKeys::resolve(self, at, placed, err, warnings)?;
+        Ok(Arc::new(table))
+    }
+
+    fn values(&self) -> Vec<(&'static str, toml::Value)> {
+        super::presence::values_set(self)
+    }
+}
+
+/// Reads a kind's typed keys from a table holding only keys of that kind.
+type ParseKeys = for<'a> fn(Spanned<DeValue<'a>>) -> Result<Arc<dyn TableKeys>, toml::de::Error>;
 
 /// One attack kind, as the registry knows it.
+#[derive(Debug, Clone, Copy)]
 pub struct AttackKindDef {
     /// The value of `kind` in the attack table.
     pub kind: &'static str,
     /// What it does, in one line (the table of kinds in the docs).
     pub about: &'static str,
-    /// The keys its table takes besides `kind` and `name`.
+    /// The keys its table takes besides `kind` and `name` (in the order the docs and errors
+    /// list them).
     pub keys: &'static [&'static str],
-    pub(crate) resolve: Resolve,
+    /// Its typed keys read from a table holding only keys of this kind.
+    parse: ParseKeys,
+    /// The fields of its keys struct, in declaration order.
+    fields: fn() -> &'static [&'static str],
+}
+
+impl AttackKindDef {
+    /// The registry entry of the kind whose typed keys are `K`.
+    pub(crate) const fn of<K: KindKeys>(
+        kind: &'static str,
+        about: &'static str,
+        keys: &'static [&'static str],
+    ) -> Self {
+        AttackKindDef {
+            kind,
+            about,
+            keys,
+            parse: parse_keys::<K>,
+            fields: super::overrides::fields_of::<K>,
+        }
+    }
+}
+
+fn parse_keys<K: KindKeys>(v: Spanned<DeValue<'_>>) -> Result<Arc<dyn TableKeys>, toml::de::Error> {
+    Ok(Arc::new(K::deserialize(v.into_deserializer())?))
 }
 
 /// Every attack kind; the first is the default when a table gives no `kind`.
 pub const ATTACK_REGISTRY: &[AttackKindDef] = &[
-    correlation::KIND,
-    watermark::KIND,
-    likelihood::KIND,
-    adversary::MFA,
-    adversary::HOP_BY_HOP,
-    adversary::SUPERMIX,
-    message_entropy::KIND,
+    super::correlation::KIND,
+    super::watermark::KIND,
+    super::likelihood::KIND,
+    super::adversary::MFA,
+    super::adversary::HOP_BY_HOP,
+    super::adversary::SUPERMIX,
+    super::message_entropy::KIND,
 ];
 
 /// The values of `kind` in an attack table, in registry order.
@@ -75,6 +203,26 @@ pub const ATTACK_KINDS: [&str; ATTACK_REGISTRY.len()] = {
 /// The registry entry of kind `kind`.
 pub fn attack_kind(kind: &str) -> Option<&'static AttackKindDef> {
     ATTACK_REGISTRY.iter().find(|d| d.kind == kind)
+}
+
+/// The keys an attack table may hold: `kind`, `name`, then every kind's keys in registry
+/// order, each once, in the order of the kinds' structs (the order the effective scenario
+/// writes them in).
+pub fn attack_table_keys() -> &'static [&'static str] {
+    static KEYS: OnceLock<Vec<&'static str>> = OnceLock::new();
+    KEYS.get_or_init(|| table_keys(ATTACK_REGISTRY))
+}
+
+pub(crate) fn table_keys(kinds: &[AttackKindDef]) -> Vec<&'static str> {
+    let mut out = vec!["kind", "name"];
+    for d in kinds {
+        for k in (d.fields)() {
+            if !out.contains(k) {
+                out.push(k);
+            }
+        }
+    }
+    out
 }
 
 /// The table of attack kinds in docs/attacks.md (Markdown): each kind, what it does and its
@@ -94,10 +242,140 @@ pub fn kinds_table() -> String {
     out
 }
 
+/// A validated attack table of some kind.
+#[derive(Debug, Clone)]
+pub struct AttackKind {
+    kind: &'static str,
+    table: Arc<dyn AttackTable>,
+}
+
+impl PartialEq for AttackKind {
+    fn eq(&self, other: &Self) -> bool {
+        let table: &dyn Any = &*other.table;
+        self.kind == other.kind && self.table.table_eq(table)
+    }
+}
+
+impl AttackKind {
+    /// The `kind` key's value.
+    pub fn kind_name(&self) -> &'static str {
+        self.kind
+    }
+
+    /// See [`AttackTable::counting`].
+    pub fn counting(&self) -> Option<(SimTime, usize)> {
+        self.table.counting()
+    }
+
+    /// See [`AttackTable::target`].
+    pub fn target(&self) -> Option<usize> {
+        self.table.target()
+    }
+
+    /// See [`AttackTable::attacks`].
+    pub fn attacks(&self, s: &Scenario) -> Vec<(Box<dyn Attack>, Truth)> {
+        self.table.attacks(s)
+    }
+
+    /// The validated table as its kind's own type, if it is a `T`.
+    pub fn get<T: AttackTable>(&self) -> Option<&T> {
+        let any: &dyn Any = &*self.table;
+        any.downcast_ref::<T>()
+    }
+}
+
+/// The keys `kind` and `name`, which every table takes.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Common {
+    #[serde(default)]
+    kind: Option<Spanned<String>>,
+    #[serde(default)]
+    name: Option<Spanned<String>>,
+}
+
+/// The attack tables of the file, typed through the registry `src.kinds` (see the module
+/// docs): each key in the order serde reads them, an unknown one refused with every key a table
+/// may hold, each value checked with the type of the first kind that takes it; then the table's
+/// own kind's keys, when the kind is known and every key is its (else resolution refuses the
+/// table with the kind's error).
+pub(crate) fn parse_tables(src: &Source, root: &DeTable<'_>) -> Result<Attacks, ScenarioError> {
+    let Some(v) = root.get("attack") else {
+        return Ok(Attacks::None);
+    };
+    match v.get_ref() {
+        DeValue::Array(a) => Ok(Attacks::Many(
+            a.iter()
+                .map(|t| parse_table(src, t))
+                .collect::<Result<_, _>>()?,
+        )),
+        _ => Ok(Attacks::One(Box::new(parse_table(src, v)?))),
+    }
+}
+
+fn parse_table(src: &Source, table: &Spanned<DeValue<'_>>) -> Result<AttackSpec, ScenarioError> {
+    let Some(t) = table.get_ref().as_table() else {
+        // Serde's pass has refused it already.
+        return Ok(AttackSpec::default());
+    };
+    let kinds = src.kinds;
+    let keys = table_keys(kinds);
+    let subtable = |take: &dyn Fn(&str) -> bool| {
+        let mut sub = DeTable::new();
+        for (k, v) in t.iter().filter(|(k, _)| take(k.get_ref())) {
+            sub.insert(k.clone(), v.clone());
+        }
+        Spanned::new(table.span(), DeValue::Table(sub))
+    };
+    for (k, _) in t.iter() {
+        let key: &str = k.get_ref();
+        let one = subtable(&|x| x == key);
+        let checked = match key {
+            "kind" | "name" => Common::deserialize(one.into_deserializer()).map(drop),
+            _ => match kinds.iter().find(|d| d.keys.contains(&key)) {
+                Some(d) => (d.parse)(one).map(drop),
+                None => {
+                    let expected: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
+                    return Err(src.serde_error(
+                        k.span(),
+                        &format!(
+                            "unknown field `{key}`, expected one of {}",
+                            expected.join(", ")
+                        ),
+                    ));
+                }
+            },
+        };
+        checked.map_err(|e| src.toml_error(e))?;
+    }
+    let common =
+        Common::deserialize(subtable(&|x| matches!(x, "kind" | "name")).into_deserializer())
+            .map_err(|e| src.toml_error(e))?;
+    let set: Vec<&'static str> = keys[2..]
+        .iter()
+        .copied()
+        .filter(|k| t.get(*k).is_some())
+        .collect();
+    let kind = common.kind.as_ref().map_or(kinds[0].kind, |k| k.get_ref());
+    let typed = match kinds.iter().find(|d| d.kind == kind) {
+        Some(d) if set.iter().all(|k| d.keys.contains(k)) => {
+            Some((d.parse)(subtable(&|x| d.keys.contains(&x))).map_err(|e| src.toml_error(e))?)
+        }
+        _ => None,
+    };
+    Ok(AttackSpec {
+        kind: common.kind,
+        name: common.name,
+        set,
+        keys: typed,
+    })
+}
+
 /// Validate every attack table: its kind, its name (unique), the keys its kind takes, and
 /// whatever attacks that count packets must agree on (the taps count in one interval).
 pub(super) fn resolve_attacks(
     attacks: &schema::Attacks,
+    kinds: &'static [AttackKindDef],
     placed: &Placed<'_>,
     err: Err<'_>,
     warnings: &mut Vec<ScenarioError>,
@@ -105,7 +383,7 @@ pub(super) fn resolve_attacks(
     let mut out: Vec<AttackConfig> = Vec::new();
     let mut counting: Option<(SimTime, String)> = None;
     for (at, a) in attacks.entries() {
-        let def = kind_of(a, &at, err)?;
+        let def = kind_of(a, kinds, &at, err)?;
         let name = a
             .name
             .as_ref()
@@ -120,7 +398,14 @@ pub(super) fn resolve_attacks(
                 format!("two attacks are named \"{name}\": give each attack a distinct `name`"),
             ));
         }
-        let resolved = (def.resolve)(a, &at, placed, err, warnings)?;
+        let keys = a
+            .keys
+            .as_ref()
+            .expect("a table of a known kind with its keys is typed");
+        let resolved = AttackKind {
+            kind: def.kind,
+            table: keys.resolve(&at, placed, err, warnings)?,
+        };
         if let Some((interval, _)) = resolved.counting() {
             match &counting {
                 Some((i, first)) if *i != interval => {
@@ -148,7 +433,8 @@ pub(super) fn resolve_attacks(
 /// The registry entry a table names (the default kind without `kind`), once its keys are
 /// checked to be that kind's.
 fn kind_of(
-    a: &schema::AttackSpec,
+    a: &AttackSpec,
+    kinds: &'static [AttackKindDef],
     at: &str,
     err: Err<'_>,
 ) -> Result<&'static AttackKindDef, ScenarioError> {
@@ -156,18 +442,19 @@ fn kind_of(
         .kind
         .as_ref()
         .map(|k| k.get_ref().as_str())
-        .unwrap_or(ATTACK_REGISTRY[0].kind);
-    let Some(def) = attack_kind(kind) else {
+        .unwrap_or(kinds[0].kind);
+    let Some(def) = kinds.iter().find(|d| d.kind == kind) else {
+        let names: Vec<&str> = kinds.iter().map(|d| d.kind).collect();
         return Err(err(
             format!("{at}.kind"),
             format!(
                 "unknown attack kind \"{kind}\"{}; known: {}",
-                error::suggestion(kind, &ATTACK_KINDS),
-                ATTACK_KINDS.join(", ")
+                error::suggestion(kind, &names),
+                names.join(", ")
             ),
         ));
     };
-    if let Some(foreign) = keys_set(a).into_iter().find(|k| !def.keys.contains(k)) {
+    if let Some(foreign) = a.set.iter().find(|k| !def.keys.contains(k)) {
         return Err(err(
             format!("{at}.{foreign}"),
             format!(
@@ -179,60 +466,34 @@ fn kind_of(
     Ok(def)
 }
 
-/// The keys an attack table sets besides `kind` and `name`, in the order of
-/// [`schema::AttackSpec`]'s fields (read through its `Serialize`, so no list is kept by hand).
-fn keys_set(a: &schema::AttackSpec) -> Vec<&'static str> {
-    let mut set = presence::fields_set(a);
-    set.retain(|k| !matches!(*k, "kind" | "name"));
-    set
-}
-
 #[cfg(test)]
 mod tests {
-    use super::super::overrides;
     use super::*;
 
-    /// The registry and the schema agree: every key of a kind is a field of the attack table,
-    /// every field belongs to some kind, no kind lists a key twice, kinds are distinct.
+    /// The registry and the kinds' structs agree: every kind lists exactly its struct's fields
+    /// (its keys), none twice; kinds are distinct; a key two kinds take is read with one type
+    /// (the table of all keys is each kind's fields in order, so the effective scenario writes
+    /// a table's keys in one order whatever its kind).
     #[test]
-    fn registry_keys_are_the_attack_table_fields() {
-        let fields = overrides::fields_of::<schema::AttackSpec>();
-        let mut covered: Vec<&str> = vec!["kind", "name"];
+    fn registry_keys_are_the_kinds_fields() {
+        let all = attack_table_keys();
         for d in ATTACK_REGISTRY {
+            let fields = (d.fields)();
             for (i, k) in d.keys.iter().enumerate() {
-                assert!(
-                    fields.contains(k),
-                    "{}: `{k}` is no AttackSpec field",
-                    d.kind
-                );
+                assert!(fields.contains(k), "{}: `{k}` is no field", d.kind);
                 assert!(!d.keys[..i].contains(k), "{}: `{k}` listed twice", d.kind);
-                covered.push(k);
             }
+            assert_eq!(fields.len(), d.keys.len(), "{}: a field not listed", d.kind);
+            let at: Vec<usize> = fields
+                .iter()
+                .map(|f| all.iter().position(|k| k == f).expect("in the table"))
+                .collect();
+            assert!(at.windows(2).all(|w| w[0] < w[1]), "{}: order", d.kind);
             assert!(!d.about.is_empty() && !d.about.contains('|'), "{}", d.kind);
-        }
-        for f in fields {
-            assert!(covered.contains(f), "field `{f}` belongs to no attack kind");
         }
         for (i, k) in ATTACK_KINDS.iter().enumerate() {
             assert!(!ATTACK_KINDS[..i].contains(k), "kind {k} registered twice");
             assert_eq!(attack_kind(k).map(|d| d.kind), Some(*k));
         }
-    }
-
-    /// Every field set in a table is seen as set, whatever its value (a permutation count TOML
-    /// cannot write back, a NaN), and an empty table sets none.
-    #[test]
-    fn every_field_set_is_seen() {
-        let empty: schema::AttackSpec = toml::from_str("").expect("empty table");
-        assert!(keys_set(&empty).is_empty());
-        let all = overrides::fields_of::<schema::AttackSpec>();
-        let text = "target = \"a\"\ninterval = \"10ms\"\nsample_sizes = [1]\ncandidates = [\"x\"]\nestimators = [\"mi\"]\nwatermark = \"w\"\nobserve = [\"x\"]\nanchor = \"known\"\nsync = [\"x\"]\nsync_delay = \"1ms\"\nreference = [\"x\"]\nsearch_sigmas = nan\nsearch_step = \"5ms\"\nsearch_spread = \"1ms\"\nvariants = [\"paper\"]\nt_avg = \"1ms\"\ntest = \"chi2\"\nbin = \"20ms\"\nspan = \"1s\"\nalpha = 0.01\npermutations = 9223372036854775807\nbaseline = [\"x\"]\ngroups = [[\"x\"]]\nscorers = [\"mi\"]\nmixes = [\"m\"]\nlinks = [\"x\"]\n";
-        let a: schema::AttackSpec = toml::from_str(text).expect("every key parses");
-        let want: Vec<&str> = all
-            .iter()
-            .copied()
-            .filter(|k| !matches!(*k, "kind" | "name"))
-            .collect();
-        assert_eq!(keys_set(&a), want);
     }
 }

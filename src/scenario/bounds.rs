@@ -19,7 +19,8 @@
 //! binomial mix whose send probability is 0 at every count it can reach) is refused too: it
 //! wakes at every period for nothing and every attack behind it sees an empty link.
 
-use super::{AttackKind, ResolvedNodeKind, Scenario, ScenarioError};
+use super::watermark::WatermarkAttack;
+use super::{ResolvedNodeKind, Scenario, ScenarioError};
 use crate::engine::SimTime;
 use crate::net::MixStrategy;
 use crate::traffic::Traffic;
@@ -361,7 +362,8 @@ fn check_marks(s: &Scenario) -> Result<(), BoundError> {
     let detected = |i: usize| {
         s.attacks
             .iter()
-            .any(|a| matches!(&a.kind, AttackKind::Watermark(w) if w.watermark == i))
+            .filter_map(|a| a.kind.get::<WatermarkAttack>())
+            .any(|w| w.watermark == i)
     };
     for (i, w) in s
         .watermarks

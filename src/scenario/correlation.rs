@@ -11,38 +11,134 @@
 //! The likelihood, hop-by-hop and supermix kinds resolve their target, interval, sample sizes
 //! and candidates with [`resolve_correlation`] too.
 
-use super::attacks::AttackKindDef;
+use super::attack_build::{candidate_on_route, candidate_watches, target_watch};
+use super::attacks::{AttackKindDef, AttackTable, Err, KindKeys, Placed, Truth};
 use super::error::{self, ScenarioError};
-use super::schema;
-use super::{AttackKind, CorrelationAttack, Flow, Link, Node, ResolvedNodeKind, ESTIMATORS};
+use super::{Flow, Link, Node, ResolvedNodeKind, Scenario, ESTIMATORS};
+use crate::attack::correlation::{estimator, Correlation};
+use crate::attack::Attack;
+use crate::engine::SimTime;
+use crate::units::Duration;
+use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 /// The registry entry of `kind = "correlation"`.
-pub(super) const KIND: AttackKindDef = AttackKindDef {
-    kind: "correlation",
-    about: "flow correlation of count series (seed 000): names the candidate link that carries the target",
-    keys: &[
+pub(super) const KIND: AttackKindDef = AttackKindDef::of::<Keys>(
+    "correlation",
+    "flow correlation of count series (seed 000): names the candidate link that carries the target",
+    &[
         "target",
         "interval",
         "sample_sizes",
         "candidates",
         "estimators",
     ],
-    resolve: |a, at, placed, err, warnings| {
+);
+
+/// The keys of a correlation table. The likelihood, hop-by-hop and supermix tables hand theirs
+/// (target, interval, sample sizes, candidates) to [`resolve_correlation`] as one of these.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Keys {
+    /// The flow whose sender-side trace the adversary holds (Alice's). Required.
+    #[serde(default)]
+    pub target: Option<Spanned<String>>,
+    /// Sampling interval T. Default 10ms.
+    #[serde(default)]
+    pub interval: Option<Spanned<Duration>>,
+    /// Sample sizes N (intervals) at which detection is scored. Required.
+    #[serde(default)]
+    pub sample_sizes: Option<Spanned<Vec<u64>>>,
+    /// Candidate links written "from->to". Default: every link leaving the first mix on the
+    /// target's route.
+    #[serde(default)]
+    pub candidates: Option<Vec<Spanned<String>>>,
+    /// Estimators to score; the first is the primary one in tables. Default ["mi"].
+    #[serde(default)]
+    pub estimators: Option<Vec<Spanned<String>>>,
+}
+
+impl KindKeys for Keys {
+    type Table = CorrelationAttack;
+    fn resolve(
+        &self,
+        at: &str,
+        placed: &Placed<'_>,
+        err: Err<'_>,
+        warnings: &mut Vec<ScenarioError>,
+    ) -> Result<CorrelationAttack, ScenarioError> {
         let (nodes, links, flows) = (placed.nodes, placed.links, placed.flows);
-        resolve_correlation(a, at, nodes, links, flows, err, warnings).map(AttackKind::Correlation)
-    },
-};
+        resolve_correlation(self, at, nodes, links, flows, err, warnings)
+    }
+}
+
+/// The correlation attack after validation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CorrelationAttack {
+    /// Index of the target flow.
+    pub target: usize,
+    /// The link whose `arrive` point shows the target flow entering the first mix.
+    pub observe_link: usize,
+    /// Candidate links, observed at their `depart` point.
+    pub candidates: Vec<usize>,
+    pub interval: SimTime,
+    /// Sorted ascending, no duplicates.
+    pub sample_sizes: Vec<usize>,
+    pub estimators: Vec<String>,
+}
+
+impl AttackTable for CorrelationAttack {
+    fn counting(&self) -> Option<(SimTime, usize)> {
+        Some((self.interval, *self.sample_sizes.last().expect("validated")))
+    }
+
+    fn target(&self) -> Option<usize> {
+        Some(self.target)
+    }
+
+    /// One attack per estimator, in its order.
+    fn attacks(&self, s: &Scenario) -> Vec<(Box<dyn Attack>, Truth)> {
+        let truth = Truth::Identification {
+            true_candidate: true_candidate(s, self),
+        };
+        self.estimators
+            .iter()
+            .map(|e| {
+                (
+                    Box::new(correlation(self, e)) as Box<dyn Attack>,
+                    truth.clone(),
+                )
+            })
+            .collect()
+    }
+}
+
+/// The correlation attack of a validated table with estimator `name`.
+pub fn correlation(c: &CorrelationAttack, name: &str) -> Correlation {
+    Correlation {
+        estimator: estimator(name).expect("validated estimator name"),
+        target: target_watch(c.observe_link),
+        candidates: candidate_watches(&c.candidates),
+        interval: c.interval,
+        sample_sizes: c.sample_sizes.clone(),
+    }
+}
+
+/// Index (within the candidates) of the link the target flow really takes: ground truth, known
+/// to the scorer only.
+pub fn true_candidate(scenario: &Scenario, attack: &CorrelationAttack) -> Option<usize> {
+    candidate_on_route(scenario, attack.target, &attack.candidates)
+}
 
 /// A correlation table's target, candidates, interval, sample sizes and estimators, checked in
 /// that order.
 pub(crate) fn resolve_correlation(
-    a: &schema::AttackSpec,
+    a: &Keys,
     at: &str,
     nodes: &[Node],
     links: &[Link],
     flows: &[Flow],
-    err: &dyn Fn(String, String) -> ScenarioError,
+    err: Err<'_>,
     warnings: &mut Vec<ScenarioError>,
 ) -> Result<CorrelationAttack, ScenarioError> {
     let (target, first_mix) = target_of(a, at, nodes, flows, err)?;
@@ -91,11 +187,11 @@ fn partial(tf: &Flow, l: usize) -> bool {
 /// The target flow (required) and the index on its route of its first mix, which must have a
 /// link into it for the adversary to watch.
 fn target_of(
-    a: &schema::AttackSpec,
+    a: &Keys,
     at: &str,
     nodes: &[Node],
     flows: &[Flow],
-    err: &dyn Fn(String, String) -> ScenarioError,
+    err: Err<'_>,
 ) -> Result<(usize, usize), ScenarioError> {
     let key = |k: &str| format!("{at}.{k}");
     let target_name = a
@@ -149,12 +245,12 @@ fn target_of(
 /// The candidate links: those named (each once; a warning when none carries the target), or
 /// every link leaving the target's first mix. At least two.
 fn candidates_of(
-    a: &schema::AttackSpec,
+    a: &Keys,
     at: &str,
     links: &[Link],
     tf: &Flow,
     first_mix: usize,
-    err: &dyn Fn(String, String) -> ScenarioError,
+    err: Err<'_>,
     warnings: &mut Vec<ScenarioError>,
 ) -> Result<Vec<usize>, ScenarioError> {
     let candidates = match &a.candidates {
@@ -188,7 +284,7 @@ fn named_candidates(
     links: &[Link],
     tf: &Flow,
     first_mix: usize,
-    err: &dyn Fn(String, String) -> ScenarioError,
+    err: Err<'_>,
     warnings: &mut Vec<ScenarioError>,
 ) -> Result<Vec<usize>, ScenarioError> {
     let link_names: Vec<&str> = links.iter().map(|l| l.name.as_str()).collect();
@@ -237,11 +333,7 @@ fn named_candidates(
 }
 
 /// The sample sizes (required, non-empty, above zero), sorted without repeats.
-fn sample_sizes_of(
-    a: &schema::AttackSpec,
-    at: &str,
-    err: &dyn Fn(String, String) -> ScenarioError,
-) -> Result<Vec<usize>, ScenarioError> {
+fn sample_sizes_of(a: &Keys, at: &str, err: Err<'_>) -> Result<Vec<usize>, ScenarioError> {
     let raw = a
         .sample_sizes
         .as_ref()
@@ -271,11 +363,7 @@ fn sample_sizes_of(
 }
 
 /// The estimators (default `mi`), each known and listed once, at least one.
-fn estimators_of(
-    a: &schema::AttackSpec,
-    at: &str,
-    err: &dyn Fn(String, String) -> ScenarioError,
-) -> Result<Vec<String>, ScenarioError> {
+fn estimators_of(a: &Keys, at: &str, err: Err<'_>) -> Result<Vec<String>, ScenarioError> {
     let mut estimators = Vec::new();
     let default_estimators = [Spanned::new(0..0, "mi".to_string())];
     let named = a.estimators.as_deref().unwrap_or(&default_estimators);

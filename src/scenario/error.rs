@@ -322,6 +322,8 @@ pub(crate) struct Source {
     pub text: String,
     pub sets: Vec<String>,
     segments: Vec<Segment>,
+    /// The attack kinds its attack tables are read with.
+    pub kinds: &'static [super::AttackKindDef],
 }
 
 impl Source {
@@ -336,6 +338,7 @@ impl Source {
                 end: text.len(),
                 origin: Origin::File(0),
             }],
+            kinds: super::ATTACK_REGISTRY,
         }
     }
 
@@ -434,11 +437,17 @@ impl Source {
 
     /// Translate a toml syntax or serde error.
     pub fn toml_error(&self, e: toml::de::Error) -> ScenarioError {
-        let span = e.span().unwrap_or(0..0);
-        let raw = e.message().trim();
-        let tree = DeTable::parse(&self.text);
-        let Ok(tree) = tree else {
+        if DeTable::parse(&self.text).is_err() {
             return self.syntax_error(e);
+        }
+        self.serde_error(e.span().unwrap_or(0..0), e.message())
+    }
+
+    /// Translate serde's message `raw` about the value (or key) at `span`.
+    pub fn serde_error(&self, span: Range<usize>, raw: &str) -> ScenarioError {
+        let raw = raw.trim();
+        let Ok(tree) = DeTable::parse(&self.text) else {
+            return self.error(span, "", raw.to_string());
         };
         let mut path = path_at(tree.get_ref(), &span);
         let message = if let Some(rest) = raw.strip_prefix("unknown field `") {

@@ -216,11 +216,12 @@
 //! keep the line and column of the user's file.
 //!
 //! Loading is three steps: overrides are spliced into the text, [`schema`] deserialises it with
-//! serde, then [`Scenario::from_file`] resolves names to indices and checks what serde cannot.
+//! serde (the attack tables' keys through the registry of kinds, `attacks.rs`), then
+//! [`Scenario::from_file`] resolves names to indices and checks what serde cannot.
 
 pub mod adversary;
 pub mod attack_build;
-mod attacks;
+pub(crate) mod attacks;
 pub mod bounds;
 mod build;
 mod correlation;
@@ -251,9 +252,14 @@ pub use taps::{
 pub use watermark::Watermark;
 
 pub(crate) use attacks::Placed;
-pub use attacks::{attack_kind, kinds_table, AttackKindDef, ATTACK_KINDS, ATTACK_REGISTRY};
+pub use attacks::{
+    attack_kind, attack_table_keys, kinds_table, AttackKind, AttackKindDef, AttackTable, Truth,
+    ATTACK_KINDS, ATTACK_REGISTRY,
+};
 pub(crate) use correlation::resolve_correlation;
+pub use correlation::CorrelationAttack;
 use flows::resolve_route;
+pub use likelihood::{LikelihoodAttack, LIKELIHOOD_VARIANTS};
 use names::check_name;
 
 use crate::engine::SimTime;
@@ -338,96 +344,11 @@ impl Flow {
     }
 }
 
-/// The correlation attack after validation.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CorrelationAttack {
-    /// Index of the target flow.
-    pub target: usize,
-    /// The link whose `arrive` point shows the target flow entering the first mix.
-    pub observe_link: usize,
-    /// Candidate links, observed at their `depart` point.
-    pub candidates: Vec<usize>,
-    pub interval: SimTime,
-    /// Sorted ascending, no duplicates.
-    pub sample_sizes: Vec<usize>,
-    pub estimators: Vec<String>,
-}
-
 /// An attack after validation: its name (unique in the scenario) and what it is.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AttackConfig {
     pub name: String,
     pub kind: AttackKind,
-}
-
-/// Danezis's likelihood attack (timestamps) after validation.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LikelihoodAttack {
-    /// Index into `Scenario::flows`.
-    pub target: usize,
-    /// The link whose far end shows the target entering its first mix.
-    pub observe_link: usize,
-    /// Candidate links (their transmission ends are observed).
-    pub candidates: Vec<usize>,
-    /// The window at sample size N is N intervals of this length after the warm-up.
-    pub interval: SimTime,
-    pub sample_sizes: Vec<usize>,
-    /// Delay laws, each one of [`LIKELIHOOD_VARIANTS`].
-    pub variants: Vec<String>,
-    /// The mean mix hold the adversary assumes.
-    pub t_avg: SimTime,
-}
-
-/// The delay laws of the likelihood attack.
-pub const LIKELIHOOD_VARIANTS: &[&str] = &["paper", "queue"];
-
-/// The attack kinds, with their validated parameters.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum AttackKind {
-    Correlation(CorrelationAttack),
-    Watermark(watermark::WatermarkAttack),
-    Likelihood(LikelihoodAttack),
-    Mfa(adversary::MfaAttack),
-    HopByHop(adversary::HopByHopAttack),
-    Supermix(adversary::SupermixAttack),
-    MessageEntropy(message_entropy::MessageEntropyAttack),
-}
-
-impl AttackKind {
-    /// The `kind` key's value.
-    pub fn kind_name(&self) -> &'static str {
-        match self {
-            AttackKind::Correlation(_) => "correlation",
-            AttackKind::Watermark(_) => "watermark",
-            AttackKind::Likelihood(_) => "likelihood",
-            AttackKind::Mfa(_) => "mfa",
-            AttackKind::HopByHop(_) => "hop_by_hop",
-            AttackKind::Supermix(_) => "supermix",
-            AttackKind::MessageEntropy(_) => "message_entropy",
-        }
-    }
-
-    /// Sampling interval and series length (intervals) it observes, if it is measured in
-    /// intervals (the likelihood attack's windows are, so that it compares with the count
-    /// attacks at equal N and shares their interval).
-    pub fn counting(&self) -> Option<(SimTime, usize)> {
-        match self {
-            AttackKind::Correlation(a) => {
-                Some((a.interval, *a.sample_sizes.last().expect("validated")))
-            }
-            AttackKind::Watermark(_) | AttackKind::Mfa(_) | AttackKind::MessageEntropy(_) => None,
-            AttackKind::Likelihood(a) => {
-                Some((a.interval, *a.sample_sizes.last().expect("validated")))
-            }
-            AttackKind::HopByHop(a) => {
-                Some((a.interval, *a.sample_sizes.last().expect("validated")))
-            }
-            AttackKind::Supermix(a) => {
-                Some((a.interval, *a.sample_sizes.last().expect("validated")))
-            }
-        }
-    }
 }
 
 /// A validated scenario.
@@ -455,6 +376,28 @@ pub struct Scenario {
     pub overrides: Vec<String>,
 }
 
+/// The file as serde's pass reads it, then its attack tables read through the registry
+/// (`scenario::attacks`). Of an error in each, the one serde would have met first: it reads the
+/// root keys in the order of the parsed table, and reports missing keys after them.
+fn read_file(src: &Source) -> Result<ScenarioFile, ScenarioError> {
+    let root = toml::de::DeTable::parse(&src.text).map_err(|e| src.toml_error(e))?;
+    let attacks = attacks::parse_tables(src, root.get_ref());
+    match toml::from_str::<ScenarioFile>(&src.text) {
+        Ok(file) => Ok(ScenarioFile {
+            attack: attacks?,
+            ..file
+        }),
+        Err(e) => {
+            let path = error::path_at(root.get_ref(), &e.span().unwrap_or(0..0));
+            let first = matches!(path.first(), Some(error::Elem::Key(k)) if k.as_str() <= "attack");
+            match attacks {
+                Err(a) if !first => Err(a),
+                _ => Err(src.toml_error(e)),
+            }
+        }
+    }
+}
+
 /// Estimator names the correlation attack knows.
 pub use crate::attack::correlation::ESTIMATORS;
 impl Scenario {
@@ -470,23 +413,41 @@ impl Scenario {
         origin: &Path,
         overrides: &[String],
     ) -> Result<Scenario, ScenarioError> {
+        Self::parse_with(text, origin, overrides, ATTACK_REGISTRY)
+    }
+
+    /// [`Scenario::parse`] with the attack kinds `kinds` (a test registers a kind of its own).
+    pub(crate) fn parse_with(
+        text: &str,
+        origin: &Path,
+        overrides: &[String],
+        kinds: &'static [AttackKindDef],
+    ) -> Result<Scenario, ScenarioError> {
         let mut src = Source::new(origin, text);
+        src.kinds = kinds;
         // Syntax first, so that a broken file is reported as such before any override.
         toml::de::DeTable::parse(text).map_err(|e| src.syntax_error(e))?;
         overrides::apply(&mut src, overrides)?;
-        let file: ScenarioFile = toml::from_str(&src.text).map_err(|e| src.toml_error(e))?;
+        let file = read_file(&src)?;
         let mut s = Self::resolve(file, &src)?;
         s.overrides = overrides.to_vec();
         Ok(s)
     }
 
-    /// Resolve names and check what serde cannot (`text` is what `file` was parsed from).
+    /// Resolve names and check what serde cannot (`text` is what `file` was parsed from; its
+    /// attack tables are read from it).
     pub fn from_file(
         file: ScenarioFile,
         origin: &Path,
         text: &str,
     ) -> Result<Scenario, ScenarioError> {
-        Self::resolve(file, &Source::new(origin, text))
+        let src = Source::new(origin, text);
+        let root = toml::de::DeTable::parse(text).map_err(|e| src.syntax_error(e))?;
+        let file = ScenarioFile {
+            attack: attacks::parse_tables(&src, root.get_ref())?,
+            ..file
+        };
+        Self::resolve(file, &src)
     }
 
     /// Resolve `file` one concern at a time, in the order errors are reported: names, nodes,
@@ -546,7 +507,8 @@ impl Scenario {
             flows: &flows,
             watermarks: &watermarks,
         };
-        let attacks = attacks::resolve_attacks(&file.attack, &placed, &err, &mut warnings)?;
+        let attacks =
+            attacks::resolve_attacks(&file.attack, src.kinds, &placed, &err, &mut warnings)?;
         let duration = duration::resolve_duration(&file, &attacks, &err)?;
         let warmup = file.warmup.0;
         let trials = *file.trials.get_ref();
@@ -589,10 +551,9 @@ impl Scenario {
 
     /// The first correlation attack (the one the analytical model describes), if any.
     pub fn correlation(&self) -> Option<&CorrelationAttack> {
-        self.attacks.iter().find_map(|a| match &a.kind {
-            AttackKind::Correlation(c) => Some(c),
-            _ => None,
-        })
+        self.attacks
+            .iter()
+            .find_map(|a| a.kind.get::<CorrelationAttack>())
     }
 
     /// Index of the link named "from->to".

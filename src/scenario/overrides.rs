@@ -11,7 +11,7 @@
 
 use super::error::{closest, is_bare_key, suggestion, ScenarioError, Source};
 use super::schema::{
-    AttackSpec, CoverSpec, FlowSpec, LayerSpec, LinkSpec, NodeSpec, ScenarioFile, WatermarkSpec,
+    CoverSpec, FlowSpec, LayerSpec, LinkSpec, NodeSpec, ScenarioFile, WatermarkSpec,
 };
 use serde::de::{self, Deserialize, Deserializer, Visitor};
 use std::fmt;
@@ -22,6 +22,7 @@ use toml::Spanned;
 /// Apply every override in order.
 pub(crate) fn apply(src: &mut Source, overrides: &[String]) -> Result<(), ScenarioError> {
     src.sets = overrides.to_vec();
+    let attack_keys = super::attacks::table_keys(src.kinds);
     for (i, set) in overrides.iter().enumerate() {
         let fail = |message: String| ScenarioError::Override {
             set: set.clone(),
@@ -48,7 +49,7 @@ pub(crate) fn apply(src: &mut Source, overrides: &[String]) -> Result<(), Scenar
                     e.message()
                 ))
             })?;
-            plan(&src.text, &tree, path, &value).map_err(fail)?
+            plan(&src.text, &tree, path, &value, &attack_keys).map_err(fail)?
         };
         src.splice(range, &text, i);
         if let Err(e) = DeTable::parse(&src.text) {
@@ -88,6 +89,7 @@ fn plan(
     root: &Spanned<DeTable<'_>>,
     path: &str,
     value: &str,
+    attack_keys: &[&str],
 ) -> Result<(Range<usize>, String), String> {
     let segs: Vec<&str> = path.split('.').collect();
     let (head, index) = split_index(segs[0])?;
@@ -109,7 +111,7 @@ fn plan(
         "watermark" => Some(fields_of::<WatermarkSpec>()),
         "cover" => Some(fields_of::<CoverSpec>()),
         "layer" => Some(fields_of::<LayerSpec>()),
-        "attack" if attack_array => Some(fields_of::<AttackSpec>()),
+        "attack" if attack_array => Some(attack_keys),
         _ => None,
     };
     if let Some(keys) = entry_keys {
@@ -188,7 +190,7 @@ fn plan(
     }
     match head {
         "attack" => {
-            let keys = fields_of::<AttackSpec>();
+            let keys = attack_keys;
             let [key] = rest else {
                 return Err(format!(
                     "expected attack.KEY, like attack.interval=20ms; keys: {}",
@@ -453,6 +455,6 @@ mod tests {
     fn probes_schema_fields() {
         assert!(fields_of::<LinkSpec>().contains(&"bandwidth"));
         assert!(fields_of::<ScenarioFile>().contains(&"node"));
-        assert!(fields_of::<AttackSpec>().contains(&"sample_sizes"));
+        assert!(super::super::attack_table_keys().contains(&"sample_sizes"));
     }
 }

@@ -1,13 +1,15 @@
-//! Which keys a table of optional keys sets, read through its derived `Serialize`: a field
-//! written with `serialize_some` is set, one written with `serialize_none` is not. No list of
-//! keys is kept by hand, and no value is converted (so nothing a value holds, a NaN or an
-//! integer past what TOML or JSON carry, can make a set key look unset).
+//! The keys a table of optional keys sets, with their values, read through its derived
+//! `Serialize`: a field written with `serialize_some` is set, one written with `serialize_none`
+//! is not. No list of keys is kept by hand, and whether a key is set is read before its value
+//! is converted (so nothing a value holds, a NaN say, can make a set key look unset). An attack
+//! table is written back from these values in the order of its kind's struct.
 
 use serde::ser::{self, Impossible, Serialize, SerializeStruct, Serializer};
 use std::fmt;
 
-/// The fields `v` sets, in declaration order (a field that is not an `Option` counts as set).
-pub(crate) fn fields_set<T: Serialize>(v: &T) -> Vec<&'static str> {
+/// The fields `v` sets, in declaration order (a field that is not an `Option` counts as set),
+/// each with its value as TOML.
+pub(crate) fn values_set<T: Serialize>(v: &T) -> Vec<(&'static str, toml::Value)> {
     let mut out = Vec::new();
     // Only a struct is read; anything else sets nothing.
     let _ = v.serialize(Fields(&mut out));
@@ -29,8 +31,8 @@ impl ser::Error for Stop {
     }
 }
 
-/// Serialises a struct by noting its set fields.
-struct Fields<'a>(&'a mut Vec<&'static str>);
+/// Serialises a struct by noting its set fields and their values.
+struct Fields<'a>(&'a mut Vec<(&'static str, toml::Value)>);
 
 impl SerializeStruct for Fields<'_> {
     type Ok = ();
@@ -42,7 +44,10 @@ impl SerializeStruct for Fields<'_> {
     ) -> Result<(), Stop> {
         // Err: the value is no Option (it went past serialize_some/none): it is there.
         if value.serialize(IsSome).unwrap_or(true) {
-            self.0.push(key);
+            // Every value read from TOML converts back (a key set by a library user to what
+            // TOML cannot hold, an integer past i64, stops the table here).
+            self.0
+                .push((key, toml::Value::try_from(value).map_err(|_| Stop)?));
         }
         Ok(())
     }
@@ -170,12 +175,16 @@ mod tests {
     #[test]
     fn set_fields_are_seen_whatever_they_hold() {
         let t = T {
-            a: Some(u64::MAX),
+            a: Some(7),
             b: Some(f64::NAN),
             c: None,
             d: 0,
         };
-        assert_eq!(fields_set(&t), ["a", "b", "d"]);
-        assert!(fields_set(&3u8).is_empty());
+        let set = values_set(&t);
+        let keys: Vec<&str> = set.iter().map(|(k, _)| *k).collect();
+        assert_eq!(keys, ["a", "b", "d"]);
+        assert_eq!(set[0].1, toml::Value::Integer(7));
+        assert!(set[1].1.as_float().is_some_and(f64::is_nan));
+        assert!(values_set(&3u8).is_empty());
     }
 }

@@ -388,115 +388,46 @@ impl Serialize for Window {
     }
 }
 
-/// An attack table. One flat struct for every kind, so that serde keeps every value's
-/// location; keys of another kind are refused by validation (as TCP keys on a Poisson flow).
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+/// An attack table: `kind`, `name`, and the keys of its kind typed by the kind's own struct
+/// (in the kind's file; see `scenario::attacks`). Serde's pass over the file only checks that
+/// `attack` holds tables; the keys are read after it, through the registry of kinds.
+#[derive(Debug, Clone, Default)]
 pub struct AttackSpec {
     /// What the attack is (one of [`super::ATTACK_KINDS`]). Default "correlation".
-    #[serde(default)]
     pub kind: Option<Spanned<String>>,
     /// Its name in reports and `--set attack.NAME.key` paths. Default: the kind.
-    #[serde(default)]
     pub name: Option<Spanned<String>>,
+    /// The keys it sets besides `kind` and `name`, in the order of
+    /// [`super::attack_table_keys`].
+    pub(crate) set: Vec<&'static str>,
+    /// Those keys as its kind's struct, when the kind is known and every key is its.
+    pub(crate) keys: Option<std::sync::Arc<dyn super::attacks::TableKeys>>,
+}
 
-    // ---- kind = "correlation": the flow-correlation attack of seed 000 and its relatives ----
-    /// The flow whose sender-side trace the adversary holds (Alice's). Required.
-    #[serde(default)]
-    pub target: Option<Spanned<String>>,
-    /// Sampling interval T. Default 10ms.
-    #[serde(default)]
-    pub interval: Option<Spanned<Duration>>,
-    /// Sample sizes N (intervals) at which detection is scored. Required.
-    #[serde(default)]
-    pub sample_sizes: Option<Spanned<Vec<u64>>>,
-    /// Candidate links written "from->to". Default: every link leaving the first mix on the
-    /// target's route.
-    #[serde(default)]
-    pub candidates: Option<Vec<Spanned<String>>>,
-    /// Estimators to score; the first is the primary one in tables. Default ["mi"].
-    #[serde(default)]
-    pub estimators: Option<Vec<Spanned<String>>>,
+impl AttackSpec {
+    /// The keys it sets besides `kind` and `name`, in the order of
+    /// [`super::attack_table_keys`].
+    pub fn keys_set(&self) -> &[&'static str] {
+        &self.set
+    }
+}
 
-    // ---- kind = "watermark": detection of a placed watermark (see scenario::watermark) ----
-    /// The `[[watermark]]` whose scheme, parameters and key the detector shares. Required.
-    #[serde(default)]
-    pub watermark: Option<Spanned<String>>,
-    /// Links "from->to" whose arrivals the detector reads, one detection each. Required.
-    #[serde(default)]
-    pub observe: Option<Spanned<Vec<Spanned<String>>>>,
-    /// Where the detector's grid starts: "known", "first_received" (default) or "search".
-    #[serde(default)]
-    pub anchor: Option<Spanned<String>>,
-    /// Per observed link, the link into the watermarker's node (for an unmarked path, into the
-    /// node in the same place): a known anchor starts at its first arrival plus the mean delay
-    /// from there, and a search covers the spread of that delay. Required for those anchors.
-    #[serde(default)]
-    pub sync: Option<Spanned<Vec<Spanned<String>>>>,
-    /// The known anchor's delay after that arrival. Default: the mean delay along the route.
-    #[serde(default)]
-    pub sync_delay: Option<Spanned<Duration>>,
-    /// RAINBOW: per observed link, the link whose arrivals are the flow entering the
-    /// watermarker. Required for rainbow, ignored by the blind schemes.
-    #[serde(default)]
-    pub reference: Option<Spanned<Vec<Spanned<String>>>>,
-    /// The search's half-width in delay spreads. Default 3.
-    #[serde(default)]
-    pub search_sigmas: Option<Spanned<f64>>,
-    /// The search's step. Default 5ms.
-    #[serde(default)]
-    pub search_step: Option<Spanned<Duration>>,
-    /// The search's delay spread. Default: the standard deviation of the delay along the route.
-    #[serde(default)]
-    pub search_spread: Option<Spanned<Duration>>,
-    // ---- kind = "likelihood": Danezis's likelihood attack on timestamps; also takes target,
-    // interval, sample_sizes and candidates as above ----
-    /// Delay laws to score with: "paper" (the mix's hold) and/or "queue" (the hold then the
-    /// output link's queue). Default both.
-    #[serde(default)]
-    pub variants: Option<Vec<Spanned<String>>>,
-    /// The mean mix hold the adversary assumes. Default: `t_avg` of the target's first mix.
-    #[serde(default)]
-    pub t_avg: Option<Spanned<Duration>>,
-
-    // ---- kind = "mfa": the multi-flow attack on a watermark; also takes `watermark` ----
-    /// The statistic: "chi2" (default) or "profile".
-    #[serde(default)]
-    pub test: Option<Spanned<String>>,
-    /// Bin width. Default 20ms (a SWIRL slot).
-    #[serde(default)]
-    pub bin: Option<Spanned<Duration>>,
-    /// Span compared after each flow's first packet. Default 128s (SWIRL's 2nT).
-    #[serde(default)]
-    pub span: Option<Spanned<Duration>>,
-    /// Rejection level. Default 0.01.
-    #[serde(default)]
-    pub alpha: Option<Spanned<f64>>,
-    /// Relabellings of the profile test. Default 400.
-    #[serde(default)]
-    pub permutations: Option<Spanned<u64>>,
-    /// Links "from->to" of the flows held as unmarked. Required.
-    #[serde(default)]
-    pub baseline: Option<Spanned<Vec<Spanned<String>>>>,
-    /// Groups of links examined, one detection each. Required.
-    #[serde(default)]
-    pub groups: Option<Spanned<Vec<LinkNames>>>,
-
-    // ---- kind = "hop_by_hop": the global adversary following the target from mix to mix;
-    // also takes target, interval, sample_sizes and t_avg ----
-    /// Per-hop scorers: correlation estimators and/or "likelihood-paper", "likelihood-queue".
-    /// Default ["mi"].
-    #[serde(default)]
-    pub scorers: Option<Vec<Spanned<String>>>,
-
-    // ---- kind = "supermix": a partial adversary who treats a region of mixes as one mix;
-    // also takes target, interval, sample_sizes, scorers and t_avg ----
-    /// The mixes forming the region.
-    #[serde(default)]
-    pub mixes: Option<Spanned<Vec<Spanned<String>>>>,
-    /// Or: the links "from->to" the adversary sees, which must close a region.
-    #[serde(default)]
-    pub links: Option<LinkNames>,
+impl Serialize for AttackSpec {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let values = self.keys.as_ref().map(|k| k.values()).unwrap_or_default();
+        let mut t = s.serialize_struct("AttackSpec", 2 + values.len())?;
+        if let Some(k) = &self.kind {
+            t.serialize_field("kind", k)?;
+        }
+        if let Some(n) = &self.name {
+            t.serialize_field("name", n)?;
+        }
+        for (k, v) in &values {
+            t.serialize_field(k, v)?;
+        }
+        t.end()
+    }
 }
 
 /// A list of links written "from->to", each with its place in the file.
@@ -530,6 +461,7 @@ impl Attacks {
     }
 }
 
+/// Serde's pass: a table or an array of tables, each left empty for the typed pass to fill.
 impl<'de> Deserialize<'de> for Attacks {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
@@ -539,15 +471,42 @@ impl<'de> Deserialize<'de> for Attacks {
                 f.write_str("an [attack] table or [[attack]] tables")
             }
             fn visit_map<M: serde::de::MapAccess<'de>>(self, m: M) -> Result<Attacks, M::Error> {
-                let a = AttackSpec::deserialize(serde::de::value::MapAccessDeserializer::new(m))?;
-                Ok(Attacks::One(Box::new(a)))
+                let a = AttackShape::deserialize(serde::de::value::MapAccessDeserializer::new(m))?;
+                Ok(Attacks::One(Box::new(a.0)))
             }
             fn visit_seq<S: serde::de::SeqAccess<'de>>(self, s: S) -> Result<Attacks, S::Error> {
-                let v = Vec::deserialize(serde::de::value::SeqAccessDeserializer::new(s))?;
-                Ok(Attacks::Many(v))
+                let v: Vec<AttackShape> =
+                    Vec::deserialize(serde::de::value::SeqAccessDeserializer::new(s))?;
+                Ok(Attacks::Many(v.into_iter().map(|a| a.0).collect()))
             }
         }
         d.deserialize_any(V)
+    }
+}
+
+/// An attack table as serde's pass sees it: any table.
+struct AttackShape(AttackSpec);
+
+impl<'de> Deserialize<'de> for AttackShape {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = AttackShape;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("struct AttackSpec")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                mut m: M,
+            ) -> Result<AttackShape, M::Error> {
+                while m
+                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(AttackShape(AttackSpec::default()))
+            }
+        }
+        d.deserialize_map(V)
     }
 }
 

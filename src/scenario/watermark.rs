@@ -24,15 +24,21 @@
 //! one flow, duplicate names, a key the scheme does not have (`eta` on an IBW watermark), and
 //! parameter values the scheme rejects (`eta` above `n`, `m` below 2, ...).
 
+use super::attacks::{AttackKindDef, AttackTable, Err, KindKeys, Truth};
 use super::error::{self, ScenarioError};
-use super::schema::{SchemeKind, WatermarkSpec};
-use super::{Flow, Node, Placed, ResolvedNodeKind};
+use super::schema::{LinkNames, SchemeKind, WatermarkSpec};
+use super::{Flow, Node, Placed, ResolvedNodeKind, Scenario};
+use crate::attack::watermark::{Anchor, Subject, WatermarkDetection};
+use crate::attack::Attack;
 use crate::engine::SimTime;
 use crate::net::{JitterModel, MixStrategy};
+use crate::units::Duration;
 use crate::watermark::ibw::IbwParams;
 use crate::watermark::icbw::IcbwParams;
 use crate::watermark::rainbow::RainbowParams;
 use crate::watermark::{SwirlParams, WatermarkConfig, Watermarker};
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
 
 /// A watermarker after validation.
 #[derive(Debug, Clone, PartialEq)]
@@ -385,10 +391,10 @@ pub(crate) fn link_list(
 }
 
 /// The registry entry of `kind = "watermark"`.
-pub(super) const KIND: super::attacks::AttackKindDef = super::attacks::AttackKindDef {
-    kind: "watermark",
-    about: "detection of a placed `[[watermark]]` on observed links, with the scheme's own detector and key",
-    keys: &[
+pub(super) const KIND: AttackKindDef = AttackKindDef::of::<AttackKeys>(
+    "watermark",
+    "detection of a placed `[[watermark]]` on observed links, with the scheme's own detector and key",
+    &[
         "watermark",
         "observe",
         "anchor",
@@ -399,14 +405,104 @@ pub(super) const KIND: super::attacks::AttackKindDef = super::attacks::AttackKin
         "search_step",
         "search_spread",
     ],
-    resolve: |a, at, placed, err, _| {
-        resolve_attack(a, at, placed, err).map(super::AttackKind::Watermark)
-    },
-};
+);
+
+/// The keys of a `kind = "watermark"` attack table.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AttackKeys {
+    /// The `[[watermark]]` whose scheme, parameters and key the detector shares. Required.
+    #[serde(default)]
+    pub watermark: Option<Spanned<String>>,
+    /// Links "from->to" whose arrivals the detector reads, one detection each. Required.
+    #[serde(default)]
+    pub observe: Option<LinkNames>,
+    /// Where the detector's grid starts: "known", "first_received" (default) or "search".
+    #[serde(default)]
+    pub anchor: Option<Spanned<String>>,
+    /// Per observed link, the link into the watermarker's node (for an unmarked path, into the
+    /// node in the same place): a known anchor starts at its first arrival plus the mean delay
+    /// from there, and a search covers the spread of that delay. Required for those anchors.
+    #[serde(default)]
+    pub sync: Option<LinkNames>,
+    /// The known anchor's delay after that arrival. Default: the mean delay along the route.
+    #[serde(default)]
+    pub sync_delay: Option<Spanned<Duration>>,
+    /// RAINBOW: per observed link, the link whose arrivals are the flow entering the
+    /// watermarker. Required for rainbow, ignored by the blind schemes.
+    #[serde(default)]
+    pub reference: Option<LinkNames>,
+    /// The search's half-width in delay spreads. Default 3.
+    #[serde(default)]
+    pub search_sigmas: Option<Spanned<f64>>,
+    /// The search's step. Default 5ms.
+    #[serde(default)]
+    pub search_step: Option<Spanned<Duration>>,
+    /// The search's delay spread. Default: the standard deviation of the delay along the route.
+    #[serde(default)]
+    pub search_spread: Option<Spanned<Duration>>,
+}
+
+impl KindKeys for AttackKeys {
+    type Table = WatermarkAttack;
+    fn resolve(
+        &self,
+        at: &str,
+        placed: &Placed<'_>,
+        err: Err<'_>,
+        _warnings: &mut Vec<ScenarioError>,
+    ) -> Result<WatermarkAttack, ScenarioError> {
+        resolve_attack(self, at, placed, err)
+    }
+}
+
+impl AttackTable for WatermarkAttack {
+    /// The placed watermark's detector, on every observed link.
+    fn attacks(&self, s: &Scenario) -> Vec<(Box<dyn Attack>, Truth)> {
+        let truth = Truth::Detection {
+            marked: marked_subjects(s, self),
+        };
+        vec![(Box::new(watermark_detection(s, self)), truth)]
+    }
+}
+
+/// The watermark detection attack of a validated table: the placed watermark's detector (same
+/// scheme, parameters and key) on the table's links.
+pub fn watermark_detection(s: &Scenario, w: &WatermarkAttack) -> WatermarkDetection {
+    let config = &s.watermarks[w.watermark].config;
+    WatermarkDetection {
+        scheme: config.scheme().to_string(),
+        detector: crate::watermark::detector(config),
+        anchor: match w.anchor {
+            AnchorKind::Known => Anchor::Known,
+            AnchorKind::FirstReceived => Anchor::FirstReceived,
+            AnchorKind::Search { sigmas, step } => Anchor::Search { sigmas, step },
+        },
+        subjects: w
+            .subjects
+            .iter()
+            .map(|x| Subject {
+                link: x.link,
+                sync: x.sync,
+                delay: x.delay,
+                spread: x.spread,
+                reference: x.reference,
+            })
+            .collect(),
+    }
+}
+
+/// Per examined link: does the marked flow cross it after its watermarker? Ground truth,
+/// known to the scorer only.
+pub fn marked_subjects(s: &Scenario, w: &WatermarkAttack) -> Vec<bool> {
+    let mark = &s.watermarks[w.watermark];
+    let after = &s.flows[mark.flow].links[mark.hop..];
+    w.subjects.iter().map(|x| after.contains(&x.link)).collect()
+}
 
 /// Resolve a `kind = "watermark"` attack table at key path `at`.
 pub(crate) fn resolve_attack(
-    a: &super::schema::AttackSpec,
+    a: &AttackKeys,
     at: &str,
     placed: &Placed<'_>,
     err: &dyn Fn(String, String) -> ScenarioError,
@@ -491,7 +587,7 @@ pub(crate) fn resolve_attack(
 
 /// The index of the `[[watermark]]` a table names (required).
 fn watermark_index(
-    a: &super::schema::AttackSpec,
+    a: &AttackKeys,
     at: &str,
     placed: &Placed<'_>,
     err: &dyn Fn(String, String) -> ScenarioError,
@@ -534,7 +630,7 @@ const DEFAULT_SEARCH_STEP: SimTime = 5_000_000;
 /// Where the detector's grid starts (default `first_received`), with the keys that apply only
 /// to some anchors refused under the others.
 fn anchor_of(
-    a: &super::schema::AttackSpec,
+    a: &AttackKeys,
     at: &str,
     err: &dyn Fn(String, String) -> ScenarioError,
 ) -> Result<AnchorKind, ScenarioError> {
@@ -603,7 +699,7 @@ fn anchor_of(
 /// One watched link per observed link: its sync link, the delay and spread from there (given,
 /// or along a flow that crosses both), and its reference link (RAINBOW only).
 fn subjects_of(
-    a: &super::schema::AttackSpec,
+    a: &AttackKeys,
     at: &str,
     placed: &Placed<'_>,
     (links, sync, reference): (&[usize], &[usize], Option<&[usize]>),

@@ -80,7 +80,10 @@ fn follows_alice_through_the_cascade() {
 #[test]
 fn the_table_is_validated() {
     let h = cascade(&[]).unwrap();
-    let mixsim::scenario::AttackKind::HopByHop(p) = &h.attacks[1].kind else {
+    let Some(p) = h.attacks[1]
+        .kind
+        .get::<mixsim::scenario::adversary::HopByHopAttack>()
+    else {
         panic!("the cascade's second table is hop_by_hop")
     };
     assert_eq!(p.route_mixes.len(), 2);
@@ -119,7 +122,10 @@ fn the_table_is_validated() {
 #[test]
 fn shipped_mixnet_follows_three_hops() {
     let s = Scenario::load(&scenario_path("mixnet.toml"), &[]).unwrap();
-    let mixsim::scenario::AttackKind::HopByHop(p) = &s.attacks[1].kind else {
+    let Some(p) = s.attacks[1]
+        .kind
+        .get::<mixsim::scenario::adversary::HopByHopAttack>()
+    else {
         panic!("the mixnet's second table is hop_by_hop")
     };
     assert_eq!(p.route_mixes.len(), 3);

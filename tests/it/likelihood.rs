@@ -99,10 +99,7 @@ fn the_table_is_validated() {
     let l = s
         .attacks
         .iter()
-        .find_map(|a| match &a.kind {
-            mixsim::scenario::AttackKind::Likelihood(l) => Some(l),
-            _ => None,
-        })
+        .find_map(|a| a.kind.get::<mixsim::scenario::LikelihoodAttack>())
         .unwrap();
     assert_eq!(l.t_avg, 20_000_000);
     assert_eq!(l.variants, ["paper", "queue"]);

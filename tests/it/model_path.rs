@@ -8,7 +8,8 @@ use mixsim::experiment::predict::{hop_models, path_point_model};
 use mixsim::experiment::run;
 use mixsim::experiment::semi::ModelOptions;
 use mixsim::model::correlation::{ComposedDelay, DelayPart};
-use mixsim::scenario::{AttackKind, Scenario};
+use mixsim::scenario::adversary::HopByHopAttack;
+use mixsim::scenario::Scenario;
 
 /// The cascade with 5 ms holds and a 1 ms link between the mixes, the walk's mi scorer only.
 fn short_cascade() -> Scenario {
@@ -30,7 +31,7 @@ fn short_cascade() -> Scenario {
 #[test]
 fn the_walk_through_a_short_cascade_follows_the_composed_delay() {
     let s = short_cascade();
-    let AttackKind::HopByHop(h) = &s.attacks[1].kind else {
+    let Some(h) = s.attacks[1].kind.get::<HopByHopAttack>() else {
         panic!("the cascade's second table is hop_by_hop")
     };
     let opts = ModelOptions {
@@ -83,7 +84,7 @@ fn later_hops_of_the_reference_cascade_see_nothing_of_the_entry_interval() {
     ];
     assert_eq!(ComposedDelay::new(&parts, 0.01).unwrap().p_same(), 0.0);
     let s = Scenario::load(&scenario_path("cascade.toml"), &[]).unwrap();
-    let AttackKind::HopByHop(h) = &s.attacks[1].kind else {
+    let Some(h) = s.attacks[1].kind.get::<HopByHopAttack>() else {
         panic!("hop_by_hop")
     };
     let hops = hop_models(
@@ -110,7 +111,7 @@ fn later_hops_of_the_reference_cascade_see_nothing_of_the_entry_interval() {
         ],
     )
     .unwrap();
-    let AttackKind::HopByHop(h) = &t.attacks[1].kind else {
+    let Some(h) = t.attacks[1].kind.get::<HopByHopAttack>() else {
         panic!("hop_by_hop")
     };
     let hops = hop_models(

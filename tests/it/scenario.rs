@@ -887,11 +887,11 @@ fn two_attacks() -> String {
 
 #[test]
 fn several_attacks_parse_in_file_order() {
-    use mixsim::scenario::AttackKind;
+    use mixsim::scenario::CorrelationAttack;
     let s = parse(&two_attacks(), &[]).unwrap();
     let names: Vec<&str> = s.attacks.iter().map(|a| a.name.as_str()).collect();
     assert_eq!(names, ["plain", "late"]);
-    let AttackKind::Correlation(late) = &s.attacks[1].kind else {
+    let Some(late) = s.attacks[1].kind.get::<CorrelationAttack>() else {
         panic!("a correlation attack")
     };
     assert_eq!(late.sample_sizes, [100]);
@@ -903,7 +903,7 @@ fn several_attacks_parse_in_file_order() {
 
 #[test]
 fn overrides_address_attacks_by_name_or_index() {
-    use mixsim::scenario::AttackKind;
+    use mixsim::scenario::CorrelationAttack;
     let s = parse(
         &two_attacks(),
         &[
@@ -912,9 +912,12 @@ fn overrides_address_attacks_by_name_or_index() {
         ],
     )
     .unwrap();
-    let sizes = |i: usize| match &s.attacks[i].kind {
-        AttackKind::Correlation(c) => (c.sample_sizes.clone(), c.estimators.clone()),
-        _ => unreachable!(),
+    let sizes = |i: usize| {
+        let c = s.attacks[i]
+            .kind
+            .get::<CorrelationAttack>()
+            .expect("correlation");
+        (c.sample_sizes.clone(), c.estimators.clone())
     };
     assert_eq!(sizes(0), (vec![60, 480], vec!["mi-mm".to_string()]));
     assert_eq!(sizes(1), (vec![30, 60], vec!["mi".to_string()]));

@@ -4,7 +4,8 @@
 
 use crate::common::scenario_path;
 use mixsim::experiment::run;
-use mixsim::scenario::{AttackKind, Scenario};
+use mixsim::scenario::adversary::SupermixAttack;
+use mixsim::scenario::Scenario;
 
 /// The cascade with a supermix table (`region` is its `mixes = ...` or `links = ...` line).
 fn cascade(region: &str, extra: &str) -> Result<Scenario, String> {
@@ -21,10 +22,7 @@ const CLOSING: &str = r#"links = ["alice->m1", "s2->m1", "s3->m2", "m1->r1", "m2
 fn region(s: &Scenario) -> &mixsim::scenario::adversary::SupermixAttack {
     s.attacks
         .iter()
-        .find_map(|a| match &a.kind {
-            AttackKind::Supermix(m) => Some(m),
-            _ => None,
-        })
+        .find_map(|a| a.kind.get::<SupermixAttack>())
         .unwrap()
 }
 
@@ -126,10 +124,7 @@ fn shipped_mixnet_regions() {
     let regions: Vec<_> = s
         .attacks
         .iter()
-        .filter_map(|a| match &a.kind {
-            AttackKind::Supermix(m) => Some(m),
-            _ => None,
-        })
+        .filter_map(|a| a.kind.get::<SupermixAttack>())
         .collect();
     assert_eq!(regions.len(), 2);
     assert_eq!(regions[0].region.len(), 9);
