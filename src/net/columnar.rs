@@ -44,7 +44,7 @@
 use super::columns::{merge, sort_by_time, Column, Runs};
 use super::link::LinkOutcome;
 use super::mix::{Arrival, Release};
-use super::network::{Network, NodeState, NO_STAGE};
+use super::network::{count_delivery, count_drop, Network, NodeState, NO_STAGE};
 use super::packet::Packet;
 use super::plan::Plan;
 use super::stage::StageOutcome;
@@ -259,7 +259,10 @@ impl Run<'_> {
             self.mix(node, hi, s)?;
         }
         self.merge(&mut s.out, &mut s.spare)?;
-        self.forward(s);
+        match plan.out_link_at(node) {
+            Some(l) => self.link(l, &s.out.col),
+            None => self.forward(s),
+        }
         Ok(())
     }
 
@@ -572,28 +575,45 @@ impl Run<'_> {
     /// reaches the far end is delivered there (last hop) or waits in the link's inbox.
     #[inline(never)]
     fn link(&mut self, l: usize, col: &Column) {
-        let net = &mut *self.net;
+        // The network's parts taken apart, so that the loop holds the link and its inbox
+        // while it delivers (the same updates, in the same order, as `Network::deliver`).
+        let Network {
+            links,
+            link_rngs,
+            packets,
+            flows,
+            counters,
+            recorder,
+            free,
+            warmup,
+            horizon,
+            landing_after_horizon,
+            ..
+        } = &mut *self.net;
+        let (link, rng, inbox) = (&mut links[l], &mut link_rngs[l], &mut self.inbox[l]);
         for (&t, &id) in col.t.iter().zip(&col.id) {
-            let p = &mut net.packets[id as usize];
-            match net.links[l].offer(t, p, &mut net.link_rngs[l]) {
+            let p = &mut packets[id as usize];
+            match link.offer(t, p, rng) {
                 LinkOutcome::Arrives(at) => {
                     p.hop += 1;
-                    let flow = &net.flows[p.flow as usize];
-                    if p.hop as usize + 1 == flow.route.len() {
-                        if at < net.horizon {
-                            net.deliver(at, id);
+                    if p.hop as usize + 1 == flows[p.flow as usize].route.len() {
+                        if at < *horizon {
+                            count_delivery(counters, recorder, *warmup, at, p);
                         } else {
-                            net.landing_after_horizon += 1;
-                            net.free.push(id);
+                            *landing_after_horizon += 1;
                         }
+                        free.push(id);
                     } else {
                         if let Some(anc) = &mut self.anc {
                             anc.push(id, t);
                         }
-                        self.inbox[l].push(at, id);
+                        inbox.push(at, id);
                     }
                 }
-                LinkOutcome::Dropped(reason) => net.drop_packet(id, reason),
+                LinkOutcome::Dropped(reason) => {
+                    count_drop(counters, p, reason);
+                    free.push(id);
+                }
             }
         }
     }

@@ -387,7 +387,7 @@ pub struct Network {
     /// filled as the trial ends; empty unless classes were set.
     pub latency_by_class: Vec<Latency>,
     /// What the trial records into `latency` as packets are delivered.
-    recorder: LatencyRecorder,
+    pub(super) recorder: LatencyRecorder,
     /// Whether the recorded latency becomes `latency` and `latency_by_class` as the trial ends
     /// (false for a network built on reused buffers, see [`Network::reusing`]).
     histograms_at_end: bool,
@@ -1250,25 +1250,12 @@ impl Network {
     #[inline]
     pub(super) fn deliver(&mut self, now: SimTime, id: u32) {
         let p = self.packets[id as usize];
-        self.counters.delivered += 1;
-        if let Some(kind) = p.cover {
-            self.counters.cover_mut(kind).delivered += 1;
-        }
-        if p.created >= self.warmup {
-            self.recorder
-                .record(p.flow, now - p.created, p.mix_hold, p.queueing);
-        }
+        count_delivery(&mut self.counters, &mut self.recorder, self.warmup, now, &p);
         self.free.push(id);
     }
 
     pub(super) fn drop_packet(&mut self, id: u32, reason: DropReason) {
-        if let Some(kind) = self.packets[id as usize].cover {
-            self.counters.cover_mut(kind).dropped += 1;
-        }
-        match reason {
-            DropReason::BufferFull => self.counters.dropped_buffer += 1,
-            DropReason::PathLoss => self.counters.dropped_loss += 1,
-        }
+        count_drop(&mut self.counters, &self.packets[id as usize], reason);
         self.free.push(id);
     }
 
@@ -1300,6 +1287,38 @@ impl Network {
                 (self.packets.len() - 1) as u32
             }
         }
+    }
+}
+
+/// Count packet `p`, delivered at `now`, and its latency (if it was created after the warm-up);
+/// the caller frees its slot. Apart from [`Network`] so that an executor holding other parts
+/// of the network can deliver.
+#[inline(always)]
+pub(super) fn count_delivery(
+    counters: &mut PacketCounters,
+    recorder: &mut LatencyRecorder,
+    warmup: SimTime,
+    now: SimTime,
+    p: &Packet,
+) {
+    counters.delivered += 1;
+    if let Some(kind) = p.cover {
+        counters.cover_mut(kind).delivered += 1;
+    }
+    if p.created >= warmup {
+        recorder.record(p.flow, now - p.created, p.mix_hold, p.queueing);
+    }
+}
+
+/// Count packet `p` dropped for `reason`; the caller frees its slot.
+#[inline]
+pub(super) fn count_drop(counters: &mut PacketCounters, p: &Packet, reason: DropReason) {
+    if let Some(kind) = p.cover {
+        counters.cover_mut(kind).dropped += 1;
+    }
+    match reason {
+        DropReason::BufferFull => counters.dropped_buffer += 1,
+        DropReason::PathLoss => counters.dropped_loss += 1,
     }
 }
 

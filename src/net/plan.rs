@@ -44,6 +44,8 @@ pub struct Plan {
     sources: Vec<Vec<u32>>,
     /// Per node: links into it that carry packets it forwards.
     in_links: Vec<Vec<usize>>,
+    /// Per node: the one link every packet leaving it takes, if there is one.
+    out_link: Vec<Option<usize>>,
 }
 
 impl Plan {
@@ -61,6 +63,30 @@ impl Plan {
     pub fn in_links_at(&self, node: usize) -> &[usize] {
         &self.in_links[node]
     }
+
+    /// The one link every packet leaving `node` takes, if the routes through it all take
+    /// the same (what it forwards then needs no split by link).
+    pub fn out_link_at(&self, node: usize) -> Option<usize> {
+        self.out_link[node]
+    }
+}
+
+/// Per node, the one link every route leaving it takes, if there is one.
+fn single_out_links(net: &Network) -> Vec<Option<usize>> {
+    // usize::MAX: no route leaves the node (yet); usize::MAX - 1: several links do.
+    let mut out = vec![usize::MAX; net.nodes.len()];
+    for f in &net.flows {
+        for (&node, &l) in f.route.iter().zip(&f.links) {
+            out[node] = match out[node] {
+                usize::MAX => l,
+                k if k == l => l,
+                _ => usize::MAX - 1,
+            };
+        }
+    }
+    out.into_iter()
+        .map(|l| (l < usize::MAX - 1).then_some(l))
+        .collect()
 }
 
 /// Loopix's elements run on the event engine only: per-message routes, payload slots and mix
@@ -128,5 +154,6 @@ pub fn plan(net: &Network) -> Result<Plan, NotFeedForward> {
         order,
         sources,
         in_links,
+        out_link: single_out_links(net),
     })
 }
