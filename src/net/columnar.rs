@@ -44,7 +44,7 @@
 use super::columns::{merge, sort_by_time, Column, Runs};
 use super::link::LinkOutcome;
 use super::mix::{Arrival, Release};
-use super::network::{count_delivery, count_drop, Network, NodeState, NO_STAGE};
+use super::network::{count_delivery, count_drop, store_packet, Network, NodeState, NO_STAGE};
 use super::packet::Packet;
 use super::plan::Plan;
 use super::stage::StageOutcome;
@@ -299,15 +299,24 @@ impl Run<'_> {
             }
         } else if let Some(mut now) = src.next.filter(|&t| t < hi) {
             let flow = src.flow;
+            // The flow and the packet store borrowed apart, once for the whole loop.
+            let Network {
+                flows,
+                packets,
+                free,
+                counters,
+                ..
+            } = &mut *self.net;
+            let fl = &mut flows[flow as usize];
+            let cover = fl.cover;
             loop {
-                let fl = &mut self.net.flows[flow as usize];
                 let pkt = Packet::new(flow, fl.next_seq, fl.size, now);
                 fl.next_seq += 1;
                 let next = now + fl.process.next_gap(&mut fl.rng);
-                self.net.counters.created += 1;
-                out.push(now, self.net.store(pkt));
+                counters.created += 1;
+                out.push(now, store_packet(packets, free, counters, cover, pkt));
                 if next >= hi || next >= horizon {
-                    self.sources[f].next = (next < horizon).then_some(next);
+                    src.next = (next < horizon).then_some(next);
                     break;
                 }
                 now = next;

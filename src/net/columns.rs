@@ -62,31 +62,34 @@ impl Runs {
 }
 
 /// Merge two time-sorted streams into `out`; equal times across them go to `tb`.
+///
+/// Which stream is next is selected without a branch (interleaved streams make that branch
+/// unpredictable); only equal times, the rare case, branch to the tie break.
 fn merge2<T: TieBreak>(
-    a: (&[SimTime], &[u32]),
-    b: (&[SimTime], &[u32]),
+    (at, ai): (&[SimTime], &[u32]),
+    (bt, bi): (&[SimTime], &[u32]),
     out: &mut Column,
     tb: &mut T,
 ) -> Result<(), Stop> {
+    use std::hint::select_unpredictable as select;
+    out.t.reserve(at.len() + bt.len());
+    out.id.reserve(at.len() + bt.len());
     let (mut i, mut j) = (0, 0);
-    while i < a.0.len() && j < b.0.len() {
-        let (x, y) = (a.0[i], b.0[j]);
-        // Distinct times first: the tie break is the rare case, kept off the hot compares.
-        if x < y {
-            out.push(x, a.1[i]);
-            i += 1;
-        } else if y < x || tb.b_first(a.1[i], b.1[j])? {
-            out.push(y, b.1[j]);
-            j += 1;
+    while i < at.len() && j < bt.len() {
+        let (x, y) = (at[i], bt[j]);
+        let b_first = if x != y {
+            y < x
         } else {
-            out.push(x, a.1[i]);
-            i += 1;
-        }
+            tb.b_first(ai[i], bi[j])?
+        };
+        out.push(select(b_first, y, x), select(b_first, bi[j], ai[i]));
+        i += usize::from(!b_first);
+        j += usize::from(b_first);
     }
-    out.t.extend_from_slice(&a.0[i..]);
-    out.id.extend_from_slice(&a.1[i..]);
-    out.t.extend_from_slice(&b.0[j..]);
-    out.id.extend_from_slice(&b.1[j..]);
+    out.t.extend_from_slice(&at[i..]);
+    out.id.extend_from_slice(&ai[i..]);
+    out.t.extend_from_slice(&bt[j..]);
+    out.id.extend_from_slice(&bi[j..]);
     Ok(())
 }
 

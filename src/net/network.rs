@@ -1272,20 +1272,41 @@ impl Network {
     /// Store a packet just created whose route is already set (a plain flow's: route 0),
     /// marking a sender-cover dummy and counting it among its kind's created packets.
     #[inline(always)]
-    pub(super) fn store(&mut self, mut p: Packet) -> u32 {
-        p.cover = self.flows[p.flow as usize].cover;
-        if let Some(kind) = p.cover {
-            self.counters.cover_mut(kind).created += 1;
+    pub(super) fn store(&mut self, p: Packet) -> u32 {
+        let cover = self.flows[p.flow as usize].cover;
+        store_packet(
+            &mut self.packets,
+            &mut self.free,
+            &mut self.counters,
+            cover,
+            p,
+        )
+    }
+}
+
+/// Store packet `p` of a flow whose packets are sender cover of kind `cover` (if any) in a free
+/// slot of `packets` (the last freed first), counted as created if it is cover; returns its
+/// slot. Apart from [`Network`] so that an executor holding the flow can store its packets.
+#[inline(always)]
+pub(super) fn store_packet(
+    packets: &mut Vec<Packet>,
+    free: &mut Vec<u32>,
+    counters: &mut PacketCounters,
+    cover: Option<CoverKind>,
+    mut p: Packet,
+) -> u32 {
+    p.cover = cover;
+    if let Some(kind) = cover {
+        counters.cover_mut(kind).created += 1;
+    }
+    match free.pop() {
+        Some(id) => {
+            packets[id as usize] = p;
+            id
         }
-        match self.free.pop() {
-            Some(id) => {
-                self.packets[id as usize] = p;
-                id
-            }
-            None => {
-                self.packets.push(p);
-                (self.packets.len() - 1) as u32
-            }
+        None => {
+            packets.push(p);
+            (packets.len() - 1) as u32
         }
     }
 }
