@@ -177,15 +177,14 @@ pub fn pearson(x: &[u32], y: &[u32]) -> f64 {
     if n < 2 {
         return 0.0;
     }
-    let (mut sx, mut sy, mut sxx, mut syy, mut sxy) = (0i128, 0i128, 0i128, 0i128, 0i128);
-    for i in 0..n {
-        let (a, b) = (x[i] as i128, y[i] as i128);
-        sx += a;
-        sy += b;
-        sxx += a * a;
-        syy += b * b;
-        sxy += a * b;
-    }
+    let (x, y) = (&x[..n], &y[..n]);
+    let (sx, sxx) = sums(x);
+    let (sy, syy) = sums(y);
+    pearson_of(n, sx, sy, sxx, syy, cross_sum(x, y, fits_u64(x, y)))
+}
+
+/// r from the integer sums of n pairs (n >= 2).
+fn pearson_of(n: usize, sx: i128, sy: i128, sxx: i128, syy: i128, sxy: i128) -> f64 {
     let nf = n as i128;
     let cov = nf * sxy - sx * sy;
     let vx = nf * sxx - sx * sx;
@@ -195,6 +194,38 @@ pub fn pearson(x: &[u32], y: &[u32]) -> f64 {
     } else {
         pearson_canonical(cov, vx, vy)
     }
+}
+
+/// Sum and sum of squares of a series, exactly.
+fn sums(x: &[u32]) -> (i128, i128) {
+    if fits_u64(x, x) {
+        let s: u64 = x.iter().map(|&a| a as u64).sum();
+        let ss: u64 = x.iter().map(|&a| a as u64 * a as u64).sum();
+        return (s as i128, ss as i128);
+    }
+    x.iter().fold((0i128, 0i128), |(s, ss), &a| {
+        (s + a as i128, ss + a as i128 * a as i128)
+    })
+}
+
+/// sum x_i y_i over the common length, exactly (in u64 when `narrow`: see [`fits_u64`]).
+fn cross_sum(x: &[u32], y: &[u32], narrow: bool) -> i128 {
+    if narrow {
+        return x
+            .iter()
+            .zip(y)
+            .map(|(&a, &b)| a as u64 * b as u64)
+            .sum::<u64>() as i128;
+    }
+    x.iter().zip(y).map(|(&a, &b)| a as i128 * b as i128).sum()
+}
+
+/// Whether every sum of products of `x` and `y` terms (and of their values) stays below 2^64:
+/// the usual case of packet counts, summed in u64 (the same integers as in i128, faster).
+fn fits_u64(x: &[u32], y: &[u32]) -> bool {
+    let max = |v: &[u32]| v.iter().copied().max().unwrap_or(0) as u128;
+    let bound = max(x).max(1) * max(y).max(1) * x.len().max(y.len()) as u128;
+    bound < u64::MAX as u128
 }
 
 pub struct CrossCorrelation;
@@ -215,10 +246,39 @@ impl Estimator for LaggedCrossCorrelation {
         "xcorr-lag"
     }
     fn score(&self, x: &[u32], y: &[u32]) -> f64 {
-        let n = x.len();
-        (0..=self.max_lag.min(n.saturating_sub(2)))
-            .map(|lag| pearson(&x[..n - lag], &y[lag..]))
-            .fold(f64::NEG_INFINITY, f64::max)
+        // pearson(x[..n - lag], y[lag..n]) for each lag, with the plain sums taken from
+        // running totals: only the cross sum is a pass per lag. The same integers, so the
+        // same floats.
+        let n = x.len().min(y.len());
+        let (x, y) = (&x[..n], &y[..n]);
+        let lags = self.max_lag.min(n.saturating_sub(2));
+        if n < 2 {
+            return 0.0;
+        }
+        let narrow = fits_u64(x, y);
+        let (mut sx, mut sxx) = sums(x);
+        let (mut sy, mut syy) = sums(y);
+        let mut best = f64::NEG_INFINITY;
+        for lag in 0..=lags {
+            if lag > 0 {
+                // x loses its last term, y its first.
+                let (a, b) = (x[n - lag] as i128, y[lag - 1] as i128);
+                sx -= a;
+                sxx -= a * a;
+                sy -= b;
+                syy -= b * b;
+            }
+            let (xs, ys) = (&x[..n - lag], &y[lag..]);
+            best = best.max(pearson_of(
+                n - lag,
+                sx,
+                sy,
+                sxx,
+                syy,
+                cross_sum(xs, ys, narrow),
+            ));
+        }
+        best
     }
 }
 
@@ -242,6 +302,50 @@ mod tests {
         assert!(CrossCorrelation.score(&x, &y).abs() < 0.3);
         let lagged = LaggedCrossCorrelation { max_lag: 10 }.score(&x, &y);
         assert!((lagged - 1.0).abs() < 1e-9, "{lagged}");
+    }
+
+    /// Pearson's r from i128 sums taken term by term, the plain definition.
+    fn pearson_plain(x: &[u32], y: &[u32]) -> f64 {
+        let n = x.len().min(y.len());
+        if n < 2 {
+            return 0.0;
+        }
+        let (mut sx, mut sy, mut sxx, mut syy, mut sxy) = (0i128, 0i128, 0i128, 0i128, 0i128);
+        for i in 0..n {
+            let (a, b) = (x[i] as i128, y[i] as i128);
+            sx += a;
+            sy += b;
+            sxx += a * a;
+            syy += b * b;
+            sxy += a * b;
+        }
+        pearson_of(n, sx, sy, sxx, syy, sxy)
+    }
+
+    #[test]
+    fn running_sums_give_the_plain_correlations() {
+        // Small counts (u64 sums), huge ones (i128 sums) and constant series, at lengths
+        // around the lag range: the same bits as the definition, lag by lag.
+        use rand::Rng;
+        let mut rng = crate::engine::stream(7, 0, 0);
+        for (n, hi) in [
+            (2, 5),
+            (3, 5),
+            (21, 3),
+            (22, 9),
+            (500, 40),
+            (3000, u32::MAX),
+            (50, 1),
+        ] {
+            let x: Vec<u32> = (0..n).map(|_| rng.random_range(0..hi)).collect();
+            let y: Vec<u32> = (0..n).map(|_| rng.random_range(0..hi)).collect();
+            assert_eq!(pearson(&x, &y).to_bits(), pearson_plain(&x, &y).to_bits());
+            let want = (0..=MAX_LAG.min(n - 2))
+                .map(|lag| pearson_plain(&x[..n - lag], &y[lag..]))
+                .fold(f64::NEG_INFINITY, f64::max);
+            let got = LaggedCrossCorrelation { max_lag: MAX_LAG }.score(&x, &y);
+            assert_eq!(got.to_bits(), want.to_bits(), "n {n}, values below {hi}");
+        }
     }
 
     #[test]
