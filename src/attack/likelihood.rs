@@ -256,18 +256,20 @@ pub fn compensator(x: &[Seconds], window: Seconds, kernel: &Kernel) -> f64 {
 /// The score `S_j` of one candidate (see the module documentation): `x` the target's input
 /// times, `y` the candidate's output times, both sorted and inside `[0, window)`.
 pub fn score(x: &[Seconds], y: &[Seconds], window: Seconds, kernel: &Kernel) -> f64 {
-    let (n, m) = (x.len() as f64, y.len() as f64);
-    if m == 0.0 {
+    if y.is_empty() {
         // No output at all: the hypothesis must explain the target's packets by none.
         return -compensator(x, window, kernel);
     }
+    score_of_intensities(x, &intensity_at_outputs(x, y, kernel), window, kernel)
+}
+
+/// [`score`] from `s(y_k)` at each of the candidate's outputs (at least one).
+fn score_of_intensities(x: &[Seconds], s: &[f64], window: Seconds, kernel: &Kernel) -> f64 {
+    let (n, m) = (x.len() as f64, s.len() as f64);
     let lambda = m / window;
     let rest = (m - n).max(1.0);
     let b = rest / window;
-    let logs: f64 = intensity_at_outputs(x, y, kernel)
-        .iter()
-        .map(|&s| ((b + s) / lambda).ln())
-        .sum();
+    let logs: f64 = s.iter().map(|&s| ((b + s) / lambda).ln()).sum();
     logs - (compensator(x, window, kernel) + rest - m)
 }
 
@@ -376,6 +378,7 @@ impl Attack for LikelihoodAttack {
         let start = obs.window().0;
         let target = obs.trace(self.target);
         let outputs: Vec<&[Packet]> = self.candidates.iter().map(|&w| obs.trace(w)).collect();
+        let longest = Longest::new(self, start, target, &outputs);
         Verdict::Identification(
             self.sample_sizes
                 .iter()
@@ -391,7 +394,15 @@ impl Attack for LikelihoodAttack {
                         .map(|(j, trace)| {
                             let (y, bytes) = window_times(trace, start, end);
                             let k = self.kernel(j, y.len(), bytes, window);
-                            score(&x, &y, window, &k)
+                            match &longest {
+                                Some(l) if !y.is_empty() => score_of_intensities(
+                                    &x,
+                                    &l.intensities[j][..y.len()],
+                                    window,
+                                    &k,
+                                ),
+                                _ => score(&x, &y, window, &k),
+                            }
                         })
                         .collect();
                     Identification {
@@ -406,11 +417,73 @@ impl Attack for LikelihoodAttack {
     }
 }
 
+/// Each candidate's `s(y_k)` over the longest window, where the kernel does not depend on the
+/// window ([`Variant::Paper`]). A shorter window's are the first ones, the same floats:
+/// `s(y_k)` takes only the inputs before `y_k`, in the same order, whatever the window's end.
+/// So every sample size shares one merge pass per candidate.
+struct Longest {
+    intensities: Vec<Vec<f64>>,
+}
+
+impl Longest {
+    fn new(
+        attack: &LikelihoodAttack,
+        start: SimTime,
+        target: &[Packet],
+        outputs: &[&[Packet]],
+    ) -> Option<Longest> {
+        if attack.variant != Variant::Paper {
+            return None;
+        }
+        let n = attack.sample_sizes.iter().copied().max()?;
+        let end = start + n as SimTime * attack.interval;
+        let (x, _) = window_times(target, start, end);
+        let kernel = Kernel::mix(attack.t_avg);
+        let intensities = outputs
+            .iter()
+            .map(|trace| intensity_at_outputs(&x, &window_times(trace, start, end).0, &kernel))
+            .collect();
+        Some(Longest { intensities })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use rand::Rng;
     use rand_distr::{Distribution, Exp};
+
+    #[test]
+    fn a_shorter_windows_intensities_are_the_longest_ones_first() {
+        // What the attack's one merge pass per candidate rests on: s(y_k) over a window cut at
+        // any time is the prefix of s(y_k) over the whole window, bit for bit, for kernels
+        // with and without a shift.
+        let mut rng = crate::engine::stream(8, 0, 0);
+        let gaps = Exp::new(100.0).unwrap();
+        let series = |rng: &mut crate::engine::SimRng, len: usize| {
+            let mut t = 0.0;
+            (0..len)
+                .map(|_| {
+                    t += gaps.sample(rng);
+                    t
+                })
+                .collect::<Vec<f64>>()
+        };
+        let x = series(&mut rng, 300);
+        let y = series(&mut rng, 900);
+        for kernel in [Kernel::mix(0.02), Kernel::mix_then_queue(0.02, 0.001, 0.6)] {
+            let all = intensity_at_outputs(&x, &y, &kernel);
+            for cut in [0.0, 0.05, 0.5, 1.0, 2.0, 2.9, 100.0] {
+                let (xs, ys): (Vec<f64>, Vec<f64>) = (
+                    x.iter().copied().filter(|&t| t < cut).collect(),
+                    y.iter().copied().filter(|&t| t < cut).collect(),
+                );
+                let part = intensity_at_outputs(&xs, &ys, &kernel);
+                let bits = |v: &[f64]| v.iter().map(|s| s.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&part), bits(&all[..ys.len()]), "cut {cut}");
+            }
+        }
+    }
 
     /// The hypoexponential density written directly, as a check on the kernel's weights.
     fn queue_density(t_avg: f64, c: f64, rho: f64, t: f64) -> f64 {
