@@ -499,9 +499,8 @@ fn print_path_models(
 /// paper's analysis-only figures (5-7) at the first one's rate and jitter. `None` when the
 /// scenario has no watermark attack.
 fn watermark_model(s: &mixsim::scenario::Scenario, json: bool, coer_target: f64) -> Option<String> {
-    use mixsim::experiment::predictions::{Applicable, WatermarkModel};
+    use mixsim::experiment::predictions::WatermarkModel;
     use mixsim::model::swirl::figures;
-    use std::fmt::Write;
     let attacks: Vec<(&str, WatermarkModel)> = s
         .attacks
         .iter()
@@ -534,10 +533,25 @@ fn watermark_model(s: &mixsim::scenario::Scenario, json: bool, coer_target: f64)
         return Some(serde_json::to_string_pretty(&v).expect("serialises") + "\n");
     }
     let mut o = String::new();
+    swirl_rates(&mut o, &s.name, &attacks);
+    if let Some(a) = &figs {
+        swirl_figures(&mut o, a);
+    }
+    Some(o)
+}
+
+/// The SWIRL analysis of each watermark attack, one row each.
+fn swirl_rates(
+    o: &mut String,
+    scenario: &str,
+    attacks: &[(&str, mixsim::experiment::predictions::WatermarkModel)],
+) {
+    use mixsim::experiment::predictions::Applicable;
+    use std::fmt::Write;
     let _ = writeln!(
         o,
         "{}: SWIRL analysis (paper section 4, eqs. 6-18, with mixsim's corrections)",
-        s.name
+        scenario
     );
     let _ = writeln!(
         o,
@@ -553,7 +567,7 @@ fn watermark_model(s: &mixsim::scenario::Scenario, json: bool, coer_target: f64)
         "marked",
         "w/ miss"
     );
-    for (name, m) in &attacks {
+    for (name, m) in attacks {
         let m = match m {
             Applicable::Yes(m) => m,
             Applicable::No { reason } => {
@@ -584,56 +598,58 @@ fn watermark_model(s: &mixsim::scenario::Scenario, json: bool, coer_target: f64)
         }
     }
     let _ = writeln!(o, "(unmarked, marked, w/ miss: mean detected intervals of n; FN miss and w/ miss include the embedding's misses)");
-    if let Some(a) = figs {
-        let _ = writeln!(
-            o,
-            "\nFigures 5-7 at {} pkt/s, sigma {:.3} ms",
-            a.rate, a.sigma_ms
-        );
-        let _ = writeln!(
-            o,
-            "  COER {:.0e}: sigma {:.3} ms (interpolated crossing) / {:.3} ms (attained min-max)",
-            a.coer_target, a.sigma_for_target_interpolated_ms, a.sigma_for_target_attained_ms
-        );
-        let _ = writeln!(
-            o,
-            "  at eta {}: COER {:.3e} (interpolated) / {:.3e} (attained, tau in ({:.3}, {:.3}]: FP {:.3e}, FN {:.3e})",
-            a.coer.eta, a.coer.coer_interp, a.coer.coer, a.coer.tau_low, a.coer.tau, a.coer.fp, a.coer.fn_
-        );
-        let _ = writeln!(o, "  Fig 5(a), eta {}: tau  FP  FN", a.tau_curve_eta);
-        for p in a.tau_curve.iter().step_by(5) {
-            let _ = writeln!(o, "    {:.2} {:.3e} {:.3e}", p.x, p.fp, p.fn_);
-        }
-        let _ = writeln!(o, "  Fig 5(b), tau {}: eta  FP  FN", a.eta_curve_tau);
-        for p in a.eta_curve.iter().step_by(4) {
-            let _ = writeln!(o, "    {:>2} {:.3e} {:.3e}", p.x, p.fp, p.fn_);
-        }
-        let _ = writeln!(o, "  Fig 6: eta  COER (attained)  COER (interpolated)");
-        for c in &a.coer_over_eta {
-            let _ = writeln!(o, "    {:>2} {:.3e} {:.3e}", c.eta, c.coer, c.coer_interp);
-        }
-        let _ = writeln!(
-            o,
-            "  best eta: {} (attained COER {:.3e}), {} (interpolated COER {:.3e})",
-            a.best_eta.eta,
-            a.best_eta.coer,
-            a.best_eta_interpolated.eta,
-            a.best_eta_interpolated.coer_interp
-        );
-        let _ = writeln!(
-            o,
-            "  Fig 7 (T doubled below {} pkt/s): rate  T  best eta  tau  COER",
-            a.double_t_below
-        );
-        for p in &a.coer_over_rate {
-            let _ = writeln!(
-                o,
-                "    {:>4} {:>3} {:>3} {:.3} {:.3e}",
-                p.rate, p.interval_s, p.best.eta, p.best.tau, p.best.coer
-            );
-        }
+}
+
+/// The paper's analysis-only figures 5-7, as text.
+fn swirl_figures(o: &mut String, a: &mixsim::model::swirl::Figures) {
+    use std::fmt::Write;
+    let _ = writeln!(
+        o,
+        "\nFigures 5-7 at {} pkt/s, sigma {:.3} ms",
+        a.rate, a.sigma_ms
+    );
+    let _ = writeln!(
+        o,
+        "  COER {:.0e}: sigma {:.3} ms (interpolated crossing) / {:.3} ms (attained min-max)",
+        a.coer_target, a.sigma_for_target_interpolated_ms, a.sigma_for_target_attained_ms
+    );
+    let _ = writeln!(
+        o,
+        "  at eta {}: COER {:.3e} (interpolated) / {:.3e} (attained, tau in ({:.3}, {:.3}]: FP {:.3e}, FN {:.3e})",
+        a.coer.eta, a.coer.coer_interp, a.coer.coer, a.coer.tau_low, a.coer.tau, a.coer.fp, a.coer.fn_
+    );
+    let _ = writeln!(o, "  Fig 5(a), eta {}: tau  FP  FN", a.tau_curve_eta);
+    for p in a.tau_curve.iter().step_by(5) {
+        let _ = writeln!(o, "    {:.2} {:.3e} {:.3e}", p.x, p.fp, p.fn_);
     }
-    Some(o)
+    let _ = writeln!(o, "  Fig 5(b), tau {}: eta  FP  FN", a.eta_curve_tau);
+    for p in a.eta_curve.iter().step_by(4) {
+        let _ = writeln!(o, "    {:>2} {:.3e} {:.3e}", p.x, p.fp, p.fn_);
+    }
+    let _ = writeln!(o, "  Fig 6: eta  COER (attained)  COER (interpolated)");
+    for c in &a.coer_over_eta {
+        let _ = writeln!(o, "    {:>2} {:.3e} {:.3e}", c.eta, c.coer, c.coer_interp);
+    }
+    let _ = writeln!(
+        o,
+        "  best eta: {} (attained COER {:.3e}), {} (interpolated COER {:.3e})",
+        a.best_eta.eta,
+        a.best_eta.coer,
+        a.best_eta_interpolated.eta,
+        a.best_eta_interpolated.coer_interp
+    );
+    let _ = writeln!(
+        o,
+        "  Fig 7 (T doubled below {} pkt/s): rate  T  best eta  tau  COER",
+        a.double_t_below
+    );
+    for p in &a.coer_over_rate {
+        let _ = writeln!(
+            o,
+            "    {:>4} {:>3} {:>3} {:.3} {:.3e}",
+            p.rate, p.interval_s, p.best.eta, p.best.tau, p.best.coer
+        );
+    }
 }
 
 fn cmd_check(args: &ScenarioArgs) -> Result<(), Failure> {
@@ -664,6 +680,29 @@ fn cmd_check(args: &ScenarioArgs) -> Result<(), Failure> {
         mixsim::engine::time::to_secs_f64(s.duration),
         mixsim::engine::time::to_secs_f64(s.warmup)
     );
+    print_link_loads(&s);
+    let work = mixsim::scenario::bounds::trial_events(&s);
+    println!(
+        "  estimated work: {:.3e} events per trial (limit {:.0e}), {:.3e} for {} trials (limit {:.0e}); most from {}",
+        work.events,
+        mixsim::scenario::bounds::MAX_TRIAL_EVENTS,
+        work.events * s.trials as f64,
+        s.trials,
+        mixsim::scenario::bounds::MAX_RUN_EVENTS,
+        work.largest
+    );
+    match experiment::runner::feed_forward_plan(&s) {
+        Ok(()) => println!(
+            "  executor: stream (columnar; open loop, routes without cycles; a trial with simultaneous events its packets' recent history does not order reruns on the event engine)"
+        ),
+        Err(why) => println!("  executor: event engine ({why})"),
+    }
+    print_attacks(&s);
+    Ok(())
+}
+
+/// `check`'s open-loop load of every link.
+fn print_link_loads(s: &Scenario) {
     // Flows per link in one pass (a generated network has tens of thousands of each).
     // A flow with per-message routes offers each link the share of its messages crossing it.
     let mut crossing: Vec<Vec<(usize, f64)>> = vec![Vec::new(); s.links.len()];
@@ -690,22 +729,10 @@ fn cmd_check(args: &ScenarioArgs) -> Result<(), Failure> {
             100.0 * bits / l.bandwidth_bps
         );
     }
-    let work = mixsim::scenario::bounds::trial_events(&s);
-    println!(
-        "  estimated work: {:.3e} events per trial (limit {:.0e}), {:.3e} for {} trials (limit {:.0e}); most from {}",
-        work.events,
-        mixsim::scenario::bounds::MAX_TRIAL_EVENTS,
-        work.events * s.trials as f64,
-        s.trials,
-        mixsim::scenario::bounds::MAX_RUN_EVENTS,
-        work.largest
-    );
-    match experiment::runner::feed_forward_plan(&s) {
-        Ok(()) => println!(
-            "  executor: stream (columnar; open loop, routes without cycles; a trial with simultaneous events its packets' recent history does not order reruns on the event engine)"
-        ),
-        Err(why) => println!("  executor: event engine ({why})"),
-    }
+}
+
+/// `check`'s line per attack table: what it watches and scores.
+fn print_attacks(s: &Scenario) {
     for c in &s.attacks {
         if let Some(l) = c.kind.get::<mixsim::scenario::LikelihoodAttack>() {
             println!(
@@ -741,7 +768,6 @@ fn cmd_check(args: &ScenarioArgs) -> Result<(), Failure> {
             a.estimators
         );
     }
-    Ok(())
 }
 
 /// `check` on a file that is not a scenario: validate a sweep file (and say that `mixsim

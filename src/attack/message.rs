@@ -147,12 +147,8 @@ impl MessageTracker {
         Some(self.propagate(&events, tagged, tagged_at))
     }
 
-    fn propagate(
-        &self,
-        events: &[(SimTime, Kind, usize, usize, usize)],
-        tagged: usize,
-        tagged_at: SimTime,
-    ) -> MessageAnonymity {
+    /// Per link (by index, up to the largest any mix touches), the mix it leads to, if any.
+    fn next_mix(&self) -> Vec<Option<usize>> {
         let links = 1 + self
             .mixes
             .iter()
@@ -170,6 +166,17 @@ impl MessageTracker {
                 next_mix[l] = to;
             }
         }
+        next_mix
+    }
+
+    fn propagate(
+        &self,
+        events: &[(SimTime, Kind, usize, usize, usize)],
+        tagged: usize,
+        tagged_at: SimTime,
+    ) -> MessageAnonymity {
+        let next_mix = self.next_mix();
+        let links = next_mix.len();
         // Probability carried by the k-th packet released onto each link.
         let mut sent: Vec<Vec<f64>> = vec![Vec::new(); links];
         let mut received = vec![0usize; links];

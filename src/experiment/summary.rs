@@ -9,7 +9,7 @@
 use super::predictions::{PointModel, ScenarioModel};
 use super::runner::AttackInfo;
 use super::score::{AttackTally, DetectionTally, IdentificationTally};
-use super::{wilson, RunResult, Z95};
+use super::{wilson, RunResult, Tally, Z95};
 use crate::engine::time;
 use crate::net::{CoverCounters, CoverKind, Latency, PacketCounters};
 use crate::scenario::Scenario;
@@ -527,78 +527,7 @@ impl Summary {
         model_at: &dyn Fn(&str, &str, usize) -> Option<PointModel>,
     ) -> Self {
         let t = &result.tally;
-        let several = result
-            .attacks
-            .iter()
-            .any(|a| a.table != result.attacks[0].table);
-        let mut points = Vec::new();
-        for (info, tally) in result.attacks.iter().zip(&t.attacks) {
-            let label = if several {
-                format!("{}/{}", info.table, info.name)
-            } else {
-                info.name.clone()
-            };
-            match tally {
-                AttackTally::Identification(sizes) => {
-                    for id in sizes {
-                        let mut p = identification_point(info, id, t.trials, label.clone());
-                        p.model = model_at(&info.table, &info.name, id.sample_size);
-                        points.push(p);
-                    }
-                }
-                AttackTally::Detection(d) => {
-                    let mut p = detection_point(info, d, t.trials, label.clone());
-                    p.model = model_at(&info.table, &info.name, 0);
-                    points.push(p);
-                }
-            }
-        }
-        let duration = scenario.duration as f64;
         let kinds = crate::experiment::runner::cover_kinds(scenario);
-        let links = scenario
-            .links
-            .iter()
-            .zip(&t.links)
-            .map(|(l, s)| LinkSummary {
-                name: l.name.clone(),
-                packets_per_trial: s.sent as f64 / t.trials.max(1) as f64,
-                utilisation: s.busy_ns as f64 / (duration * t.trials.max(1) as f64),
-                drops_buffer: s.drops_buffer,
-                drops_loss: s.drops_loss,
-                padding: l.padding.map(|_| PaddingSummary {
-                    dummies_per_trial: s.dummies as f64 / t.trials.max(1) as f64,
-                    overhead: s.dummy_bytes as f64 / s.bytes_sent.max(1) as f64,
-                    mean_wait_ms: s.wait_ns as f64 / 1e6 / (s.sent - s.dummies).max(1) as f64,
-                }),
-                cover: (!kinds.is_empty()).then(|| CoverLinkSummary {
-                    dummies_per_trial: s.cover as f64 / t.trials.max(1) as f64,
-                    overhead: s.cover_bytes as f64 / s.bytes_sent.max(1) as f64,
-                }),
-            })
-            .collect();
-        let k = t.trials.max(1) as f64;
-        let measured = time::to_secs_f64(scenario.duration - scenario.warmup);
-        let flows = scenario
-            .flows
-            .iter()
-            .filter(|f| f.traffic.tcp().is_some())
-            .zip(&t.tcp)
-            .map(|(f, s)| FlowSummary {
-                name: f.name.clone(),
-                model: "tcp".into(),
-                goodput_bps: s.receiver.delivered_after_warmup as f64 * s.mss as f64 * 8.0
-                    / measured
-                    / k,
-                segments_sent: s.sender.segments_sent as f64 / k,
-                retransmits: s.sender.retransmits as f64 / k,
-                fast_retransmits: s.sender.fast_retransmits as f64 / k,
-                timeouts: s.sender.timeouts as f64 / k,
-                dup_acks: s.sender.dup_acks as f64 / k,
-                out_of_order: s.receiver.out_of_order as f64 / k,
-                duplicate_segments: s.receiver.duplicates as f64 / k,
-                acks_sent: s.receiver.acks_sent as f64 / k,
-            })
-            .collect();
         Summary {
             scenario: scenario.name.clone(),
             description: scenario.description.clone(),
@@ -611,9 +540,9 @@ impl Summary {
                 .iter()
                 .find_map(|a| a.kind.counting())
                 .map(|(interval, _)| time::to_secs_f64(interval)),
-            points,
+            points: points_of(result, model_at),
             model,
-            links,
+            links: link_summaries(scenario, t, &kinds),
             latency: LatencyReport::of(&t.latency)
                 .with_flows(
                     &crate::experiment::runner::latency_flows(scenario)
@@ -624,9 +553,98 @@ impl Summary {
                 )
                 .with_cover(&kinds, &t.cover_latency),
             packets: PacketReport::of(&t.counters, &kinds),
-            flows,
+            flows: tcp_flows(scenario, t),
             message_entropy: Vec::new(),
             provenance: Provenance::of(scenario),
         }
     }
+}
+
+/// A point per sample size of each identification attack and one per detection attack, each
+/// with the model's predictions for it; labelled `table/name` when there are several tables.
+fn points_of(
+    result: &RunResult,
+    model_at: &dyn Fn(&str, &str, usize) -> Option<PointModel>,
+) -> Vec<Point> {
+    let t = &result.tally;
+    let several = result
+        .attacks
+        .iter()
+        .any(|a| a.table != result.attacks[0].table);
+    let mut points = Vec::new();
+    for (info, tally) in result.attacks.iter().zip(&t.attacks) {
+        let label = if several {
+            format!("{}/{}", info.table, info.name)
+        } else {
+            info.name.clone()
+        };
+        match tally {
+            AttackTally::Identification(sizes) => {
+                for id in sizes {
+                    let mut p = identification_point(info, id, t.trials, label.clone());
+                    p.model = model_at(&info.table, &info.name, id.sample_size);
+                    points.push(p);
+                }
+            }
+            AttackTally::Detection(d) => {
+                let mut p = detection_point(info, d, t.trials, label.clone());
+                p.model = model_at(&info.table, &info.name, 0);
+                points.push(p);
+            }
+        }
+    }
+    points
+}
+
+/// Per link: packets, utilisation, drops, and its padding and cover dummies where it has them.
+fn link_summaries(scenario: &Scenario, t: &Tally, kinds: &[CoverKind]) -> Vec<LinkSummary> {
+    let duration = scenario.duration as f64;
+    scenario
+        .links
+        .iter()
+        .zip(&t.links)
+        .map(|(l, s)| LinkSummary {
+            name: l.name.clone(),
+            packets_per_trial: s.sent as f64 / t.trials.max(1) as f64,
+            utilisation: s.busy_ns as f64 / (duration * t.trials.max(1) as f64),
+            drops_buffer: s.drops_buffer,
+            drops_loss: s.drops_loss,
+            padding: l.padding.map(|_| PaddingSummary {
+                dummies_per_trial: s.dummies as f64 / t.trials.max(1) as f64,
+                overhead: s.dummy_bytes as f64 / s.bytes_sent.max(1) as f64,
+                mean_wait_ms: s.wait_ns as f64 / 1e6 / (s.sent - s.dummies).max(1) as f64,
+            }),
+            cover: (!kinds.is_empty()).then(|| CoverLinkSummary {
+                dummies_per_trial: s.cover as f64 / t.trials.max(1) as f64,
+                overhead: s.cover_bytes as f64 / s.bytes_sent.max(1) as f64,
+            }),
+        })
+        .collect()
+}
+
+/// Per TCP flow: goodput and the sender's and receiver's counters, per trial.
+fn tcp_flows(scenario: &Scenario, t: &Tally) -> Vec<FlowSummary> {
+    let k = t.trials.max(1) as f64;
+    let measured = time::to_secs_f64(scenario.duration - scenario.warmup);
+    scenario
+        .flows
+        .iter()
+        .filter(|f| f.traffic.tcp().is_some())
+        .zip(&t.tcp)
+        .map(|(f, s)| FlowSummary {
+            name: f.name.clone(),
+            model: "tcp".into(),
+            goodput_bps: s.receiver.delivered_after_warmup as f64 * s.mss as f64 * 8.0
+                / measured
+                / k,
+            segments_sent: s.sender.segments_sent as f64 / k,
+            retransmits: s.sender.retransmits as f64 / k,
+            fast_retransmits: s.sender.fast_retransmits as f64 / k,
+            timeouts: s.sender.timeouts as f64 / k,
+            dup_acks: s.sender.dup_acks as f64 / k,
+            out_of_order: s.receiver.out_of_order as f64 / k,
+            duplicate_segments: s.receiver.duplicates as f64 / k,
+            acks_sent: s.receiver.acks_sent as f64 / k,
+        })
+        .collect()
 }

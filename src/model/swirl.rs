@@ -718,24 +718,7 @@ pub fn figures(params: &SwirlParams, rate: f64, sigma: f64, coer_target: f64) ->
         .iter()
         .min_by(|x, y| x.coer_interp.total_cmp(&y.coer_interp))
         .expect("n >= 1");
-    let coer_over_rate = FIG7_RATES
-        .iter()
-        .map(|&r| {
-            let t = if r < double_t_below {
-                2.0 * params.t
-            } else {
-                params.t
-            };
-            let q = SwirlParams { t, ..*params };
-            RatePoint {
-                rate: r,
-                interval_s: t,
-                best: coer_over_eta(&q, r, sigma).1,
-                fixed_fp: fp(&q, r),
-                fixed_fn: fn_rate(&q, r, sigma),
-            }
-        })
-        .collect();
+    let coer_over_rate = fig7(params, sigma, double_t_below);
     Figures {
         rate,
         sigma_ms: sigma * 1e3,
@@ -753,6 +736,29 @@ pub fn figures(params: &SwirlParams, rate: f64, sigma: f64, coer_target: f64) ->
         double_t_below,
         coer_over_rate,
     }
+}
+
+/// Fig. 7: at each of [`FIG7_RATES`], the best eta's COER and the parameters' own FP and FN,
+/// with T doubled below `double_t_below` pkt/s.
+fn fig7(params: &SwirlParams, sigma: f64, double_t_below: f64) -> Vec<RatePoint> {
+    FIG7_RATES
+        .iter()
+        .map(|&r| {
+            let t = if r < double_t_below {
+                2.0 * params.t
+            } else {
+                params.t
+            };
+            let q = SwirlParams { t, ..*params };
+            RatePoint {
+                rate: r,
+                interval_s: t,
+                best: coer_over_eta(&q, r, sigma).1,
+                fixed_fp: fp(&q, r),
+                fixed_fn: fn_rate(&q, r, sigma),
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -897,12 +897,52 @@ fn detection_panel(summary: &crate::experiment::Summary, panel: Panel, several: 
             style: Style::Simulated,
         });
     }
+    let (models, modelled) = model_series(points.clone(), &labels, &mut series);
+    let mut legend = Vec::new();
+    if !simulated.is_empty() {
+        legend.push(LegendGroup {
+            heading: "simulated (95% CI)".into(),
+            entries: simulated,
+        });
+    }
+    if !models.is_empty() {
+        legend.push(LegendGroup {
+            heading: format!("model of {}", modelled.join(", ")),
+            entries: models,
+        });
+    }
+    Figure {
+        title: panel_title(
+            summary,
+            panel,
+            several,
+            "detection rate against sample size",
+        ),
+        caption: vec![format!(
+            "{} trials, seed {}; bars: Wilson 95% intervals; dashed: analytical model",
+            summary.trials, summary.seed
+        )],
+        x: Axis::at_values("sample size N (intervals)", &sample_size_ticks(points)),
+        y: Axis::rate("detection rate"),
+        series,
+        legend,
+        notes: Vec::new(),
+    }
+}
+
+/// The model's curves of a detection panel, one per plotted model and modelled series, added
+/// to `series`; their legend entries and the series they model.
+fn model_series<'a>(
+    points: impl Iterator<Item = &'a Point> + Clone,
+    labels: &[&'a str],
+    series: &mut Vec<Series>,
+) -> (Vec<LegendEntry>, Vec<&'a str>) {
     let mut models = Vec::new();
     let mut modelled: Vec<&str> = Vec::new();
     for (j, key) in PLOTTED_MODELS.iter().enumerate() {
         let (colour, marker) = slot(labels.len() + j);
         // One line per modelled series (a path attack's model predicts every hop).
-        for e in &labels {
+        for e in labels {
             let data: Vec<Datum> = points
                 .clone()
                 .filter(|p| series_label(p) == *e)
@@ -937,36 +977,7 @@ fn detection_panel(summary: &crate::experiment::Summary, panel: Panel, several: 
             style: Style::Model(j),
         });
     }
-    let mut legend = Vec::new();
-    if !simulated.is_empty() {
-        legend.push(LegendGroup {
-            heading: "simulated (95% CI)".into(),
-            entries: simulated,
-        });
-    }
-    if !models.is_empty() {
-        legend.push(LegendGroup {
-            heading: format!("model of {}", modelled.join(", ")),
-            entries: models,
-        });
-    }
-    Figure {
-        title: panel_title(
-            summary,
-            panel,
-            several,
-            "detection rate against sample size",
-        ),
-        caption: vec![format!(
-            "{} trials, seed {}; bars: Wilson 95% intervals; dashed: analytical model",
-            summary.trials, summary.seed
-        )],
-        x: Axis::at_values("sample size N (intervals)", &sample_size_ticks(points)),
-        y: Axis::rate("detection rate"),
-        series,
-        legend,
-        notes: Vec::new(),
-    }
+    (models, modelled)
 }
 
 /// Ticks from `lo` at a round step (1, 2, 2.5 or 5 times a power of ten; whole numbers when

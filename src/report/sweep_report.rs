@@ -344,8 +344,18 @@ fn plot_groups(spec: &SweepSpec, estimator: &str) -> Vec<PlotGroup> {
 /// values): the paper's and the closest of ours; each adds one dashed line per sample size.
 const SWEEP_MODELS: [&str; 2] = ["theorem1", "improved_refined"];
 
-/// One figure per estimator and combination of the other axes' values.
+/// One figure per estimator and combination of the other axes' values: detection rate and
+/// the anonymity measures for identification attacks, error rates for detection attacks.
 fn plots(spec: &SweepSpec, summaries: &[Summary]) -> Vec<(String, String)> {
+    let (xs, x_axis, numeric) = sweep_x_axis(spec);
+    let mut out = identification_plots(spec, summaries, &xs, &x_axis);
+    out.extend(detection_plots(spec, summaries, (&xs, &x_axis), numeric));
+    out
+}
+
+/// The swept axis: each point's x (one position per distinct value of the first axis), the
+/// axis drawn, and whether its values are numbers.
+fn sweep_x_axis(spec: &SweepSpec) -> (Vec<f64>, Axis, bool) {
     let axis = &spec.axes[0];
     let values: Vec<String> = axis.values.iter().map(|v| v.label.clone()).collect();
     // A zip's list may repeat a value: one position (and tick) per distinct value.
@@ -376,7 +386,17 @@ fn plots(spec: &SweepSpec, summaries: &[Summary]) -> Vec<(String, String)> {
         let s = if others == 1 { "" } else { "s" };
         x_desc.push_str(&format!(", with {others} other key{s} in step"));
     }
-    let x_axis = Axis::at_values(&x_desc, &ticks);
+    (xs, Axis::at_values(&x_desc, &ticks), numeric)
+}
+
+/// The identification attacks' figures: detection rate with model predictions, and each
+/// anonymity measure the summaries hold.
+fn identification_plots(
+    spec: &SweepSpec,
+    summaries: &[Summary],
+    xs: &[f64],
+    x_axis: &Axis,
+) -> Vec<(String, String)> {
     let all_keys = model_keys(summaries);
     let mut keys: Vec<String> = SWEEP_MODELS
         .iter()
@@ -437,6 +457,17 @@ fn plots(spec: &SweepSpec, summaries: &[Summary]) -> Vec<(String, String)> {
             }
         }
     }
+    out
+}
+
+/// The detection attacks' figures: error rates against the swept value.
+fn detection_plots(
+    spec: &SweepSpec,
+    summaries: &[Summary],
+    (xs, x_axis): (&[f64], &Axis),
+    numeric: bool,
+) -> Vec<(String, String)> {
+    let mut out = Vec::new();
     let style = if numeric {
         Style::Simulated
     } else {
@@ -464,7 +495,7 @@ fn plots(spec: &SweepSpec, summaries: &[Summary]) -> Vec<(String, String)> {
                 summaries,
                 std::slice::from_ref(e),
                 &s,
-                (&xs, &x_axis),
+                (xs, x_axis),
                 style,
             );
             out.push((
@@ -479,7 +510,7 @@ fn plots(spec: &SweepSpec, summaries: &[Summary]) -> Vec<(String, String)> {
                 "detection rate of ",
                 "detection rate of each point's detector",
             );
-            let figure = errors_figure(spec, summaries, &single, &s, (&xs, &x_axis), style);
+            let figure = errors_figure(spec, summaries, &single, &s, (xs, x_axis), style);
             let file = s.file.replace("plots/detection--", "plots/errors-each-");
             out.push((
                 file.replace("plots/detection-.svg", "plots/errors.svg"),
@@ -690,10 +721,16 @@ fn sweep_figure<'a>(
         heading: "simulated (95% CI)".into(),
         entries: simulated,
     });
+    figure.legend.extend(model_legend(keys, &drawn_keys));
+    figure
+}
+
+/// The legend of the model lines drawn (`drawn[j]`: key j has a line), if any.
+fn model_legend(keys: &[String], drawn: &[bool]) -> Option<LegendGroup> {
     let models: Vec<LegendEntry> = keys
         .iter()
         .enumerate()
-        .filter(|(j, _)| drawn_keys[*j])
+        .filter(|(j, _)| drawn[*j])
         .map(|(j, k)| LegendEntry {
             label: k.clone(),
             colour: RGBColor(60, 60, 60),
@@ -701,18 +738,56 @@ fn sweep_figure<'a>(
             style: Style::Model(j),
         })
         .collect();
-    if !models.is_empty() {
-        figure.legend.push(LegendGroup {
-            heading: "model (dashed)".into(),
-            entries: models,
-        });
-    }
-    figure
+    (!models.is_empty()).then(|| LegendGroup {
+        heading: "model (dashed)".into(),
+        entries: models,
+    })
 }
 
 /// sweep.md. Model predictions are taken from whichever estimator's points carry them (the
 /// correlation model predicts the plug-in MI attack, so they are on the `mi` points).
 pub fn markdown(spec: &SweepSpec, summaries: &[Summary], plots: &[(String, String)]) -> String {
+    use std::fmt::Write;
+    let mut s = intro(spec);
+    let sizes = sample_sizes(summaries);
+    for e in &estimators(summaries) {
+        let _ = writeln!(s, "\n## Detection rate D, estimator `{e}`\n");
+        s.push_str(&per_size_table(spec, summaries, &sizes, |sum, n| {
+            sum.points
+                .iter()
+                .find(|q| q.label == *e && q.sample_size == Some(n))
+                .map(|q| {
+                    format!(
+                        "{:.3} [{:.3}, {:.3}]",
+                        q.detection_rate, q.ci_low, q.ci_high
+                    )
+                })
+        }));
+    }
+    for e in labels(summaries, |p| p.detection.is_some()) {
+        s.push_str(&detection_table(spec, summaries, &e));
+    }
+    for k in model_keys(summaries) {
+        let _ = writeln!(s, "\n## Model `{k}`\n");
+        s.push_str(&per_size_table(spec, summaries, &sizes, |sum, n| {
+            sum.points
+                .iter()
+                .filter(|q| q.sample_size == Some(n))
+                .find_map(|q| model_value(q, &k))
+                .map(|v| format!("{v:.3}"))
+        }));
+    }
+    if !plots.is_empty() {
+        let _ = writeln!(s, "\n## Plots\n");
+        for (f, _) in plots {
+            let _ = writeln!(s, "- [{f}]({f})");
+        }
+    }
+    s
+}
+
+/// The report's title, description and what the sweep is.
+fn intro(spec: &SweepSpec) -> String {
     use std::fmt::Write;
     let mut s = String::new();
     let _ = writeln!(s, "# Sweep {}\n", spec.name);
@@ -738,114 +813,91 @@ pub fn markdown(spec: &SweepSpec, summaries: &[Summary], plots: &[(String, Strin
         let set: Vec<String> = spec.set.iter().map(|x| format!("`{x}`")).collect();
         let _ = writeln!(s, "\nFixed overrides: {}.", set.join(", "));
     }
-    let sizes = sample_sizes(summaries);
-    let head = |s: &mut String| {
-        let mut h = String::from("|");
-        let mut rule = String::from("|");
-        for a in &spec.axes {
-            h.push_str(&format!(" {} |", a.path));
-            rule.push_str("---|");
-        }
-        for n in &sizes {
-            h.push_str(&format!(" N = {n} |"));
-            rule.push_str("---:|");
-        }
-        let _ = writeln!(s, "{h}\n{rule}");
-    };
-    let values = |p: usize| -> String {
-        spec.axes
-            .iter()
-            .zip(&spec.points[p].at)
-            .map(|(a, &i)| format!(" {} |", a.values[i].label))
-            .collect()
-    };
-    let ests = estimators(summaries);
-    for e in &ests {
-        let _ = writeln!(s, "\n## Detection rate D, estimator `{e}`\n");
-        head(&mut s);
-        for (p, sum) in summaries.iter().enumerate() {
-            let mut row = format!("|{}", values(p));
-            for &n in &sizes {
-                match sum
-                    .points
-                    .iter()
-                    .find(|q| q.label == *e && q.sample_size == Some(n))
-                {
-                    Some(q) => row.push_str(&format!(
-                        " {:.3} [{:.3}, {:.3}] |",
-                        q.detection_rate, q.ci_low, q.ci_high
-                    )),
-                    None => row.push_str(" - |"),
-                }
-            }
-            let _ = writeln!(s, "{row}");
-        }
+    s
+}
+
+/// The cells of point `p`'s axis values, each closed by `|`.
+fn axis_cells(spec: &SweepSpec, p: usize) -> String {
+    spec.axes
+        .iter()
+        .zip(&spec.points[p].at)
+        .map(|(a, &i)| format!(" {} |", a.values[i].label))
+        .collect()
+}
+
+/// A table with a row per point: its axis values, then `cell(summary, N)` per sample size
+/// (`-` where there is none).
+fn per_size_table(
+    spec: &SweepSpec,
+    summaries: &[Summary],
+    sizes: &[usize],
+    cell: impl Fn(&Summary, usize) -> Option<String>,
+) -> String {
+    let mut h = String::from("|");
+    let mut rule = String::from("|");
+    for a in &spec.axes {
+        h.push_str(&format!(" {} |", a.path));
+        rule.push_str("---|");
     }
-    for e in labels(summaries, |p| p.detection.is_some()) {
-        let _ = writeln!(s, "\n## Detection attack `{e}`: FN and FP rates [95% CI]\n");
-        let mut h = String::from("|");
-        let mut rule = String::from("|");
-        for a in &spec.axes {
-            h.push_str(&format!(" {} |", a.path));
-            rule.push_str("---|");
+    for n in sizes {
+        h.push_str(&format!(" N = {n} |"));
+        rule.push_str("---:|");
+    }
+    let mut s = format!("{h}\n{rule}\n");
+    for (p, sum) in summaries.iter().enumerate() {
+        let mut row = format!("|{}", axis_cells(spec, p));
+        for &n in sizes {
+            match cell(sum, n) {
+                Some(c) => row.push_str(&format!(" {c} |")),
+                None => row.push_str(" - |"),
+            }
         }
+        s.push_str(&row);
+        s.push('\n');
+    }
+    s
+}
+
+/// Detection attack `e`'s table: per point that has it, its FN and FP rates.
+fn detection_table(spec: &SweepSpec, summaries: &[Summary], e: &str) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let _ = writeln!(s, "\n## Detection attack `{e}`: FN and FP rates [95% CI]\n");
+    let mut h = String::from("|");
+    let mut rule = String::from("|");
+    for a in &spec.axes {
+        h.push_str(&format!(" {} |", a.path));
+        rule.push_str("---|");
+    }
+    let _ = writeln!(
+        s,
+        "{h} marked | FN | unmarked | FP | mean hits marked | mean hits unmarked |\n{rule}---:|---:|---:|---:|---:|---:|"
+    );
+    let hits = |x: Option<f64>| x.map(|v| format!("{v:.3}")).unwrap_or_default();
+    for (p, sum) in summaries.iter().enumerate() {
+        let Some(d) = sum
+            .points
+            .iter()
+            .filter(|q| q.label == e)
+            .find_map(|q| q.detection.as_ref())
+        else {
+            continue;
+        };
         let _ = writeln!(
             s,
-            "{h} marked | FN | unmarked | FP | mean hits marked | mean hits unmarked |\n{rule}---:|---:|---:|---:|---:|---:|"
+            "|{} {} | {:.4} [{:.4}, {:.4}] | {} | {:.4} [{:.4}, {:.4}] | {} | {} |",
+            axis_cells(spec, p),
+            d.marked,
+            d.fn_rate,
+            d.fn_ci_low,
+            d.fn_ci_high,
+            d.unmarked,
+            d.fp_rate,
+            d.fp_ci_low,
+            d.fp_ci_high,
+            hits(d.mean_hits_marked),
+            hits(d.mean_hits_unmarked)
         );
-        let hits = |x: Option<f64>| x.map(|v| format!("{v:.3}")).unwrap_or_default();
-        for (p, sum) in summaries.iter().enumerate() {
-            let Some(d) = sum
-                .points
-                .iter()
-                .filter(|q| q.label == e)
-                .find_map(|q| q.detection.as_ref())
-            else {
-                continue;
-            };
-            let _ = writeln!(
-                s,
-                "|{} {} | {:.4} [{:.4}, {:.4}] | {} | {:.4} [{:.4}, {:.4}] | {} | {} |",
-                values(p),
-                d.marked,
-                d.fn_rate,
-                d.fn_ci_low,
-                d.fn_ci_high,
-                d.unmarked,
-                d.fp_rate,
-                d.fp_ci_low,
-                d.fp_ci_high,
-                hits(d.mean_hits_marked),
-                hits(d.mean_hits_unmarked)
-            );
-        }
-    }
-    {
-        for k in model_keys(summaries) {
-            let _ = writeln!(s, "\n## Model `{k}`\n");
-            head(&mut s);
-            for (p, sum) in summaries.iter().enumerate() {
-                let mut row = format!("|{}", values(p));
-                for &n in &sizes {
-                    let v = sum
-                        .points
-                        .iter()
-                        .filter(|q| q.sample_size == Some(n))
-                        .find_map(|q| model_value(q, &k));
-                    match v {
-                        Some(v) => row.push_str(&format!(" {v:.3} |")),
-                        None => row.push_str(" - |"),
-                    }
-                }
-                let _ = writeln!(s, "{row}");
-            }
-        }
-    }
-    if !plots.is_empty() {
-        let _ = writeln!(s, "\n## Plots\n");
-        for (f, _) in plots {
-            let _ = writeln!(s, "- [{f}]({f})");
-        }
     }
     s
 }
@@ -860,6 +912,51 @@ mod tests {
     use std::path::Path;
 
     /// A model's numbers appear as CSV columns, markdown tables and dashed curves.
+    /// Point `p`'s summary of two made-up trials: the true candidate ranked first once at
+    /// N = 10 and twice at N = 100, and two finite model values per size.
+    fn summary_of_two_trials(p: usize, s: &crate::scenario::Scenario) -> Summary {
+        let attacks = crate::experiment::attacks::of_scenario(s);
+        let mut tally = Tally::empty(&attacks, s.links.len());
+        tally.trials = 2;
+        tally.attacks = vec![AttackTally::Identification(
+            [(10, 1), (100, 2)]
+                .map(|(n, c)| IdentificationTally {
+                    sample_size: n,
+                    correct: c,
+                    wrong: 2 - c,
+                    ranks: vec![c, 2 - c],
+                    // Degrees 0.5 and 0.25 in the fixed point of the anonymity tallies.
+                    degree_trials: 2,
+                    degree_sum: (0.75 * crate::experiment::anonymity::DEGREE_UNIT) as u64,
+                    degree_sq_sum: (0.3125
+                        * crate::experiment::anonymity::DEGREE_UNIT
+                        * crate::experiment::anonymity::DEGREE_UNIT)
+                        as u64,
+                    ..Default::default()
+                })
+                .to_vec(),
+        )];
+        let result = RunResult {
+            seed: 1,
+            tally,
+            attacks: AttackInfo::of(&attacks),
+        };
+        // Two finite values: the others are no columns.
+        let model = |_: &str, _: &str, n: usize| {
+            Some(PointModel::Correlation(CorrelationPoint {
+                theorem1: 0.5 + n as f64 / 1000.0,
+                improved: 1.0 - p as f64 * 0.25,
+                theorem1_as_printed: f64::NAN,
+                theorem1_conserving: f64::NAN,
+                theorem1_exact: f64::NAN,
+                improved_refined: f64::NAN,
+                refined_ties: f64::NAN,
+                semi_analytic: f64::NAN,
+            }))
+        };
+        Summary::new(s, &result, ScenarioModel::None, &model)
+    }
+
     #[test]
     fn model_values_are_reported_beside_simulation() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
@@ -876,48 +973,7 @@ set = ["attack.sample_sizes=[10, 100]", "attack.estimators=[\"mi\"]"]
             .scenarios
             .iter()
             .enumerate()
-            .map(|(p, s)| {
-                let attacks = crate::experiment::attacks::of_scenario(s);
-                let mut tally = Tally::empty(&attacks, s.links.len());
-                tally.trials = 2;
-                tally.attacks = vec![AttackTally::Identification(
-                    [(10, 1), (100, 2)]
-                        .map(|(n, c)| IdentificationTally {
-                            sample_size: n,
-                            correct: c,
-                            wrong: 2 - c,
-                            ranks: vec![c, 2 - c],
-                            // Degrees 0.5 and 0.25 in the fixed point of the anonymity tallies.
-                            degree_trials: 2,
-                            degree_sum: (0.75 * crate::experiment::anonymity::DEGREE_UNIT) as u64,
-                            degree_sq_sum: (0.3125
-                                * crate::experiment::anonymity::DEGREE_UNIT
-                                * crate::experiment::anonymity::DEGREE_UNIT)
-                                as u64,
-                            ..Default::default()
-                        })
-                        .to_vec(),
-                )];
-                let result = RunResult {
-                    seed: 1,
-                    tally,
-                    attacks: AttackInfo::of(&attacks),
-                };
-                // Two finite values: the others are no columns.
-                let model = |_: &str, _: &str, n: usize| {
-                    Some(PointModel::Correlation(CorrelationPoint {
-                        theorem1: 0.5 + n as f64 / 1000.0,
-                        improved: 1.0 - p as f64 * 0.25,
-                        theorem1_as_printed: f64::NAN,
-                        theorem1_conserving: f64::NAN,
-                        theorem1_exact: f64::NAN,
-                        improved_refined: f64::NAN,
-                        refined_ties: f64::NAN,
-                        semi_analytic: f64::NAN,
-                    }))
-                };
-                Summary::new(s, &result, ScenarioModel::None, &model)
-            })
+            .map(|(p, s)| summary_of_two_trials(p, s))
             .collect();
         let files = render(&plan.spec, &summaries);
         let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();

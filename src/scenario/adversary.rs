@@ -509,23 +509,7 @@ pub(crate) fn resolve_supermix(
         warnings,
     )?;
     refuse_per_message(&placed.flows[c.target], at, err)?;
-    let region = match (&a.mixes, &a.links) {
-        (Some(m), None) => region_of_mixes(m, &key("mixes"), placed, err)?,
-        (None, Some(l)) => region_of_links(l, &key("links"), placed, err)?,
-        (Some(_), Some(_)) => {
-            return Err(err(
-                key("links"),
-                "give the region either as `mixes` or as the `links` the adversary sees, not both"
-                    .into(),
-            ))
-        }
-        (None, None) => {
-            return Err(err(
-                key("mixes"),
-                format!("missing required key \"mixes\" (or \"links\") in {at}: the region the adversary treats as one mix"),
-            ))
-        }
-    };
+    let region = region_of(a, at, placed, err)?;
     let inside = |n: usize| region.contains(&n);
     let route = &placed.flows[c.target];
     let entry = route
@@ -574,6 +558,29 @@ pub(crate) fn resolve_supermix(
         scorers,
         t_avg,
     })
+}
+
+/// The region a supermix table names: by `mixes` or by the `links` seen, one of the two.
+fn region_of(
+    a: &SupermixKeys,
+    at: &str,
+    placed: &Placed<'_>,
+    err: Err<'_>,
+) -> Result<Vec<usize>, ScenarioError> {
+    let key = |k: &str| format!("{at}.{k}");
+    match (&a.mixes, &a.links) {
+        (Some(m), None) => region_of_mixes(m, &key("mixes"), placed, err),
+        (None, Some(l)) => region_of_links(l, &key("links"), placed, err),
+        (Some(_), Some(_)) => Err(err(
+            key("links"),
+            "give the region either as `mixes` or as the `links` the adversary sees, not both"
+                .into(),
+        )),
+        (None, None) => Err(err(
+            key("mixes"),
+            format!("missing required key \"mixes\" (or \"links\") in {at}: the region the adversary treats as one mix"),
+        )),
+    }
 }
 
 fn names(placed: &Placed<'_>, nodes: &[usize]) -> String {

@@ -42,172 +42,18 @@ pub(super) fn resolve_flows<'a>(
             &node_index,
             &err,
         )?;
-        // Keys that belong to one model only.
-        let set_keys = model_keys(f);
-        let owner = |k: &str| {
-            if TCP_KEYS.contains(&k) {
-                TrafficModel::Tcp
-            } else if TRACE_KEYS.contains(&k) {
-                TrafficModel::Trace
-            } else if k == "on" || k == "off" {
-                TrafficModel::Onoff
-            } else if INTERACTIVE_KEYS.contains(&k) {
-                TrafficModel::Interactive
-            } else {
-                f.model
-            }
+        check_model_keys(i, f, err)?;
+        let at = FlowAt {
+            i,
+            f,
+            route: &route,
+            nodes,
+            link_at,
+            node_index,
+            err,
         };
-        if let Some(k) = set_keys.iter().find(|k| owner(k) != f.model) {
-            let m = match owner(k) {
-                TrafficModel::Tcp => "\"tcp\"",
-                TrafficModel::Trace => "\"trace\"",
-                TrafficModel::Interactive => "\"interactive\"",
-                _ => "\"onoff\"",
-            };
-            return Err(err(
-                format!("flow[{i}].{k}"),
-                format!("`{k}` applies only to model = {m}"),
-            ));
-        }
-        let open_loop_rate = || {
-            f.rate.as_ref().map(|r| r.get_ref().0).ok_or_else(|| {
-                err(
-                    format!("flow[{i}].rate"),
-                    format!("flow \"{name}\" needs a rate, like rate = \"100pps\""),
-                )
-            })
-        };
-        let mut size = f.size.unwrap_or(file.packet_size).0;
-        let mut ack = (Vec::new(), Vec::new());
-        let traffic = match f.model {
-            TrafficModel::Poisson => Traffic::Poisson {
-                rate: open_loop_rate()?,
-            },
-            TrafficModel::Constant => Traffic::Constant {
-                rate: open_loop_rate()?,
-            },
-            TrafficModel::Onoff => {
-                let rate = open_loop_rate()?;
-                let period = |k: &str, v: Option<units::Duration>| {
-                    match v {
-                    Some(d) if d.0 > 0 => Ok(d.0),
-                    _ => Err(err(
-                        format!("flow[{i}].{k}"),
-                        "an onoff flow needs mean periods on and off above zero, like on = \"1s\", off = \"2s\"".into(),
-                    )),
-                }
-                };
-                let on = period("on", f.on)?;
-                let off = period("off", f.off)?;
-                Traffic::OnOff { rate, on, off }
-            }
-            TrafficModel::Tcp => {
-                let (params, wire) = resolve_tcp(i, f, file.packet_size.0, &err)?;
-                size = wire;
-                let hops = f.ack_route.as_ref().ok_or_else(|| {
-                    let back: Vec<String> = f
-                        .route
-                        .get_ref()
-                        .iter()
-                        .rev()
-                        .map(|h| format!("\"{}\"", h.get_ref()))
-                        .collect();
-                    err(
-                        format!("flow[{i}].ack_route"),
-                        format!(
-                            "tcp flow \"{name}\" needs ack_route, the route of its ACKs from the receiver back to the sender, like ack_route = [{}] (the route reversed, over links in that direction), or any other route back",
-                            back.join(", ")
-                        ),
-                    )
-                })?;
-                ack = resolve_route(
-                    hops.get_ref(),
-                    &format!("flow[{i}].ack_route"),
-                    "receiver first",
-                    nodes,
-                    link_at,
-                    &node_index,
-                    &err,
-                )?;
-                let (first, last) = (route[0], *route.last().expect("two nodes"));
-                if ack.0[0] != last || *ack.0.last().expect("two nodes") != first {
-                    return Err(err(
-                        format!("flow[{i}].ack_route"),
-                        format!(
-                            "expected an ACK route from the receiver \"{}\" back to the sender \"{}\", got one from \"{}\" to \"{}\"",
-                            nodes[last].name,
-                            nodes[first].name,
-                            nodes[ack.0[0]].name,
-                            nodes[*ack.0.last().expect("two nodes")].name
-                        ),
-                    ));
-                }
-                Traffic::Tcp(params)
-            }
-            TrafficModel::Interactive => {
-                let d = crate::traffic::interactive::InteractiveParams::default();
-                let p = crate::traffic::interactive::InteractiveParams {
-                    rate: open_loop_rate()?,
-                    think_prob: f.think_prob.unwrap_or(d.think_prob),
-                    think_share: f.think_share.unwrap_or(d.think_share),
-                    keystroke_sigma: f.keystroke_sigma.unwrap_or(d.keystroke_sigma),
-                    pareto_shape: f.pareto_shape.unwrap_or(d.pareto_shape),
-                    pareto_cap: f.pareto_cap.unwrap_or(d.pareto_cap),
-                };
-                p.validate().map_err(|e| {
-                    let k = match &e {
-                        InteractiveError::OutOfRange { key, .. } => key,
-                        InteractiveError::Keystroke(_) => "keystroke_sigma",
-                    };
-                    err(format!("flow[{i}].{k}"), e.to_string())
-                })?;
-                Traffic::Interactive(p)
-            }
-            TrafficModel::Trace => {
-                let data = resolve_trace(i, f, &src.file, &err)?;
-                let span = data.times.last().copied().unwrap_or(0);
-                if span
-                    .checked_add(f.start.0)
-                    .is_none_or(|t| t > units::MAX_TIME)
-                {
-                    return Err(err(
-                        format!("flow[{i}].file"),
-                        format!(
-                            "the trace spans {}, which from start = {} ends beyond the largest simulated time {}",
-                            units::Duration(span.min(u64::MAX / 2)),
-                            f.start,
-                            units::Duration(units::MAX_TIME)
-                        ),
-                    ));
-                }
-                if let Some(m) = data.mean_size() {
-                    size = m.round() as u64;
-                }
-                Traffic::Trace(std::sync::Arc::new(data))
-            }
-        };
-        if f.rate.is_some()
-            && !matches!(
-                f.model,
-                TrafficModel::Poisson
-                    | TrafficModel::Constant
-                    | TrafficModel::Onoff
-                    | TrafficModel::Interactive
-            )
-        {
-            return Err(err(
-                format!("flow[{i}].rate"),
-                format!(
-                    "`rate` does not apply to model = \"{}\": {}",
-                    model_name(f.model),
-                    if f.model == TrafficModel::Tcp {
-                        "a TCP flow sends as fast as its windows allow"
-                    } else {
-                        "a trace sets its own times"
-                    }
-                ),
-            ));
-        }
+        let (traffic, size, ack) = traffic_of(&at, file.packet_size.0, src)?;
+        check_rate_applies(i, f, err)?;
         let size = u32::try_from(size).map_err(|_| {
             let key = if f.size.is_some() {
                 format!("flow[{i}].size")
@@ -236,6 +82,254 @@ pub(super) fn resolve_flows<'a>(
         });
     }
     Ok((flows, flow_at))
+}
+
+/// A route's node and link indices.
+type Route = (Vec<usize>, Vec<usize>);
+
+/// Flow number `i` of the file, as its traffic model is resolved: its table, its route and what
+/// an ACK route is resolved against.
+struct FlowAt<'a> {
+    i: usize,
+    f: &'a schema::FlowSpec,
+    route: &'a [usize],
+    nodes: &'a [Node],
+    link_at: &'a HashMap<(usize, usize), usize>,
+    node_index: &'a dyn Fn(&str, String) -> Result<usize, ScenarioError>,
+    err: &'a dyn Fn(String, String) -> ScenarioError,
+}
+
+/// A key that belongs to another model than the flow's is refused.
+fn check_model_keys(
+    i: usize,
+    f: &schema::FlowSpec,
+    err: &dyn Fn(String, String) -> ScenarioError,
+) -> Result<(), ScenarioError> {
+    let owner = |k: &str| {
+        if TCP_KEYS.contains(&k) {
+            TrafficModel::Tcp
+        } else if TRACE_KEYS.contains(&k) {
+            TrafficModel::Trace
+        } else if k == "on" || k == "off" {
+            TrafficModel::Onoff
+        } else if INTERACTIVE_KEYS.contains(&k) {
+            TrafficModel::Interactive
+        } else {
+            f.model
+        }
+    };
+    if let Some(k) = model_keys(f).iter().find(|k| owner(k) != f.model) {
+        let m = match owner(k) {
+            TrafficModel::Tcp => "\"tcp\"",
+            TrafficModel::Trace => "\"trace\"",
+            TrafficModel::Interactive => "\"interactive\"",
+            _ => "\"onoff\"",
+        };
+        return Err(err(
+            format!("flow[{i}].{k}"),
+            format!("`{k}` applies only to model = {m}"),
+        ));
+    }
+    Ok(())
+}
+
+/// `rate` is refused on the models that set their own times (TCP, traces).
+fn check_rate_applies(
+    i: usize,
+    f: &schema::FlowSpec,
+    err: &dyn Fn(String, String) -> ScenarioError,
+) -> Result<(), ScenarioError> {
+    let open_loop = matches!(
+        f.model,
+        TrafficModel::Poisson
+            | TrafficModel::Constant
+            | TrafficModel::Onoff
+            | TrafficModel::Interactive
+    );
+    if f.rate.is_none() || open_loop {
+        return Ok(());
+    }
+    Err(err(
+        format!("flow[{i}].rate"),
+        format!(
+            "`rate` does not apply to model = \"{}\": {}",
+            model_name(f.model),
+            if f.model == TrafficModel::Tcp {
+                "a TCP flow sends as fast as its windows allow"
+            } else {
+                "a trace sets its own times"
+            }
+        ),
+    ))
+}
+
+/// A flow's traffic, its packet size on the wire (before the check that it fits), and for TCP
+/// its ACK route (nodes, links).
+fn traffic_of(
+    at: &FlowAt<'_>,
+    packet_size: u64,
+    src: &Source,
+) -> Result<(Traffic, u64, Route), ScenarioError> {
+    let (i, f, err) = (at.i, at.f, at.err);
+    let open_loop_rate = || {
+        f.rate.as_ref().map(|r| r.get_ref().0).ok_or_else(|| {
+            err(
+                format!("flow[{i}].rate"),
+                format!(
+                    "flow \"{}\" needs a rate, like rate = \"100pps\"",
+                    f.name.get_ref()
+                ),
+            )
+        })
+    };
+    let size = f.size.map_or(packet_size, |s| s.0);
+    let none = (Vec::new(), Vec::new());
+    Ok(match f.model {
+        TrafficModel::Poisson => (
+            Traffic::Poisson {
+                rate: open_loop_rate()?,
+            },
+            size,
+            none,
+        ),
+        TrafficModel::Constant => (
+            Traffic::Constant {
+                rate: open_loop_rate()?,
+            },
+            size,
+            none,
+        ),
+        TrafficModel::Onoff => (onoff(i, f, open_loop_rate()?, err)?, size, none),
+        TrafficModel::Tcp => {
+            let (params, wire) = resolve_tcp(i, f, packet_size, err)?;
+            (Traffic::Tcp(params), wire, ack_route(at)?)
+        }
+        TrafficModel::Interactive => (interactive(i, f, open_loop_rate()?, err)?, size, none),
+        TrafficModel::Trace => {
+            let (traffic, mean) = trace(i, f, src, err)?;
+            (traffic, mean.unwrap_or(size), none)
+        }
+    })
+}
+
+/// An on/off flow's traffic: mean periods on and off above zero.
+fn onoff(
+    i: usize,
+    f: &schema::FlowSpec,
+    rate: f64,
+    err: &dyn Fn(String, String) -> ScenarioError,
+) -> Result<Traffic, ScenarioError> {
+    let period = |k: &str, v: Option<units::Duration>| {
+        match v {
+        Some(d) if d.0 > 0 => Ok(d.0),
+        _ => Err(err(
+            format!("flow[{i}].{k}"),
+            "an onoff flow needs mean periods on and off above zero, like on = \"1s\", off = \"2s\"".into(),
+        )),
+    }
+    };
+    let on = period("on", f.on)?;
+    let off = period("off", f.off)?;
+    Ok(Traffic::OnOff { rate, on, off })
+}
+
+/// A TCP flow's ACK route (required): from its receiver back to its sender.
+fn ack_route(at: &FlowAt<'_>) -> Result<Route, ScenarioError> {
+    let (i, f, err, nodes, route) = (at.i, at.f, at.err, at.nodes, at.route);
+    let hops = f.ack_route.as_ref().ok_or_else(|| {
+        let back: Vec<String> = f
+            .route
+            .get_ref()
+            .iter()
+            .rev()
+            .map(|h| format!("\"{}\"", h.get_ref()))
+            .collect();
+        err(
+            format!("flow[{i}].ack_route"),
+            format!(
+                "tcp flow \"{}\" needs ack_route, the route of its ACKs from the receiver back to the sender, like ack_route = [{}] (the route reversed, over links in that direction), or any other route back",
+                f.name.get_ref(),
+                back.join(", ")
+            ),
+        )
+    })?;
+    let ack = resolve_route(
+        hops.get_ref(),
+        &format!("flow[{i}].ack_route"),
+        "receiver first",
+        nodes,
+        at.link_at,
+        &at.node_index,
+        &err,
+    )?;
+    let (first, last) = (route[0], *route.last().expect("two nodes"));
+    if ack.0[0] != last || *ack.0.last().expect("two nodes") != first {
+        return Err(err(
+            format!("flow[{i}].ack_route"),
+            format!(
+                "expected an ACK route from the receiver \"{}\" back to the sender \"{}\", got one from \"{}\" to \"{}\"",
+                nodes[last].name,
+                nodes[first].name,
+                nodes[ack.0[0]].name,
+                nodes[*ack.0.last().expect("two nodes")].name
+            ),
+        ));
+    }
+    Ok(ack)
+}
+
+/// An interactive (SSH-like) flow's traffic, its parameters defaulted and checked.
+fn interactive(
+    i: usize,
+    f: &schema::FlowSpec,
+    rate: f64,
+    err: &dyn Fn(String, String) -> ScenarioError,
+) -> Result<Traffic, ScenarioError> {
+    let d = crate::traffic::interactive::InteractiveParams::default();
+    let p = crate::traffic::interactive::InteractiveParams {
+        rate,
+        think_prob: f.think_prob.unwrap_or(d.think_prob),
+        think_share: f.think_share.unwrap_or(d.think_share),
+        keystroke_sigma: f.keystroke_sigma.unwrap_or(d.keystroke_sigma),
+        pareto_shape: f.pareto_shape.unwrap_or(d.pareto_shape),
+        pareto_cap: f.pareto_cap.unwrap_or(d.pareto_cap),
+    };
+    p.validate().map_err(|e| {
+        let k = match &e {
+            InteractiveError::OutOfRange { key, .. } => key,
+            InteractiveError::Keystroke(_) => "keystroke_sigma",
+        };
+        err(format!("flow[{i}].{k}"), e.to_string())
+    })?;
+    Ok(Traffic::Interactive(p))
+}
+
+/// A trace flow's traffic (its times must end within the largest simulated time) and its
+/// packets' mean size, when the trace gives sizes.
+fn trace(
+    i: usize,
+    f: &schema::FlowSpec,
+    src: &Source,
+    err: &dyn Fn(String, String) -> ScenarioError,
+) -> Result<(Traffic, Option<u64>), ScenarioError> {
+    let data = resolve_trace(i, f, &src.file, &err)?;
+    let span = data.times.last().copied().unwrap_or(0);
+    if span
+        .checked_add(f.start.0)
+        .is_none_or(|t| t > units::MAX_TIME)
+    {
+        return Err(err(
+            format!("flow[{i}].file"),
+            format!(
+                "the trace spans {}, which from start = {} ends beyond the largest simulated time {}",
+                units::Duration(span.min(u64::MAX / 2)),
+                f.start,
+                units::Duration(units::MAX_TIME)
+            ),
+        ));
+    }
+    let mean = data.mean_size().map(|m| m.round() as u64);
+    Ok((Traffic::Trace(std::sync::Arc::new(data)), mean))
 }
 
 /// Keys of `[[flow]]` that only model = "tcp" takes.
@@ -389,15 +483,15 @@ fn resolve_trace(
     })
 }
 
-/// TCP parameters of flow `i` and the wire size of its data segments.
-fn resolve_tcp(
+/// A TCP flow's payload per segment (MSS) and segment size on the wire (MSS + 40B), from
+/// `mss` or `size` (not both) or the scenario's packet size; below 4 GiB.
+fn segment_sizes(
     i: usize,
     f: &schema::FlowSpec,
     packet_size: u64,
     err: &dyn Fn(String, String) -> ScenarioError,
-) -> Result<(TcpParams, u64), ScenarioError> {
+) -> Result<(u64, u64), ScenarioError> {
     let key = |k: &str| format!("flow[{i}].{k}");
-    let d = TcpParams::default();
     let h = HEADER_BYTES as u64;
     let (mss, wire) = match (f.mss, f.size) {
         (Some(_), Some(_)) => {
@@ -425,6 +519,19 @@ fn resolve_tcp(
             format!("expected a segment below 4 GiB, got {wire}B"),
         ));
     }
+    Ok((mss, wire))
+}
+
+/// TCP parameters of flow `i` and the wire size of its data segments.
+fn resolve_tcp(
+    i: usize,
+    f: &schema::FlowSpec,
+    packet_size: u64,
+    err: &dyn Fn(String, String) -> ScenarioError,
+) -> Result<(TcpParams, u64), ScenarioError> {
+    let key = |k: &str| format!("flow[{i}].{k}");
+    let d = TcpParams::default();
+    let (mss, wire) = segment_sizes(i, f, packet_size, err)?;
     let rwnd = match f.rwnd {
         None => (65_536 / mss).max(1),
         Some(schema::Window::Segments(n)) => n,
@@ -491,17 +598,27 @@ fn resolve_tcp(
         drop_segments: f.drop_segments.clone().unwrap_or_default(),
     };
     if !params.delayed_ack {
-        for (k, set) in [
-            ("ack_every", f.ack_every.is_some()),
-            ("ack_timeout", f.ack_timeout.is_some()),
-        ] {
-            if set {
-                return Err(err(
-                    key(k),
-                    format!("`{k}` applies only with delayed_ack = true"),
-                ));
-            }
-        }
+        refuse_delayed_ack_keys(i, f, err)?;
     }
     Ok((params, wire))
+}
+
+/// Without delayed ACKs, their keys are refused.
+fn refuse_delayed_ack_keys(
+    i: usize,
+    f: &schema::FlowSpec,
+    err: &dyn Fn(String, String) -> ScenarioError,
+) -> Result<(), ScenarioError> {
+    for (k, set) in [
+        ("ack_every", f.ack_every.is_some()),
+        ("ack_timeout", f.ack_timeout.is_some()),
+    ] {
+        if set {
+            return Err(err(
+                format!("flow[{i}].{k}"),
+                format!("`{k}` applies only with delayed_ack = true"),
+            ));
+        }
+    }
+    Ok(())
 }

@@ -162,7 +162,43 @@ fn resolve_likelihood(
         estimators: None,
     };
     let c = resolve_correlation(&keys, at, nodes, links, flows, err, warnings)?;
-    let variants: Vec<String> = match &a.variants {
+    let variants = variants_of(a, at, err)?;
+    let mix = links[c.observe_link].to;
+    let t_avg = match (&a.t_avg, &nodes[mix].kind) {
+        (Some(t), _) if t.get_ref().0 == 0 => {
+            return Err(err(
+                format!("{at}.t_avg"),
+                "expected a positive mean hold".to_string(),
+            ))
+        }
+        (Some(t), _) => t.get_ref().0,
+        (None, ResolvedNodeKind::Mix {
+            strategy: MixStrategy::Exponential { mean_ns },
+        }) => mean_ns.round() as SimTime,
+        (None, _) => {
+            return Err(err(
+                format!("{at}.t_avg"),
+                format!(
+                    "the target's first mix \"{}\" is not an exponential (continuous-time) mix, so it gives no delay law: set `t_avg`, the mean hold the adversary assumes",
+                    nodes[mix].name
+                ),
+            ))
+        }
+    };
+    Ok(LikelihoodAttack {
+        target: c.target,
+        observe_link: c.observe_link,
+        candidates: c.candidates,
+        interval: c.interval,
+        sample_sizes: c.sample_sizes,
+        variants,
+        t_avg,
+    })
+}
+
+/// The variants (default both), each known and listed once, at least one.
+fn variants_of(a: &Keys, at: &str, err: Err<'_>) -> Result<Vec<String>, ScenarioError> {
+    Ok(match &a.variants {
         None => LIKELIHOOD_VARIANTS.iter().map(|v| v.to_string()).collect(),
         Some(list) => {
             let mut out = Vec::new();
@@ -197,36 +233,5 @@ fn resolve_likelihood(
             }
             out
         }
-    };
-    let mix = links[c.observe_link].to;
-    let t_avg = match (&a.t_avg, &nodes[mix].kind) {
-        (Some(t), _) if t.get_ref().0 == 0 => {
-            return Err(err(
-                format!("{at}.t_avg"),
-                "expected a positive mean hold".to_string(),
-            ))
-        }
-        (Some(t), _) => t.get_ref().0,
-        (None, ResolvedNodeKind::Mix {
-            strategy: MixStrategy::Exponential { mean_ns },
-        }) => mean_ns.round() as SimTime,
-        (None, _) => {
-            return Err(err(
-                format!("{at}.t_avg"),
-                format!(
-                    "the target's first mix \"{}\" is not an exponential (continuous-time) mix, so it gives no delay law: set `t_avg`, the mean hold the adversary assumes",
-                    nodes[mix].name
-                ),
-            ))
-        }
-    };
-    Ok(LikelihoodAttack {
-        target: c.target,
-        observe_link: c.observe_link,
-        candidates: c.candidates,
-        interval: c.interval,
-        sample_sizes: c.sample_sizes,
-        variants,
-        t_avg,
     })
 }

@@ -49,20 +49,7 @@ pub(super) fn resolve_links(
                 format!("expected a loss probability in [0, 1), got {loss}"),
             ));
         }
-        let outage = match l.outage.as_deref() {
-            None => None,
-            Some([from, until]) if from < until => Some((from.0, until.0)),
-            Some(other) => {
-                return Err(err(
-                    format!("link[{i}].outage"),
-                    format!(
-                        "expected [from, until] with from before until, like outage = [\"10s\", \"12.5s\"]; got {} value(s){}",
-                        other.len(),
-                        if other.len() == 2 { " not in increasing order" } else { "" }
-                    ),
-                ))
-            }
-        };
+        let outage = outage_of(i, l, err)?;
         let jitter = l.jitter.map(|j| j.0).filter(|&j| j > 0);
         if l.jitter_model.is_some() && jitter.is_none() {
             return Err(err(
@@ -92,6 +79,28 @@ pub(super) fn resolve_links(
         });
     }
     Ok((links, link_at))
+}
+
+/// A link's outage, `[from, until]` with from before until, if it has one.
+fn outage_of(
+    i: usize,
+    l: &schema::LinkSpec,
+    err: &dyn Fn(String, String) -> ScenarioError,
+) -> Result<Option<(crate::engine::SimTime, crate::engine::SimTime)>, ScenarioError> {
+    match l.outage.as_deref() {
+            None => Ok(None),
+            Some([from, until]) if from < until => Ok(Some((from.0, until.0))),
+            Some(other) => {
+                Err(err(
+                    format!("link[{i}].outage"),
+                    format!(
+                        "expected [from, until] with from before until, like outage = [\"10s\", \"12.5s\"]; got {} value(s){}",
+                        other.len(),
+                        if other.len() == 2 { " not in increasing order" } else { "" }
+                    ),
+                ))
+            }
+        }
 }
 
 /// Give every padded link's dummies the size of the real packets that cross it (flows, cover

@@ -376,6 +376,19 @@ pub struct Scenario {
     pub overrides: Vec<String>,
 }
 
+/// The error for a node name that names no node.
+fn no_node(name: &str, node_names: &[&str]) -> String {
+    format!(
+        "no node named \"{name}\"{}; known nodes: {}",
+        error::suggestion(name, node_names),
+        if node_names.is_empty() {
+            "none (add [[node]] entries)".to_string()
+        } else {
+            node_names.join(", ")
+        }
+    )
+}
+
 /// The file as serde's pass reads it, then its attack tables read through the registry
 /// (`scenario::attacks`). Of an error in each, the one serde would have met first: it reads the
 /// root keys in the order of the parsed table, and reports missing keys after them.
@@ -459,20 +472,10 @@ impl Scenario {
         let (nodes, node_at) = nodes::resolve_nodes(&file, &err)?;
         let node_names: Vec<&str> = nodes.iter().map(|n| n.name.as_str()).collect();
         let node_index = |name: &str, key: String| -> Result<usize, ScenarioError> {
-            node_at.get(name).copied().ok_or_else(|| {
-                err(
-                    key,
-                    format!(
-                        "no node named \"{name}\"{}; known nodes: {}",
-                        error::suggestion(name, &node_names),
-                        if node_names.is_empty() {
-                            "none (add [[node]] entries)".to_string()
-                        } else {
-                            node_names.join(", ")
-                        }
-                    ),
-                )
-            })
+            node_at
+                .get(name)
+                .copied()
+                .ok_or_else(|| err(key, no_node(name, &node_names)))
         };
         let (links, link_at) = links::resolve_links(&file, &nodes, &node_index, &err)?;
         let layers = layers::resolve_layers(&file, &nodes, &node_at, &err)?;

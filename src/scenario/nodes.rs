@@ -96,6 +96,54 @@ fn mix_keys(n: &schema::NodeSpec) -> Vec<&'static str> {
 /// keeps counts in `u32`.
 const MAX_BATCH: u64 = 1_000_000;
 
+/// A binomial mix's real parameter `key` (required): finite, and above zero if `positive`.
+fn real(
+    key: &str,
+    v: &Option<toml::Spanned<f64>>,
+    positive: bool,
+    missing: &dyn Fn(&str, &str) -> ScenarioError,
+    err: &dyn Fn(&str, String) -> ScenarioError,
+) -> Result<f64, ScenarioError> {
+    let x = *v.as_ref().ok_or_else(|| missing(key, "10.0"))?.get_ref();
+    if !x.is_finite() || (positive && x <= 0.0) {
+        let what = if positive {
+            "a finite number above zero"
+        } else {
+            "a finite number"
+        };
+        return Err(err(key, format!("expected {what}, got {x}")));
+    }
+    Ok(x)
+}
+
+/// A key of another strategy than the mix's is refused with the strategy's own keys.
+fn refuse_foreign_keys(
+    n: &schema::NodeSpec,
+    node: &str,
+    kind: MixStrategyKind,
+    err: &dyn Fn(&str, String) -> ScenarioError,
+) -> Result<(), ScenarioError> {
+    let needs: &[&str] = match kind {
+        MixStrategyKind::Exponential | MixStrategyKind::Timed => &["t_avg"],
+        MixStrategyKind::Threshold => &["threshold"],
+        MixStrategyKind::ThresholdOrTimed => &["threshold", "t_avg"],
+        MixStrategyKind::TimedPool => &["t_avg", "pool"],
+        MixStrategyKind::ThresholdPool => &["threshold", "pool"],
+        MixStrategyKind::Binomial => &["t_avg", "mu", "sigma"],
+    };
+    match mix_keys(n).into_iter().find(|key| !needs.contains(key)) {
+        Some(key) => Err(err(
+            key,
+            format!(
+                "mix \"{node}\" with strategy = \"{}\" takes no {key}; its keys are: {}",
+                kind.name(),
+                needs.join(", ")
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Resolve a mix node's strategy and its keys: each strategy requires its own keys and refuses
 /// the others. `err(key, message)` locates an error at `node[i].key`.
 fn mix_strategy(
@@ -105,25 +153,7 @@ fn mix_strategy(
 ) -> Result<MixStrategy, ScenarioError> {
     let kind = n.strategy.unwrap_or_default();
     let name = kind.name();
-    let needs: &[&str] = match kind {
-        MixStrategyKind::Exponential | MixStrategyKind::Timed => &["t_avg"],
-        MixStrategyKind::Threshold => &["threshold"],
-        MixStrategyKind::ThresholdOrTimed => &["threshold", "t_avg"],
-        MixStrategyKind::TimedPool => &["t_avg", "pool"],
-        MixStrategyKind::ThresholdPool => &["threshold", "pool"],
-        MixStrategyKind::Binomial => &["t_avg", "mu", "sigma"],
-    };
-    for key in mix_keys(n) {
-        if !needs.contains(&key) {
-            return Err(err(
-                key,
-                format!(
-                    "mix \"{node}\" with strategy = \"{name}\" takes no {key}; its keys are: {}",
-                    needs.join(", ")
-                ),
-            ));
-        }
-    }
+    refuse_foreign_keys(n, node, kind, err)?;
     let missing = |key: &str, example: &str| {
         err(
             key,
@@ -158,18 +188,6 @@ fn mix_strategy(
         }
         Ok(v as u32)
     };
-    let real = |key: &str, v: &Option<toml::Spanned<f64>>, positive: bool| {
-        let x = *v.as_ref().ok_or_else(|| missing(key, "10.0"))?.get_ref();
-        if !x.is_finite() || (positive && x <= 0.0) {
-            let what = if positive {
-                "a finite number above zero"
-            } else {
-                "a finite number"
-            };
-            return Err(err(key, format!("expected {what}, got {x}")));
-        }
-        Ok(x)
-    };
     Ok(match kind {
         MixStrategyKind::Exponential => MixStrategy::Exponential {
             mean_ns: period()? as f64,
@@ -192,8 +210,8 @@ fn mix_strategy(
         },
         MixStrategyKind::Binomial => MixStrategy::Binomial {
             period: period()?,
-            mu: real("mu", &n.mu, false)?,
-            sigma: real("sigma", &n.sigma, true)?,
+            mu: real("mu", &n.mu, false, &missing, err)?,
+            sigma: real("sigma", &n.sigma, true, &missing, err)?,
         },
     })
 }

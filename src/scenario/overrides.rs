@@ -115,73 +115,7 @@ fn plan(
         _ => None,
     };
     if let Some(keys) = entry_keys {
-        // An entry of an array of tables, by index or by name.
-        let entries: Vec<&Spanned<DeValue<'_>>> = root
-            .get_ref()
-            .get(head)
-            .and_then(|v| v.get_ref().as_array())
-            .map(|a| a.iter().collect())
-            .unwrap_or_default();
-        let names: Vec<String> = entries
-            .iter()
-            .map(|e| entry_name(head, e.get_ref()))
-            .collect();
-        let (entry, rest) = match index {
-            Some(i) => {
-                let e = entries
-                    .get(i)
-                    .ok_or_else(|| format!("there is no {head}[{i}]: the file has {} [[{head}]] entries, numbered from 0", entries.len()))?;
-                (*e, rest)
-            }
-            None => {
-                let Some((sel, rest)) = rest.split_first() else {
-                    return Err(format!(
-                        "expected {head}.NAME.KEY{}, like {}",
-                        if head == "link" {
-                            " with NAME written from->to"
-                        } else {
-                            ""
-                        },
-                        example(head)
-                    ));
-                };
-                let matching: Vec<usize> = names
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, n)| n == sel)
-                    .map(|(i, _)| i)
-                    .collect();
-                match matching[..] {
-                    [i] => (entries[i], rest),
-                    [] => {
-                        let known: Vec<&str> = names.iter().map(String::as_str).collect();
-                        return Err(format!(
-                            "no {head} \"{sel}\"{}; the file has: {}",
-                            suggestion(sel, &known),
-                            if known.is_empty() { "none".to_string() } else { known.join(", ") }
-                        ));
-                    }
-                    _ => return Err(format!("more than one {head} is \"{sel}\": address it by index, like {head}[{}].KEY", matching[0])),
-                }
-            }
-        };
-        let [key] = rest else {
-            return Err(format!(
-                "expected one key after the {head}, like {}; keys: {}",
-                example(head),
-                keys.join(", ")
-            ));
-        };
-        if !keys.contains(key) {
-            return Err(unknown(&format!("key of a {head}"), key, keys, path));
-        }
-        let table = entry
-            .get_ref()
-            .as_table()
-            .ok_or_else(|| format!("{head} entry is not a table"))?;
-        let anchor = anchor_of(text, entry)
-            .ok_or_else(|| format!("cannot find where this {head} is written"))?;
-        return set_in(text, table, anchor, Vec::new(), &[key], value);
+        return set_in_entry(text, root, (path, head, index), rest, keys, value);
     }
     if index.is_some() {
         return Err(format!(
@@ -224,6 +158,99 @@ fn plan(
                 value,
             )
         }
+    }
+}
+
+/// The edit for `path`, `head[index].KEY` or `head.NAME.KEY` (`rest` after the head): an entry of
+/// an array of tables, by index or by name, and one of its `keys`.
+fn set_in_entry(
+    text: &str,
+    root: &Spanned<DeTable<'_>>,
+    (path, head, index): (&str, &str, Option<usize>),
+    rest: &[&str],
+    keys: &[&str],
+    value: &str,
+) -> Result<(Range<usize>, String), String> {
+    let entries: Vec<&Spanned<DeValue<'_>>> = root
+        .get_ref()
+        .get(head)
+        .and_then(|v| v.get_ref().as_array())
+        .map(|a| a.iter().collect())
+        .unwrap_or_default();
+    let names: Vec<String> = entries
+        .iter()
+        .map(|e| entry_name(head, e.get_ref()))
+        .collect();
+    let (entry, rest) = match index {
+        Some(i) => {
+            let e = entries.get(i).ok_or_else(|| {
+                format!(
+                    "there is no {head}[{i}]: the file has {} [[{head}]] entries, numbered from 0",
+                    entries.len()
+                )
+            })?;
+            (*e, rest)
+        }
+        None => {
+            let Some((sel, rest)) = rest.split_first() else {
+                return Err(format!(
+                    "expected {head}.NAME.KEY{}, like {}",
+                    if head == "link" {
+                        " with NAME written from->to"
+                    } else {
+                        ""
+                    },
+                    example(head)
+                ));
+            };
+            (entries[entry_named(head, &names, sel)?], rest)
+        }
+    };
+    let [key] = rest else {
+        return Err(format!(
+            "expected one key after the {head}, like {}; keys: {}",
+            example(head),
+            keys.join(", ")
+        ));
+    };
+    if !keys.contains(key) {
+        return Err(unknown(&format!("key of a {head}"), key, keys, path));
+    }
+    let table = entry
+        .get_ref()
+        .as_table()
+        .ok_or_else(|| format!("{head} entry is not a table"))?;
+    let anchor = anchor_of(text, entry)
+        .ok_or_else(|| format!("cannot find where this {head} is written"))?;
+    set_in(text, table, anchor, Vec::new(), &[key], value)
+}
+
+/// The index of the entry of `head` named `sel` (exactly one).
+fn entry_named(head: &str, names: &[String], sel: &str) -> Result<usize, String> {
+    let matching: Vec<usize> = names
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| *n == sel)
+        .map(|(i, _)| i)
+        .collect();
+    match matching[..] {
+        [i] => Ok(i),
+        [] => {
+            let known: Vec<&str> = names.iter().map(String::as_str).collect();
+            Err(format!(
+                "no {head} \"{sel}\"{}; the file has: {}",
+                suggestion(sel, &known),
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                }
+            ))
+        }
+        _ => Err(format!(
+            "more than one {head} is \"{sel}\": address it by index, like {head}[{}].KEY",
+            matching[0]
+        )),
     }
 }
 

@@ -236,31 +236,7 @@ pub(crate) fn resolve(
                 ),
             ));
         }
-        let route = &flows[flow].route;
-        let on_route: Vec<&str> = route.iter().map(|&n| nodes[n].name.as_str()).collect();
-        let at = w.at.get_ref();
-        let hop = on_route.iter().position(|n| n == at).ok_or_else(|| {
-            err(
-                key("at"),
-                format!(
-                    "node \"{at}\" is not on flow \"{fname}\"'s route{}; its route: {}",
-                    error::suggestion(at, &on_route),
-                    on_route.join(", ")
-                ),
-            )
-        })?;
-        if hop + 1 == route.len() {
-            return Err(err(
-                key("at"),
-                format!("\"{at}\" is flow \"{fname}\"'s receiver: a watermarker acts at a node the flow leaves again (the sender or a host on the way)"),
-            ));
-        }
-        if matches!(nodes[route[hop]].kind, ResolvedNodeKind::Mix { .. }) {
-            return Err(err(
-                key("at"),
-                format!("\"{at}\" is a mix, which holds packets itself: place the watermarker at a host (the sender, or a host before the mix)"),
-            ));
-        }
+        let hop = hop_of(i, w, &flows[flow], nodes, err)?;
         let allowed = scheme_keys(w.scheme);
         if let Some(k) = set_keys(w).into_iter().find(|k| !allowed.contains(k)) {
             return Err(err(
@@ -289,6 +265,45 @@ pub(crate) fn resolve(
         });
     }
     Ok(out)
+}
+
+/// Where on its flow's route watermark `i` acts: a node of the route that the flow leaves
+/// again and that is no mix.
+fn hop_of(
+    i: usize,
+    w: &WatermarkSpec,
+    flow: &Flow,
+    nodes: &[Node],
+    err: &dyn Fn(String, String) -> ScenarioError,
+) -> Result<usize, ScenarioError> {
+    let key = |k: &str| format!("watermark[{i}].{k}");
+    let route = &flow.route;
+    let fname = &flow.name;
+    let on_route: Vec<&str> = route.iter().map(|&n| nodes[n].name.as_str()).collect();
+    let at = w.at.get_ref();
+    let hop = on_route.iter().position(|n| n == at).ok_or_else(|| {
+        err(
+            key("at"),
+            format!(
+                "node \"{at}\" is not on flow \"{fname}\"'s route{}; its route: {}",
+                error::suggestion(at, &on_route),
+                on_route.join(", ")
+            ),
+        )
+    })?;
+    if hop + 1 == route.len() {
+        return Err(err(
+            key("at"),
+            format!("\"{at}\" is flow \"{fname}\"'s receiver: a watermarker acts at a node the flow leaves again (the sender or a host on the way)"),
+        ));
+    }
+    if matches!(nodes[route[hop]].kind, ResolvedNodeKind::Mix { .. }) {
+        return Err(err(
+            key("at"),
+            format!("\"{at}\" is a mix, which holds packets itself: place the watermarker at a host (the sender, or a host before the mix)"),
+        ));
+    }
+    Ok(hop)
 }
 
 /// Where the detector of a watermark attack starts its grid.
@@ -572,17 +587,28 @@ pub(crate) fn resolve_attack(
         anchor,
         err,
     )?;
-    if let AnchorKind::Search { sigmas, step } = anchor {
-        for s in &subjects {
-            super::bounds::check_search(sigmas, s.spread, step)
-                .map_err(|e| err(key(&e.key), e.message))?;
-        }
-    }
+    check_search_bounds(anchor, &subjects, at, err)?;
     Ok(WatermarkAttack {
         watermark: wi,
         anchor,
         subjects,
     })
+}
+
+/// A search's grid of anchors per subject stays within what a run can afford.
+fn check_search_bounds(
+    anchor: AnchorKind,
+    subjects: &[WatchedLink],
+    at: &str,
+    err: &dyn Fn(String, String) -> ScenarioError,
+) -> Result<(), ScenarioError> {
+    if let AnchorKind::Search { sigmas, step } = anchor {
+        for s in subjects {
+            super::bounds::check_search(sigmas, s.spread, step)
+                .map_err(|e| err(format!("{at}.{}", e.key), e.message))?;
+        }
+    }
+    Ok(())
 }
 
 /// The index of the `[[watermark]]` a table names (required).

@@ -139,38 +139,22 @@ pub fn run_sweep(plan: &SweepPlan, opts: &SweepOptions) -> Result<SweepOutcome, 
             return Err(SweepError::Interrupted(opts.out.clone()));
         }
         let unit = &units[u];
-        let point = &spec.points[unit.point];
         progress.start_unit(unit);
-        let attacks = point_attacks(plan, unit.point, opts)?;
-        let tally = pool.install(|| {
-            tally_attacks_until(
-                &plan.scenarios[unit.point],
-                &attacks,
-                point.seed,
-                unit.trials.clone(),
-                Executor::Auto,
-                &|| progress.trial(),
-                stop,
-            )
-        });
-        // A unit cut short is not recorded; one that finished is, even if a stop came late.
-        if tally.trials < unit.len() {
+        let Some(tally) = run_unit(
+            plan,
+            opts,
+            &manifest.fingerprint,
+            unit,
+            (&pool, stop),
+            &progress,
+        )?
+        else {
             progress.finish();
             return Err(SweepError::Interrupted(opts.out.clone()));
-        }
+        };
         trials_run += tally.trials;
         events += tally.events;
         packets += tally.counters.created;
-        let rec = ChunkRecord {
-            sweep: manifest.fingerprint.clone(),
-            point: unit.point,
-            chunk: unit.chunk,
-            first_trial: unit.trials.start,
-            trials: unit.len(),
-            seed: point.seed,
-            tally: TallyRecord::of(&tally),
-        };
-        record::write_record(&opts.out, unit, &rec)?;
         progress.finish_unit(u, costs[u]);
     }
     progress.finish();
@@ -188,6 +172,45 @@ pub fn run_sweep(plan: &SweepPlan, opts: &SweepOptions) -> Result<SweepOutcome, 
         packets,
         summaries,
     })
+}
+
+/// Run the trials of one unit of work on `pool` and record them; `None` when `stop` cut the
+/// unit short (then nothing is recorded; a unit that finished is, even if a stop came late).
+fn run_unit(
+    plan: &SweepPlan,
+    opts: &SweepOptions,
+    fingerprint: &str,
+    unit: &Unit,
+    (pool, stop): (&rayon::ThreadPool, &AtomicBool),
+    progress: &Tracker<'_>,
+) -> Result<Option<Tally>, SweepError> {
+    let point = &plan.spec.points[unit.point];
+    let attacks = point_attacks(plan, unit.point, opts)?;
+    let tally = pool.install(|| {
+        tally_attacks_until(
+            &plan.scenarios[unit.point],
+            &attacks,
+            point.seed,
+            unit.trials.clone(),
+            Executor::Auto,
+            &|| progress.trial(),
+            stop,
+        )
+    });
+    if tally.trials < unit.len() {
+        return Ok(None);
+    }
+    let rec = ChunkRecord {
+        sweep: fingerprint.to_string(),
+        point: unit.point,
+        chunk: unit.chunk,
+        first_trial: unit.trials.start,
+        trials: unit.len(),
+        seed: point.seed,
+        tally: TallyRecord::of(&tally),
+    };
+    record::write_record(&opts.out, unit, &rec)?;
+    Ok(Some(tally))
 }
 
 /// The summed tally of every trial of point `p`, from its records in `out`.

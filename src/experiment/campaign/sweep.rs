@@ -378,6 +378,9 @@ fn locate_override(e: SweepFileError, text: &str, path: &Path, set: &[String]) -
     }
 }
 
+/// Builds a located error of a sweep file: (span, key, message).
+type Fail<'a> = &'a dyn Fn(std::ops::Range<usize>, &str, String) -> SweepFileError;
+
 /// Parse sweep text; `path` names it in errors and anchors the relative base path.
 pub fn parse(text: &str, path: &Path) -> Result<SweepSpec, SweepFileError> {
     let fail = |span: std::ops::Range<usize>, key: &str, msg: String| {
@@ -397,7 +400,47 @@ pub fn parse(text: &str, path: &Path) -> Result<SweepSpec, SweepFileError> {
             format!("the base scenario does not load: {e}"),
         )
     })?;
+    let (trials, chunk) = counts_of(&file, &fail)?;
+    let tree = toml::de::DeTable::parse(text)
+        .map_err(|e| SweepFileError::File(Box::new(ScenarioError::from_toml(path, text, e))))?;
+    let axes = axes_of(&file, &tree, &fail)?;
+    check_each_key_once(&axes, &base_scenario, &tree, &fail)?;
+    // Count the grid before building it.
+    let lengths: Vec<usize> = axes.iter().map(|a| a.values.len()).collect();
+    super::sweep_bounds::check_points(&lengths, file.mode)
+        .map_err(|e| fail(file.vary.span(), "vary", e.to_string()))?;
+    let at = grid(&axes, file.mode, &tree, &fail)?;
+    let base_probe =
+        Scenario::parse(&base_scenario, &base_path, &[]).map_err(|e| SweepFileError::Point {
+            point: 0,
+            label: "the base scenario itself".into(),
+            source: Box::new(e),
+        })?;
+    let trials = trials.unwrap_or(base_probe.trials);
+    let seed = file.seed.unwrap_or(base_probe.seed);
+    let set: Vec<String> = file.set.iter().map(|s| s.get_ref().clone()).collect();
+    let points = points_of(&axes, at, &set, seed);
+    Ok(SweepSpec {
+        mixsim_version: env!("CARGO_PKG_VERSION").to_string(),
+        traces: Vec::new(),
+        extra_attacks: Vec::new(),
+        name: sweep_name(&file, path, &fail)?,
+        description: file.description,
+        base_file: file.base.get_ref().clone(),
+        base_scenario,
+        mode: file.mode,
+        seed,
+        trials,
+        chunk,
+        set,
+        axes,
+        points,
+    })
+}
 
+/// The sweep's own trials per point (if set) and trials per chunk, each at least 1; and its
+/// `set` overrides, each `path=value`.
+fn counts_of(file: &SweepFile, fail: Fail<'_>) -> Result<(Option<u64>, u64), SweepFileError> {
     let trials = match &file.trials {
         Some(t) if *t.get_ref() == 0 => {
             return Err(fail(
@@ -429,10 +472,16 @@ pub fn parse(text: &str, path: &Path) -> Result<SweepSpec, SweepFileError> {
             ));
         }
     }
+    Ok((trials, chunk))
+}
 
-    // The axes, in file order (toml tables are sorted by key; spans give the order).
-    let tree = toml::de::DeTable::parse(text)
-        .map_err(|e| SweepFileError::File(Box::new(ScenarioError::from_toml(path, text, e))))?;
+/// The axes, in file order (toml tables are sorted by key; spans give the order): at least
+/// one, none varying what identifies the sweep, each with at least one value.
+fn axes_of(
+    file: &SweepFile,
+    tree: &Spanned<toml::de::DeTable<'_>>,
+    fail: Fail<'_>,
+) -> Result<Vec<Axis>, SweepFileError> {
     let mut keys: Vec<(usize, String)> = tree
         .get_ref()
         .get("vary")
@@ -456,7 +505,7 @@ pub fn parse(text: &str, path: &Path) -> Result<SweepSpec, SweepFileError> {
     for (_, key) in &keys {
         let key_path = format!("vary.\"{key}\"");
         let value = &file.vary.get_ref()[key.as_str()];
-        let span = lookup_span(&tree, key);
+        let span = lookup_span(tree, key);
         let head = key.split(['.', '[']).next().unwrap_or("");
         if matches!(head, "trials" | "seed" | "name") {
             return Err(fail(
@@ -477,14 +526,23 @@ pub fn parse(text: &str, path: &Path) -> Result<SweepSpec, SweepFileError> {
             values,
         });
     }
-    // Two axes naming one key (`node.mix.t_avg` and `node[2].t_avg`): the last would win and
-    // the points' labels would lie.
+    Ok(axes)
+}
+
+/// Two axes naming one key (`node.mix.t_avg` and `node[2].t_avg`) are refused: the last would
+/// win and the points' labels would lie.
+fn check_each_key_once(
+    axes: &[Axis],
+    base_scenario: &str,
+    tree: &Spanned<toml::de::DeTable<'_>>,
+    fail: Fail<'_>,
+) -> Result<(), SweepFileError> {
     let mut named: Vec<(String, &str)> = Vec::new();
-    for a in &axes {
-        if let Some(k) = crate::scenario::canonical_key(&base_scenario, &a.path) {
+    for a in axes {
+        if let Some(k) = crate::scenario::canonical_key(base_scenario, &a.path) {
             if let Some((_, first)) = named.iter().find(|(n, _)| *n == k) {
                 return Err(fail(
-                    lookup_span(&tree, &a.path),
+                    lookup_span(tree, &a.path),
                     &format!("vary.\"{}\"", a.path),
                     format!(
                         "names the same key as vary.\"{first}\" (both set `{k}` of the base scenario): expected each key varied once"
@@ -494,16 +552,21 @@ pub fn parse(text: &str, path: &Path) -> Result<SweepSpec, SweepFileError> {
             named.push((k, &a.path));
         }
     }
-    // Count the grid before building it.
-    let lengths: Vec<usize> = axes.iter().map(|a| a.values.len()).collect();
-    super::sweep_bounds::check_points(&lengths, file.mode)
-        .map_err(|e| fail(file.vary.span(), "vary", e.to_string()))?;
-    // Check every override path against the base once, so a typo is reported as such rather
-    // than as a failure of point 0.
-    let at: Vec<Vec<usize>> = match file.mode {
+    Ok(())
+}
+
+/// Each point's value index on every axis, in point order: every combination (the last axis
+/// fastest), or the i-th values together (lists of equal length).
+fn grid(
+    axes: &[Axis],
+    mode: Mode,
+    tree: &Spanned<toml::de::DeTable<'_>>,
+    fail: Fail<'_>,
+) -> Result<Vec<Vec<usize>>, SweepFileError> {
+    match mode {
         Mode::Product => {
             let mut at = vec![Vec::new()];
-            for a in &axes {
+            for a in axes {
                 at = at
                     .into_iter()
                     .flat_map(|prefix| {
@@ -515,13 +578,13 @@ pub fn parse(text: &str, path: &Path) -> Result<SweepSpec, SweepFileError> {
                     })
                     .collect();
             }
-            at
+            Ok(at)
         }
         Mode::Zip => {
             let n = axes[0].values.len();
             if let Some(a) = axes.iter().find(|a| a.values.len() != n) {
                 return Err(fail(
-                    lookup_span(&tree, &a.path),
+                    lookup_span(tree, &a.path),
                     &format!("vary.\"{}\"", a.path),
                     format!(
                         "mode = \"zip\" needs lists of equal length: \"{}\" has {} values, \"{}\" has {}",
@@ -532,24 +595,17 @@ pub fn parse(text: &str, path: &Path) -> Result<SweepSpec, SweepFileError> {
                     ),
                 ));
             }
-            (0..n).map(|i| vec![i; axes.len()]).collect()
+            Ok((0..n).map(|i| vec![i; axes.len()]).collect())
         }
-    };
+    }
+}
 
-    let base_probe =
-        Scenario::parse(&base_scenario, &base_path, &[]).map_err(|e| SweepFileError::Point {
-            point: 0,
-            label: "the base scenario itself".into(),
-            source: Box::new(e),
-        })?;
-    let trials = trials.unwrap_or(base_probe.trials);
-    let seed = file.seed.unwrap_or(base_probe.seed);
-    let set: Vec<String> = file.set.iter().map(|s| s.get_ref().clone()).collect();
-    let points = at
-        .into_iter()
+/// The points: each with its seed and its overrides (the sweep's `set`, then one per axis).
+fn points_of(axes: &[Axis], at: Vec<Vec<usize>>, set: &[String], seed: u64) -> Vec<SweepPoint> {
+    at.into_iter()
         .enumerate()
         .map(|(index, at)| {
-            let mut overrides = set.clone();
+            let mut overrides = set.to_vec();
             for (a, &i) in axes.iter().zip(&at) {
                 overrides.push(format!("{}={}", a.path, a.values[i].toml));
             }
@@ -560,8 +616,13 @@ pub fn parse(text: &str, path: &Path) -> Result<SweepSpec, SweepFileError> {
                 overrides,
             }
         })
-        .collect();
-    let name = match &file.name {
+        .collect()
+}
+
+/// The sweep's name: its own (checked), or the file's stem when that is a valid name, or
+/// "sweep".
+fn sweep_name(file: &SweepFile, path: &Path, fail: Fail<'_>) -> Result<String, SweepFileError> {
+    Ok(match &file.name {
         Some(n) => {
             crate::scenario::check_file_name(n.get_ref())
                 .map_err(|e| fail(n.span(), "name", e.to_string()))?;
@@ -573,22 +634,6 @@ pub fn parse(text: &str, path: &Path) -> Result<SweepSpec, SweepFileError> {
             .filter(|s| crate::scenario::check_file_name(s).is_ok())
             .unwrap_or("sweep")
             .to_string(),
-    };
-    Ok(SweepSpec {
-        mixsim_version: env!("CARGO_PKG_VERSION").to_string(),
-        traces: Vec::new(),
-        extra_attacks: Vec::new(),
-        name,
-        description: file.description,
-        base_file: file.base.get_ref().clone(),
-        base_scenario,
-        mode: file.mode,
-        seed,
-        trials,
-        chunk,
-        set,
-        axes,
-        points,
     })
 }
 

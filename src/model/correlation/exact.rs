@@ -223,6 +223,9 @@ fn exponential_held(grid: &ExactGrid, mu_t: f64, interval: f64) -> impl Fn(usize
 
 /// Completions in [0, T): DP over slots with state (J = Alice releases so far, completions,
 /// W). Returns P(Y = v, J = j) as rows j = 0..=j_max.
+// Long on purpose: one dynamic program over a flat state array; its three steps per slot
+// (marked 1-3) share the indexing, the two buffers and the active region (jtop, ctop, wtop)
+// they grow and trim, and read best in the order they run.
 fn completion_dp(
     grid: &ExactGrid,
     w0: &[f64],

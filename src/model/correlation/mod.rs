@@ -151,50 +151,58 @@ impl MixModelParams {
             part.validate(self.interval)?;
         }
         for (j, c) in self.candidates.iter().enumerate() {
-            if !(c.lambda_other.is_finite() && c.lambda_other >= 0.0) {
+            self.validate_candidate(j, c)?;
+        }
+        Ok(())
+    }
+
+    /// Candidate `j`'s inputs: a finite load, padding that validates, and a queueing link only
+    /// behind an exponential mix, loaded below its capacity (also on the link stage's grid).
+    fn validate_candidate(&self, j: usize, c: &CandidateLink) -> Result<(), NotApplicable> {
+        let finite_pos = |x: f64| x.is_finite() && x > 0.0;
+        if !(c.lambda_other.is_finite() && c.lambda_other >= 0.0) {
+            return Err(NotApplicable::new(format!(
+                "candidate {j}: lambda_other must be finite and >= 0, got {}",
+                c.lambda_other
+            )));
+        }
+        if let Some(pad) = c.padding {
+            pad.validate()
+                .map_err(|e| NotApplicable::new(format!("candidate {j}: {e}")))?;
+            return Ok(());
+        }
+        if self.timed.is_some() && c.service_rate.is_some() {
+            return Err(NotApplicable::new(format!(
+                "candidate {j}: a timed mix hands its output link a whole batch at each flush, a workload the link stages do not describe: expected a link without queueing"
+            )));
+        }
+        let per_interval =
+            (c.lambda_other + if j == 0 { self.lambda_f } else { 0.0 }) * self.interval;
+        if per_interval > MAX_MEAN_PER_INTERVAL {
+            return Err(NotApplicable::new(format!(
+                "candidate {j}: {per_interval:.0} packets per sampling interval on average, more than the {MAX_MEAN_PER_INTERVAL} the model computes its laws for (use a shorter interval)"
+            )));
+        }
+        if let Some(bw) = c.service_rate {
+            if !finite_pos(bw) {
                 return Err(NotApplicable::new(format!(
-                    "candidate {j}: lambda_other must be finite and >= 0, got {}",
-                    c.lambda_other
+                    "candidate {j}: service_rate must be finite and > 0, got {bw}"
                 )));
             }
-            if let Some(pad) = c.padding {
-                pad.validate()
-                    .map_err(|e| NotApplicable::new(format!("candidate {j}: {e}")))?;
-                continue;
-            }
-            if self.timed.is_some() && c.service_rate.is_some() {
+            let lambda = c.lambda_other + if j == 0 { self.lambda_f } else { 0.0 };
+            if lambda >= bw {
                 return Err(NotApplicable::new(format!(
-                    "candidate {j}: a timed mix hands its output link a whole batch at each flush, a workload the link stages do not describe: expected a link without queueing"
+                    "candidate {j}: load {lambda} pkt/s is not below the service rate {bw} pkt/s (no stationary queue)"
                 )));
             }
-            let per_interval =
-                (c.lambda_other + if j == 0 { self.lambda_f } else { 0.0 }) * self.interval;
-            if per_interval > MAX_MEAN_PER_INTERVAL {
+            let (units, m) = link::capacity_grid(bw, self.interval);
+            let used = units as f64 / m as f64;
+            if lambda * self.interval >= used {
                 return Err(NotApplicable::new(format!(
-                    "candidate {j}: {per_interval:.0} packets per sampling interval on average, more than the {MAX_MEAN_PER_INTERVAL} the model computes its laws for (use a shorter interval)"
+                    "candidate {j}: {:.4} packets arrive per sampling interval but the link stage serves {used} (BW T = {:.4} on its grid of 1/{m} packet): expected a load below that capacity (use a longer interval)",
+                    lambda * self.interval,
+                    bw * self.interval
                 )));
-            }
-            if let Some(bw) = c.service_rate {
-                if !finite_pos(bw) {
-                    return Err(NotApplicable::new(format!(
-                        "candidate {j}: service_rate must be finite and > 0, got {bw}"
-                    )));
-                }
-                let lambda = c.lambda_other + if j == 0 { self.lambda_f } else { 0.0 };
-                if lambda >= bw {
-                    return Err(NotApplicable::new(format!(
-                        "candidate {j}: load {lambda} pkt/s is not below the service rate {bw} pkt/s (no stationary queue)"
-                    )));
-                }
-                let (units, m) = link::capacity_grid(bw, self.interval);
-                let used = units as f64 / m as f64;
-                if lambda * self.interval >= used {
-                    return Err(NotApplicable::new(format!(
-                        "candidate {j}: {:.4} packets arrive per sampling interval but the link stage serves {used} (BW T = {:.4} on its grid of 1/{m} packet): expected a load below that capacity (use a longer interval)",
-                        lambda * self.interval,
-                        bw * self.interval
-                    )));
-                }
             }
         }
         Ok(())
