@@ -18,6 +18,7 @@ mod exact_ties;
 mod export;
 mod export_interrupt;
 mod file_kinds;
+mod function_length;
 mod fuzz;
 mod hardening;
 mod hop_by_hop;
