@@ -9,7 +9,8 @@
 //! 2. [`net`] (packets, links with jitter, loss, padding and taps, mixes, the
 //!    [`net::Topology`] builder that describes a network as plain data, and the executors that
 //!    run one trial of it), [`traffic`] (arrival processes, TCP, trace replay; net uses it),
-//!    [`attack`] (attacks that see only what taps recorded; they import only the engine) and
+//!    [`attack`] (attacks that see only what taps recorded; they import only the engine and
+//!    the watermark schemes, whose keys a detector shares) and
 //!    [`watermark`] (watermark schemes: keys, embedder stages, detectors);
 //! 3. [`scenario`]: the TOML format, its validation, and the network it describes, built
 //!    through the net builder ([`scenario::Scenario::topology`]);
