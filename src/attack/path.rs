@@ -12,14 +12,16 @@
 //! walks on its own: scoring is cheap next to simulating the trial.
 //!
 //! What it reports is an identification at hop `k` (one [`HopByHop`] per reported hop): the
-//! candidates are every link the walk could take at hop `k` (the output links of the mixes it
-//! could have reached), the chosen one is the walk's k-th link, and the scores are the
-//! scorer's at the mix the walk reached (the other candidates score minus infinity). The
-//! experiment, which knows the target's route, scores it: correct at hop `k` means the walk
-//! took the target's link at every hop up to `k` (to leave the target's mix at hop `k` on its
-//! link, the walk must have reached that mix on its links), so the rate at the target's last
-//! mix is the whole path's. A walk that left the path earlier, or stopped, is wrong at hop `k`
-//! and ranks the true link last.
+//! candidates are every walk it could have taken through hop `k` (each a sequence of `k`
+//! links, [`MixGraph::paths_at`]), the chosen one is the walk it took, and the scores are the
+//! scorer's at the mix the walk reached, set on the walks that differ from it in the last link
+//! only (every other candidate scores minus infinity). The experiment, which knows the target's
+//! route, scores it: correct at hop `k` means the walk took the target's link at every hop up
+//! to `k`, so the rate at the target's last mix is the whole path's. Naming the last link alone
+//! would not say that: in a stratified mixnet every mix of a layer is reached from every mix of
+//! the layer before, and a walk that left the target's route at hop 1 can come back to its mix
+//! at hop 3 and take its link there. A walk that left the route, or stopped, is wrong at hop
+//! `k` and ranks the true walk last.
 
 use super::{Attack, Identification, Needs, Observation, Verdict};
 use std::collections::HashMap;
@@ -33,21 +35,40 @@ pub struct MixGraph {
 }
 
 impl MixGraph {
-    /// The links the walk from `first` could take at hop `k` (1-based), in a fixed order.
-    pub fn links_at(&self, first: usize, k: usize) -> Vec<usize> {
-        let mut mixes = vec![first];
+    /// The walks from `first` through hop `k` (1-based): every sequence of `k` links, each
+    /// leaving the mix the one before led to, that visits no mix twice (a walk stops rather
+    /// than revisit). Ordered by the mix the k-th link leaves, then by the earlier links, then
+    /// by that mix's output order; where every mix is reached by one walk (a cascade, the first
+    /// two layers of a stratified mixnet) this is the order of the links themselves.
+    pub fn paths_at(&self, first: usize, k: usize) -> Vec<Vec<usize>> {
+        // (mixes visited, links taken) of the walks through hop k - 1.
+        let mut walks: Vec<(Vec<usize>, Vec<usize>)> = vec![(vec![first], Vec::new())];
         for _ in 1..k {
-            let mut next: Vec<usize> = mixes
+            walks = walks
                 .iter()
-                .flat_map(|&m| self.outputs[m].iter().filter_map(|&(_, n)| n))
+                .flat_map(|(mixes, links)| {
+                    let at = *mixes.last().expect("a walk starts at a mix");
+                    self.outputs[at].iter().filter_map(move |&(l, n)| {
+                        let next = n.filter(|n| !mixes.contains(n))?;
+                        let (mut m, mut p) = (mixes.clone(), links.clone());
+                        m.push(next);
+                        p.push(l);
+                        Some((m, p))
+                    })
+                })
                 .collect();
-            next.sort_unstable();
-            next.dedup();
-            mixes = next;
         }
-        mixes
+        walks.sort_by(|a, b| (a.0.last(), &a.1).cmp(&(b.0.last(), &b.1)));
+        walks
             .iter()
-            .flat_map(|&m| self.outputs[m].iter().map(|&(l, _)| l))
+            .flat_map(|(mixes, links)| {
+                let at = *mixes.last().expect("non-empty");
+                self.outputs[at].iter().map(move |&(l, _)| {
+                    let mut p = links.clone();
+                    p.push(l);
+                    p
+                })
+            })
             .collect()
     }
 }
@@ -138,13 +159,14 @@ pub struct HopByHop {
     pub walk: Arc<Walk>,
     /// 1-based.
     pub hop: usize,
-    /// Reported candidates: [`MixGraph::links_at`] for this hop.
-    pub candidates: Vec<usize>,
+    /// Reported candidates: the walks through this hop ([`MixGraph::paths_at`]), each the
+    /// links it takes at hops 1..=`hop`.
+    pub candidates: Vec<Vec<usize>>,
 }
 
 impl HopByHop {
     pub fn new(walk: Arc<Walk>, hop: usize) -> Self {
-        let candidates = walk.graph.links_at(walk.first, hop);
+        let candidates = walk.graph.paths_at(walk.first, hop);
         HopByHop {
             walk,
             hop,
@@ -157,12 +179,23 @@ impl HopByHop {
         let mut scores = vec![f64::NEG_INFINITY; self.candidates.len()];
         let mut chosen = None;
         if let Some((mix, link, s)) = steps.get(self.hop - 1) {
+            // The links the walk took before this hop: every candidate it can still name
+            // starts with them.
+            let taken: Vec<usize> = steps[..self.hop - 1]
+                .iter()
+                .map(|(_, l, _)| l.expect("the walk went on"))
+                .collect();
+            let find = |l: usize| {
+                self.candidates
+                    .iter()
+                    .position(|c| c[..self.hop - 1] == taken[..] && c[self.hop - 1] == l)
+            };
             for (&(l, _), &v) in self.walk.graph.outputs[*mix].iter().zip(s) {
-                if let Some(j) = self.candidates.iter().position(|&c| c == l) {
+                if let Some(j) = find(l) {
                     scores[j] = v;
                 }
             }
-            chosen = link.and_then(|l| self.candidates.iter().position(|&c| c == l));
+            chosen = link.and_then(find);
         }
         Identification {
             sample_size: self.walk.sample_sizes[i],
@@ -279,8 +312,8 @@ mod tests {
         assert_eq!(w.needs().counts.len(), 4);
         let hop1 = HopByHop::new(w.clone(), 1);
         let hop2 = HopByHop::new(w, 2);
-        assert_eq!(hop1.candidates, vec![10, 11]);
-        assert_eq!(hop2.candidates, vec![12, 13]);
+        assert_eq!(hop1.candidates, vec![vec![10], vec![11]]);
+        assert_eq!(hop2.candidates, vec![vec![10, 12], vec![10, 13]]);
         let Verdict::Identification(h1) = hop1.observe(&obs) else {
             panic!()
         };
@@ -297,7 +330,57 @@ mod tests {
     }
 
     #[test]
-    fn links_at_each_hop_of_a_layered_graph() {
+    fn a_walk_that_rejoins_the_route_names_another_walk() {
+        // 0 -> {1 by link 0, 2 by link 1}; 1 -> 3 (link 2); 2 -> 3 (link 3); 3 -> hosts (4, 5).
+        let g = MixGraph {
+            outputs: vec![
+                vec![(0, Some(1)), (1, Some(2))],
+                vec![(2, Some(3))],
+                vec![(3, Some(3))],
+                vec![(4, None), (5, None)],
+            ],
+        };
+        let w = Arc::new(Walk {
+            graph: g,
+            first: 0,
+            scorer: Arc::new(|_: &[usize], links: &[usize]| {
+                Box::new(Reads {
+                    links: links.to_vec(),
+                }) as Box<dyn Attack>
+            }),
+            scorer_name: "reads".into(),
+            sample_sizes: vec![1, 2],
+        });
+        // N = 1 leaves by link 1 (not 0), N = 2 by link 0; both then take link 4 at mix 3.
+        let c: [(usize, [u32; 2]); 6] = [
+            (0, [1, 9]),
+            (1, [8, 2]),
+            (2, [1, 1]),
+            (3, [1, 1]),
+            (4, [7, 7]),
+            (5, [3, 3]),
+        ];
+        let mut obs = Observation::new(1, (0, 2));
+        for (l, v) in &c {
+            obs.add_counts(watch(*l), v);
+        }
+        let hop3 = HopByHop::new(w, 3);
+        assert_eq!(
+            hop3.candidates,
+            vec![vec![0, 2, 4], vec![0, 2, 5], vec![1, 3, 4], vec![1, 3, 5]]
+        );
+        let Verdict::Identification(h) = hop3.observe(&obs) else {
+            panic!()
+        };
+        // The same last link, two different walks: a route 0, 2, 4 is found at N = 2 only.
+        assert_eq!((h[0].chosen, h[1].chosen), (Some(2), Some(0)));
+        let inf = f64::NEG_INFINITY;
+        assert_eq!(h[0].scores, vec![inf, inf, 7.0, 3.0]);
+        assert_eq!(h[1].scores, vec![7.0, 3.0, inf, inf]);
+    }
+
+    #[test]
+    fn paths_at_each_hop_of_a_layered_graph() {
         // 0 -> {1, 2}; 1 -> {3}; 2 -> {3}; 3 -> host.
         let g = MixGraph {
             outputs: vec![
@@ -307,8 +390,9 @@ mod tests {
                 vec![(4, None)],
             ],
         };
-        assert_eq!(g.links_at(0, 1), vec![0, 1]);
-        assert_eq!(g.links_at(0, 2), vec![2, 3]);
-        assert_eq!(g.links_at(0, 3), vec![4]);
+        assert_eq!(g.paths_at(0, 1), vec![vec![0], vec![1]]);
+        assert_eq!(g.paths_at(0, 2), vec![vec![0, 2], vec![1, 3]]);
+        // Mix 3 is reached two ways: two walks, one link.
+        assert_eq!(g.paths_at(0, 3), vec![vec![0, 2, 4], vec![1, 3, 4]]);
     }
 }

@@ -952,30 +952,33 @@ pub fn hop_walk(s: &Scenario, h: &HopByHopAttack, scorer: &str) -> Walk {
     }
 }
 
-/// Per hop of a hop-by-hop table (1, 2, ...), its truth: the link the target takes out of that
-/// hop's mix among the links the walk can reach there.
+/// Per hop of a hop-by-hop table (1, 2, ...), its truth: the target's walk through that hop
+/// among the walks the adversary can take.
 fn hop_truths(s: &Scenario, h: &HopByHopAttack) -> Vec<Truth> {
     let (graph, number): (MixGraph, _) = mix_graph(s);
     let first = number[s.links[h.observe_link].to].expect("validated: the target enters a mix");
     (1..=h.route_mixes.len())
         .map(|hop| Truth::Identification {
-            true_candidate: hop_truth(s, h, hop, &graph.links_at(first, hop)),
+            true_candidate: hop_truth(s, h, hop, &graph.paths_at(first, hop)),
         })
         .collect()
 }
 
-/// Index (within `candidates`) of the link the target takes out of the `hop`-th mix of its
-/// route: ground truth, known to the scorer only.
+/// Index (within `candidates`, walks of `hop` links) of the target's own walk: the links it
+/// takes out of the first `hop` mixes of its route. Ground truth, known to the scorer only.
 pub fn hop_truth(
     s: &Scenario,
     h: &HopByHopAttack,
     hop: usize,
-    candidates: &[usize],
+    candidates: &[Vec<usize>],
 ) -> Option<usize> {
     let f = &s.flows[h.target];
-    let mix = h.route_mixes[hop - 1];
-    let at = f.route.iter().position(|&n| n == mix)?;
-    candidates.iter().position(|&c| c == f.links[at])
+    let route: Option<Vec<usize>> = h.route_mixes[..hop]
+        .iter()
+        .map(|mix| Some(f.links[f.route.iter().position(|n| n == mix)?]))
+        .collect();
+    let route = route?;
+    candidates.iter().position(|c| *c == route)
 }
 
 /// The keys of a `kind = "supermix"` table.

@@ -131,3 +131,75 @@ fn shipped_mixnet_follows_three_hops() {
     assert_eq!(p.route_mixes.len(), 3);
     assert_eq!(p.scorers, ["mi", "xcorr", "xcorr-lag", "likelihood-paper"]);
 }
+
+/// On the stratified mixnet every layer-3 mix is reached from every layer-2 mix, so a walk
+/// that left Alice's route can come back to her last mix and take her link there. It is right
+/// through hop 3 only if it followed her route: exactly when the mi scorer picks her link at
+/// each of her three mixes (which the walk, once on her route, scores the same way), never
+/// merely because its last link is hers.
+#[test]
+fn mixnet_walk_is_right_only_along_the_route() {
+    use mixsim::attack::correlation::{estimator, Correlation};
+    use mixsim::attack::path::HopByHop;
+    use mixsim::attack::{Attack, Verdict};
+    use mixsim::experiment::attacks::hop_truth;
+    use mixsim::experiment::runner::{observation, tap_setup};
+    use mixsim::net::Network;
+    use mixsim::scenario::attack_build::{candidate_watches, hop_walk, target_watch};
+    use std::sync::Arc;
+    let s = Scenario::load(
+        &scenario_path("mixnet.toml"),
+        &["attack.path.sample_sizes=[100]".to_string()],
+    )
+    .unwrap();
+    let Some(h) = s.attacks[1]
+        .kind
+        .get::<mixsim::scenario::adversary::HopByHopAttack>()
+    else {
+        panic!("the mixnet's second table is hop_by_hop")
+    };
+    let alice = &s.flows[h.target];
+    // Per route mix: the mi scorer on its outputs, and Alice's link among them.
+    let mixes: Vec<(Correlation, usize)> = h
+        .route_mixes
+        .iter()
+        .map(|&mix| {
+            let outs: Vec<usize> = (0..s.links.len())
+                .filter(|&l| s.links[l].from == mix)
+                .collect();
+            let at = alice.route.iter().position(|&n| n == mix).unwrap();
+            let truth = outs.iter().position(|&l| l == alice.links[at]).unwrap();
+            let scorer = Correlation {
+                estimator: estimator("mi").unwrap(),
+                target: target_watch(h.observe_link),
+                candidates: candidate_watches(&outs),
+                interval: h.interval,
+                sample_sizes: h.sample_sizes.clone(),
+            };
+            (scorer, truth)
+        })
+        .collect();
+    let hop3 = HopByHop::new(Arc::new(hop_walk(&s, h, "mi")), 3);
+    let truth = hop_truth(&s, h, 3, &hop3.candidates);
+    fn chosen(a: &dyn Attack, net: &Network, s: &Scenario) -> Option<usize> {
+        match a.observe(&observation(net, s, &a.needs())) {
+            Verdict::Identification(ids) => ids[0].chosen,
+            _ => panic!("an identification"),
+        }
+    }
+    let (mut right, mut rejoined) = (0, 0);
+    for trial in 0..200 {
+        let (net, _) = Network::run(&s.topology(), s.seed, trial, tap_setup(&s, false));
+        let each = mixes.iter().all(|(a, t)| chosen(a, &net, &s) == Some(*t));
+        let walk = chosen(&hop3, &net, &s);
+        assert_eq!(walk.is_some() && walk == truth, each, "trial {trial}");
+        right += usize::from(each);
+        let last = walk.map(|c| *hop3.candidates[c].last().unwrap());
+        rejoined += usize::from(!each && last == Some(alice.links[3]));
+    }
+    // The case the test is about happens here (a walk naming her last link off her route).
+    assert!(
+        rejoined > 0 && right > 0,
+        "right {right}, rejoined {rejoined}"
+    );
+}
