@@ -109,6 +109,7 @@ pub fn run(
         seed,
         tally,
         attacks: AttackInfo::of(&evaluated),
+        message_entropy: None,
     };
     // On the run's threads: a message_entropy table simulates the trials again.
     let summary = py.detach(|| pool.install(|| Summary::with_model(&scenario, &result)));

@@ -92,9 +92,24 @@ pub fn trial(s: &Scenario, t: &MessageTracker, seed: u64, trial: u64) -> Option<
 
 /// The entropies in bits of trials `0..trials`, in trial order (the same for any thread count).
 pub fn entropies(s: &Scenario, t: &MessageTracker, seed: u64, trials: u64) -> Vec<Option<f64>> {
+    entropies_reporting(s, t, seed, trials, &|| {})
+}
+
+/// [`entropies`], calling `on_trial` after each trial (from any thread).
+pub fn entropies_reporting(
+    s: &Scenario,
+    t: &MessageTracker,
+    seed: u64,
+    trials: u64,
+    on_trial: &(dyn Fn() + Sync),
+) -> Vec<Option<f64>> {
     (0..trials)
         .into_par_iter()
-        .map(|k| trial(s, t, seed, k).map(|a| a.entropy_bits))
+        .map(|k| {
+            let h = trial(s, t, seed, k).map(|a| a.entropy_bits);
+            on_trial();
+            h
+        })
         .collect()
 }
 
@@ -146,11 +161,30 @@ pub struct EntropySummary {
 /// run's), in file order. Each trial is simulated again with the traces the adversary needs;
 /// the same seed and trial number give the same trial, so these are the run's trials.
 pub fn summaries(s: &Scenario, seed: u64, trials: u64) -> Vec<EntropySummary> {
+    summaries_reporting(s, seed, trials, &|| {})
+}
+
+/// The number of `message_entropy` tables of `s`: each simulates the run's trials again.
+pub fn tables(s: &Scenario) -> usize {
+    s.attacks
+        .iter()
+        .filter(|a| a.kind.get::<MessageEntropyAttack>().is_some())
+        .count()
+}
+
+/// [`summaries`], calling `on_trial` after each trial simulated (from any thread): `trials`
+/// times per table.
+pub fn summaries_reporting(
+    s: &Scenario,
+    seed: u64,
+    trials: u64,
+    on_trial: &(dyn Fn() + Sync),
+) -> Vec<EntropySummary> {
     s.attacks
         .iter()
         .filter_map(|a| {
             let m = a.kind.get::<MessageEntropyAttack>()?;
-            Some(table_summary(s, &a.name, m.target, seed, trials))
+            Some(table_summary(s, &a.name, m.target, seed, trials, on_trial))
         })
         .collect()
 }
@@ -162,6 +196,7 @@ fn table_summary(
     target: usize,
     seed: u64,
     trials: u64,
+    on_trial: &(dyn Fn() + Sync),
 ) -> EntropySummary {
     let name = s.flows[target].name.clone();
     let mut out = EntropySummary {
@@ -179,10 +214,11 @@ fn table_summary(
         Ok(t) => t,
         Err(why) => {
             out.not_applicable = Some(why.to_string());
+            (0..trials).for_each(|_| on_trial());
             return out;
         }
     };
-    let h: Vec<f64> = entropies(s, &t, seed, trials)
+    let h: Vec<f64> = entropies_reporting(s, &t, seed, trials, on_trial)
         .into_iter()
         .flatten()
         .collect();

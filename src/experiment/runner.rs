@@ -160,6 +160,10 @@ pub struct RunResult {
     pub tally: Tally,
     /// Parallel to `tally.attacks`.
     pub attacks: Vec<AttackInfo>,
+    /// The scenario's `message_entropy` tables over the run's trials, when the run computed
+    /// them ([`run`] does, inside its time and progress); `None` leaves them to
+    /// [`super::Summary::with_model`].
+    pub message_entropy: Option<Vec<super::message::EntropySummary>>,
 }
 
 pub use crate::scenario::tap_point;
@@ -423,30 +427,40 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> RunResult {
 }
 
 /// Run all trials of a scenario with the given attacks (a library user's own, say).
+///
+/// A `message_entropy` table simulates the trials again, with the traces its adversary needs,
+/// on the same threads; its trials count in the progress reported (`Started` announces the
+/// trials of every pass).
 pub fn run_attacks(scenario: &Scenario, attacks: &[Evaluated], opts: &RunOptions) -> RunResult {
+    let passes = 1 + super::message::tables(scenario) as u64;
     opts.progress.report(&Progress::Started {
-        trials: opts.trials,
+        trials: opts.trials * passes,
         sweep: None,
     });
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(super::jobs::usable(opts.jobs))
         .build()
         .expect("a pool of at most the machine's parallelism");
-    let tally = pool.install(|| {
-        tally_attacks(
+    let on_trial = || opts.progress.report(&Progress::Trial);
+    let (tally, message_entropy) = pool.install(|| {
+        let tally = tally_attacks(
             scenario,
             attacks,
             opts.seed,
             0..opts.trials,
             opts.executor,
-            &|| opts.progress.report(&Progress::Trial),
-        )
+            &on_trial,
+        );
+        let entropy =
+            super::message::summaries_reporting(scenario, opts.seed, opts.trials, &on_trial);
+        (tally, entropy)
     });
     opts.progress.report(&Progress::Finished);
     RunResult {
         seed: opts.seed,
         tally,
         attacks: AttackInfo::of(attacks),
+        message_entropy: Some(message_entropy),
     }
 }
 

@@ -502,8 +502,10 @@ impl Summary {
                 .find(|(m, _)| *m == n)
                 .map(|(_, v)| PointModel::Correlation(*v))
         });
-        summary.message_entropy =
-            super::message::summaries(scenario, result.seed, result.tally.trials);
+        summary.message_entropy = match &result.message_entropy {
+            Some(done) => done.clone(),
+            None => super::message::summaries(scenario, result.seed, result.tally.trials),
+        };
         summary
     }
 

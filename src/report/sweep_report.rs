@@ -940,6 +940,7 @@ mod tests {
             seed: 1,
             tally,
             attacks: AttackInfo::of(&attacks),
+            message_entropy: None,
         };
         // Two finite values: the others are no columns.
         let model = |_: &str, _: &str, n: usize| {

@@ -116,3 +116,47 @@ fn bad_keys_are_refused_where_they_are() {
         assert!(!err.contains("panicked"), "{err}");
     }
 }
+
+/// The run simulates a `message_entropy` table's trials again inside its own progress (and
+/// time): `Started` announces both passes, a `Trial` comes for each, and the summary built
+/// from the run's result is the one `Summary::with_model` computes on its own.
+#[test]
+fn the_second_pass_is_part_of_the_run() {
+    use mixsim::experiment::progress::{Progress, ProgressSink};
+    use mixsim::experiment::{run, RunResult, Summary};
+    use std::sync::{Arc, Mutex};
+    let s = parse(&scenario(
+        "kind = \"message_entropy\"\ntarget = \"alice\"\n",
+    ));
+    let seen = Arc::new(Mutex::new((0u64, 0u64)));
+    let log = seen.clone();
+    let mut opts = crate::common::run_options(7, 10, 2);
+    opts.progress = ProgressSink::new(move |p| {
+        let mut l = log.lock().unwrap();
+        match p {
+            Progress::Started { trials, .. } => l.0 = *trials,
+            Progress::Trial => l.1 += 1,
+            _ => {}
+        }
+    });
+    let r = run(&s, &opts);
+    assert_eq!(
+        *seen.lock().unwrap(),
+        (20, 20),
+        "(announced, reported) trials"
+    );
+    let done = r
+        .message_entropy
+        .clone()
+        .expect("the run computed the table");
+    assert_eq!(done.len(), 1);
+    let fresh = RunResult {
+        message_entropy: None,
+        ..r.clone()
+    };
+    assert_eq!(
+        Summary::with_model(&s, &r).message_entropy,
+        Summary::with_model(&s, &fresh).message_entropy
+    );
+    assert_eq!(done[0].tagged, 10);
+}

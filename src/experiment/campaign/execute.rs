@@ -271,6 +271,7 @@ pub fn finalize(out: &Path, plan: &SweepPlan) -> Result<Vec<Summary>, SweepError
                 seed: spec.points[p].seed,
                 tally,
                 attacks,
+                message_entropy: None,
             };
             // The same summary, model included, as `mixsim run` computes.
             Ok(Summary::with_model(scenario, &result))
