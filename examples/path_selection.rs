@@ -19,6 +19,7 @@ use mixsim::attack::correlation::{estimator, Correlation};
 use mixsim::attack::path::HopByHop;
 use mixsim::attack::{Attack, Verdict};
 use mixsim::experiment::runner::{observation, tap_setup};
+use mixsim::experiment::{wilson, Z95};
 use mixsim::net::Network;
 use mixsim::scenario::adversary::HopByHopAttack;
 use mixsim::scenario::attack_build::{candidate_watches, hop_walk, target_watch};
@@ -68,7 +69,7 @@ fn main() {
         .map(|k| HopByHop::new(walk.clone(), k))
         .collect();
     // Per trial: wins[size][hop], and the real walk's (right through hop, last link right).
-    let per_trial: Vec<(Vec<Vec<bool>>, Vec<Vec<(bool, bool)>>)> = (0..trials)
+    let per_trial: Vec<(Wins, Walked)> = (0..trials)
         .into_par_iter()
         .map(|t| {
             let (net, _) = Network::run(&s.topology(), s.seed, t, tap_setup(&s, false));
@@ -128,6 +129,11 @@ fn real_walk(
         .collect()
 }
 
+/// Per sample size, per hop: the scorer picked the target's link at that hop's route mix.
+type Wins = Vec<Vec<bool>>;
+/// Per hop, per sample size: the real walk right through it, its link there the target's.
+type Walked = Vec<Vec<(bool, bool)>>;
+
 fn trial_wins(
     net: &Network,
     s: &Scenario,
@@ -153,7 +159,7 @@ fn trial_wins(
 fn report(s: &Scenario, sizes: &[usize], hops: &[(Vec<usize>, usize)], wins: &[Vec<Vec<bool>>]) {
     let k = wins.len() as f64;
     println!(
-        "{}: {} trials, seed {}; per hop: rate unconditional | given right at the previous hop | given right at every earlier hop (count)",
+        "{}: {} trials, seed {}; per hop: rate unconditional [Wilson 95 %] | given right at the previous hop | given right at every earlier hop (count)",
         s.name,
         wins.len(),
         s.seed
@@ -161,7 +167,9 @@ fn report(s: &Scenario, sizes: &[usize], hops: &[(Vec<usize>, usize)], wins: &[V
     for (i, n) in sizes.iter().enumerate() {
         let mut line = format!("N = {n:>5}:");
         for hop in 0..hops.len() {
-            let un = wins.iter().filter(|w| w[i][hop]).count() as f64 / k;
+            let hits = wins.iter().filter(|w| w[i][hop]).count();
+            let un = hits as f64 / k;
+            let (lo, hi) = wilson(hits as u64, wins.len() as u64, Z95);
             let cond = |f: &dyn Fn(&Vec<bool>) -> bool| {
                 let base: Vec<_> = wins.iter().filter(|w| f(&w[i])).collect();
                 let hit = base.iter().filter(|w| w[i][hop]).count();
@@ -170,10 +178,29 @@ fn report(s: &Scenario, sizes: &[usize], hops: &[(Vec<usize>, usize)], wins: &[V
             let (prev, np) = cond(&|w| hop == 0 || w[hop - 1]);
             let (all, na) = cond(&|w| w[..hop].iter().all(|&b| b));
             line += &format!(
-                "  hop {}: {un:.3} | {prev:.3} ({np}) | {all:.3} ({na})",
+                "  hop {}: {un:.3} [{lo:.3}, {hi:.3}] | {prev:.3} ({np}) | {all:.3} ({na})",
                 hop + 1
             );
         }
         println!("{line}");
     }
+    let mut line = "pooled over N:".to_string();
+    for hop in 0..hops.len() {
+        let (mut un, mut hit, mut base) = (0, 0, 0);
+        for w in wins.iter().flatten() {
+            un += usize::from(w[hop]);
+            if w[..hop].iter().all(|&b| b) {
+                base += 1;
+                hit += usize::from(w[hop]);
+            }
+        }
+        let all = wins.len() * sizes.len();
+        line += &format!(
+            "  hop {}: {un}/{all} = {:.3} | given every earlier hop {hit}/{base} = {:.3}",
+            hop + 1,
+            un as f64 / all as f64,
+            hit as f64 / base.max(1) as f64
+        );
+    }
+    println!("{line}");
 }

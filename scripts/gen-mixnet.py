@@ -68,5 +68,8 @@ w("# ... and layers 2-3, named by the links the adversary sees (into layer 2, ou
 w("# input the layer-1 -> layer-2 link Alice's packets take (shared with other flows).")
 seen = [f"{a}->{b}" for a in mixes[0] for b in mixes[1]] + [f"{a}->{b}" for (a, b) in sorted(k for k in load if k[1].startswith("r"))]
 w(f'[[attack]]\nname = "supermix-late"\nkind = "supermix"\ntarget = "alice"\ninterval = "10ms"\nsample_sizes = {SIZES}')
-w("links = [" + ", ".join(f'"{l}"' for l in seen) + ']\nscorers = ["mi", "xcorr", "xcorr-lag", "likelihood-paper"]\nt_avg = "40ms"')
+w("links = [" + ", ".join(f'"{l}"' for l in seen) + ']\nscorers = ["mi", "xcorr", "xcorr-lag", "likelihood-paper"]\nt_avg = "40ms"\n')
+w("# The global adversary following one tagged message of Alice's through every mix: the entropy")
+w("# in bits of where it went (summary.json message_entropy[]).")
+w('[[attack]]\nname = "message"\nkind = "message_entropy"\ntarget = "alice"')
 print("\n".join(out))
