@@ -7,7 +7,8 @@ use mixsim::experiment::run;
 use mixsim::scenario::adversary::SupermixAttack;
 use mixsim::scenario::Scenario;
 
-/// The cascade with a supermix table (`region` is its `mixes = ...` or `links = ...` line).
+/// The cascade with a supermix table (`region` is its `mixes = ...` or `links = ...` line),
+/// appended as its fourth table (`attack[3]`).
 fn cascade(region: &str, extra: &str) -> Result<Scenario, String> {
     let path = scenario_path("cascade.toml");
     let text = std::fs::read_to_string(&path).unwrap();
@@ -69,34 +70,34 @@ fn a_region_that_is_not_closed_is_a_located_error() {
     let open = CLOSING.replace("\"s3->m2\", ", "");
     let e = cascade(&open, "").unwrap_err();
     assert!(e.starts_with(&format!("{file}:")), "{e}");
-    assert!(e.contains("key `attack[2].links["), "{e}");
+    assert!(e.contains("key `attack[3].links["), "{e}");
     assert!(e.contains("not closed"), "{e}");
     assert!(e.contains("\"s3->m2\""), "names the unseen link: {e}");
     let cases: [(&str, &str, &str, &str); 6] = [
         (
             r#"mixes = ["m1", "bob"]"#,
             "",
-            "attack[2].mixes[1]",
+            "attack[3].mixes[1]",
             "no mix named \"bob\"",
         ),
         (
             r#"mixes = ["m1", "m1"]"#,
             "",
-            "attack[2].mixes[1]",
+            "attack[3].mixes[1]",
             "listed twice",
         ),
-        (r#"mixes = ["m1"]"#, CLOSING, "attack[2].links", "not both"),
-        ("", "", "attack[2].mixes", "missing required key \"mixes\""),
+        (r#"mixes = ["m1"]"#, CLOSING, "attack[3].links", "not both"),
+        ("", "", "attack[3].mixes", "missing required key \"mixes\""),
         (
             r#"mixes = ["m1"]"#,
             "scorers = [\"likelihood-paper\"]",
-            "attack[2].scorers[0]",
+            "attack[3].scorers[0]",
             "set `t_avg`",
         ),
         (
             r#"mixes = ["m1"]"#,
             "estimators = [\"mi\"]",
-            "attack[2].estimators",
+            "attack[3].estimators",
             "does not apply",
         ),
     ];
@@ -114,7 +115,7 @@ fn a_region_that_is_not_closed_is_a_located_error() {
     let text = std::fs::read_to_string(&path).unwrap()
         + "\n[[attack]]\nname = \"region\"\nkind = \"supermix\"\ntarget = \"s3-bob\"\nsample_sizes = [30]\nmixes = [\"m1\"]\n";
     let e = Scenario::parse(&text, &path, &[]).unwrap_err().to_string();
-    assert!(e.contains("key `attack[2].target`"), "{e}");
+    assert!(e.contains("key `attack[3].target`"), "{e}");
     assert!(e.contains("never enters the region (m1)"), "{e}");
 }
 
