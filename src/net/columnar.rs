@@ -19,10 +19,11 @@
 //!   batches) is driven through the same
 //!   calls as in the engine, its timer events included, interleaved with the arrivals in the
 //!   engine's order; a flush leaves in the event that made it (an arrival or a timer);
-//! - what a node forwards is split by out-link, and each link runs its FIFO recursion
+//! - what a node forwards is split by out-link (a node whose routes all leave by one link
+//!   hands that link its stream whole), and each link runs its FIFO recursion
 //!   `d_i = max(a_i, d_{i-1}) + s_i` (with drop-tail, loss, jitter, padding and its tap) over
-//!   its own column; packets on their last hop are delivered into the latency counts as their
-//!   arrival is computed.
+//!   its own column; packets on their last hop are delivered into the latency counts in the
+//!   same loop, as their arrival is computed.
 //!
 //! # Ties
 //!
