@@ -49,7 +49,7 @@ use super::network::{count_delivery, count_drop, store_packet, Network, NodeStat
 use super::packet::Packet;
 use super::plan::Plan;
 use super::stage::StageOutcome;
-use super::ties::{Ancestry, Event, NoHistory, Stop, NO_EVENT};
+use super::ties::{Ancestry, Event, NoHistory, Stop, DEPTH, SHORT};
 use crate::engine::SimTime;
 
 /// Events a window should hold, about: enough to amortise the visit of every node and link,
@@ -62,6 +62,9 @@ const WINDOW_PER_ELEMENT: f64 = 2.0;
 pub enum Ties {
     /// Carry nothing; stop at the first tie ([`Stop::Tie`]).
     Detect,
+    /// Carry a short history (each packet's parent and grandparent events) and order ties by
+    /// it; stop at a tie it leaves open ([`Stop::Ambiguous`]).
+    Short,
     /// Carry each packet's recent ancestors and order ties by them.
     Ancestry,
 }
@@ -135,7 +138,7 @@ struct Scratch {
 }
 
 /// Per-trial state of the executor around the network.
-struct Run<'a> {
+struct Run<'a, const D: usize> {
     net: &'a mut Network,
     sources: Vec<Source>,
     /// Per link, arrivals at its far end not yet handled, in the order they were offered.
@@ -146,14 +149,14 @@ struct Run<'a> {
     /// Per mix node, releases not yet handled, in the order they were drawn.
     pending: Vec<Column>,
     /// Per mix node, its timer events in the engine's queue, with their ancestors.
-    timers: Vec<Vec<(SimTime, Event)>>,
+    timers: Vec<Vec<(SimTime, Event<D>)>>,
     /// Per node, the placed stages acting there; per stage, releases not yet handled.
     staged: Vec<Vec<u32>>,
     stage_pending: Vec<Column>,
     /// Per link, its slot in `Scratch::by_link` while a node forwards, or `usize::MAX`.
     slot: Vec<usize>,
     /// The history that orders ties, when carried.
-    anc: Option<Ancestry>,
+    anc: Option<Ancestry<D>>,
     events: u64,
     /// Taken out while a node runs (a box, so that taking it moves a pointer).
     s: Option<Box<Scratch>>,
@@ -162,9 +165,19 @@ struct Run<'a> {
 }
 
 /// Run `net` (fresh from [`Network::new`]) to the horizon along `plan`; close the taps. A
-/// [`Stop`] leaves `net` half run: the caller runs the trial anew, with [`Ties::Ancestry`]
-/// after a [`Stop::Tie`], on the event engine after a [`Stop::Ambiguous`].
+/// [`Stop`] leaves `net` half run: the caller runs the trial anew, with [`Ties::Short`] after
+/// a [`Stop::Tie`], with [`Ties::Ancestry`] after a [`Stop::Ambiguous`] of [`Ties::Short`],
+/// and on the event engine after one of [`Ties::Ancestry`].
 pub fn run(net: &mut Network, plan: &Plan, ties: Ties) -> Result<Stats, Stop> {
+    match ties {
+        Ties::Detect => run_with::<SHORT>(net, plan, false),
+        Ties::Short => run_with::<SHORT>(net, plan, true),
+        Ties::Ancestry => run_with::<DEPTH>(net, plan, true),
+    }
+}
+
+/// [`run`], carrying `D` ancestors per packet if `history`, else none.
+fn run_with<const D: usize>(net: &mut Network, plan: &Plan, history: bool) -> Result<Stats, Stop> {
     let (nl, nn) = (net.links.len(), net.nodes.len());
     let horizon = net.horizon;
     let (sources, roots) = sources(net);
@@ -175,7 +188,7 @@ pub fn run(net: &mut Network, plan: &Plan, ties: Ties) -> Result<Stats, Stop> {
             staged[f.route[f.stage_hop as usize]].push(k as u32);
         }
     }
-    let mut run = Run {
+    let mut run = Run::<D> {
         sources,
         inbox: vec![Column::default(); nl],
         reorders: net.links.iter().map(super::Link::may_reorder).collect(),
@@ -184,7 +197,7 @@ pub fn run(net: &mut Network, plan: &Plan, ties: Ties) -> Result<Stats, Stop> {
         staged,
         stage_pending: vec![Column::default(); net.stages.len()],
         slot: vec![usize::MAX; nl],
-        anc: (ties == Ties::Ancestry).then(|| Ancestry::new(roots.into_iter())),
+        anc: history.then(|| Ancestry::new(roots.into_iter())),
         events: 0,
         s: Some(Box::default()),
         buckets: Vec::new(),
@@ -216,7 +229,7 @@ pub fn run(net: &mut Network, plan: &Plan, ties: Ties) -> Result<Stats, Stop> {
     })
 }
 
-impl Run<'_> {
+impl<const D: usize> Run<'_, D> {
     /// Handle every event of `node` before `hi`: merge the streams reaching it, let its stages
     /// and its mix hold what they take, and forward what leaves.
     fn node(&mut self, plan: &Plan, node: usize, hi: SimTime) -> Result<(), Stop> {
@@ -470,7 +483,7 @@ impl Run<'_> {
                 }
                 Arrival::Held => {
                     // A flush within the arrival's event: the released packets leave in it.
-                    let ev = self.anc.as_ref().map_or(NO_EVENT, |a| a.event(id));
+                    let ev = self.anc.as_ref().map_or(Event::NONE, |a| a.event(id));
                     self.flushed(node, t, ev, &mut out, &mut s.flushed);
                 }
             }
@@ -525,7 +538,7 @@ impl Run<'_> {
         &mut self,
         node: usize,
         now: SimTime,
-        ev: Event,
+        ev: Event<D>,
         out: &mut Vec<Release>,
         fwd: &mut Column,
     ) {
@@ -545,7 +558,7 @@ impl Run<'_> {
                 *timer = Some(t);
                 let th = match &mut self.anc {
                     Some(anc) => anc.child(&ev, now, n),
-                    None => NO_EVENT,
+                    None => Event::NONE,
                 };
                 self.timers[node].push((t, th));
             }
@@ -632,9 +645,9 @@ impl Run<'_> {
 /// Packet `id` (`p`), arrived at a mix at `t`, leaves it alone at `at`: within its arrival's
 /// event (`zero_hold`), or by a release event of its own (`pending`).
 #[inline(always)]
-fn held_alone(
+fn held_alone<const D: usize>(
     p: &mut Packet,
-    anc: &mut Option<Ancestry>,
+    anc: &mut Option<Ancestry<D>>,
     (t, id, at): (SimTime, u32, SimTime),
     zero_hold: &mut Column,
     pending: &mut Column,

@@ -182,7 +182,7 @@ pub(super) fn sort_by_time(v: &Column, out: &mut Column, buckets: &mut Vec<u32>)
 
 #[cfg(test)]
 mod tests {
-    use super::super::ties::{Ancestry, NoHistory};
+    use super::super::ties::{Ancestry, NoHistory, DEPTH};
     use super::*;
 
     fn xorshift(mut x: u64) -> impl FnMut() -> u64 {
@@ -308,7 +308,7 @@ mod tests {
             (5, 100, 10),
             (17, 30, 20),
         ] {
-            let mut anc = Ancestry::new((0..k as u64).rev());
+            let mut anc = Ancestry::<DEPTH>::new((0..k as u64).rev());
             let mut runs = Runs::default();
             let mut all = Vec::new();
             for src in 0..k {
@@ -337,7 +337,7 @@ mod tests {
             assert_eq!(runs.col.id, want, "k {k}");
             assert!(anc.ties > 0, "k {k}: ties exercised");
         }
-        let mut anc = Ancestry::new(0..2);
+        let mut anc = Ancestry::<DEPTH>::new(0..2);
         let mut runs = Runs::default();
         for src in 0..2 {
             for i in 0..20u32 {

@@ -3,9 +3,10 @@
 //!
 //! A feed-forward network ([`plan`](super::plan::plan)) runs on the columnar executor, first
 //! without history ([`Ties::Detect`]). A trial in which it meets simultaneous events from
-//! different streams ([`Stop::Tie`]) is run anew with their history ([`Ties::Ancestry`]); a
-//! trial that even that cannot order ([`Stop::Ambiguous`]), and every network with feedback,
-//! runs on the event engine.
+//! different streams ([`Stop::Tie`]) is run anew carrying a short history of each packet's
+//! events ([`Ties::Short`]); one whose ties that leaves open ([`Stop::Ambiguous`]) is run anew with
+//! the full history ([`Ties::Ancestry`]); a trial that even that cannot order, and every
+//! network with feedback, runs on the event engine.
 
 use super::columnar::{self, Ties};
 use super::network::{Network, TapSetup, TrialBuffers};
@@ -27,6 +28,12 @@ fn feed_forward(mut fresh: impl FnMut(Option<Network>) -> Network) -> (Network, 
     match columnar::run(&mut net, &plan, Ties::Detect) {
         Ok(stats) => return (net, Some(stats.events)),
         Err(Stop::Tie) => {}
+        Err(_) => return (net, None),
+    }
+    net = fresh(Some(net));
+    match columnar::run(&mut net, &plan, Ties::Short) {
+        Ok(stats) => return (net, Some(stats.events)),
+        Err(Stop::Ambiguous) => {}
         Err(_) => return (net, None),
     }
     net = fresh(Some(net));

@@ -23,16 +23,27 @@
 //! for more than [`DEPTH`] packets), the order cannot be known without the engine's global
 //! state: the comparison says [`Stop::Ambiguous`] and nothing is guessed.
 //!
-//! Carrying this costs a copy of about 90 bytes per packet and hop, so the columnar executor
-//! carries it only in a trial that needs it (`NoHistory` stops at the first tie instead).
+//! Carrying this costs a copy of about 90 bytes per packet and hop ([`DEPTH`] levels), so the
+//! columnar executor carries it only in a trial that needs it (`NoHistory` stops at the first
+//! tie instead), and first a short history ([`SHORT`] levels, about 55 bytes): a tie that
+//! leaves open stops that run too, and the trial is run once more with the full history. The
+//! levels are compared nearest first, so wherever the short history decides, the full history
+//! decides the same way.
 
 use crate::engine::SimTime;
 use std::cmp::Ordering;
 
-/// Ancestors carried per event. Four decide every tie of the shipped scenarios and of the
-/// random networks of the equivalence tests; eight cost the 1000-sender scale check, whose
-/// trials always meet a tie, about a tenth more time.
+/// Ancestors carried per event in a full history. Four decide every tie of the shipped
+/// scenarios and of the random networks of the equivalence tests; eight cost the 1000-sender
+/// scale check, whose trials always meet a tie, about a tenth more time.
 pub const DEPTH: usize = 4;
+/// Ancestors carried in a short history: the parent and the grandparent. They decide most
+/// ties (two packets meeting at a node left different parents at different times, or, emitted
+/// at the same time by two senders over like links, flows whose previous emissions differ) at
+/// a little over half a full history's copy per packet and hop. A tie they leave open is met
+/// again with the full history, which decides the same way wherever they decide (the levels
+/// are compared nearest first).
+pub const SHORT: usize = 2;
 /// Time entry beyond what is carried.
 const UNKNOWN: u64 = u64::MAX;
 /// The identity of the start, which schedules the first events (its time entry is 0, before
@@ -43,28 +54,30 @@ const START: u64 = 0;
 /// start), its identity, and the place, among the events it scheduled, of its child on this
 /// path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Hist {
-    t: [u64; DEPTH],
-    ev: [u64; DEPTH],
-    rank: [u32; DEPTH],
+pub(super) struct Hist<const D: usize> {
+    t: [u64; D],
+    ev: [u64; D],
+    rank: [u32; D],
 }
 
 /// An event: its ancestors and its identity (unique within a run).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Event {
-    hist: Hist,
+pub(super) struct Event<const D: usize> {
+    hist: Hist<D>,
     id: u64,
 }
 
-/// An event whose history is not carried.
-pub(super) const NO_EVENT: Event = Event {
-    hist: Hist {
-        t: [UNKNOWN; DEPTH],
-        ev: [UNKNOWN; DEPTH],
-        rank: [0; DEPTH],
-    },
-    id: UNKNOWN,
-};
+impl<const D: usize> Event<D> {
+    /// An event whose history is not carried.
+    pub(super) const NONE: Self = Event {
+        hist: Hist {
+            t: [UNKNOWN; D],
+            ev: [UNKNOWN; D],
+            rank: [0; D],
+        },
+        id: UNKNOWN,
+    };
+}
 
 /// Why the columnar executor stopped before the end of a trial.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -74,12 +87,12 @@ pub enum Stop {
     #[error("simultaneous events from different streams: their engine order needs their history")]
     Tie,
     /// Simultaneous events whose carried history does not decide their order.
-    #[error("simultaneous events whose engine order is not decided by {DEPTH} ancestors")]
+    #[error("simultaneous events whose engine order is not decided by the ancestors carried")]
     Ambiguous,
 }
 
 /// The event named `id` that `parent` (which happened at `t`) scheduled `rank`-th.
-fn child(parent: &Event, t: SimTime, rank: u32, id: u64) -> Event {
+fn child<const D: usize>(parent: &Event<D>, t: SimTime, rank: u32, id: u64) -> Event<D> {
     let h = &parent.hist;
     Event {
         hist: Hist {
@@ -93,7 +106,7 @@ fn child(parent: &Event, t: SimTime, rank: u32, id: u64) -> Event {
 
 /// `old` with `first` put in front (the last entry falls off). Built as a new array rather than
 /// shifted in place: that compiles to a few register moves where `copy_within` called memmove.
-fn shift<T: Copy>(first: T, old: &[T; DEPTH]) -> [T; DEPTH] {
+fn shift<T: Copy, const D: usize>(first: T, old: &[T; D]) -> [T; D] {
     std::array::from_fn(|i| if i == 0 { first } else { old[i - 1] })
 }
 
@@ -101,8 +114,8 @@ fn shift<T: Copy>(first: T, old: &[T; DEPTH]) -> [T; DEPTH] {
 /// the first level whose times differ decides, else the first common ancestor (the places of
 /// its children on the two paths); `None` when the carried history does not reach either.
 #[cold]
-pub(super) fn compare(a: &Hist, b: &Hist) -> Option<Ordering> {
-    for i in 0..DEPTH {
+pub(super) fn compare<const D: usize>(a: &Hist<D>, b: &Hist<D>) -> Option<Ordering> {
+    for i in 0..D {
         let (u, v) = (a.t[i], b.t[i]);
         if u == UNKNOWN || v == UNKNOWN {
             return None;
@@ -137,24 +150,25 @@ impl TieBreak for NoHistory {
 /// A packet's current event, and the place among the events it schedules of the packet's
 /// next one.
 #[derive(Debug, Clone, Copy)]
-struct Slot {
-    ev: Event,
+struct Slot<const D: usize> {
+    ev: Event<D>,
     rank: u32,
 }
 
-/// Per packet slot, its current event; per source, its next emission.
-pub(super) struct Ancestry {
-    slots: Vec<Slot>,
-    sources: Vec<Event>,
+/// Per packet slot, its current event with its last `D` ancestors; per source, its next
+/// emission.
+pub(super) struct Ancestry<const D: usize> {
+    slots: Vec<Slot<D>>,
+    sources: Vec<Event<D>>,
     next_id: u64,
     /// Simultaneous events of different streams ordered so far.
     pub(super) ties: u64,
 }
 
-impl Ancestry {
+impl<const D: usize> Ancestry<D> {
     /// The history of a run whose sources' first emissions the start schedules in `order`
     /// (source index -> its place).
-    pub(super) fn new(order: impl Iterator<Item = u64>) -> Ancestry {
+    pub(super) fn new(order: impl Iterator<Item = u64>) -> Self {
         let mut a = Ancestry {
             slots: Vec::with_capacity(1024),
             sources: Vec::new(),
@@ -162,7 +176,7 @@ impl Ancestry {
             ties: 0,
         };
         let start = Event {
-            hist: NO_EVENT.hist,
+            hist: Event::<D>::NONE.hist,
             id: START,
         };
         for pos in order {
@@ -180,13 +194,13 @@ impl Ancestry {
         self.next_id
     }
 
-    fn slot(&mut self, id: u32) -> &mut Slot {
+    fn slot(&mut self, id: u32) -> &mut Slot<D> {
         let i = id as usize;
         if i >= self.slots.len() {
             self.slots.resize(
                 i + 1,
                 Slot {
-                    ev: NO_EVENT,
+                    ev: Event::NONE,
                     rank: 0,
                 },
             );
@@ -215,30 +229,30 @@ impl Ancestry {
     }
 
     /// Packet `id`'s current event.
-    pub(super) fn event(&self, id: u32) -> Event {
-        self.slots.get(id as usize).map_or(NO_EVENT, |s| s.ev)
+    pub(super) fn event(&self, id: u32) -> Event<D> {
+        self.slots.get(id as usize).map_or(Event::NONE, |s| s.ev)
     }
 
     /// Packet `id` leaves in event `ev`, which schedules its next event `rank`-th.
-    pub(super) fn join(&mut self, id: u32, ev: &Event, rank: u32) {
+    pub(super) fn join(&mut self, id: u32, ev: &Event<D>, rank: u32) {
         *self.slot(id) = Slot { ev: *ev, rank };
     }
 
     /// The event that `parent`, at `t`, schedules `rank`-th (a mix's timer).
-    pub(super) fn child(&mut self, parent: &Event, t: SimTime, rank: u32) -> Event {
+    pub(super) fn child(&mut self, parent: &Event<D>, t: SimTime, rank: u32) -> Event<D> {
         let id = self.fresh();
         child(parent, t, rank, id)
     }
 
     /// Whether event `ev` comes before the current event of packet `id` (at the same time).
-    pub(super) fn before(&mut self, ev: &Event, id: u32) -> Result<bool, Stop> {
+    pub(super) fn before(&mut self, ev: &Event<D>, id: u32) -> Result<bool, Stop> {
         self.ties += 1;
         let order = compare(&ev.hist, &self.event(id).hist).ok_or(Stop::Ambiguous)?;
         Ok(order == Ordering::Less)
     }
 }
 
-impl Ancestry {
+impl<const D: usize> Ancestry<D> {
     /// The engine's order of the current events of packets `a` and `b`, if the history
     /// decides it.
     pub(super) fn order_of(&self, a: u32, b: u32) -> Option<Ordering> {
@@ -246,7 +260,7 @@ impl Ancestry {
     }
 }
 
-impl TieBreak for Ancestry {
+impl<const D: usize> TieBreak for Ancestry<D> {
     #[inline]
     fn b_first(&mut self, a: u32, b: u32) -> Result<bool, Stop> {
         self.ties += 1;
@@ -263,7 +277,7 @@ mod tests {
     /// start's order decides first emissions; a history that runs out decides nothing.
     #[test]
     fn ancestors_order_level_by_level() {
-        let mut a = Ancestry::new([1, 0].into_iter());
+        let mut a = Ancestry::<DEPTH>::new([1, 0].into_iter());
         // Packets 0 (source 0) and 1 (source 1) emitted at 5: the start's order.
         a.emitted(0, 0, 5);
         a.emitted(1, 1, 5);
@@ -280,7 +294,7 @@ mod tests {
         a.push(2, 9);
         assert_eq!(a.order_of(1, 2), Some(Ordering::Less));
         // Lockstep: two sources emitting at the same times for longer than the history.
-        let mut b = Ancestry::new([0, 1].into_iter());
+        let mut b = Ancestry::<DEPTH>::new([0, 1].into_iter());
         for k in 0..=DEPTH as u32 {
             b.emitted(0, 2 * k, 10 * k as u64);
             b.emitted(1, 2 * k + 1, 10 * k as u64);
@@ -288,5 +302,30 @@ mod tests {
         assert_eq!(b.order_of(0, 1), Some(Ordering::Less), "the start decides");
         let last = 2 * DEPTH as u32;
         assert_eq!(b.order_of(last, last + 1), None, "history runs out");
+    }
+
+    /// A short history decides where its levels' times differ, leaves open what only a
+    /// deeper level decides, and never decides otherwise than the full history.
+    #[test]
+    fn a_short_history_decides_a_subset_of_the_full_historys_ties() {
+        let mut full = Ancestry::<DEPTH>::new([1, 0].into_iter());
+        let mut short = Ancestry::<SHORT>::new([1, 0].into_iter());
+        // Packets 0 and 1 emitted at 5 by two sources, then forwarded at 5 and at 7 (the last
+        // two levels' times equal: only the start's order, three levels up, decides); packet 2
+        // emitted at 9 and forwarded at 9 and 11 (a parent time of its own).
+        for (src, id, t) in [(0, 0, 5), (1, 1, 5), (0, 2, 9)] {
+            full.emitted(src, id, t);
+            short.emitted(src, id, t);
+        }
+        for (id, t) in [(0, 5), (1, 5), (2, 9), (0, 7), (1, 7), (2, 11)] {
+            full.push(id, t);
+            short.push(id, t);
+        }
+        assert_eq!(full.order_of(0, 1), Some(Ordering::Greater));
+        assert_eq!(short.order_of(0, 1), None, "two levels of equal times");
+        for (a, b) in [(0, 2), (1, 2), (2, 0)] {
+            assert_eq!(short.order_of(a, b), full.order_of(a, b), "{a} against {b}");
+            assert!(short.order_of(a, b).is_some());
+        }
     }
 }

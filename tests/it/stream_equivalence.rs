@@ -19,7 +19,10 @@ use rand::{Rng, SeedableRng};
 enum Path {
     /// The columnar executor without history (no tie between streams).
     Detect,
-    /// The columnar executor with ancestry, after a tie; the tie comparisons it made.
+    /// The columnar executor with a short history, after a tie; the tie comparisons it made.
+    Short(u64),
+    /// The columnar executor with ancestry, after a tie the short history leaves open; the tie
+    /// comparisons it made.
     Ancestry(u64),
     /// The event engine: ties the carried history does not order.
     Engine,
@@ -38,10 +41,23 @@ fn path_of(s: &Scenario, seed: u64, trial: u64) -> Path {
         Ok(stats) => assert_same_nets(&col, stats.events, &ev, ev_events, trial),
         Err(e) => assert_eq!(e, Stop::Tie, "without history a run stops at a tie"),
     }
+    let mut sh = Network::new(&s.topology(), seed, trial, setup.clone());
+    let short = columnar::run(&mut sh, &plan, Ties::Short);
+    match short {
+        Ok(stats) => assert_same_nets(&sh, stats.events, &ev, ev_events, trial),
+        Err(e) => assert_eq!(
+            e,
+            Stop::Ambiguous,
+            "with a short history a run stops undecided"
+        ),
+    }
     let mut anc = Network::new(&s.topology(), seed, trial, setup);
     let ancestry = columnar::run(&mut anc, &plan, Ties::Ancestry);
     if let Ok(stats) = ancestry {
         assert_same_nets(&anc, stats.events, &ev, ev_events, trial);
+    }
+    if let (Ok(_), Err(e)) = (short, ancestry) {
+        panic!("trial {trial}: the full history stopped ({e}) where the short history did not");
     }
     let (_, auto_events) = Network::run_on(
         &s.topology(),
@@ -51,11 +67,14 @@ fn path_of(s: &Scenario, seed: u64, trial: u64) -> Path {
         Executor::Auto,
     );
     assert_eq!(auto_events, ev_events);
-    match (detect, ancestry) {
-        (Ok(_), Ok(_)) => Path::Detect,
-        (Ok(_), Err(e)) => panic!("trial {trial}: ancestry stopped ({e}) where detection did not"),
-        (Err(_), Ok(stats)) => Path::Ancestry(stats.ties),
-        (Err(_), Err(_)) => Path::Engine,
+    match (detect, short, ancestry) {
+        (Ok(_), _, Ok(_)) => Path::Detect,
+        (Ok(_), _, Err(e)) => {
+            panic!("trial {trial}: ancestry stopped ({e}) where detection did not")
+        }
+        (Err(_), Ok(stats), _) => Path::Short(stats.ties),
+        (Err(_), Err(_), Ok(stats)) => Path::Ancestry(stats.ties),
+        (Err(_), Err(_), Err(_)) => Path::Engine,
     }
 }
 
@@ -214,7 +233,7 @@ fn simultaneous_flushes_are_ordered_as_the_engine_orders_them() {
         );
     }
     let s = parse(&text);
-    let Path::Ancestry(ties) = path_of(&s, 5, 0) else {
+    let (Path::Short(ties) | Path::Ancestry(ties)) = path_of(&s, 5, 0) else {
         panic!("ties met without history, decided from the carried history")
     };
     assert!(ties > 100, "the flushes collide ({ties} tie comparisons)");
@@ -598,17 +617,22 @@ fn latency_classes() {
 
 /// Random feed-forward networks of every mix strategy, a fixed set of seeds: the columnar
 /// executor finishes every trial (none goes to the engine), most without history, some only
-/// with it (ties between streams: constant-rate flows, traces with repeated times).
+/// with it (ties between streams: constant-rate flows, traces with repeated times), and the
+/// short history decides some of those.
 #[test]
 fn random_networks_run_columnar_with_and_without_history() {
     for per_packet in [false, true] {
-        let (mut detect, mut ancestry, mut engine) = (0, 0, 0);
+        let (mut detect, mut short, mut ancestry, mut engine) = (0, 0, 0, 0);
         for seed in 0..64u64 {
             let dir = tempfile::tempdir().unwrap();
             let text = random_network(seed, dir.path(), per_packet);
             let s = Scenario::parse(&text, &dir.path().join("random.toml"), &[]).unwrap();
             match path_of(&s, seed, 0) {
                 Path::Detect => detect += 1,
+                Path::Short(ties) => {
+                    assert!(ties > 0, "seed {seed}");
+                    short += 1
+                }
                 Path::Ancestry(ties) => {
                     assert!(ties > 0, "seed {seed}");
                     ancestry += 1
@@ -616,9 +640,10 @@ fn random_networks_run_columnar_with_and_without_history() {
                 Path::Engine => engine += 1,
             }
         }
+        let history = short + ancestry;
         assert!(
-            engine == 0 && ancestry > 0 && detect > ancestry,
-            "per packet {per_packet}: detect {detect}, ancestry {ancestry}, engine {engine}"
+            engine == 0 && short > 0 && detect > history,
+            "per packet {per_packet}: detect {detect}, short {short}, ancestry {ancestry}, engine {engine}"
         );
     }
 }
