@@ -255,7 +255,7 @@ fn bench_likelihood(s: &Scenario, reps: usize) {
 }
 
 /// How many trials of each open-loop shipped scenario finish on the columnar executor without
-/// history, with it, or go to the event engine.
+/// history, with the short history, with the full one, or go to the event engine.
 fn paths() {
     use mixsim::net::columnar::{self, Ties};
     use mixsim::net::plan;
@@ -270,7 +270,9 @@ fn paths() {
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
         .collect();
     files.sort();
-    println!("{trials} trials per scenario: no history / with history / event engine");
+    println!(
+        "{trials} trials per scenario: no history / short history / full history / event engine"
+    );
     for path in files {
         // Sweep files are not scenarios.
         let Ok(s) = Scenario::load(&path, &[]) else {
@@ -281,24 +283,22 @@ fn paths() {
         let Ok(plan) = plan::plan(&fresh(0)) else {
             continue;
         };
-        let mut n = [0u64; 3];
+        let mut n = [0u64; 4];
         let start = Instant::now();
         for trial in 0..trials {
-            let k = if columnar::run(&mut fresh(trial), &plan, Ties::Detect).is_ok() {
-                0
-            } else if columnar::run(&mut fresh(trial), &plan, Ties::Ancestry).is_ok() {
-                1
-            } else {
-                2
-            };
+            let k = [Ties::Detect, Ties::Short, Ties::Ancestry]
+                .into_iter()
+                .position(|ties| columnar::run(&mut fresh(trial), &plan, ties).is_ok())
+                .unwrap_or(3);
             n[k] += 1;
         }
         println!(
-            "paths/{:<30} {:>5} {:>5} {:>5}   ({:.1} s)",
+            "paths/{:<30} {:>5} {:>5} {:>5} {:>5}   ({:.1} s)",
             s.name,
             n[0],
             n[1],
             n[2],
+            n[3],
             start.elapsed().as_secs_f64()
         );
     }
