@@ -44,6 +44,20 @@
 //! As for one mix, successive intervals are treated as independent. At the scenarios' later
 //! hops the earlier delays exceed T, F is 0 on [0, T), and the law says what the walk sees:
 //! the target's link carries nothing of X's own interval.
+//!
+//! # The hops together
+//! The walk's rate through hop k is the product of the per-hop rates: its decisions are taken
+//! as independent, though every hop scores the same sample of X. Why that holds: write the
+//! plug-in statistic as 2N I^ ~ sum over pairs (a, b) of orthonormal functions of X and Y of
+//! W_ab^2, W_ab = sqrt(N) mean_i a(X_i) b(Y_i). For X independent of two candidates Y and Y'
+//! (a later hop, F = 0 on [0, T)), Cov(W_ab, W'_ab') = E[b(Y) b'(Y')] for equal a and 0 for
+//! different a, because X is i.i.d. from interval to interval: the two hops' scores are
+//! correlated only through what Y and Y' share *in the same interval*, and a hold of tens of
+//! milliseconds between them leaves little of that; the values the sample of X happens to hold
+//! move every candidate's plug-in bias alike, at every hop. `examples/path_selection.rs`
+//! measures it on the mixnet (the third hop's rate given the first two right against its rate
+//! alone). The walk's candidates are walks, not links (`attack::path`), so the product's event,
+//! right at every hop, is the one the run counts.
 
 use super::dist::{binomial_pmf, convolve, poisson_pmf, TAIL_EPS};
 use super::NotApplicable;
