@@ -78,6 +78,32 @@ pub struct Observation<'a> {
     window: (SimTime, SimTime),
     counts: Vec<(Watch, &'a [u32])>,
     traces: Vec<(Watch, std::borrow::Cow<'a, [Packet]>)>,
+    memo: Option<&'a TrialMemo>,
+}
+
+/// Scores the attacks of one trial share: what one attack computed on the trial's data and
+/// another asks for again. The hop-by-hop walk's reports (one attack per hop) all walk from the
+/// first mix, so the report at hop k would score hops 1..k again; with a memo each mix is
+/// scored once per trial and walk. Valid for one trial only: the runner makes one per trial.
+#[derive(Debug, Default)]
+pub struct TrialMemo {
+    walks: std::cell::RefCell<WalkScores>,
+}
+
+/// Per walk (its address) and walked prefix of mixes, the scorer's identifications.
+type WalkScores = std::collections::HashMap<(usize, Vec<usize>), Vec<Identification>>;
+
+impl TrialMemo {
+    /// What `walk` stored for `prefix` in this trial.
+    pub(crate) fn walk(&self, walk: usize, prefix: &[usize]) -> Option<Vec<Identification>> {
+        self.walks.borrow().get(&(walk, prefix.to_vec())).cloned()
+    }
+
+    pub(crate) fn store_walk(&self, walk: usize, prefix: &[usize], ids: &[Identification]) {
+        self.walks
+            .borrow_mut()
+            .insert((walk, prefix.to_vec()), ids.to_vec());
+    }
 }
 
 impl<'a> Observation<'a> {
@@ -89,7 +115,18 @@ impl<'a> Observation<'a> {
             window,
             counts: Vec::new(),
             traces: Vec::new(),
+            memo: None,
         }
+    }
+
+    /// Share `memo` with the trial's other observations (see [`TrialMemo`]).
+    pub fn share(&mut self, memo: &'a TrialMemo) {
+        self.memo = Some(memo);
+    }
+
+    /// The trial's memo, if the runner shares one.
+    pub fn memo(&self) -> Option<&'a TrialMemo> {
+        self.memo
     }
 
     /// Add the count series seen at `watch`.

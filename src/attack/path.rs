@@ -9,7 +9,9 @@
 //! to a host, at a tie, at a mix it already visited, or after the hops it is asked to report.
 //! It is done separately at every sample size N (the choice at N = 10 need not be the one at
 //! N = 3000); walks at different N that share a prefix share its scores. Each reported hop
-//! walks on its own: scoring is cheap next to simulating the trial.
+//! walks on its own, on scores the reports of one trial share through the trial's
+//! [`TrialMemo`](super::TrialMemo) when the runner gives one (each mix is then scored once per
+//! trial, not once per report).
 //!
 //! What it reports is an identification at hop `k` (one [`HopByHop`] per reported hop): the
 //! candidates are every walk it could have taken through hop `k` (each a sequence of `k`
@@ -120,10 +122,22 @@ impl Walk {
         if let Some(v) = cache.get(prefix) {
             return v.clone();
         }
-        let mix = *prefix.last().expect("a walk starts at a mix");
-        let links: Vec<usize> = self.graph.outputs[mix].iter().map(|&(l, _)| l).collect();
-        let Verdict::Identification(ids) = (self.scorer)(prefix, &links).observe(obs) else {
-            panic!("the per-hop scorer is an identification attack")
+        // Another report of this walk may have scored the prefix in this trial already.
+        let me = self as *const Walk as usize;
+        let ids = match obs.memo().and_then(|m| m.walk(me, prefix)) {
+            Some(ids) => ids,
+            None => {
+                let mix = *prefix.last().expect("a walk starts at a mix");
+                let links: Vec<usize> = self.graph.outputs[mix].iter().map(|&(l, _)| l).collect();
+                let Verdict::Identification(ids) = (self.scorer)(prefix, &links).observe(obs)
+                else {
+                    panic!("the per-hop scorer is an identification attack")
+                };
+                if let Some(m) = obs.memo() {
+                    m.store_walk(me, prefix, &ids);
+                }
+                ids
+            }
         };
         cache.insert(prefix.to_vec(), ids.clone());
         ids
@@ -327,6 +341,46 @@ mod tests {
         assert_eq!(h2[1].chosen, None);
         assert!(h2[1].scores.iter().all(|s| *s == f64::NEG_INFINITY));
         assert_eq!(hop2.name(), "reads:hop2");
+    }
+
+    #[test]
+    fn a_trials_reports_share_the_scores_of_each_mix() {
+        // The walk's scorer counts its calls. Reports at hops 1 and 2 on one observation
+        // each: mix 0 is scored by both, mix 1 by the second. With a trial memo shared by
+        // the two observations, each mix is scored once, and the verdicts are the same.
+        let c: [(usize, [u32; 2]); 4] = [(10, [5, 1]), (11, [2, 9]), (12, [0, 4]), (13, [3, 0])];
+        let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = calls.clone();
+        let w = Arc::new(Walk {
+            scorer: Arc::new(move |_: &[usize], links: &[usize]| {
+                counted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                Box::new(Reads {
+                    links: links.to_vec(),
+                }) as Box<dyn Attack>
+            }),
+            ..Arc::try_unwrap(walk()).ok().unwrap()
+        });
+        let reports = [HopByHop::new(w.clone(), 1), HopByHop::new(w, 2)];
+        let run = |memo: Option<&crate::attack::TrialMemo>| {
+            reports
+                .iter()
+                .map(|r| {
+                    let mut obs = Observation::new(1, (0, 2));
+                    for (l, v) in &c {
+                        obs.add_counts(watch(*l), v);
+                    }
+                    if let Some(m) = memo {
+                        obs.share(m);
+                    }
+                    r.observe(&obs)
+                })
+                .collect::<Vec<_>>()
+        };
+        let apart = run(None);
+        assert_eq!(calls.swap(0, std::sync::atomic::Ordering::Relaxed), 3);
+        let memo = crate::attack::TrialMemo::default();
+        assert_eq!(run(Some(&memo)), apart);
+        assert_eq!(calls.load(std::sync::atomic::Ordering::Relaxed), 2);
     }
 
     #[test]

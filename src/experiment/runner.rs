@@ -4,7 +4,7 @@
 use super::attacks::{self, Evaluated};
 use super::progress::{Progress, ProgressSink};
 use super::score::{score, AttackTally};
-use crate::attack::{Needs, Observation, Packet, Watch};
+use crate::attack::{Needs, Observation, Packet, TrialMemo, Watch};
 use crate::net::plan::{self, Executor, NotFeedForward};
 use crate::net::{
     latency, CoverKind, FlowId, Latency, LinkStats, Network, PacketCounters, TapSetup, Topology,
@@ -223,10 +223,12 @@ pub fn score_attacks(
     scenario: &Scenario,
     attacks: &[Evaluated],
 ) -> Vec<AttackTally> {
+    let memo = TrialMemo::default();
     attacks
         .iter()
         .map(|a| {
-            let obs = observation(net, scenario, &a.attack.needs());
+            let mut obs = observation(net, scenario, &a.attack.needs());
+            obs.share(&memo);
             score(&a.attack.observe(&obs), &a.truth)
         })
         .collect()
@@ -396,8 +398,10 @@ impl<'a> TrialPlan<'a> {
             copy_trace(&net, w, into);
         }
         arena.scores.clear();
+        let memo = TrialMemo::default();
         for (a, needs) in self.attacks.iter().zip(&self.needs) {
             let mut obs = counts_observation(&net, self.scenario, needs);
+            obs.share(&memo);
             for &w in &needs.traces {
                 let i = self
                     .traced
