@@ -9,9 +9,11 @@ use super::{AttackConfig, ResolvedNodeKind, Scenario};
 use crate::attack::path::MixGraph;
 use crate::attack::{Attack, Point, Watch};
 
-pub use super::adversary::{group_marked, hop_truth, hop_walk, multi_flow, supermix};
 pub use super::correlation::{correlation, true_candidate};
+pub use super::hop_by_hop::{hop_truth, hop_walk};
 pub use super::likelihood::likelihood_attack;
+pub use super::mfa::{group_marked, multi_flow};
+pub use super::supermix::supermix;
 pub use super::watermark::{marked_subjects, watermark_detection};
 
 /// The attacks of one attack table, in the order they are scored and reported (see each kind's

@@ -183,9 +183,9 @@ pub const ATTACK_REGISTRY: &[AttackKindDef] = &[
     super::correlation::KIND,
     super::watermark::KIND,
     super::likelihood::KIND,
-    super::adversary::MFA,
-    super::adversary::HOP_BY_HOP,
-    super::adversary::SUPERMIX,
+    super::mfa::KIND,
+    super::hop_by_hop::KIND,
+    super::supermix::KIND,
     super::message_entropy::KIND,
 ];
 
