@@ -3,8 +3,9 @@
 //! checked with located errors.
 
 use crate::common::{arg, ok, parse, refused, run_cli, single_mix};
-use mixsim::experiment::message::{entropies, tracker};
+use mixsim::experiment::message::{entropies, tracker, trial_on};
 use mixsim::model::pool_entropy::steady_state_entropy;
+use mixsim::net::plan::Executor;
 
 /// One exponential mix (mean hold 20 ms, alice at 200 pkt/s) with a correlation table and a
 /// message-entropy table on alice.
@@ -79,6 +80,21 @@ fn the_run_reports_the_entropy_of_its_own_trials_whatever_the_jobs() {
         Some(steady_state_entropy(200.0, 0.02))
     );
     assert!(e["not_applicable"].is_null());
+}
+
+#[test]
+fn the_second_pass_gets_the_event_engines_trials_on_any_executor() {
+    // The tracker's distribution per trial, simulated on the columnar executor (what the run
+    // uses) and on the event engine: the same, trial by trial.
+    let s = parse(&scenario(
+        "kind = \"message_entropy\"\ntarget = \"alice\"\n",
+    ));
+    let t = tracker(&s, "alice").unwrap();
+    for k in 0..12 {
+        let fast = trial_on(&s, &t, 7, k, Executor::Stream);
+        assert!(fast.is_some(), "trial {k} tagged nothing");
+        assert_eq!(fast, trial_on(&s, &t, 7, k, Executor::Event), "trial {k}");
+    }
 }
 
 #[test]
