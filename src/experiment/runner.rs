@@ -7,8 +7,8 @@ use super::score::{score, AttackTally};
 use crate::attack::{Needs, Observation, Packet, TrialMemo, Watch};
 use crate::net::plan::{self, Executor, NotFeedForward};
 use crate::net::{
-    latency, CoverKind, FlowId, Latency, LinkStats, Network, PacketCounters, TapSetup, Topology,
-    TrialBuffers,
+    latency, CoverKind, FlowId, Latency, LatencyRecorder, LinkStats, Network, PacketCounters,
+    TapSetup, Topology, TrialBuffers,
 };
 use crate::scenario::Scenario;
 use crate::traffic::tcp::TcpStats;
@@ -75,8 +75,9 @@ impl Tally {
         }
     }
 
-    /// Add one finished trial: its network (built by [`Network::reusing`], whose latency
-    /// stays in its counts until added here) and its attacks' scored verdicts.
+    /// Add one finished trial: its network (built by [`Network::reusing`]) and its attacks'
+    /// scored verdicts. Its latency counts are not added here but summed in the worker's arena
+    /// ([`TrialPlan::add_latency`]); only the placed stages' holds are.
     fn add_trial(&mut self, plan: &TrialPlan, net: &Network, events: u64, attacks: &[AttackTally]) {
         self.trials += 1;
         for (a, b) in self.attacks.iter_mut().zip(attacks) {
@@ -86,17 +87,11 @@ impl Tally {
         for (a, l) in self.links.iter_mut().zip(&net.links) {
             a.add(&l.stats);
         }
-        net.add_latency_into(0..plan.real, &mut self.latency);
-        let (flows, kinds) = (plan.flows, plan.kinds);
-        for (hists, n, first) in [
-            (&mut self.flow_latency, flows, 1),
-            (&mut self.cover_latency, kinds, plan.real),
-        ] {
-            hists.resize_with(n, latency::histogram);
-            for (k, h) in hists.iter_mut().enumerate() {
-                net.add_end_to_end_into(first + k, h);
-            }
-        }
+        net.add_stage_holds(&mut self.latency.stage_hold);
+        self.flow_latency
+            .resize_with(plan.flows, latency::histogram);
+        self.cover_latency
+            .resize_with(plan.kinds, latency::histogram);
         self.events += events;
         add_tcp(&mut self.tcp, &net.tcp_stats());
     }
@@ -384,8 +379,17 @@ impl<'a> TrialPlan<'a> {
     /// Run trial `trial` on `arena`'s buffers and add it to `acc`. The tally is the same
     /// whatever the arena ran before.
     pub fn run_trial(&self, arena: &mut TrialArena, trial: u64, acc: &mut Tally) {
+        self.run_trial_counting(arena, trial, acc);
+        self.add_latency(arena, acc);
+    }
+
+    /// [`TrialPlan::run_trial`] that leaves the trial's latency counts summed in `arena`, for
+    /// [`TrialPlan::add_latency`] to add into `acc` (the tally its other figures went to)
+    /// once, after the last of a run of trials: turning counts into histograms costs a
+    /// `record_n` per non-empty bucket, which per trial was some 7 % of a short trial.
+    fn run_trial_counting(&self, arena: &mut TrialArena, trial: u64, acc: &mut Tally) {
         let bufs = &mut arena.bufs;
-        let (net, events) = Network::run_reusing(
+        let (mut net, events) = Network::run_reusing(
             &self.topology,
             self.seed,
             trial,
@@ -412,17 +416,38 @@ impl<'a> TrialPlan<'a> {
             arena.scores.push(score(&a.attack.observe(&obs), &a.truth));
         }
         acc.add_trial(self, &net, events, &arena.scores);
+        net.take_latency_counts(&mut arena.latency);
         net.recycle(bufs);
+    }
+
+    /// Add the latency counts summed in `arena` since its last call into `acc`, and empty
+    /// them: the real packets' classes into `latency`, each reported flow's and cover kind's
+    /// end-to-end counts into `flow_latency` and `cover_latency`.
+    fn add_latency(&self, arena: &mut TrialArena, acc: &mut Tally) {
+        let counts = &mut arena.latency;
+        if counts.classes() < self.real + self.kinds {
+            return; // No trial of this plan ran on the arena: nothing to add.
+        }
+        counts.add_classes_into(0..self.real, &mut acc.latency);
+        for (k, h) in acc.flow_latency.iter_mut().enumerate() {
+            counts.add_end_to_end_into(1 + k, h);
+        }
+        for (k, h) in acc.cover_latency.iter_mut().enumerate() {
+            counts.add_end_to_end_into(self.real + k, h);
+        }
+        counts.clear();
     }
 }
 
 /// A worker's buffers, reused from one trial to the next (of any scenario): the network's
-/// large buffers ([`TrialBuffers`]), the traces the attacks read and the scored verdicts.
+/// large buffers ([`TrialBuffers`]), the traces the attacks read, the scored verdicts and the
+/// latency counts of the trials not yet added to their tally.
 #[derive(Default)]
 pub struct TrialArena {
     bufs: TrialBuffers,
     traces: Vec<Vec<Packet>>,
     scores: Vec<AttackTally>,
+    latency: LatencyRecorder,
 }
 
 /// Run all trials of a scenario with its own attacks.
@@ -533,12 +558,14 @@ pub fn tally_attacks_until(
                 if stop.load(std::sync::atomic::Ordering::Relaxed) {
                     return (acc, arena);
                 }
-                plan.run_trial(&mut arena, trial, &mut acc);
+                plan.run_trial_counting(&mut arena, trial, &mut acc);
                 on_trial();
                 (acc, arena)
             },
         )
-        .map(|(acc, arena)| {
+        .map(|(mut acc, mut arena)| {
+            // The run's latency counts go to its tally before the arena serves another run.
+            plan.add_latency(&mut arena, &mut acc);
             spare.lock().expect("arena pool").push(arena);
             acc
         })

@@ -169,6 +169,24 @@ impl ClassCounts {
         }
     }
 
+    /// Add `o`'s counts into these and zero `o`'s, in one pass over `o`'s touched blocks.
+    fn take_from(&mut self, o: &mut ClassCounts) {
+        for figure in 0..3 {
+            let mask = std::mem::take(&mut o.touched[figure]);
+            self.touched[figure] |= mask;
+            for b in (0..BLOCKS).filter(|b| mask & (1 << b) != 0) {
+                let at = figure * BINS + (b << BLOCK_MAGNITUDE);
+                let range = at..at + (1 << BLOCK_MAGNITUDE);
+                for (a, n) in self.counts[range.clone()]
+                    .iter_mut()
+                    .zip(&mut o.counts[range])
+                {
+                    *a += std::mem::take(n);
+                }
+            }
+        }
+    }
+
     /// Zero the touched blocks: the counts of a class nothing was recorded in.
     fn clear(&mut self) {
         for figure in 0..3 {
@@ -186,6 +204,13 @@ pub struct LatencyRecorder {
     /// Per flow, its class.
     class_of: Vec<u32>,
     classes: Vec<ClassCounts>,
+}
+
+/// A recorder of no classes, for [`LatencyRecorder::take_counts_from`] to fill.
+impl Default for LatencyRecorder {
+    fn default() -> Self {
+        Self::with_classes(Vec::new(), 0)
+    }
 }
 
 impl LatencyRecorder {
@@ -258,6 +283,25 @@ impl LatencyRecorder {
     /// Add class `class`'s end-to-end counts into `into`.
     pub fn add_end_to_end_into(&self, class: usize, into: &mut Histogram<u64>) {
         self.classes[class].add_figure_into(0, into);
+    }
+
+    /// Add `trial`'s counts into these, class by class, and leave `trial` empty (its map
+    /// kept): how a worker sums its trials' counts, to turn them into histograms once, when
+    /// its share of the trials ends, rather than once per trial. Counts are integers, so the
+    /// histograms built from the sum are those the trials' own would add up to, bit for bit.
+    pub fn take_counts_from(&mut self, trial: &mut LatencyRecorder) {
+        if self.classes.len() < trial.classes.len() {
+            self.classes
+                .resize_with(trial.classes.len(), ClassCounts::new);
+        }
+        for (a, t) in self.classes.iter_mut().zip(&mut trial.classes) {
+            a.take_from(t);
+        }
+    }
+
+    /// Zero every class's counts (the flow-to-class map kept).
+    pub fn clear(&mut self) {
+        self.classes.iter_mut().for_each(ClassCounts::clear);
     }
 }
 
@@ -347,6 +391,35 @@ mod tests {
             direct[0].end_to_end.max() > HIGH,
             "the test reaches the top bucket"
         );
+    }
+
+    #[test]
+    fn counts_taken_over_trials_equal_one_recorder_of_them_all() {
+        let vals = values();
+        let (class_of, classes) = (vec![0, 1, 2, 1], 3);
+        let mut all = LatencyRecorder::with_classes(class_of.clone(), classes);
+        let mut trial = LatencyRecorder::with_classes(class_of.clone(), classes);
+        let mut sum = LatencyRecorder::default();
+        for part in vals.chunks(vals.len() / 3 + 1) {
+            trial.reset(&class_of, classes);
+            for (k, &v) in part.iter().enumerate() {
+                let flow = (k % class_of.len()) as u32;
+                all.record(flow, v, v / 3, v / 7);
+                trial.record(flow, v, v / 3, v / 7);
+            }
+            sum.take_counts_from(&mut trial);
+            assert!(trial.finish().iter().all(|l| l.end_to_end.is_empty()));
+        }
+        let (a, b) = (sum.finish(), all.finish());
+        assert_eq!(a.len(), classes);
+        for (x, y) in a.iter().zip(&b) {
+            assert!(!y.end_to_end.is_empty());
+            assert_eq!(x.end_to_end, y.end_to_end);
+            assert_eq!(x.mix_hold, y.mix_hold);
+            assert_eq!(x.queueing, y.queueing);
+        }
+        sum.clear();
+        assert!(sum.finish().iter().all(|l| l.queueing.is_empty()));
     }
 
     #[test]

@@ -427,9 +427,10 @@ impl Network {
     /// [`Network::new`] on the buffers of an earlier trial's network (any topology), for a
     /// worker that runs trial after trial. It runs the same trial, bit for bit, but does not
     /// turn its latency counts into histograms as it ends: `latency` and `latency_by_class`
-    /// stay empty, and [`Network::add_latency_into`] and [`Network::add_end_to_end_into`] add
-    /// the counts into histograms the caller keeps (a per-trial histogram set is about a
-    /// megabyte of fresh zeroed memory). Give the buffers back with [`Network::recycle`].
+    /// stay empty, and [`Network::take_latency_counts`] moves the counts into a recorder the
+    /// caller keeps, to sum over its trials and turn into histograms once (a per-trial
+    /// histogram set is about a megabyte of fresh zeroed memory, and filling it a `record_n`
+    /// per non-empty bucket). Give the buffers back with [`Network::recycle`].
     pub fn reusing(
         topology: &Topology,
         seed: u64,
@@ -810,18 +811,11 @@ impl Network {
         self.with_stage_holds(l)
     }
 
-    /// Add this trial's latency of the classes `classes` (every packet when no classes were
-    /// set), the placed stages' holds included, into `into`: what
-    /// [`Network::latency_of_classes_with_stages`] returns, added without building it. The way
-    /// a network from [`Network::reusing`] gives its latency.
-    pub fn add_latency_into(&self, classes: std::ops::Range<usize>, into: &mut Latency) {
-        self.recorder.add_classes_into(classes, into);
-        self.add_stage_holds(&mut into.stage_hold);
-    }
-
-    /// Add class `class`'s end-to-end latency into `into`.
-    pub fn add_end_to_end_into(&self, class: usize, into: &mut Histogram<u64>) {
-        self.recorder.add_end_to_end_into(class, into);
+    /// Move this trial's latency counts into `into` (see [`LatencyRecorder::take_counts_from`]),
+    /// leaving this network's empty: the way a network from [`Network::reusing`] gives its
+    /// latency. The placed stages' holds are not in them ([`Network::add_stage_holds`]).
+    pub fn take_latency_counts(&mut self, into: &mut LatencyRecorder) {
+        into.take_counts_from(&mut self.recorder);
     }
 
     fn with_stage_holds(&self, mut l: Latency) -> Latency {
@@ -830,7 +824,7 @@ impl Network {
     }
 
     /// Record the placed stages' holds into `into` (zero counted as 1 ns).
-    fn add_stage_holds(&self, into: &mut Histogram<u64>) {
+    pub fn add_stage_holds(&self, into: &mut Histogram<u64>) {
         for st in &self.stages {
             for v in st.held.iter_recorded() {
                 let x = v.value_iterated_to().clamp(1, into.high());

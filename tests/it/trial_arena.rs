@@ -73,3 +73,41 @@ fn the_same_trial_twice_on_one_arena_is_the_same() {
         "another trial differs, so the comparison can fail"
     );
 }
+
+/// A worker sums its trials' latency counts in its arena and adds them to its tally once, when
+/// its run of trials ends: the tally of a range of trials, on one thread or two, is the sum of
+/// the trials' own tallies, byte for byte (reported flows, cover kinds and placed stages too).
+#[test]
+fn latency_summed_over_a_workers_trials_equals_the_trials_own() {
+    use mixsim::experiment::runner::tally_attacks;
+    for name in [
+        "fig5-heavy.toml",
+        "defense-cover-loop.toml",
+        "swirl-stepping-stone.toml",
+    ] {
+        let s = Scenario::load(&scenario_path(name), &[]).unwrap_or_else(|e| panic!("{e}"));
+        let a = attacks::of_scenario(&s);
+        let plan = TrialPlan::new(&s, &a, 5, Executor::Auto);
+        let mut arena = TrialArena::default();
+        let mut each = plan.empty_tally();
+        for trial in 0..6 {
+            let mut t = plan.empty_tally();
+            plan.run_trial(&mut arena, trial, &mut t);
+            each = each.merge(t);
+        }
+        let want = serde_json::to_string(&TallyRecord::of(&each)).expect("serialises");
+        assert!(
+            !each.latency.end_to_end.is_empty(),
+            "{name}: packets delivered"
+        );
+        for threads in [1, 2] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("a pool");
+            let t = pool.install(|| tally_attacks(&s, &a, 5, 0..6, Executor::Auto, &|| ()));
+            let got = serde_json::to_string(&TallyRecord::of(&t)).expect("serialises");
+            assert_eq!(got, want, "{name} on {threads} threads");
+        }
+    }
+}
