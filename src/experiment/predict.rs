@@ -80,67 +80,16 @@ fn mix_params(
     order.extend((0..candidates_in.len()).filter(|&c| c != truth));
     let mut candidates = Vec::new();
     for c in order {
-        let li = candidates_in[c];
-        let link = &s.links[li];
-        if link.from != mix {
-            return Err(NotApplicable::new(format!(
-                "candidate {} does not leave the mix \"{}\"",
-                link.name, s.nodes[mix].name
-            )));
-        }
-        let mut lambda_other = 0.0;
-        let mut bits_per_packet = None;
-        for (fi, f) in s
-            .flows
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| f.links.contains(&li))
-        {
-            let Traffic::Poisson { rate } = f.traffic else {
-                return Err(NotApplicable::new(format!(
-                    "the model assumes Poisson traffic; flow \"{}\" on {} is not",
-                    f.name, link.name
-                )));
-            };
-            if f.route.first() == Some(&mix) {
-                return Err(NotApplicable::new(format!(
-                    "flow \"{}\" starts at the mix and is not held by it",
-                    f.name
-                )));
-            }
-            match bits_per_packet {
-                None => bits_per_packet = Some(f.size as f64 * 8.0),
-                Some(b) if b != f.size as f64 * 8.0 => {
-                    return Err(NotApplicable::new(format!(
-                        "the model assumes one packet size on {} (M/D/1)",
-                        link.name
-                    )));
-                }
-                _ => {}
-            }
-            if fi != target_index {
-                lambda_other += rate;
-            }
-        }
-        let service = bits_per_packet
-            .map(|b| link.bandwidth_bps / b)
-            .unwrap_or(f64::INFINITY);
-        let load = (lambda_other + if c == truth { lambda_f } else { 0.0 }) / service;
-        let padding = match link.padding {
-            None => None,
-            Some(p) => Some(padding_law(
-                &link.name,
-                p,
-                bits_per_packet,
-                link.bandwidth_bps,
-                interval,
-            )?),
-        };
-        candidates.push(CandidateLink {
-            lambda_other,
-            service_rate: (load >= NO_QUEUE_LOAD).then_some(service),
-            padding,
-        });
+        let lambda_target = if c == truth { lambda_f } else { 0.0 };
+        let link = candidate_link(
+            s,
+            target_index,
+            mix,
+            candidates_in[c],
+            lambda_target,
+            interval,
+        )?;
+        candidates.push(link);
     }
     let params = MixModelParams {
         lambda_f,
@@ -152,6 +101,79 @@ fn mix_params(
     };
     params.validate()?;
     Ok(params)
+}
+
+/// Candidate link `li` as the model sees it: it leaves `mix`; the Poisson rate of the other
+/// flows on it (one packet size, none starting at the mix); its service rate when its load,
+/// with the target's `lambda_target` on it, makes it queue; its padding.
+fn candidate_link(
+    s: &Scenario,
+    target_index: usize,
+    mix: usize,
+    li: usize,
+    lambda_target: f64,
+    interval: crate::engine::SimTime,
+) -> Result<CandidateLink, NotApplicable> {
+    let link = &s.links[li];
+    if link.from != mix {
+        return Err(NotApplicable::new(format!(
+            "candidate {} does not leave the mix \"{}\"",
+            link.name, s.nodes[mix].name
+        )));
+    }
+    let mut lambda_other = 0.0;
+    let mut bits_per_packet = None;
+    for (fi, f) in s
+        .flows
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.links.contains(&li))
+    {
+        let Traffic::Poisson { rate } = f.traffic else {
+            return Err(NotApplicable::new(format!(
+                "the model assumes Poisson traffic; flow \"{}\" on {} is not",
+                f.name, link.name
+            )));
+        };
+        if f.route.first() == Some(&mix) {
+            return Err(NotApplicable::new(format!(
+                "flow \"{}\" starts at the mix and is not held by it",
+                f.name
+            )));
+        }
+        match bits_per_packet {
+            None => bits_per_packet = Some(f.size as f64 * 8.0),
+            Some(b) if b != f.size as f64 * 8.0 => {
+                return Err(NotApplicable::new(format!(
+                    "the model assumes one packet size on {} (M/D/1)",
+                    link.name
+                )));
+            }
+            _ => {}
+        }
+        if fi != target_index {
+            lambda_other += rate;
+        }
+    }
+    let service = bits_per_packet
+        .map(|b| link.bandwidth_bps / b)
+        .unwrap_or(f64::INFINITY);
+    let load = (lambda_other + lambda_target) / service;
+    let padding = match link.padding {
+        None => None,
+        Some(p) => Some(padding_law(
+            &link.name,
+            p,
+            bits_per_packet,
+            link.bandwidth_bps,
+            interval,
+        )?),
+    };
+    Ok(CandidateLink {
+        lambda_other,
+        service_rate: (load >= NO_QUEUE_LOAD).then_some(service),
+        padding,
+    })
 }
 
 /// The models of one hop of the target's route.
@@ -425,24 +447,7 @@ pub fn watermark_model(s: &Scenario, w: &WatermarkAttack) -> WatermarkModel {
     else {
         return na("no examined link carries the marked flow".into());
     };
-    let (mut var, mut mixes, mut other) = (0.0f64, Vec::new(), None);
-    for (k, &li) in after[..=end].iter().enumerate() {
-        let l = &s.links[li];
-        if k > 0 {
-            match s.nodes[flow.route[mark.hop + k]].kind {
-                ResolvedNodeKind::Mix {
-                    strategy: MixStrategy::Exponential { mean_ns },
-                } => mixes.push(time::ns_f64_to_secs(mean_ns)),
-                ResolvedNodeKind::Mix { .. } => other = Some("a mix that is not exponential"),
-                ResolvedNodeKind::Host => {}
-            }
-        }
-        match (l.jitter, l.jitter_model) {
-            (Some(j), crate::net::JitterModel::Symmetric) => var += time::to_secs_f64(j).powi(2),
-            (Some(_), crate::net::JitterModel::Truncated) => other = Some("truncated jitter"),
-            (None, _) => {}
-        }
-    }
+    let (var, mixes, other) = path_delays(s, flow, mark.hop, &after[..=end]);
     let lambda = flow.traffic.mean_rate();
     let mp = p.model();
     let rates = match (other, mixes.as_slice(), var > 0.0) {
@@ -497,6 +502,36 @@ pub fn watermark_model(s: &Scenario, w: &WatermarkAttack) -> WatermarkModel {
         note,
         search,
     })
+}
+
+/// Along `links` of `flow` from its watermarker at `hop`: the summed variance of symmetric
+/// jitter (s^2), the mean holds of the exponential mixes (s), and anything else the analysis
+/// does not cover.
+fn path_delays(
+    s: &Scenario,
+    flow: &crate::scenario::Flow,
+    hop: usize,
+    links: &[usize],
+) -> (f64, Vec<f64>, Option<&'static str>) {
+    let (mut var, mut mixes, mut other) = (0.0f64, Vec::new(), None);
+    for (k, &li) in links.iter().enumerate() {
+        let l = &s.links[li];
+        if k > 0 {
+            match s.nodes[flow.route[hop + k]].kind {
+                ResolvedNodeKind::Mix {
+                    strategy: MixStrategy::Exponential { mean_ns },
+                } => mixes.push(time::ns_f64_to_secs(mean_ns)),
+                ResolvedNodeKind::Mix { .. } => other = Some("a mix that is not exponential"),
+                ResolvedNodeKind::Host => {}
+            }
+        }
+        match (l.jitter, l.jitter_model) {
+            (Some(j), crate::net::JitterModel::Symmetric) => var += time::to_secs_f64(j).powi(2),
+            (Some(_), crate::net::JitterModel::Truncated) => other = Some("truncated jitter"),
+            (None, _) => {}
+        }
+    }
+    (var, mixes, other)
 }
 
 /// The analysis of the watermark attack table named `table`, if it is one.
