@@ -425,44 +425,11 @@ pub fn refined_from_terms(i1: f64, c1: f64, n: usize, terms: &RefinedTerms) -> f
     } else {
         (0.0, 2.0 * terms.k1 - (c - tau2))
     };
-    // Mean k, variance v (a chi-square(k) when v = 2k); a floor keeps a law at the cap valid.
-    let law = |k: f64, v: f64| {
-        let v = v.max(1e-9 * k);
-        Gamma::new(k * k / v, k / v).expect("shape and rate > 0")
-    };
-    // G(s) = prod_j P(2N I^_j <= s), tabulated on [0, s_hi] (G = 1 beyond).
-    let dists: Vec<Gamma> = terms
-        .k_others
-        .iter()
-        .filter(|&&k| k > 0.0)
-        .map(|&k| law(k, 2.0 * k - c))
-        .collect();
-    let s_hi = terms
-        .k_others
-        .iter()
-        .map(|&k| k.max(0.0) + 15.0 * (2.0 * k.max(0.0)).sqrt() + 40.0)
-        .fold(40.0, f64::max);
-    const GRID: usize = 4000;
-    let h = s_hi / GRID as f64;
-    let table: Vec<f64> = (0..=GRID)
-        .map(|i| dists.iter().map(|d| d.cdf(i as f64 * h)).product::<f64>())
-        .collect();
-    let g = |s: f64| -> f64 {
-        if s <= 0.0 {
-            0.0
-        } else if s >= s_hi {
-            1.0
-        } else {
-            let x = s / h;
-            let i = x.floor() as usize;
-            let f = x - i as f64;
-            table[i] * (1.0 - f) + table[(i + 1).min(GRID)] * f
-        }
-    };
+    let g = CompetitorsCdf::new(terms, c);
     // Q_1 at equal-probability quantile midpoints.
     const QN: usize = 200;
     let q: Vec<f64> = if terms.k1 > 0.0 {
-        let d = law(terms.k1, q_var);
+        let d = gamma_law(terms.k1, q_var);
         (0..QN)
             .map(|m| d.inverse_cdf((m as f64 + 0.5) / QN as f64))
             .collect()
@@ -483,10 +450,61 @@ pub fn refined_from_terms(i1: f64, c1: f64, n: usize, terms: &RefinedTerms) -> f
         } else {
             2.0
         };
-        let inner = q.iter().map(|&qq| g(mu + tau * z + qq)).sum::<f64>() / q.len() as f64;
+        let inner = q.iter().map(|&qq| g.at(mu + tau * z + qq)).sum::<f64>() / q.len() as f64;
         sum += w * normal.pdf(z) * inner;
     }
     (sum * hz / 3.0).clamp(0.0, 1.0)
+}
+
+/// A gamma law of mean k and variance v (a chi-square(k) when v = 2k); a floor keeps a law at
+/// the cap valid.
+fn gamma_law(k: f64, v: f64) -> Gamma {
+    let v = v.max(1e-9 * k);
+    Gamma::new(k * k / v, k / v).expect("shape and rate > 0")
+}
+
+/// G(s) = prod_j P(2N I^_j <= s) over the competitors, each with the shared part `c` taken out,
+/// tabulated on [0, s_hi] and read by linear interpolation (G = 1 beyond).
+struct CompetitorsCdf {
+    table: Vec<f64>,
+    h: f64,
+    s_hi: f64,
+}
+
+impl CompetitorsCdf {
+    const GRID: usize = 4000;
+
+    fn new(terms: &RefinedTerms, c: f64) -> Self {
+        let dists: Vec<Gamma> = terms
+            .k_others
+            .iter()
+            .filter(|&&k| k > 0.0)
+            .map(|&k| gamma_law(k, 2.0 * k - c))
+            .collect();
+        let s_hi = terms
+            .k_others
+            .iter()
+            .map(|&k| k.max(0.0) + 15.0 * (2.0 * k.max(0.0)).sqrt() + 40.0)
+            .fold(40.0, f64::max);
+        let h = s_hi / Self::GRID as f64;
+        let table = (0..=Self::GRID)
+            .map(|i| dists.iter().map(|d| d.cdf(i as f64 * h)).product::<f64>())
+            .collect();
+        CompetitorsCdf { table, h, s_hi }
+    }
+
+    fn at(&self, s: f64) -> f64 {
+        if s <= 0.0 {
+            0.0
+        } else if s >= self.s_hi {
+            1.0
+        } else {
+            let x = s / self.h;
+            let i = x.floor() as usize;
+            let f = x - i as f64;
+            self.table[i] * (1.0 - f) + self.table[(i + 1).min(Self::GRID)] * f
+        }
+    }
 }
 
 #[cfg(test)]
