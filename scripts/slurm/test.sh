@@ -16,8 +16,16 @@ started=$(date +%s)
 TMP=$(mktemp -d /tmp/mixsim-slurm-test.XXXXXX)
 PIDS=()
 cleanup() {
+  local status=$?
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  rm -rf "$TMP"
+  # The daemons write their state as they stop: wait for them (10 s at most) before removing
+  # it, or rm races a daemon still writing into the directory.
+  for p in "${PIDS[@]}"; do
+    for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.2; done
+  done
+  rm -rf "$TMP" 2>/dev/null || { sleep 1; rm -rf "$TMP"; } ||
+    echo "slurm test: could not remove $TMP" >&2
+  exit "$status"
 }
 trap cleanup EXIT
 say() { echo "slurm test: $*"; }
