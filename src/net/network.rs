@@ -855,17 +855,10 @@ impl Network {
         let now = engine.now();
         match ev {
             NetEvent::Emit { flow } => {
-                let f = &mut self.flows[flow as usize];
-                if !f.is_plain() {
+                if !self.flows[flow as usize].is_plain() {
                     return self.emit_loopix(engine, now, flow);
                 }
-                let pkt = Packet::new(flow, f.next_seq, f.size, now);
-                f.next_seq += 1;
-                let gap = f.process.next_gap(&mut f.rng);
-                if now + gap < self.horizon {
-                    engine.schedule(now + gap, NetEvent::Emit { flow });
-                }
-                self.counters.created += 1;
+                let pkt = self.next_emission(engine, now, flow);
                 let id = self.store(pkt);
                 self.enter(engine, now, id);
             }
@@ -975,10 +968,25 @@ impl Network {
         now: SimTime,
         flow: u32,
     ) {
-        let f = &mut self.flows[flow as usize];
-        if f.has_payload_slots() {
+        if self.flows[flow as usize].has_payload_slots() {
             return self.emit_payload(engine, now, flow);
         }
+        let pkt = self.next_emission(engine, now, flow);
+        let id = self.alloc(pkt);
+        self.enter(engine, now, id);
+    }
+
+    /// The packet flow `flow` emits at `now`, counted as created, with the flow's next
+    /// emission scheduled: the steps of every emission but payload slots, in the engine's order
+    /// (sequence number, gap draw, schedule).
+    #[inline(always)]
+    fn next_emission<Q: EventQueue<NetEvent>>(
+        &mut self,
+        engine: &mut Engine<NetEvent, Q>,
+        now: SimTime,
+        flow: u32,
+    ) -> Packet {
+        let f = &mut self.flows[flow as usize];
         let pkt = Packet::new(flow, f.next_seq, f.size, now);
         f.next_seq += 1;
         let gap = f.process.next_gap(&mut f.rng);
@@ -986,8 +994,7 @@ impl Network {
             engine.schedule(now + gap, NetEvent::Emit { flow });
         }
         self.counters.created += 1;
-        let id = self.alloc(pkt);
-        self.enter(engine, now, id);
+        pkt
     }
 
     /// An emission of a flow with payload slots: a real message joins its flow's queue; a slot

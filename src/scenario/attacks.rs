@@ -46,6 +46,46 @@ pub(crate) struct Placed<'a> {
 /// Builds a kind's error at a key path: (key, message).
 pub(crate) type Err<'a> = &'a dyn Fn(String, String) -> ScenarioError;
 
+/// A list of names from a fixed set (`{at}.{key}`, each a `what`): each known, each once, at
+/// least one; in the file's order.
+pub(super) fn known_names(
+    list: &[Spanned<String>],
+    at: &str,
+    key: &str,
+    what: &str,
+    known: &[&str],
+    err: Err<'_>,
+) -> Result<Vec<String>, ScenarioError> {
+    let mut out: Vec<String> = Vec::new();
+    for (i, v) in list.iter().enumerate() {
+        let name = v.get_ref();
+        if !known.contains(&name.as_str()) {
+            return Err(err(
+                format!("{at}.{key}[{i}]"),
+                format!(
+                    "unknown {what} \"{name}\"{}; expected one of: {}",
+                    error::suggestion(name, known),
+                    known.join(", ")
+                ),
+            ));
+        }
+        if out.contains(name) {
+            return Err(err(
+                format!("{at}.{key}[{i}]"),
+                format!("{what} \"{name}\" is listed twice"),
+            ));
+        }
+        out.push(name.clone());
+    }
+    if out.is_empty() {
+        return Err(err(
+            format!("{at}.{key}"),
+            format!("expected at least one {what} of: {}", known.join(", ")),
+        ));
+    }
+    Ok(out)
+}
+
 /// What the experiment knows of an attack and the attack does not: the ground truth its
 /// verdicts are scored against. The scenario works it out (it knows the flows' routes); only
 /// the scorer reads it.

@@ -10,9 +10,9 @@
 //! ```
 
 use super::attack_build::{candidate_watches, mix_graph, target_watch};
-use super::attacks::{AttackKindDef, AttackTable, Err, KindKeys, Truth};
+use super::attacks::{known_names, AttackKindDef, AttackTable, Err, KindKeys, Truth};
 use super::correlation;
-use super::error::{self, ScenarioError};
+use super::error::ScenarioError;
 use super::{Placed, ResolvedNodeKind, Scenario};
 use crate::attack::correlation::{estimator, Correlation};
 use crate::attack::likelihood::{self, Variant};
@@ -145,34 +145,7 @@ pub(super) fn scorer_names(
         .chain(LIKELIHOOD_SCORERS)
         .copied()
         .collect();
-    let mut out: Vec<String> = Vec::new();
-    for (i, s) in list.iter().enumerate() {
-        let name = s.get_ref();
-        if !known.contains(&name.as_str()) {
-            return Err(err(
-                format!("{at}.scorers[{i}]"),
-                format!(
-                    "unknown scorer \"{name}\"{}; expected one of: {}",
-                    error::suggestion(name, &known),
-                    known.join(", ")
-                ),
-            ));
-        }
-        if out.contains(name) {
-            return Err(err(
-                format!("{at}.scorers[{i}]"),
-                format!("scorer \"{name}\" is listed twice"),
-            ));
-        }
-        out.push(name.clone());
-    }
-    if out.is_empty() {
-        return Err(err(
-            format!("{at}.scorers"),
-            format!("expected at least one scorer of: {}", known.join(", ")),
-        ));
-    }
-    Ok(out)
+    known_names(list, at, "scorers", "scorer", &known, err)
 }
 
 /// The mixes reachable from mix `first` over links between mixes (itself included).

@@ -10,9 +10,9 @@
 //! ```
 
 use super::attack_build::{candidate_on_route, candidate_watches, target_watch};
-use super::attacks::{AttackKindDef, AttackTable, Err, KindKeys, Placed, Truth};
+use super::attacks::{known_names, AttackKindDef, AttackTable, Err, KindKeys, Placed, Truth};
 use super::correlation::{self, resolve_correlation};
-use super::error::{self, ScenarioError};
+use super::error::ScenarioError;
 use super::{Flow, Link, Node, ResolvedNodeKind, Scenario};
 use crate::attack::likelihood::{self as attack, Variant};
 use crate::attack::Attack;
@@ -200,38 +200,6 @@ fn resolve_likelihood(
 fn variants_of(a: &Keys, at: &str, err: Err<'_>) -> Result<Vec<String>, ScenarioError> {
     Ok(match &a.variants {
         None => LIKELIHOOD_VARIANTS.iter().map(|v| v.to_string()).collect(),
-        Some(list) => {
-            let mut out = Vec::new();
-            for (i, v) in list.iter().enumerate() {
-                let name = v.get_ref();
-                if !LIKELIHOOD_VARIANTS.contains(&name.as_str()) {
-                    return Err(err(
-                        format!("{at}.variants[{i}]"),
-                        format!(
-                            "unknown variant \"{name}\"{}; expected one of: {}",
-                            error::suggestion(name, LIKELIHOOD_VARIANTS),
-                            LIKELIHOOD_VARIANTS.join(", ")
-                        ),
-                    ));
-                }
-                if out.contains(name) {
-                    return Err(err(
-                        format!("{at}.variants[{i}]"),
-                        format!("variant \"{name}\" is listed twice"),
-                    ));
-                }
-                out.push(name.clone());
-            }
-            if out.is_empty() {
-                return Err(err(
-                    format!("{at}.variants"),
-                    format!(
-                        "expected at least one variant of: {}",
-                        LIKELIHOOD_VARIANTS.join(", ")
-                    ),
-                ));
-            }
-            out
-        }
+        Some(list) => known_names(list, at, "variants", "variant", LIKELIHOOD_VARIANTS, err)?,
     })
 }
